@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what kvmcfg needs to build and test on Debian 12, as root.
+# Idempotent: does nothing (and touches no network) when every package is present.
+#
+#   scripts/deps.sh [build|test|all]     default: all
+set -eu
+
+build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
+check libsystemd-dev libinih-dev libkmod-dev scdoc"
+test_pkgs=""
+
+case "${1:-all}" in
+build) want="$build_pkgs" ;;
+test | all) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have empty lists; refresh once, then retry on failure.
+if ! apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every guest-driven selftest includes: the kernel's kselftest
+ * harness, the VM library and ucall.
+ *
+ * Use KVM_HARNESS_MAIN instead of TEST_HARNESS_MAIN: it checks /dev/kvm
+ * first, so a host without KVM (or a user without access to it) gets a
+ * whole-binary kselftest skip with the reason, not a row of failures.
+ */
+#pragma once
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "ucall.h"
+
+#define KVM_HARNESS_MAIN                                                          \
+	int main(int argc, char **argv)                                           \
+	{                                                                         \
+		close(open_kvm_dev_path_or_exit());                               \
+		return test_harness_run(argc, argv);                              \
+	}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+
+/* kselftest.h's exit codes, repeated so this file needs no kernel tree. */
+enum { KSFT_PASS_ = 0, KSFT_FAIL_ = 1, KSFT_XFAIL_ = 2, KSFT_XPASS_ = 3, KSFT_SKIP_ = 4 };
+
+static const char *directive(const char *line)
+{
+	const char *hash = strchr(line, '#');
+
+	if (!hash)
+		return NULL;
+	hash++;
+	while (*hash == ' ' || *hash == '\t')
+		hash++;
+	return hash;
+}
+
+enum tap_line tap_classify(const char *line)
+{
+	const char *d;
+
+	if (!strncmp(line, "Bail out!", 9))
+		return TAP_LINE_BAIL;
+	if (!strncmp(line, "1..", 3) && line[3] >= '0' && line[3] <= '9')
+		return TAP_LINE_PLAN;
+	if (!strncmp(line, "ok", 2) && (line[2] == ' ' || line[2] == '\n' || !line[2])) {
+		d = directive(line);
+		if (d && !strncasecmp(d, "skip", 4))
+			return TAP_LINE_SKIP;
+		if (d && !strncasecmp(d, "xfail", 5))
+			return TAP_LINE_XFAIL;
+		return TAP_LINE_OK;
+	}
+	if (!strncmp(line, "not ok", 6) && (line[6] == ' ' || line[6] == '\n' || !line[6])) {
+		d = directive(line);
+		if (d && !strncasecmp(d, "todo", 4))
+			return TAP_LINE_XFAIL;
+		if (d && !strncasecmp(d, "skip", 4))
+			return TAP_LINE_SKIP;
+		return TAP_LINE_NOT_OK;
+	}
+	return TAP_LINE_OTHER;
+}
+
+enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
+{
+	enum tap_line kind = tap_classify(line);
+	const char *d;
+
+	switch (kind) {
+	case TAP_LINE_PLAN:
+		if (sscanf(line, "1..%d", &sum->plan) != 1)
+			sum->plan = -1;
+		d = directive(line);
+		if (sum->plan == 0 && d && !strncasecmp(d, "skip", 4))
+			sum->skip_all = true;
+		break;
+	case TAP_LINE_OK:
+		sum->tests++;
+		sum->passed++;
+		break;
+	case TAP_LINE_NOT_OK:
+		sum->tests++;
+		sum->failed++;
+		break;
+	case TAP_LINE_SKIP:
+		sum->tests++;
+		sum->skipped++;
+		break;
+	case TAP_LINE_XFAIL:
+		sum->tests++;
+		sum->xfailed++;
+		break;
+	case TAP_LINE_BAIL:
+		sum->bailed = true;
+		break;
+	case TAP_LINE_OTHER:
+		break;
+	}
+	return kind;
+}
+
+void tap_explain_exit(const struct tap_summary *sum, int status, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (WIFSIGNALED(status)) {
+		snprintf(why, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+		return;
+	}
+	if (!WIFEXITED(status)) {
+		snprintf(why, len, "ended with wait status 0x%x", status);
+		return;
+	}
+	switch (WEXITSTATUS(status)) {
+	case KSFT_PASS_:
+		if (sum->tests == 0 && !sum->skip_all)
+			snprintf(why, len, "exited 0 without reporting any test");
+		else if (sum->failed)
+			snprintf(why, len, "reported %u failure(s) but exited 0", sum->failed);
+		return;
+	case KSFT_FAIL_:
+		if (!sum->failed && !sum->bailed)
+			snprintf(why, len, "exited 1 (KSFT_FAIL) before reporting a failed test");
+		return;
+	case KSFT_XFAIL_:
+		return;
+	case KSFT_SKIP_:
+		if (!sum->skip_all && sum->tests == 0)
+			snprintf(why, len, "exited 4 (KSFT_SKIP) without a TAP skip line");
+		return;
+	case KSFT_XPASS_:
+		snprintf(why, len, "exited 3 (KSFT_XPASS): an expected failure passed");
+		return;
+	default:
+		snprintf(why, len, "exited with status %d", WEXITSTATUS(status));
+		return;
+	}
+}

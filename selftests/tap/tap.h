@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A small TAP 13 line classifier, shared by tapwrap (meson) and the
+ * installed runner: what a kselftest binary printed, and whether its exit
+ * status is explained by it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tap_line {
+	TAP_LINE_OTHER,	/* diagnostics, version line, anything else */
+	TAP_LINE_PLAN,	/* "1..N" (maybe "1..0 # SKIP reason") */
+	TAP_LINE_OK,
+	TAP_LINE_NOT_OK,
+	TAP_LINE_SKIP,	/* "ok N ... # SKIP reason" */
+	TAP_LINE_XFAIL,	/* "not ok N ... # TODO" or "ok N ... # XFAIL" */
+	TAP_LINE_BAIL,	/* "Bail out!" */
+};
+
+struct tap_summary {
+	unsigned int tests;	/* result lines seen */
+	unsigned int passed, failed, skipped, xfailed;
+	int plan;		/* the last plan line's N; 0 if none */
+	bool skip_all;		/* "1..0 # SKIP" */
+	bool bailed;
+};
+
+/* Classify one line (with or without its newline). Pure: no I/O. */
+enum tap_line tap_classify(const char *line);
+
+/* Classify one line and count it into @sum, which starts zeroed. */
+enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line);
+
+/*
+ * Given the wait status of the binary that printed @sum, write into @why a
+ * reason to report one extra failure, or "" when the TAP stream already
+ * accounts for the status (exit 0; kselftest's 1 with a "not ok"; 4 = skip).
+ */
+void tap_explain_exit(const struct tap_summary *sum, int wait_status,
+		      char *why, size_t len);
