@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "param.h"
+
+int kvmcfg_module_loaded_at(int sysfs_fd, const char *module)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "module/%s", module) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (faccessat(sysfs_fd, path, F_OK, 0) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, char **ret)
+{
+	char path[PATH_MAX], buf[KVMCFG_PARAM_MAX + 2];
+	size_t len = 0;
+	ssize_t n;
+	int fd, r;
+	char *v;
+
+	if (!*module || !*param || strchr(module, '/') || strchr(param, '/') ||
+	    !strcmp(module, "..") || !strcmp(param, ".."))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = openat(sysfs_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			int loaded = kvmcfg_module_loaded_at(sysfs_fd, module);
+
+			if (loaded == 0)
+				return -ENODEV;
+		}
+		return r;
+	}
+	for (;;) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			/* sysfs answers a read of a removed attribute with ENODEV. */
+			return r == -ENODEV || r == -ENOENT ? -ESTALE : r;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		if (len >= sizeof(buf) - 1)
+			break;
+	}
+	close(fd);
+	if (len > KVMCFG_PARAM_MAX || memchr(buf, '\0', len))
+		return -EBADMSG;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	v = strdup(buf);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	return 0;
+}
+
+int kvmcfg_param_read(const char *sysfs_root, const char *module, const char *param, char **ret)
+{
+	int fd = open(sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = kvmcfg_param_read_at(fd, module, param, ret);
+	close(fd);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret)
+{
+	char path[PATH_MAX];
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r;
+
+	if (!*module || strchr(module, '/'))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "module/%s/parameters", module) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = openat(sysfs_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			r = kvmcfg_module_loaded_at(sysfs_fd, module);
+			if (r == 0)
+				return -ENODEV;
+			if (r > 0) {
+				/* Loaded, no parameters directory: none. */
+				v = calloc(1, sizeof(*v));
+				if (!v)
+					return -ENOMEM;
+				*ret = v;
+				return 0;
+			}
+		}
+		return r;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = 0;
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n + 2 > cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		v[++n] = NULL;
+	}
+	if (!r && errno)
+		r = -errno;
+	closedir(d);
+	if (r < 0) {
+		if (v)
+			v[n] = NULL;
+		kvmcfg_strv_free(v);
+		return r;
+	}
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	return 0;
+}
+
+void kvmcfg_strv_free(char **v)
+{
+	char **p;
+
+	if (!v)
+		return;
+	for (p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+int kvmcfg_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "y", "1", "yes", "true", "on" };
+	static const char *const no[] = { "n", "0", "no", "false", "off" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int kvmcfg_parse_int(const char *s, int64_t *ret)
+{
+	long long v;
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end || end == s)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
