@@ -41,7 +41,8 @@ typedef struct PolicyRule {
 				  * another one for a qualified key "kvm.tdp_mmu") */
 	char *param;
 	Matcher matcher;
-	PolicySeverity severity;
+	PolicySeverity severity; /* effective: the rule's own, else the section's */
+	bool severity_explicit;  /* given with "@warn" on the rule itself */
 	const char *file;        /* origin, owned by the Policy (see Policy.files) */
 	unsigned line;           /* 1-based; 0 for rules imported from modprobe.d */
 } PolicyRule;
@@ -50,6 +51,8 @@ typedef struct PolicySection {
 	char *module;            /* normalized: '-' becomes '_' */
 	bool required;           /* false: checked only when the module is loaded */
 	PolicySeverity severity; /* of a missing required module; default for rules */
+	bool required_set;       /* Required=/Severity= given explicitly (a drop-in */
+	bool severity_set;       /* overrides only what it sets) */
 	const char *file;        /* where the section was first opened */
 	unsigned line;
 	PolicyRule *rules;
@@ -60,6 +63,7 @@ typedef struct Policy {
 	PolicySection *sections; /* in order of first appearance */
 	size_t n_sections;
 	bool import_modprobe;    /* [Policy] ImportModprobe= */
+	bool import_modprobe_set;
 	char **files;            /* every file read, in order; NULL-terminated */
 } Policy;
 

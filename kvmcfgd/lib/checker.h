@@ -2,6 +2,8 @@
 /*
  * One check: read every parameter the policy names (through param.h, under
  * a sysfs root), match it, evaluate the derived rules, and return findings.
+ * (Named checker.h, not check.h: libcheck's <check.h> must stay reachable for
+ * the unit tests, which have this directory on their include path.)
  *
  * Derived rules are relations between params that must hold whatever the
  * policy says, because a param that breaks them does not reflect what KVM
