@@ -98,6 +98,31 @@ else
 	fi
 fi
 
+# ---- the selftest service: sandboxed, it still reaches /dev/kvm and
+# writes its textfile. Only the smoke test: nested KVM under TCG is slow. ----
+if [ -z "$(systemctl show -P FragmentPath kvm-selftests.service)" ] || ! command -v kvm-selftests >/dev/null; then
+	fail selftests-service "kvm-selftests.service or kvm-selftests is not installed"
+else
+	tf=/var/lib/prometheus/node-exporter/kvm_selftests.prom
+	mkdir -p /var/lib/prometheus/node-exporter /etc/systemd/system/kvm-selftests.service.d
+	printf '[Service]\nExecStart=\nExecStart=%s --quick --tap --jobs 1 --filter basic:guest_smoke_test --textfile %s\n' \
+		"$(command -v kvm-selftests)" "$tf" >/etc/systemd/system/kvm-selftests.service.d/e2e.conf
+	systemctl daemon-reload
+	systemctl start kvm-selftests.service
+	rc=$?
+	passed=$(sed -n 's/^kvm_selftests_subtests{result="pass"} //p' "$tf" 2>/dev/null)
+	smoke=$(sed -n 's/^kvm_selftests_test_failed{test="basic:guest_smoke_test"} //p' "$tf" 2>/dev/null)
+	oks=$(journalctl -q -u kvm-selftests -o cat --no-pager | grep -c '^ok ')
+	if [ "$rc" = 0 ] && [ "${passed:-0}" -ge 1 ] && [ "$smoke" = 0 ] && [ "$oks" -ge 1 ]; then
+		pass selftests-service "$passed subtests passed under the unit's sandbox; textfile and $oks TAP ok lines in the journal"
+	else
+		diag "$(journalctl -q -u kvm-selftests -n 30 --no-pager)" "$(cat "$tf" 2>&1)"
+		fail selftests-service "start rc=$rc, textfile pass=${passed:-none} smoke_failed=${smoke:-none}, journal ok lines $oks"
+	fi
+	rm -rf /etc/systemd/system/kvm-selftests.service.d
+	systemctl daemon-reload
+fi
+
 . /usr/lib/kvmcfg-e2e/daemon-checks.sh
 
 emit "@@KVMCFG-E2E-END@@"

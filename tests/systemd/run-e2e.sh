@@ -19,7 +19,7 @@ build=$2
 sanitize=${3:-none}
 
 # Every check the guest must report PASS for the suite to pass.
-checks="boot kvm-reload units-verify timer gate-blocks gate-allows daemon-ready
+checks="boot kvm-reload units-verify timer selftests-service gate-blocks gate-allows daemon-ready
 mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security"
 
 skip_all() {
