@@ -20,7 +20,7 @@ sanitize=${3:-none}
 
 # Every check the guest must report PASS for the suite to pass.
 checks="boot kvm-reload units-verify timer selftests-service gate-blocks gate-allows daemon-ready
-mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security"
+mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security catalog"
 
 skip_all() {
 	echo "1..0 # SKIP $*"
@@ -69,6 +69,15 @@ mkdir -p "$ov/usr/lib/modules"
 cp -a "$kdir/lib/modules/$kver" "$ov/usr/lib/modules/"
 install -D -m 0755 "$src/tests/systemd/guest-checks.sh" "$ov/usr/lib/kvmcfg-e2e/guest-checks.sh"
 install -D -m 0644 "$src/tests/systemd/daemon-checks.sh" "$ov/usr/lib/kvmcfg-e2e/daemon-checks.sh"
+# The daemon's message IDs, from its own header: the entries must carry them
+# and the installed catalog must explain every one.
+alert_h=$src/kvmcfgd/src/alert.h
+{
+	echo "KVMCFG_MSGID_MISMATCH=$(sed -n 's/^#define KVMCFG_MESSAGE_MISMATCH *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGID_RESOLVED=$(sed -n 's/^#define KVMCFG_MESSAGE_RESOLVED *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGIDS='$(sed -n 's/^#define KVMCFG_MESSAGE_[A-Z_]* *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null | tr '\n' ' ')'"
+} >"$work/expect.env"
+install -D -m 0644 "$work/expect.env" "$ov/usr/lib/kvmcfg-e2e/expect.env"
 install -D -m 0644 "$src/tests/systemd/kvmcfg-e2e.service" "$ov/etc/systemd/system/kvmcfg-e2e.service"
 install -D -m 0644 "$src/tests/systemd/libvirtd.service" "$ov/etc/systemd/system/libvirtd.service"
 mkdir -p "$ov/etc/systemd/system/multi-user.target.wants"
