@@ -27,9 +27,17 @@ else
 	cache=${XDG_CACHE_HOME:-$HOME/.cache}/kvmcfg
 fi
 
-# The metapackage names the current ABI: linux-image-6.1.0-N-amd64.
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$/ { print $2; exit }')
+# The metapackage names the current ABI: linux-image-6.1.0-N-amd64. A fresh
+# machine may have empty package lists: refresh them once (as root).
+abi() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$/ { print $2; exit }'
+}
+pkg=$(abi)
+if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+	apt-get update -q >/dev/null 2>&1
+	pkg=$(abi)
+fi
 if [ -z "$pkg" ]; then
 	echo "debian-kernel.sh: apt knows no linux-image-6.1*-amd64 (run apt-get update)" >&2
 	exit 1
