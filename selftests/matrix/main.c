@@ -581,7 +581,7 @@ static int run_configs(struct run *run)
 		if (!c->tests)
 			return -ENOMEM;
 		for (size_t j = 0; !c->load_error && j < n_tests; j++) {
-			struct test_result *t = &c->tests[c->n_tests];
+			struct test_outcome *t = &c->tests[c->n_tests];
 
 			r = suite_run_one(run->tests[j], run->o->timeout_s * 1000, &stop_signal, t);
 			if (r == -ENOMEM)
@@ -600,47 +600,60 @@ static int run_configs(struct run *run)
 	return 0;
 }
 
-/* Words "param=value" restoring @orig for the axes of its module. */
-static int restore_module(struct run *run, const struct param_snapshot *orig, char **why)
+/*
+ * Load @orig's module back with the original values of the matrix axes and,
+ * when @now is given (what an earlier attempt produced), of every param
+ * that still differs: values set on the original modprobe command line are
+ * not in any config file, so only the snapshot knows them.
+ */
+static int restore_module(struct run *run, const struct param_snapshot *orig,
+			  const struct param_snapshot *now, char **why)
 {
-	char *words[run->m->n_axes + 1];
+	char **words = calloc(run->m->n_axes + orig->n + 1, sizeof(*words));
 	size_t n = 0;
-	int r;
+	int r = 0;
 
-	memset(words, 0, sizeof(words));
-	if (!orig->loaded)
-		return 0;
-	for (size_t i = 0; i < run->m->n_axes; i++) {
-		const struct matrix_axis *a = &run->m->axes[i];
-		const char *v;
+	if (!words)
+		return -ENOMEM;
+	for (size_t i = 0; orig->loaded && i < orig->n; i++) {
+		const char *v = now ? param_snapshot_get(now, orig->names[i]) : NULL;
+		bool axis = false;
 
-		if (a->note || strcmp(a->module, orig->module))
+		for (size_t k = 0; k < run->m->n_axes; k++)
+			axis |= !run->m->axes[k].note && !strcmp(run->m->axes[k].module, orig->module) &&
+				!strcmp(run->m->axes[k].param, orig->names[i]);
+		if (!axis && !(v && strcmp(v, orig->values[i])))
 			continue;
-		v = param_snapshot_get(orig, a->param);
-		if (v && asprintf(&words[n], "%s=%s", a->param, v) >= 0)
-			n++;
+		if (!strcmp(orig->values[i], "?"))
+			continue;	/* unreadable: we cannot know what to put back */
+		if (asprintf(&words[n], "%s=%s", orig->names[i], orig->values[i]) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n++;
 	}
-	r = module_load(&run->o->tools, orig->module, words, n, why);
+	if (orig->loaded)
+		r = module_load(&run->o->tools, orig->module, words, n, why);
+out:
 	for (size_t i = 0; i < n; i++)
 		free(words[i]);
+	free(words);
 	return r;
 }
 
-/* Append "what differs" lines comparing @orig with the module as it is now. */
-static int compare_snapshot(struct run *run, const struct param_snapshot *orig, FILE *diff)
+/* Append what differs between @orig and @now to @diff; returns 1 if anything does. */
+static int compare_snapshot(const struct param_snapshot *orig, const struct param_snapshot *now,
+			    FILE *diff)
 {
-	struct param_snapshot now = {};
-	int r = param_snapshot_take(run->sysfs_fd, orig->module, &now), bad = 0;
+	int bad = 0;
 
-	if (r < 0)
-		return r;
-	if (now.loaded != orig->loaded) {
+	if (now->loaded != orig->loaded) {
 		fprintf(diff, "%s is %s but was %s before; ", orig->module,
-			now.loaded ? "loaded" : "not loaded", orig->loaded ? "loaded" : "not loaded");
+			now->loaded ? "loaded" : "not loaded", orig->loaded ? "loaded" : "not loaded");
 		bad = 1;
 	}
-	for (size_t i = 0; now.loaded && i < orig->n; i++) {
-		const char *v = param_snapshot_get(&now, orig->names[i]);
+	for (size_t i = 0; now->loaded && i < orig->n; i++) {
+		const char *v = param_snapshot_get(now, orig->names[i]);
 
 		if (v && !strcmp(v, orig->values[i]))
 			continue;
@@ -648,54 +661,79 @@ static int compare_snapshot(struct run *run, const struct param_snapshot *orig, 
 			orig->values[i]);
 		bad = 1;
 	}
-	param_snapshot_clear(&now);
 	return bad;
+}
+
+/* One reload attempt; then re-read both modules and compare. 0 same, 1 differs, -errno. */
+static int restore_attempt(struct run *run, struct param_snapshot now[2], char **why, char **diff)
+{
+	const struct param_snapshot *orig[2] = { &run->orig_kvm, &run->orig_vendor };
+	bool second = now[0].module != NULL;
+	struct param_snapshot fresh[2] = {};
+	size_t dlen = 0;
+	FILE *f;
+	int r, bad = 0;
+
+	r = unload_all(run, why);
+	for (int i = 0; r >= 0 && i < 2; i++)
+		r = restore_module(run, orig[i], second ? &now[i] : NULL, why);
+	if (r < 0)
+		return r;
+	for (int i = 0; r >= 0 && i < 2; i++)
+		r = param_snapshot_take(run->sysfs_fd, orig[i]->module, &fresh[i]);
+	if (r < 0)
+		goto out;
+	f = open_memstream(diff, &dlen);
+	if (!f) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < 2; i++)
+		bad |= compare_snapshot(orig[i], &fresh[i], f);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		param_snapshot_clear(&now[i]);
+		now[i] = fresh[i];
+		memset(&fresh[i], 0, sizeof(fresh[i]));
+	}
+	r = bad;
+out:
+	for (int i = 0; i < 2; i++)
+		param_snapshot_clear(&fresh[i]);
+	return r;
 }
 
 /* Put the original modules and params back, and prove it by re-reading all of them. */
 static void restore(struct run *run)
 {
 	struct matrix_report *rep = &run->report;
+	struct param_snapshot now[2] = {};
 	char *why = NULL, *diff = NULL;
-	size_t dlen = 0;
-	FILE *f;
 	int r;
 
 	rep->restore_attempted = true;
 	printf("restore: reloading %s%s%s with the original params\n",
 	       run->orig_kvm.loaded ? "kvm" : "(kvm was not loaded)",
 	       run->orig_vendor.loaded ? " and " : "", run->orig_vendor.loaded ? run->orig_vendor.module : "");
-	r = unload_all(run, &why);
-	if (r >= 0)
-		r = restore_module(run, &run->orig_kvm, &why);
-	if (r >= 0)
-		r = restore_module(run, &run->orig_vendor, &why);
-	if (r < 0) {
-		if (asprintf(&rep->restore_error, "%s", why ? why : strerror(-r)) < 0)
-			rep->restore_error = NULL;
-		free(why);
-		rep->restore_ok = false;
-		return;
-	}
-	f = open_memstream(&diff, &dlen);
-	if (!f) {
-		rep->restore_error = strdup("out of memory while verifying the restore");
-		return;
-	}
-	r = compare_snapshot(run, &run->orig_kvm, f);
-	if (r >= 0) {
-		int r2 = compare_snapshot(run, &run->orig_vendor, f);
-
-		r = r2 < 0 ? r2 : r | r2;
-	}
-	if (r < 0)
-		fprintf(f, "cannot re-read the params: %s", strerror(-r));
-	fclose(f);
-	rep->restore_ok = r == 0;
-	if (r != 0)
-		rep->restore_error = diff;
-	else
+	r = restore_attempt(run, now, &why, &diff);
+	if (r == 1) {
+		/* Something came back different: once more, naming those params too. */
+		printf("restore: differs after the first reload (%s), reloading with those params\n", diff);
 		free(diff);
+		diff = NULL;
+		r = restore_attempt(run, now, &why, &diff);
+	}
+	for (int i = 0; i < 2; i++)
+		param_snapshot_clear(&now[i]);
+	rep->restore_ok = r == 0;
+	if (r < 0 && asprintf(&rep->restore_error, "%s", why ? why : strerror(-r)) < 0)
+		rep->restore_error = NULL;
+	if (r == 1) {
+		rep->restore_error = diff;
+		diff = NULL;
+	}
+	free(why);
+	free(diff);
 }
 
 typedef void (*writer_fn)(FILE *f, const struct matrix_report *r);

@@ -112,7 +112,7 @@ static size_t test_columns(const struct matrix_report *r, const char ***ret)
 	return n;
 }
 
-static const struct test_result *find_test(const struct config_result *c, const char *name)
+static const struct test_outcome *find_test(const struct config_result *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_tests; i++)
 		if (!strcmp(c->tests[i].name, name))
@@ -141,7 +141,7 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 		write_param_cell(f, c);
 		fputs(" |", f);
 		for (size_t k = 0; k < n; k++) {
-			const struct test_result *t = find_test(c, cols[k]);
+			const struct test_outcome *t = find_test(c, cols[k]);
 
 			fprintf(f, " %s |", !t ? "-" : t->verdict == VERDICT_FAIL ? "**FAIL**" :
 					    verdict_name(t->verdict));
@@ -159,7 +159,7 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 			write_cell(f, c->load_error);
 		}
 		for (size_t j = 0; j < c->n_tests; j++) {
-			const struct test_result *t = &c->tests[j];
+			const struct test_outcome *t = &c->tests[j];
 
 			if (t->verdict == VERDICT_PASS || !t->reason)
 				continue;
@@ -201,7 +201,7 @@ void report_write_tap(FILE *f, const struct matrix_report *r, size_t i)
 		fprintf(f, "ok 1 params\n");
 	}
 	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_result *t = &c->tests[j];
+		const struct test_outcome *t = &c->tests[j];
 
 		write_commented(f, t->output);
 		switch (t->verdict) {
@@ -272,7 +272,7 @@ void report_write_junit(FILE *f, const struct matrix_report *r, size_t i)
 	}
 	fputs("</testcase>\n", f);
 	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_result *t = &c->tests[j];
+		const struct test_outcome *t = &c->tests[j];
 
 		fputs("  <testcase classname=\"kvm-config-matrix\" name=\"", f);
 		xml_escape(f, t->name);
@@ -341,7 +341,7 @@ static void json_config(FILE *f, const struct config_result *c, size_t i)
 	}
 	fputs("],\n     \"tests\": [", f);
 	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_result *t = &c->tests[j];
+		const struct test_outcome *t = &c->tests[j];
 
 		fprintf(f, "%s\n       {\"name\": ", j ? "," : "");
 		json_string(f, t->name);

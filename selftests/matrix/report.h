@@ -14,7 +14,7 @@ enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_SKIP, VERDICT_NOT_RUN };
 
 const char *verdict_name(enum verdict v);
 
-struct test_result {
+struct test_outcome {
 	char *name;
 	enum verdict verdict;
 	unsigned int passed, failed, skipped;
@@ -34,7 +34,7 @@ struct config_result {
 	char *load_error;	/* NULL: unload + load worked */
 	struct param_mismatch *mismatches;
 	size_t n_mismatches;
-	struct test_result *tests;
+	struct test_outcome *tests;
 	size_t n_tests;
 };
 

@@ -137,7 +137,7 @@ static char *skip_reason(const char *output)
 	return r;
 }
 
-void suite_judge(const char *output, int wait_status, struct test_result *t)
+void suite_judge(const char *output, int wait_status, struct test_outcome *t)
 {
 	struct tap_summary sum = {};
 	char why[256];
@@ -172,11 +172,11 @@ void suite_judge(const char *output, int wait_status, struct test_result *t)
 }
 
 int suite_run_one(const char *path, unsigned int timeout_ms, volatile sig_atomic_t *stop,
-		  struct test_result *ret)
+		  struct test_outcome *ret)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char *argv[] = { (char *)path, NULL };
-	struct test_result t = {};
+	struct test_outcome t = {};
 	struct spawn_result res = {};
 	struct timespec a, b;
 	int r;

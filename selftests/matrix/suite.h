@@ -26,7 +26,7 @@ int suite_collect(const char *dir, char *const *names, size_t n_names, char ***r
  * not-run), or -ENOMEM.
  */
 int suite_run_one(const char *path, unsigned int timeout_ms, volatile sig_atomic_t *stop,
-		  struct test_result *ret);
+		  struct test_outcome *ret);
 
 /* The verdict for a finished binary's output and wait status. Pure. */
-void suite_judge(const char *output, int wait_status, struct test_result *t);
+void suite_judge(const char *output, int wait_status, struct test_outcome *t);
