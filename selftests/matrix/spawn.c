@@ -53,6 +53,8 @@ static void child(char *const argv[], int out, int errpipe)
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int e;
 
+	/* Its own process group, so a deadline or a stop kills what it started too. */
+	setpgid(0, 0);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
 	dup2(out, STDOUT_FILENO);
@@ -98,6 +100,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 	}
 	if (pid == 0)
 		child(argv, out[1], errpipe[1]);
+	setpgid(pid, pid);	/* also here: no window before the child's own call */
 	close(out[1]);
 	close(errpipe[1]);
 	if (read(errpipe[0], &e, sizeof(e)) != sizeof(e))
@@ -117,11 +120,11 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 
 		if (stop && *stop && !r.stopped) {
 			r.stopped = true;
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 		}
 		if (deadline && !r.timed_out && now_ms() >= deadline) {
 			r.timed_out = true;
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 		}
 		if (poll(&p, 1, wait) <= 0)
 			continue;	/* timeout tick or EINTR: re-check the flags */
@@ -135,7 +138,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 			continue;
 		}
 		if (append(&r, &cap, buf, n) < 0) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			truncated = true;
 		}
 	}
