@@ -87,39 +87,27 @@ real_param() {
 	cat "$real/module/$1/parameters/$2" 2>/dev/null
 }
 
-# kvm.tdp_mmu against the observed MMU.
-v=$(real_param kvm tdp_mmu)
-if [ -z "$v" ]; then
-	na "kvm.tdp_mmu: no such param"
-elif passes "$tdp" global.tdp_mmu_param; then
-	fake_reset
-	lie "$tdp" global.tdp_mmu_param kvm tdp_mmu "$(inv "$v")"
-else
-	na "kvm.tdp_mmu: tdp_mmu_param does not pass with the real params"
-fi
-
-# kvm_intel.ept / kvm_amd.npt against observed paging.
-for mp in kvm_intel:ept kvm_amd:npt; do
-	v=$(real_param "${mp%%:*}" "${mp#*:}")
-	[ -n "$v" ] || continue
-	if passes "$tdp" global.vendor_tdp_param; then
+# invert BINARY SUBTEST MODULE PARAM: where the real MODULE.PARAM exists and
+# SUBTEST passes with it, the inverted value must fail SUBTEST.
+invert() {
+	v=$(real_param "$3" "$4")
+	if [ -z "$v" ]; then
+		na "$3.$4: no such param here"
+	elif passes "$1" "$2"; then
 		fake_reset
-		lie "$tdp" global.vendor_tdp_param "${mp%%:*}" "${mp#*:}" "$(inv "$v")"
+		lie "$1" "$2" "$3" "$4" "$(inv "$v")"
 	else
-		na "${mp%%:*}.${mp#*:}: vendor_tdp_param does not pass with the real params"
+		na "$3.$4: $2 does not pass with the real params"
 	fi
-done
+}
 
-# kvm.mmio_caching against MMIO SPTE creation.
-v=$(real_param kvm mmio_caching)
-if [ -z "$v" ]; then
-	na "kvm.mmio_caching: no such param"
-elif passes "$mmio" global.mmio_caching_param; then
-	fake_reset
-	lie "$mmio" global.mmio_caching_param kvm mmio_caching "$(inv "$v")"
-else
-	na "kvm.mmio_caching: mmio_caching_param does not pass with the real params"
-fi
+# Observed MMU and paging, and MMIO SPTE creation.
+invert "$tdp" global.tdp_mmu_param kvm tdp_mmu
+invert "$tdp" global.vendor_tdp_param kvm_intel ept
+invert "$tdp" global.vendor_tdp_param kvm_amd npt
+invert "$mmio" global.mmio_caching_param kvm mmio_caching
+
+
 
 # kvm_amd.sev against SEV VM creation (a fake kvm_amd where none is loaded).
 v=$(real_param kvm_amd sev)

@@ -115,15 +115,12 @@ static int observe(struct mmio_observation *obs, const char **missing)
 	_cleanup_vm_ struct kvm_vm *vm = NULL;
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
 	struct kvm_vcpu *vcpu;
-	uint64_t v, setup_exits = 0;
-	size_t i;
+	uint64_t setup_exits = 0;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL3);
-	for (i = 0; i < ARRAY_SIZE(stats_needed); i++)
-		if (__vcpu_get_stat(vcpu, stats_needed[i], &v) == -ENOENT) {
-			*missing = stats_needed[i];
-			return -ENOENT;
-		}
+	*missing = reality_missing_stat(vm, vcpu, stats_needed, ARRAY_SIZE(stats_needed));
+	if (*missing)
+		return -ENOENT;
 	memset(obs, 0, sizeof(*obs));
 	obs->reads = nr_reads = test_iterations(BASE_READS);
 	mmio_gva = vm_map_gpa(vm, MMIO_GPA, MMIO_PAGES);
@@ -153,22 +150,12 @@ static int observe(struct mmio_observation *obs, const char **missing)
 	return 0;
 }
 
-#define OBSERVE_OR_SKIP(obs)                                                              \
-	do {                                                                              \
-		const char *__missing = NULL;                                             \
-		if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))                              \
-			SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe"); \
-		if (observe(obs, &__missing) < 0)                                         \
-			SKIP(return, "this kernel has no \"%s\" stat (added in v5.19)", __missing); \
-		TH_LOG("observed %s", (obs)->summary);                                    \
-	} while (0)
-
 /* Whatever the param says, KVM must show one behaviour or the other. */
 TEST(mmio_behaviour_consistent)
 {
 	struct mmio_observation obs;
 
-	OBSERVE_OR_SKIP(&obs);
+	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_EQ(obs.reads, obs.host_exits) TH_LOG("%s", obs.summary);
 	ASSERT_EQ(obs.reads, obs.mmio_exits)
 		TH_LOG("the mmio_exits stat disagrees with the exits userspace saw: %s", obs.summary);
@@ -187,7 +174,7 @@ TEST(mmio_caching_param)
 	r = reality_param_bool("kvm", "mmio_caching", &caching, what, sizeof(what));
 	if (r < 0)
 		SKIP(return, "%s", what);
-	OBSERVE_OR_SKIP(&obs);
+	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_EQ(obs.reads, obs.mmio_exits) TH_LOG("%s", obs.summary);
 	if (caching) {
 		ASSERT_TRUE(obs.cached)

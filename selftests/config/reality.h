@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the reality tests (selftests/config): which KVM vendor
- * module is loaded, and a module parameter as the text a failure message
- * quotes ("Y", "N", "absent", "module not loaded").
+ * module is loaded, a module parameter as the text a failure message
+ * quotes ("kvm.tdp_mmu=N", "kvm_amd.sev: module not loaded"), and the
+ * skip-or-observe step in front of every stats-based verdict.
  *
  * Host-side only. Each reality test is one translation unit, so these are
  * static; the header holds nothing a test does not use.
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "kvm_params.h"
+#include "kvm_stats.h"
+#include "kvm_util.h"
 
 /*
  * Name of the loaded KVM vendor module in @buf: kvm_intel or kvm_amd when
@@ -89,3 +92,37 @@ static inline int reality_param_bool(const char *module, const char *param, bool
 	*ret = v;
 	return 0;
 }
+
+/*
+ * The first of @names (vCPU stats when @vcpu, else VM stats of @vm) that
+ * this kernel does not have, or NULL when it has them all.
+ */
+static inline const char *reality_missing_stat(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+					       const char *const *names, size_t n)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int r = vcpu ? __vcpu_get_stat(vcpu, names[i], &v) : __vm_get_stat(vm, names[i], &v);
+
+		if (r == -ENOENT)
+			return names[i];
+	}
+	return NULL;
+}
+
+/*
+ * In a TEST: run @observe(@obs, &missing), which returns -ENOENT with
+ * missing naming a stat this kernel lacks, or 0 with @obs->summary filled;
+ * skip naming what is missing, else log the summary.
+ */
+#define REALITY_OBSERVE_OR_SKIP(observe, obs)                                             \
+	do {                                                                              \
+		const char *__missing = NULL;                                             \
+		if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))                              \
+			SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe"); \
+		if (observe(obs, &__missing) < 0)                                         \
+			SKIP(return, "this kernel has no \"%s\" stat", __missing);        \
+		TH_LOG("observed %s", (obs)->summary);                                    \
+	} while (0)

@@ -180,22 +180,16 @@ static int observe(struct mmu_observation *obs, const char **missing)
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot m0 = {}, m1 = {}, m2 = {};
 	struct kvm_vcpu *cpl3, *cpl0;
 	gpa_t pd_gpa;
-	uint64_t v;
 	size_t i;
 	int shadow_votes;
 
 	vm = vm_create_with_one_vcpu(&cpl3, guest_code, GUEST_CPL3);
 	cpl0 = vm_vcpu_add(vm, 1, guest_invlpg, GUEST_CPL0);
-	for (i = 0; i < ARRAY_SIZE(vcpu_stats_needed); i++)
-		if (__vcpu_get_stat(cpl3, vcpu_stats_needed[i], &v) == -ENOENT) {
-			*missing = vcpu_stats_needed[i];
-			return -ENOENT;
-		}
-	for (i = 0; i < ARRAY_SIZE(vm_stats_needed); i++)
-		if (__vm_get_stat(vm, vm_stats_needed[i], &v) == -ENOENT) {
-			*missing = vm_stats_needed[i];
-			return -ENOENT;
-		}
+	*missing = reality_missing_stat(vm, cpl3, vcpu_stats_needed, ARRAY_SIZE(vcpu_stats_needed));
+	if (!*missing)
+		*missing = reality_missing_stat(vm, NULL, vm_stats_needed, ARRAY_SIZE(vm_stats_needed));
+	if (*missing)
+		return -ENOENT;
 
 	memset(obs, 0, sizeof(*obs));
 	obs->n = nr_ops = test_iterations(BASE_OPS);
@@ -262,22 +256,11 @@ static int observe(struct mmu_observation *obs, const char **missing)
 	return 0;
 }
 
-/* Observe, or skip the calling test naming what this kernel lacks. */
-#define OBSERVE_OR_SKIP(obs)                                                              \
-	do {                                                                              \
-		const char *__missing = NULL;                                             \
-		if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))                              \
-			SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe"); \
-		if (observe(obs, &__missing) < 0)                                         \
-			SKIP(return, "this kernel has no \"%s\" stat", __missing);          \
-		TH_LOG("observed %s", (obs)->summary);                                    \
-	} while (0)
-
 TEST(paging_signals_agree)
 {
 	struct mmu_observation obs;
 
-	OBSERVE_OR_SKIP(&obs);
+	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_NE(PAGING_MIXED, obs.paging)
 		TH_LOG("INVLPG, guest #PF and page-table write signals disagree; shadow paging "
 		       "intercepts all three, TDP none: %s", obs.summary);
@@ -312,7 +295,7 @@ TEST(vendor_tdp_param)
 	r = reality_param_bool(module, param, &tdp, what, sizeof(what));
 	if (r < 0)
 		SKIP(return, "%s", what);
-	OBSERVE_OR_SKIP(&obs);
+	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_NE(PAGING_MIXED, obs.paging) TH_LOG("%s, but %s", what, obs.summary);
 	ASSERT_EQ(tdp, obs.paging == PAGING_TDP)
 		TH_LOG("%s, but the guest runs on %s", what, obs.summary);
@@ -329,7 +312,7 @@ TEST(tdp_mmu_param)
 	r = reality_param_bool("kvm", "tdp_mmu", &tdp_mmu, what, sizeof(what));
 	if (r < 0)
 		SKIP(return, "%s", what);
-	OBSERVE_OR_SKIP(&obs);
+	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_NE(PAGING_MIXED, obs.paging) TH_LOG("%s, but %s", what, obs.summary);
 	if (tdp_mmu) {
 		/* Kernels before v6.3 leave tdp_mmu=Y when ept=0/npt=0. */
