@@ -37,7 +37,9 @@
  * the shadow MMU observed. Before v6.3 kvm.tdp_mmu was a writable param
  * left at Y when the vendor module ran without TDP (npt=0/ept=0), so a
  * 6.1 kernel with tdp_mmu=Y npt=0 fails here: the param claims an MMU the
- * VMs do not get. Upstream made it read-only and derived from TDP.
+ * VMs do not get. Upstream made it read-only and derived from TDP in
+ * v6.3 (3af15ff47c4d, "KVM: x86/mmu: Change tdp_mmu to a read-only
+ * parameter").
  *
  * On a PVM host (vendor module kvm_pvm, no ept/npt param) the guest runs
  * on shadow paging; the vendor check skips naming the module, and the
@@ -315,7 +317,7 @@ TEST(tdp_mmu_param)
 	REALITY_OBSERVE_OR_SKIP(observe, &obs);
 	ASSERT_NE(PAGING_MIXED, obs.paging) TH_LOG("%s, but %s", what, obs.summary);
 	if (tdp_mmu) {
-		/* Kernels before v6.3 leave tdp_mmu=Y when ept=0/npt=0. */
+		/* Before v6.3 (3af15ff47c4d) tdp_mmu stays Y with ept=0/npt=0. */
 		ASSERT_EQ(PAGING_TDP, obs.paging)
 			TH_LOG("%s claims the TDP MMU, which needs TDP, but the guest runs on %s",
 			       what, obs.summary);
