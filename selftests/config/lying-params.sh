@@ -111,11 +111,11 @@ invert "$mmio" global.mmio_caching_param kvm mmio_caching
 
 # kvm_amd.sev against SEV VM creation (a fake kvm_amd where none is loaded).
 v=$(real_param kvm_amd sev)
-if passes "$sev" sev_init.sev.matches_param; then
+if passes "$sev" sev_init.sev.legacy_init_matches_param; then
 	fake_reset
-	lie "$sev" sev_init.sev.matches_param kvm_amd sev "$(inv "${v:-N}")"
+	lie "$sev" sev_init.sev.legacy_init_matches_param kvm_amd sev "$(inv "${v:-N}")"
 else
-	na "kvm_amd.sev: sev_init.sev.matches_param does not pass with the real params"
+	na "kvm_amd.sev: sev_init.sev.legacy_init_matches_param does not pass with the real params"
 fi
 
 echo "# $checked lies told, $failed went unnoticed"

@@ -9,10 +9,13 @@
  *    through) is a character device.
  *  - KVM_CAP_VM_TYPES (cap 235, v6.10+) lists KVM_X86_SEV_VM exactly when
  *    sev=Y, and KVM_X86_SEV_ES_VM exactly when sev_es=Y.
- *  - KVM_MEMORY_ENCRYPT_OP with KVM_SEV_INIT (KVM_SEV_ES_INIT) on a fresh
- *    VM succeeds when sev=Y (sev_es=Y), and is refused otherwise:
- *    sev_mem_enc_ioctl() returns -ENOTTY when SEV is off, and a kernel
- *    without an SEV-capable vendor module has no handler at all.
+ *  - An SEV (SEV-ES) VM can be created when sev=Y (sev_es=Y) and is
+ *    refused otherwise, both the legacy way (KVM_MEMORY_ENCRYPT_OP with
+ *    KVM_SEV_INIT / KVM_SEV_ES_INIT on a default VM; sev_mem_enc_ioctl()
+ *    returns -ENOTTY when SEV is off, other vendors have no handler) and,
+ *    where KVM_CAP_VM_TYPES exists, the v6.10+ way (KVM_CREATE_VM with
+ *    KVM_X86_SEV_VM / KVM_X86_SEV_ES_VM, then KVM_SEV_INIT2; an
+ *    unsupported type makes KVM_CREATE_VM fail with EINVAL).
  *  - sev_es=Y needs kvm.mmio_caching=Y: an SEV-ES guest's registers and
  *    instruction bytes are encrypted, so KVM cannot emulate its MMIO
  *    accesses and relies on MMIO SPTEs (reserved-bit NPFs that the guest's
@@ -52,6 +55,17 @@
 #ifndef KVM_X86_SEV_ES_VM
 #define KVM_X86_SEV_ES_VM 3
 #endif
+/* enum sev_cmd_id: the slot after KVM_SEV_SEND_CANCEL (21), v6.10+. */
+#define SEV_CMD_INIT2 22
+
+/* struct kvm_sev_init (v6.10+), the argument of KVM_SEV_INIT2. */
+struct sev_init2_args {
+	uint64_t vmsa_features;
+	uint32_t flags;
+	uint16_t ghcb_version;
+	uint16_t pad1;
+	uint32_t pad2[8];
+};
 
 #define SEV_DEV "/dev/sev"
 
@@ -86,21 +100,30 @@ static void sev_params_read(struct sev_params *p)
 }
 
 /*
- * KVM_MEMORY_ENCRYPT_OP @id on a fresh default VM, with no vCPUs as
- * KVM_SEV_INIT requires. Returns 0 or -errno; *fw_error gets the PSP
+ * Create a VM of @vm_type and issue KVM_MEMORY_ENCRYPT_OP @id with @data,
+ * before any vCPU exists as every SEV INIT requires. Returns 0, or -errno
+ * with *step naming the call that failed; *fw_error gets the PSP
  * firmware's status code. The VM (and any ASID it took) is freed.
  */
-static int sev_init_fresh_vm(uint32_t id, uint32_t *fw_error)
+static int sev_init_fresh_vm(unsigned long vm_type, uint32_t id, void *data, const char **step,
+			     uint32_t *fw_error)
 {
-	struct kvm_sev_cmd cmd = { .id = id };
+	struct kvm_sev_cmd cmd = { .id = id, .data = (uintptr_t)data };
 	int kvm_fd, vm_fd, sev_fd, r;
 
+	*fw_error = 0;
 	kvm_fd = open_kvm_dev_path_or_exit();
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
-	TEST_ASSERT_SYSCALL(vm_fd, "KVM_CREATE_VM");
+	*step = "KVM_CREATE_VM";
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, vm_type);
+	if (vm_fd < 0) {
+		r = -errno;
+		close(kvm_fd);
+		return r;
+	}
 	/* INIT itself does not use sev_fd; pass the real one where it opens. */
 	sev_fd = open(SEV_DEV, O_RDWR | O_CLOEXEC);
 	cmd.sev_fd = sev_fd >= 0 ? (uint32_t)sev_fd : UINT32_MAX;
+	*step = "KVM_MEMORY_ENCRYPT_OP";
 	r = ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
 	r = r < 0 ? -errno : 0;
 	*fw_error = cmd.error;
@@ -149,13 +172,18 @@ FIXTURE(sev_init) {
 };
 
 FIXTURE_VARIANT(sev_init) {
-	uint32_t id;
+	uint32_t id;		/* legacy INIT on a default VM */
 	const char *cmd;
+	unsigned long vm_type;	/* the VM type KVM_SEV_INIT2 needs */
 	bool es;
 };
 
-FIXTURE_VARIANT_ADD(sev_init, sev) { .id = KVM_SEV_INIT, .cmd = "KVM_SEV_INIT", .es = false };
-FIXTURE_VARIANT_ADD(sev_init, sev_es) { .id = KVM_SEV_ES_INIT, .cmd = "KVM_SEV_ES_INIT", .es = true };
+FIXTURE_VARIANT_ADD(sev_init, sev) {
+	.id = KVM_SEV_INIT, .cmd = "KVM_SEV_INIT", .vm_type = KVM_X86_SEV_VM, .es = false,
+};
+FIXTURE_VARIANT_ADD(sev_init, sev_es) {
+	.id = KVM_SEV_ES_INIT, .cmd = "KVM_SEV_ES_INIT", .vm_type = KVM_X86_SEV_ES_VM, .es = true,
+};
 
 FIXTURE_SETUP(sev_init)
 {
@@ -166,25 +194,57 @@ FIXTURE_TEARDOWN(sev_init)
 {
 }
 
-/* Enabled: an SEV(-ES) VM can be created. Disabled: it must be refused. */
-TEST_F(sev_init, matches_param)
+/*
+ * Enabled: the SEV(-ES) VM is created. Disabled: it must be refused.
+ * EBUSY (every ASID taken by other VMs) is the host being full: skip.
+ */
+static void expect_init(struct __test_metadata *_metadata, bool enabled, const char *what,
+			const char *how, int r, const char *step, uint32_t fw_error)
 {
-	bool enabled = variant->es ? self->p.sev_es : self->p.sev;
-	const char *what = variant->es ? self->p.es_what : self->p.sev_what;
-	uint32_t fw_error = 0;
-	int r = sev_init_fresh_vm(variant->id, &fw_error);
-
 	if (!enabled) {
-		ASSERT_NE(0, r) TH_LOG("%s, yet %s on a fresh VM succeeded", what, variant->cmd);
-		TH_LOG("%s: %s refused with %s, as it must be", what, variant->cmd, strerror(-r));
+		ASSERT_NE(0, r) TH_LOG("%s, yet %s succeeded", what, how);
+		TH_LOG("%s: %s refused at %s with %s, as it must be", what, how, step, strerror(-r));
 		return;
 	}
 	if (r == -EBUSY)
-		SKIP(return, "%s, but every SEV ASID is in use by other VMs (%s: EBUSY)", what,
-		     variant->cmd);
-	ASSERT_EQ(0, r) TH_LOG("%s, but %s on a fresh VM failed: %s, firmware error %u", what,
-			       variant->cmd, strerror(-r), fw_error);
-	TH_LOG("%s: %s created an SEV VM", what, variant->cmd);
+		SKIP(return, "%s, but every SEV ASID is in use by other VMs (%s: EBUSY)", what, how);
+	ASSERT_EQ(0, r) TH_LOG("%s, but %s failed at %s: %s, firmware error %u", what, how, step,
+			       strerror(-r), fw_error);
+	TH_LOG("%s: %s created an SEV VM", what, how);
+}
+
+/* The legacy way, v4.16 to current: a default VM, then KVM_SEV_(ES_)INIT. */
+TEST_F(sev_init, legacy_init_matches_param)
+{
+	bool enabled = variant->es ? self->p.sev_es : self->p.sev;
+	const char *what = variant->es ? self->p.es_what : self->p.sev_what;
+	char how[96];
+	const char *step;
+	uint32_t fw_error;
+	int r;
+
+	snprintf(how, sizeof(how), "%s on a fresh default VM", variant->cmd);
+	r = sev_init_fresh_vm(KVM_X86_DEFAULT_VM, variant->id, NULL, &step, &fw_error);
+	expect_init(_metadata, enabled, what, how, r, step, fw_error);
+}
+
+/* The v6.10+ way: KVM_CREATE_VM with the SEV(-ES) type, then KVM_SEV_INIT2. */
+TEST_F(sev_init, typed_vm_matches_param)
+{
+	bool enabled = variant->es ? self->p.sev_es : self->p.sev;
+	const char *what = variant->es ? self->p.es_what : self->p.sev_what;
+	struct sev_init2_args args = {};
+	char how[96];
+	const char *step;
+	uint32_t fw_error;
+	int r;
+
+	if (kvm_check_cap(KVM_CAP_VM_TYPES) <= 0)
+		SKIP(return, "KVM_CAP_VM_TYPES (cap %d) not supported by this kernel: no typed SEV "
+		     "VMs before v6.10 (legacy_init_matches_param covers it)", KVM_CAP_VM_TYPES);
+	snprintf(how, sizeof(how), "KVM_CREATE_VM type %lu + KVM_SEV_INIT2", variant->vm_type);
+	r = sev_init_fresh_vm(variant->vm_type, SEV_CMD_INIT2, &args, &step, &fw_error);
+	expect_init(_metadata, enabled, what, how, r, step, fw_error);
 }
 
 TEST(sev_es_needs_mmio_caching)
