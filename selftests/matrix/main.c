@@ -20,6 +20,7 @@
 #include "matrix.h"
 #include "modules.h"
 #include "param.h"
+#include "reload.h"
 #include "report.h"
 #include "suite.h"
 
@@ -205,7 +206,7 @@ struct run {
 	struct cpu_facts cpu;
 	struct matrix *m;
 	char **tests;			/* paths */
-	struct param_snapshot orig_kvm, orig_vendor;
+	struct reload rl;
 	struct matrix_report report;
 };
 
@@ -446,84 +447,6 @@ static int safety_check(struct run *run, bool quiet_ok)
 	return EXIT_REFUSED;
 }
 
-/* Unload the vendor module, then kvm. */
-static int unload_all(struct run *run, char **why)
-{
-	int r = module_unload(&run->o->tools, run->sysfs_fd, run->cpu.vendor_module, why);
-
-	return r < 0 ? r : module_unload(&run->o->tools, run->sysfs_fd, "kvm", why);
-}
-
-/* The "param=value" words for @module out of "module.param=value" strings. */
-static size_t params_for(char **assign, size_t n, const char *module, char **out)
-{
-	size_t ml = strlen(module), k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (!strncmp(assign[i], module, ml) && assign[i][ml] == '.')
-			out[k++] = assign[i] + ml + 1;
-	return k;
-}
-
-static int load_config(struct run *run, struct config_result *c)
-{
-	char *words[c->n_assign + 1];
-	size_t n;
-	int r;
-
-	memset(words, 0, sizeof(words));
-	r = unload_all(run, &c->load_error);
-	if (r < 0)
-		return r;
-	n = params_for(c->assign, c->n_assign, "kvm", words);
-	r = module_load(&run->o->tools, "kvm", words, n, &c->load_error);
-	if (r < 0)
-		return r;
-	n = params_for(c->assign, c->n_assign, run->cpu.vendor_module, words);
-	return module_load(&run->o->tools, run->cpu.vendor_module, words, n, &c->load_error);
-}
-
-/*
- * The one param assertion: every requested value against what the loaded
- * module reports. (When kvmcfgctl's policy checker lands, this is where a
- * generated policy goes to it instead.)
- */
-static int check_params(struct run *run, struct config_result *c)
-{
-	c->mismatches = calloc(c->n_assign, sizeof(*c->mismatches));
-	if (!c->mismatches)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n_assign; i++) {
-		char *dot = strchr(c->assign[i], '.'), *eq = strchr(c->assign[i], '=');
-		char *module = strndup(c->assign[i], dot - c->assign[i]);
-		char *param = strndup(dot + 1, eq - dot - 1), *loaded = NULL;
-		struct param_mismatch *mm;
-		int r;
-
-		if (!module || !param) {
-			free(module);
-			free(param);
-			return -ENOMEM;
-		}
-		r = kvmcfg_param_read_at(run->sysfs_fd, module, param, &loaded);
-		free(module);
-		free(param);
-		if (r < 0 && r != -ENOENT && r != -ENODEV)
-			return r;
-		if (loaded && param_value_matches(eq + 1, loaded)) {
-			free(loaded);
-			continue;
-		}
-		mm = &c->mismatches[c->n_mismatches++];
-		mm->param = strndup(c->assign[i], eq - c->assign[i]);
-		mm->requested = strdup(eq + 1);
-		mm->loaded = loaded;
-		if (!mm->param || !mm->requested)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static void print_config_line(const struct config_result *c, size_t i, size_t n)
 {
 	printf("[%zu/%zu]", i + 1, n);
@@ -534,9 +457,12 @@ static void print_config_line(const struct config_result *c, size_t i, size_t n)
 	else if (c->n_mismatches) {
 		printf(": PARAM MISMATCH:");
 		for (size_t k = 0; k < c->n_mismatches; k++)
-			printf(" %s requested %s, loaded %s;", c->mismatches[k].param,
-			       c->mismatches[k].requested,
-			       c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
+			if (c->mismatches[k].message)
+				printf(" %s", c->mismatches[k].message);
+			else
+				printf(" %s requested %s, loaded %s;", c->mismatches[k].param,
+				       c->mismatches[k].requested,
+				       c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
 		putchar('\n');
 	} else {
 		printf(": params ok\n");
@@ -562,13 +488,13 @@ static int run_configs(struct run *run)
 		r = config_assign(run->m, i, c);
 		if (r < 0)
 			return r;
-		r = load_config(run, c);
+		r = reload_config(&run->rl, c);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0 && !c->load_error)
 			c->load_error = strdup(strerror(-r));
 		if (!c->load_error) {
-			r = check_params(run, c);
+			r = reload_check(&run->rl, c);
 			if (r < 0)
 				return r;
 		}
@@ -598,142 +524,6 @@ static int run_configs(struct run *run)
 			break;
 	}
 	return 0;
-}
-
-/*
- * Load @orig's module back with the original values of the matrix axes and,
- * when @now is given (what an earlier attempt produced), of every param
- * that still differs: values set on the original modprobe command line are
- * not in any config file, so only the snapshot knows them.
- */
-static int restore_module(struct run *run, const struct param_snapshot *orig,
-			  const struct param_snapshot *now, char **why)
-{
-	char **words = calloc(run->m->n_axes + orig->n + 1, sizeof(*words));
-	size_t n = 0;
-	int r = 0;
-
-	if (!words)
-		return -ENOMEM;
-	for (size_t i = 0; orig->loaded && i < orig->n; i++) {
-		const char *v = now ? param_snapshot_get(now, orig->names[i]) : NULL;
-		bool axis = false;
-
-		for (size_t k = 0; k < run->m->n_axes; k++)
-			axis |= !run->m->axes[k].note && !strcmp(run->m->axes[k].module, orig->module) &&
-				!strcmp(run->m->axes[k].param, orig->names[i]);
-		if (!axis && !(v && strcmp(v, orig->values[i])))
-			continue;
-		if (!strcmp(orig->values[i], "?"))
-			continue;	/* unreadable: we cannot know what to put back */
-		if (asprintf(&words[n], "%s=%s", orig->names[i], orig->values[i]) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	if (orig->loaded)
-		r = module_load(&run->o->tools, orig->module, words, n, why);
-out:
-	for (size_t i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
-	return r;
-}
-
-/* Append what differs between @orig and @now to @diff; returns 1 if anything does. */
-static int compare_snapshot(const struct param_snapshot *orig, const struct param_snapshot *now,
-			    FILE *diff)
-{
-	int bad = 0;
-
-	if (now->loaded != orig->loaded) {
-		fprintf(diff, "%s is %s but was %s before; ", orig->module,
-			now->loaded ? "loaded" : "not loaded", orig->loaded ? "loaded" : "not loaded");
-		bad = 1;
-	}
-	for (size_t i = 0; now->loaded && i < orig->n; i++) {
-		const char *v = param_snapshot_get(now, orig->names[i]);
-
-		if (v && !strcmp(v, orig->values[i]))
-			continue;
-		fprintf(diff, "%s.%s is %s, was %s; ", orig->module, orig->names[i], v ? v : "(absent)",
-			orig->values[i]);
-		bad = 1;
-	}
-	return bad;
-}
-
-/* One reload attempt; then re-read both modules and compare. 0 same, 1 differs, -errno. */
-static int restore_attempt(struct run *run, struct param_snapshot now[2], char **why, char **diff)
-{
-	const struct param_snapshot *orig[2] = { &run->orig_kvm, &run->orig_vendor };
-	bool second = now[0].module != NULL;
-	struct param_snapshot fresh[2] = {};
-	size_t dlen = 0;
-	FILE *f;
-	int r, bad = 0;
-
-	r = unload_all(run, why);
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = restore_module(run, orig[i], second ? &now[i] : NULL, why);
-	if (r < 0)
-		return r;
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = param_snapshot_take(run->sysfs_fd, orig[i]->module, &fresh[i]);
-	if (r < 0)
-		goto out;
-	f = open_memstream(diff, &dlen);
-	if (!f) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < 2; i++)
-		bad |= compare_snapshot(orig[i], &fresh[i], f);
-	fclose(f);
-	for (int i = 0; i < 2; i++) {
-		param_snapshot_clear(&now[i]);
-		now[i] = fresh[i];
-		memset(&fresh[i], 0, sizeof(fresh[i]));
-	}
-	r = bad;
-out:
-	for (int i = 0; i < 2; i++)
-		param_snapshot_clear(&fresh[i]);
-	return r;
-}
-
-/* Put the original modules and params back, and prove it by re-reading all of them. */
-static void restore(struct run *run)
-{
-	struct matrix_report *rep = &run->report;
-	struct param_snapshot now[2] = {};
-	char *why = NULL, *diff = NULL;
-	int r;
-
-	rep->restore_attempted = true;
-	printf("restore: reloading %s%s%s with the original params\n",
-	       run->orig_kvm.loaded ? "kvm" : "(kvm was not loaded)",
-	       run->orig_vendor.loaded ? " and " : "", run->orig_vendor.loaded ? run->orig_vendor.module : "");
-	r = restore_attempt(run, now, &why, &diff);
-	if (r == 1) {
-		/* Something came back different: once more, naming those params too. */
-		printf("restore: differs after the first reload (%s), reloading with those params\n", diff);
-		free(diff);
-		diff = NULL;
-		r = restore_attempt(run, now, &why, &diff);
-	}
-	for (int i = 0; i < 2; i++)
-		param_snapshot_clear(&now[i]);
-	rep->restore_ok = r == 0;
-	if (r < 0 && asprintf(&rep->restore_error, "%s", why ? why : strerror(-r)) < 0)
-		rep->restore_error = NULL;
-	if (r == 1) {
-		rep->restore_error = diff;
-		diff = NULL;
-	}
-	free(why);
-	free(diff);
 }
 
 typedef void (*writer_fn)(FILE *f, const struct matrix_report *r);
@@ -831,9 +621,9 @@ static int execute(struct run *run)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int r;
 
-	r = param_snapshot_take(run->sysfs_fd, "kvm", &run->orig_kvm);
-	if (r >= 0)
-		r = param_snapshot_take(run->sysfs_fd, run->cpu.vendor_module, &run->orig_vendor);
+	run->rl = (struct reload){ .tools = &run->o->tools, .sysfs_fd = run->sysfs_fd,
+				   .vendor_module = run->cpu.vendor_module, .m = run->m };
+	r = reload_begin(&run->rl);
 	if (r < 0) {
 		fprintf(stderr, "kvm-config-matrix: cannot read the current params: %s; nothing was done.\n",
 			strerror(-r));
@@ -851,7 +641,12 @@ static int execute(struct run *run)
 		fprintf(stderr, "kvm-config-matrix: interrupted by signal %d (%s); restoring\n",
 			(int)stop_signal, strsignal(stop_signal));
 	}
-	restore(run);
+	rep->restore_attempted = true;
+	printf("restore: reloading %s%s%s with the original params\n",
+	       run->rl.orig_kvm.loaded ? "kvm" : "(kvm was not loaded)",
+	       run->rl.orig_vendor.loaded ? " and " : "",
+	       run->rl.orig_vendor.loaded ? run->cpu.vendor_module : "");
+	rep->restore_ok = reload_restore(&run->rl, &rep->restore_error) == 0;
 	if (rep->restore_ok)
 		printf("restore: ok, every param of kvm and %s is as before\n", run->cpu.vendor_module);
 	else
@@ -919,8 +714,7 @@ int main(int argc, char **argv)
 	if (o.output_dir && write_outputs(o.output_dir, &run.report) < 0 && rc == EXIT_OK)
 		rc = EXIT_FAILED;
 out:
-	param_snapshot_clear(&run.orig_kvm);
-	param_snapshot_clear(&run.orig_vendor);
+	reload_clear(&run.rl);
 	matrix_report_clear(&run.report);
 	kvmcfg_strv_free(run.tests);
 	matrix_free(run.m);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,16 +170,4 @@ int module_params_modinfo(const struct modtools *t, const char *module, char ***
 	}
 	*ret = v;
 	return 0;
-}
-
-bool param_value_matches(const char *requested, const char *loaded)
-{
-	bool a, b;
-	int64_t x, y;
-
-	if (kvmcfg_parse_bool(requested, &a) == 0 && kvmcfg_parse_bool(loaded, &b) == 0)
-		return a == b;
-	if (kvmcfg_parse_int(requested, &x) == 0 && kvmcfg_parse_int(loaded, &y) == 0)
-		return x == y;
-	return !strcmp(requested, loaded);
 }

@@ -3,7 +3,7 @@
  * Unloading and loading kvm and its vendor module with parameters, through
  * the rmmod/modprobe/modinfo programs (kmod's or busybox's, so the runner
  * works the same in a busybox initramfs), and comparing what the loaded
- * modules report with what was asked for.
+ * modules report with what they reported before.
  */
 #pragma once
 
@@ -42,9 +42,3 @@ int module_load(const struct modtools *t, const char *module, char *const *param
 
 /* The parameter names modinfo lists for a module that is not loaded. */
 int module_params_modinfo(const struct modtools *t, const char *module, char ***ret);
-
-/*
- * Whether a loaded value means what was requested: booleans compare as
- * booleans (1 == Y), integers as integers, anything else as text.
- */
-bool param_value_matches(const char *requested, const char *loaded);

@@ -24,6 +24,7 @@ static void config_result_clear(struct config_result *c)
 		free(c->mismatches[i].param);
 		free(c->mismatches[i].requested);
 		free(c->mismatches[i].loaded);
+		free(c->mismatches[i].message);
 	}
 	free(c->mismatches);
 	for (size_t i = 0; i < c->n_tests; i++) {
@@ -81,9 +82,13 @@ static void write_param_cell(FILE *f, const struct config_result *c)
 	}
 	fputs("**MISMATCH**", f);
 	for (size_t i = 0; i < c->n_mismatches; i++)
-		fprintf(f, "%s %s: asked %s, loaded %s", i ? ";" : "", c->mismatches[i].param,
-			c->mismatches[i].requested,
-			c->mismatches[i].loaded ? c->mismatches[i].loaded : "(absent)");
+		if (c->mismatches[i].message)
+			fprintf(f, "%s %s: derived rule broken (below)", i ? ";" : "",
+				c->mismatches[i].param);
+		else
+			fprintf(f, "%s %s: asked %s, loaded %s", i ? ";" : "", c->mismatches[i].param,
+				c->mismatches[i].requested,
+				c->mismatches[i].loaded ? c->mismatches[i].loaded : "(absent)");
 }
 
 /* The test names in order of first appearance across configs. */
@@ -158,6 +163,12 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 			fprintf(f, "\n- config %zu: load failed: ", i + 1);
 			write_cell(f, c->load_error);
 		}
+		for (size_t k = 0; k < c->n_mismatches; k++) {
+			if (!c->mismatches[k].message)
+				continue;
+			fprintf(f, "\n- config %zu, %s: ", i + 1, c->mismatches[k].param);
+			write_cell(f, c->mismatches[k].message);
+		}
 		for (size_t j = 0; j < c->n_tests; j++) {
 			const struct test_outcome *t = &c->tests[j];
 
@@ -194,9 +205,12 @@ void report_write_tap(FILE *f, const struct matrix_report *r, size_t i)
 	} else if (c->n_mismatches) {
 		fprintf(f, "not ok 1 params\n");
 		for (size_t k = 0; k < c->n_mismatches; k++)
-			fprintf(f, "# %s: requested %s, loaded %s\n", c->mismatches[k].param,
-				c->mismatches[k].requested,
-				c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
+			if (c->mismatches[k].message)
+				fprintf(f, "# %s\n", c->mismatches[k].message);
+			else
+				fprintf(f, "# %s: requested %s, loaded %s\n", c->mismatches[k].param,
+					c->mismatches[k].requested,
+					c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
 	} else {
 		fprintf(f, "ok 1 params\n");
 	}
@@ -337,6 +351,8 @@ static void json_config(FILE *f, const struct config_result *c, size_t i)
 		json_string(f, c->mismatches[k].requested);
 		fputs(", \"loaded\": ", f);
 		json_string(f, c->mismatches[k].loaded);
+		fputs(", \"message\": ", f);
+		json_string(f, c->mismatches[k].message);
 		fputc('}', f);
 	}
 	fputs("],\n     \"tests\": [", f);

@@ -26,6 +26,7 @@ struct test_outcome {
 struct param_mismatch {
 	char *param;		/* module.param */
 	char *requested, *loaded;	/* loaded NULL: not exported after the load */
+	char *message;		/* a derived rule or unreadable param: why; else NULL */
 };
 
 struct config_result {

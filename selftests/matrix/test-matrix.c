@@ -2,7 +2,7 @@
 /*
  * Unit tests for the pure parts of kvm-config-matrix: the matrix grammar and
  * its errors, config enumeration, which axes a host drops, the cpuinfo
- * parser, the per-binary TAP verdict and the param value comparison.
+ * parser and the per-binary TAP verdict.
  */
 #include <check.h>
 #include <errno.h>
@@ -162,18 +162,6 @@ START_TEST(test_judge)
 }
 END_TEST
 
-START_TEST(test_value_matches)
-{
-	ck_assert(param_value_matches("1", "Y"));
-	ck_assert(param_value_matches("0", "N"));
-	ck_assert(!param_value_matches("1", "N"));
-	ck_assert(param_value_matches("200000", "200000"));
-	ck_assert(!param_value_matches("2", "3"));
-	ck_assert(param_value_matches("auto", "auto"));
-	ck_assert(!param_value_matches("auto", "N"));
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("matrix");
@@ -187,7 +175,6 @@ int main(void)
 	tcase_add_test(tc, test_apply_host);
 	tcase_add_test(tc, test_cpuinfo);
 	tcase_add_test(tc, test_judge);
-	tcase_add_test(tc, test_value_matches);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
