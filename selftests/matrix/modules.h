@@ -3,7 +3,7 @@
  * Unloading and loading kvm and its vendor module with parameters, through
  * the rmmod/modprobe/modinfo programs (kmod's or busybox's, so the runner
  * works the same in a busybox initramfs), and comparing what the loaded
- * modules report with what they reported before.
+ * snapshots of every param, taken before and after.
  */
 #pragma once
 

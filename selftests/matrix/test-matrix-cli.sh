@@ -134,6 +134,7 @@ check "ignored param: MISMATCH names param, requested and loaded value (exit 1)"
 # SIGTERM while a test runs: restore anyway, exit 128+15.
 fresh
 before=$(snapshot)
+rm -f "$tmp/out"	# the wait below must not see an earlier run's output
 "$bin" --sysfs-root "$tmp/sys" --proc-root "$tmp/proc" --modprobe "$tmp/bin/modprobe" \
 	--rmmod "$tmp/bin/rmmod" --modinfo "$tmp/bin/modinfo" 'kvm.tdp_mmu={0,1}' \
 	--reload-modules --tests-dir "$tmp/tests" -t slow >"$tmp/out" 2>&1 &
