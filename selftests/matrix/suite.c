@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,6 +117,55 @@ static char *first_line(const char *output, enum tap_line want)
 	return NULL;
 }
 
+/*
+ * The kselftest harness logs "# file.c:LINE:test:message" before a failing
+ * test's "not ok"; the last such message is the most specific one (the
+ * test's own TH_LOG after the assertion). Returns the message, or NULL.
+ */
+static char *last_diagnostic(const char *output, const char *until)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+
+	for (const char *p = output; p && *p && p < until;) {
+		size_t len = strcspn(p, "\n");
+		const char *c = p[0] == '#' ? strstr(p, ".c:") : NULL;
+
+		if (c && c < p + len && c[3] >= '0' && c[3] <= '9') {
+			const char *msg = memchr(c + 3, ':', p + len - (c + 3));
+
+			msg = msg ? memchr(msg + 1, ':', p + len - (msg + 1)) : NULL;
+			if (msg && msg + 1 < p + len) {
+				best = msg + 1;
+				best_len = p + len - best;
+			}
+		}
+		if (!strncmp(p, "#  RUN ", 7) || !strncmp(p, "# RUN ", 6))
+			best = NULL;	/* a new test: earlier messages were someone else's */
+		p += len + (p[len] == '\n');
+	}
+	return best ? strndup(best, best_len) : NULL;
+}
+
+/* "not ok N name: the harness's last message for it". */
+static char *failure_reason(const char *output)
+{
+	char *line = first_line(output, TAP_LINE_NOT_OK), *msg, *r;
+	const char *at;
+
+	if (!line)
+		return NULL;
+	at = strstr(output, line);
+	msg = last_diagnostic(output, at ? at : output + strlen(output));
+	if (!msg)
+		return line;
+	if (asprintf(&r, "%s: %s", line, msg) < 0)
+		r = NULL;
+	free(line);
+	free(msg);
+	return r;
+}
+
 /* The reason after "# SKIP" on a skip line, or the whole line. */
 static char *skip_reason(const char *output)
 {
@@ -157,7 +207,7 @@ void suite_judge(const char *output, int wait_status, struct test_outcome *t)
 	tap_explain_exit(&sum, wait_status, why, sizeof(why));
 	if (sum.failed || sum.bailed || why[0]) {
 		t->verdict = VERDICT_FAIL;
-		t->reason = sum.failed ? first_line(output, TAP_LINE_NOT_OK) :
+		t->reason = sum.failed ? failure_reason(output) :
 			    sum.bailed ? first_line(output, TAP_LINE_BAIL) : strdup(why);
 	} else if (sum.passed) {
 		t->verdict = VERDICT_PASS;

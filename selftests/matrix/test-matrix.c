@@ -147,6 +147,14 @@ START_TEST(test_judge)
 	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
 	ck_assert_str_eq(t.reason, "not ok 2 b: mmio_caching=Y but 10000 emulations");
 	free(t.reason);
+	/* The harness's own message for the failing test, not an earlier test's. */
+	t = judge("1..2\n#  RUN global.a ...\n# t.c:10:a:note for a\nok 1 global.a\n"
+		  "#  RUN global.b ...\n# t.c:20:b:Expected 0 (0) == x (1)\n"
+		  "# t.c:21:b:kvm.tdp_mmu=Y but shadow paging\n# b: Test terminated\n"
+		  "not ok 2 global.b\n", 1);
+	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
+	ck_assert_str_eq(t.reason, "not ok 2 global.b: kvm.tdp_mmu=Y but shadow paging");
+	free(t.reason);
 	t = judge("1..0 # SKIP no /dev/kvm\n", 4);
 	ck_assert_int_eq(t.verdict, VERDICT_SKIP);
 	ck_assert_str_eq(t.reason, "no /dev/kvm");

@@ -100,10 +100,11 @@ def diff_params(before, after):
                      for k in keys if before.get(k) != after.get(k))
 
 
-# The params each reality test judges; a failure must name one of them.
-REALITY = {"tdp_reality": ("tdp_mmu", "npt", "ept"),
-           "mmio_caching_reality": ("mmio_caching",),
-           "sev_reality": ("sev", "sev_es", "mmio_caching", "npt")}
+# The params each reality test judges.
+# A failure must name one of them as module.param, from the test's own message.
+REALITY = {"tdp_reality": ("kvm.tdp_mmu", "kvm_amd.npt", "kvm_intel.ept"),
+           "mmio_caching_reality": ("kvm.mmio_caching",),
+           "sev_reality": ("kvm_amd.sev", "kvm_amd.sev_es", "kvm.mmio_caching", "kvm_amd.npt")}
 
 
 def check_matrix(tap, sec, args):
@@ -154,16 +155,18 @@ def check_matrix(tap, sec, args):
         for i, p, t in rows:
             tap.note(f"{name} config {i} {' '.join(f'{k}={v}' for k, v in p.items())}: "
                      f"{t['result']}{': ' + t['reason'] if t['reason'] else ''}")
-    # Where the param check (kvmcfg's derived rules) calls a config dishonest,
-    # tdp_reality must fail too, and pass where the check finds nothing.
-    flagged = {c["index"] for c in configs
-               if any("tdp_mmu" in m["param"] for m in c["mismatches"])}
-    tdp = {c["index"]: t["result"] for c in configs for t in c["tests"]
-           if t["name"] == "tdp_reality"}
-    disagree = [(i, r, i in flagged) for i, r in tdp.items()
-                if (r == "fail") != (i in flagged) and r != "skip"]
-    tap.check(not disagree, "(b) tdp_reality fails exactly where the param check flags tdp_mmu "
-              f"(flagged: {sorted(flagged) or 'none'})", disagree)
+    # Two independent judges: the param check (libkvmcfg, from sysfs alone,
+    # derived rules included) and the reality tests (from what the guest
+    # observes). Each reality test must fail exactly in the configs where the
+    # check flags one of its params, and pass (or skip) everywhere else.
+    for name, words in REALITY.items():
+        flagged = {c["index"] for c in configs
+                   if any(m["param"] in words for m in c["mismatches"])}
+        got = {c["index"]: t["result"] for c in configs for t in c["tests"] if t["name"] == name}
+        disagree = [(i, r, "flagged" if i in flagged else "not flagged") for i, r in got.items()
+                    if (r == "fail") != (i in flagged)]
+        tap.check(got and not disagree, f"(b) {name} fails exactly where the param check flags "
+                  f"{'/'.join(words)} (flagged: {sorted(flagged) or 'none'})", disagree)
 
     # (c) the restore.
     tap.check(d["restore"]["ok"], "(c) the runner reports the restore ok", d["restore"])
