@@ -8,8 +8,8 @@
 Builds the box with scripts/fleetbox-build.sh (cached), boots it under
 QEMU/TCG, keeps the serial log in BUILDDIR/fleetbox/SCENARIO.log, parses the
 sections the scenario printed between @@SECTION name@@ and @@ENDSECTION@@,
-and asserts on them. --results copies the matrix outputs there (the
-committed docs/results/ table is made this way, see docs/fleetbox.md).
+and asserts on them. --results (or $KVMCFG_FLEETBOX_RESULTS) copies the
+matrix outputs there: scripts/fleetbox-results.sh makes docs/results/ so.
 """
 import argparse
 import json
@@ -176,12 +176,14 @@ def check_matrix(tap, sec, args):
     tap.check(after.get("kvm.halt_poll_ns") == "12345" and after.get("kvm.mmio_caching") == "N",
               "(c) values only the boot-time modprobe knew are back (halt_poll_ns=12345, "
               "mmio_caching=N)", after)
-    if args.results:
-        os.makedirs(args.results, exist_ok=True)
+    results = args.results or os.environ.get("KVMCFG_FLEETBOX_RESULTS")
+    if results:
+        os.makedirs(results, exist_ok=True)
         for k, v in sec.items():
             if k.startswith("file "):
-                with open(os.path.join(args.results, k[5:]), "w") as f:
+                with open(os.path.join(results, k[5:]), "w") as f:
                     f.write(v)
+        tap.note(f"results written to {results}")
     tap.note(sec.get("file matrix.md", ""))
 
 
