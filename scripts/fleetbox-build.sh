@@ -45,12 +45,36 @@ done
 for tool in dpkg-deb depmod cpio gzip sha256sum; do
 	command -v $tool >/dev/null || { echo "fleetbox-build: $tool not found (scripts/deps.sh box)" >&2; exit 1; }
 done
-# busybox-static's binary: the initramfs has no libc for a dynamic one.
-busybox=/bin/busybox
-[ "$(dpkg-query -W -f '${db:Status-Status}' busybox-static 2>/dev/null)" = installed ] ||
-	{ echo "fleetbox-build: busybox-static is not installed (scripts/deps.sh box)" >&2; exit 1; }
 mkdir -p "$cache" "$out"
 say() { echo "fleetbox-build: $*" >&2; }
+
+# Fetch a package's .deb into the cache (once) and print its path.
+fetch_deb() {
+	mkdir -p "$cache/debs"
+	f=$(ls "$cache/debs/${1}_"*.deb 2>/dev/null | tail -n1 || true)
+	if [ -z "$f" ]; then
+		say "downloading $1"
+		# apt's _apt user may not write here; apt then downloads as root, which is fine.
+		(cd "$cache/debs" && apt-get download -q "$1" >/dev/null 2>&1) ||
+			(apt-get update -q >/dev/null && cd "$cache/debs" && apt-get download -q "$1" >/dev/null 2>&1) ||
+			{ echo "fleetbox-build: apt-get download $1 failed" >&2; return 1; }
+		f=$(ls "$cache/debs/${1}_"*.deb | tail -n1)
+	fi
+	echo "$f"
+}
+
+# busybox-static's binary (the initramfs has no libc for a dynamic one):
+# the installed one, else the package unpacked into the cache, because
+# installing busybox-static would replace a dynamic busybox on this host.
+busybox=/bin/busybox
+if [ "$(dpkg-query -W -f '${db:Status-Status}' busybox-static 2>/dev/null)" != installed ]; then
+	bbdeb=$(fetch_deb busybox-static)
+	busybox=$cache/busybox/$(basename "$bbdeb" .deb)/bin/busybox
+	if [ ! -x "$busybox" ]; then
+		mkdir -p "$cache/busybox/$(basename "$bbdeb" .deb)"
+		dpkg-deb -x "$bbdeb" "$cache/busybox/$(basename "$bbdeb" .deb)"
+	fi
+fi
 
 # ---- the kernel ----
 if [ -n "$kernel" ]; then
@@ -67,16 +91,7 @@ else
 		pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-6\.1[^ ]*\).*/\1/p' | head -n1)
 	fi
 	[ -n "$pkg" ] || { echo "fleetbox-build: apt offers no 6.1 linux-image-amd64" >&2; exit 1; }
-	mkdir -p "$cache/debs"
-	deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | tail -n1 || true)
-	if [ -z "$deb" ]; then
-		say "downloading $pkg"
-		# apt's _apt user may not write here; apt then downloads as root, which is fine.
-		(cd "$cache/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-			(apt-get update -q >/dev/null && cd "$cache/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-			{ echo "fleetbox-build: apt-get download $pkg failed" >&2; exit 1; }
-		deb=$(ls "$cache/debs/${pkg}_"*.deb | tail -n1)
-	fi
+	deb=$(fetch_deb "$pkg")
 	kid=$(basename "$deb" .deb)
 	kroot=$cache/kernel/$kid
 	if [ ! -d "$kroot" ]; then
@@ -84,6 +99,10 @@ else
 		rm -rf "$kroot.tmp"
 		mkdir -p "$kroot.tmp"
 		dpkg-deb -x "$deb" "$kroot.tmp"
+		# Keep the kernel and the modules the box uses: 70 MB, not 470.
+		find "$kroot.tmp/lib/modules" -name '*.ko*' ! -name 'kvm.ko*' ! -name 'kvm-amd.ko*' \
+			! -name 'kvm-intel.ko*' ! -name 'irqbypass.ko*' ! -name 'ccp.ko*' -delete
+		rm -rf "$kroot.tmp/usr"
 		mv "$kroot.tmp" "$kroot"
 	fi
 	release=$(ls "$kroot/lib/modules" | head -n1)
