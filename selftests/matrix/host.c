@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "param.h"
+#include "strv.h"
 
 /* Whether @flags (a space-separated list) has the word @flag. */
 static bool has_flag(const char *flags, size_t len, const char *flag)
@@ -133,7 +135,6 @@ int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 	}
 	while ((de = readdir(d))) {
 		enum module_state st;
-		char **nv;
 
 		if (strncmp(de->d_name, "kvm", 3) != 0)
 			continue;
@@ -142,20 +143,13 @@ int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 			break;
 		if (st != MODULE_BUILTIN)
 			continue;
-		nv = realloc(v, (n + 2) * sizeof(*nv));
-		if (!nv || !(nv[n] = strdup(de->d_name))) {
-			v = nv ? nv : v;
-			r = -ENOMEM;
+		r = strv_push(&v, &n, strdup(de->d_name));
+		if (r < 0)
 			break;
-		}
-		v = nv;
-		v[++n] = NULL;
 	}
 	closedir(d);
 	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
+		kvmcfg_strv_free(v);
 		return r;
 	}
 	*ret = v;

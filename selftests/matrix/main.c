@@ -21,6 +21,7 @@
 #include "modules.h"
 #include "param.h"
 #include "reload.h"
+#include "strv.h"
 #include "report.h"
 #include "suite.h"
 
@@ -78,28 +79,14 @@ static void usage(FILE *f)
 	      "4 not possible on this host, 5 restore failed, 128+N interrupted by signal N.\n", f);
 }
 
-static int push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
 /* A matrix source and the label its parse errors carry. */
 static int push_source(struct options *o, const char *text, const char *label)
 {
 	size_t n = o->n_sources;
 
-	if (push(&o->labels, &n, label) < 0)
+	if (strv_push(&o->labels, &n, strdup(label)) < 0)
 		return -ENOMEM;
-	return push(&o->sources, &o->n_sources, text);
+	return strv_push(&o->sources, &o->n_sources, strdup(text));
 }
 
 static char *read_file(const char *path)
@@ -162,7 +149,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			free(text);
 			break;
 		case 't':
-			if (push(&o->tests, &o->n_tests, optarg) < 0)
+			if (strv_push(&o->tests, &o->n_tests, strdup(optarg)) < 0)
 				return -ENOMEM;
 			break;
 		case O_DIR: o->tests_dir = optarg; break;
@@ -573,15 +560,9 @@ static int write_outputs(const char *dir, const struct matrix_report *r)
 
 static void options_clear(struct options *o)
 {
-	for (size_t i = 0; i < o->n_sources; i++) {
-		free(o->sources[i]);
-		free(o->labels[i]);
-	}
-	free(o->sources);
-	free(o->labels);
-	for (size_t i = 0; i < o->n_tests; i++)
-		free(o->tests[i]);
-	free(o->tests);
+	kvmcfg_strv_free(o->sources);
+	kvmcfg_strv_free(o->labels);
+	kvmcfg_strv_free(o->tests);
 }
 
 static int prepare(struct run *run)

@@ -8,6 +8,7 @@
 #include "modules.h"
 #include "param.h"
 #include "spawn.h"
+#include "strv.h"
 
 void param_snapshot_clear(struct param_snapshot *s)
 {
@@ -145,18 +146,13 @@ int module_params_modinfo(const struct modtools *t, const char *module, char ***
 	}
 	/* Each line is "name:description (type)". */
 	for (line = strtok_r(res.output, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':'), **nv;
+		char *colon = strchr(line, ':');
 
 		if (!colon || colon == line)
 			continue;
-		nv = realloc(v, (n + 2) * sizeof(*nv));
-		if (!nv || !(nv[n] = strndup(line, colon - line))) {
-			v = nv ? nv : v;
-			r = -ENOMEM;
+		r = strv_push(&v, &n, strndup(line, colon - line));
+		if (r < 0)
 			break;
-		}
-		v = nv;
-		v[++n] = NULL;
 	}
 	spawn_result_clear(&res);
 	if (r < 0) {
