@@ -140,3 +140,10 @@ const PolicyRule *policy_find_rule(const Policy *p, const char *module, const ch
 
 /* Number of rules across all sections. */
 size_t policy_n_rules(const Policy *p);
+
+/*
+ * The effective policy as policy text (it parses back to the same rules),
+ * every rule with its effective severity and an origin comment
+ * "; file:line". Pure; *ret is malloc'd.
+ */
+int policy_format(const Policy *p, char **ret);
