@@ -338,6 +338,32 @@ def case_interval(base):
     check(d.stop() == 0, "clean exit")
 
 
+def wakeups(pid):
+    """Context switches of @pid so far: a sleeping process adds none."""
+    n = 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                n += int(line.split()[1])
+    return n
+
+
+def case_idle(base):
+    """No busy polling: between checks the daemon does not wake up at all."""
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h"])
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    time.sleep(0.2)
+    before = wakeups(d.proc.pid)
+    time.sleep(1.5)
+    after = wakeups(d.proc.pid)
+    check(after == before, "woke %d times in 1.5s while idle" % (after - before))
+    # And it is alive: a check still runs on request, and that does count.
+    check_now(d, prom)
+    check(wakeups(d.proc.pid) > after, "a check wakes it (the counter works)")
+    check(d.stop() == 0, "clean exit")
+
+
 def case_reload(base):
     """SIGHUP with a good policy, then a broken one: rejected, file:line logged, old kept."""
     tree, pol, prom, args = setup(base)
@@ -586,6 +612,7 @@ CASES = {
     "notify": case_notify,
     "changes": case_changes,
     "interval": case_interval,
+    "idle": case_idle,
     "reload": case_reload,
     "uevent": case_uevent,
     "alert-command": case_alert_command,
