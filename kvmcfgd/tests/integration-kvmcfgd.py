@@ -468,15 +468,23 @@ def wait_recorded(outdir, n, timeout=4.0):
     raise Failure("AlertCommand ran %d times, expected %d" % (len(recorded(outdir)), n))
 
 
-def case_alert_command(base):
-    """AlertCommand= gets the finding in its environment, shell metacharacters intact."""
+def alert_daemon(base, recorder_args, timeout, tail=""):
+    """A daemon whose AlertCommand= is the recorder writing into base/alerts;
+    @tail is appended to the command line as written (quotes and all)."""
     tree, _, prom, args = setup(base)
     out = os.path.join(base, "alerts")
     os.mkdir(out)
-    pwned = os.path.join(base, "pwned")
-    cmd = "%s %s %s 'two words'" % (sys.executable, RECORDER, out)
-    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + cmd])
+    cmd = " ".join([sys.executable, RECORDER] + recorder_args + [out]) + tail
+    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + cmd,
+                             "--alert-timeout=" + timeout])
     wait_checks(prom, 1)
+    return tree, prom, out, d
+
+
+def case_alert_command(base):
+    """AlertCommand= gets the finding in its environment, shell metacharacters intact."""
+    pwned = os.path.join(base, "pwned")
+    tree, prom, out, d = alert_daemon(base, [], "30s", tail=" 'two words' \"a\\\"b\"")
     nasty = "$(touch %s); `touch %s` \"q\" 'x' | * ; \\ & > %s" % (pwned, pwned, pwned)
     tree.set("kvm", "mmio_caching", nasty)
     check_now(d, prom)
@@ -487,8 +495,8 @@ def case_alert_command(base):
           env["KVMCFG_PARAM"] == "mmio_caching" and env["KVMCFG_EXPECTED"] == "Y" and
           env["KVMCFG_SEVERITY"] == "critical", "env: %r" % env)
     check("mismatch" in env["KVMCFG_MESSAGE"], "KVMCFG_MESSAGE")
-    check(rec["argv"] == [RECORDER, out, "two words"], "argv split without a shell: %r" %
-          rec["argv"])
+    check(rec["argv"] == [RECORDER, out, "two words", 'a"b'],
+          "argv split without a shell: %r" % rec["argv"])
     check(rec["leaked"] == [], "service manager variables not passed on: %r" % rec["leaked"])
     check(rec["stdin_is_devnull"], "stdin is /dev/null")
     check(not os.path.exists(pwned), "nothing was run through a shell")
@@ -507,12 +515,7 @@ def case_alert_command(base):
 
 def case_alert_timeout(base):
     """A hanging AlertCommand is killed at its timeout and never blocks the loop."""
-    tree, _, prom, args = setup(base)
-    out = os.path.join(base, "alerts")
-    os.mkdir(out)
-    cmd = "%s %s --sleep 30 --ignore-term %s" % (sys.executable, RECORDER, out)
-    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + cmd, "--alert-timeout=500ms"])
-    wait_checks(prom, 1)
+    tree, prom, out, d = alert_daemon(base, ["--sleep", "30", "--ignore-term"], "500ms")
     tree.set("kvm", "tdp_mmu", "N")
     check_now(d, prom)
     wait_recorded(out, 1)
@@ -533,12 +536,7 @@ def case_alert_timeout(base):
 
 def case_stop_drains(base):
     """SIGTERM while an alert command runs: wait for it (bounded by its timeout), exit 0."""
-    tree, _, prom, args = setup(base)
-    out = os.path.join(base, "alerts")
-    os.mkdir(out)
-    cmd = "%s %s --sleep 1 %s" % (sys.executable, RECORDER, out)
-    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + cmd, "--alert-timeout=5s"])
-    wait_checks(prom, 1)
+    tree, prom, out, d = alert_daemon(base, ["--sleep", "1"], "5s")
     tree.set("kvm", "tdp_mmu", "N")
     check_now(d, prom)
     wait_recorded(out, 1)

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "param.h"
+#include "kvmcfgd-test.h"
 
 START_TEST(timespans)
 {
@@ -181,20 +182,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("conf");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		timespans,
+		split_command,
+		parse_file,
+		errors_name_file_and_line,
+		load_file,
+		NULL,
+	};
 
-	tcase_add_test(tc, timespans);
-	tcase_add_test(tc, split_command);
-	tcase_add_test(tc, parse_file);
-	tcase_add_test(tc, errors_name_file_and_line);
-	tcase_add_test(tc, load_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("conf", tests);
 }

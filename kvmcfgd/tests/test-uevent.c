@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "uevent.h"
+#include "kvmcfgd-test.h"
 
 /* Build a datagram from NUL-separated pieces; sizeof() keeps the last NUL. */
 #define DGRAM(s) s, sizeof(s)
@@ -198,22 +199,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("uevent");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		module_add,
+		module_remove,
+		not_module_events,
+		malformed,
+		drain_socket,
+		socket_filter,
+		netlink_socket,
+		NULL,
+	};
 
-	tcase_add_test(tc, module_add);
-	tcase_add_test(tc, module_remove);
-	tcase_add_test(tc, not_module_events);
-	tcase_add_test(tc, malformed);
-	tcase_add_test(tc, drain_socket);
-	tcase_add_test(tc, socket_filter);
-	tcase_add_test(tc, netlink_socket);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("uevent", tests);
 }
