@@ -17,6 +17,7 @@
 #include "fake-sysfs.h"
 #include "param.h"
 #include "snapshot.h"
+#include "check-run.h"
 
 static char *root;
 
@@ -374,8 +375,6 @@ int main(void)
 {
 	Suite *s = suite_create("checker");
 	TCase *tc = tcase_create("checker");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, kinds_and_verdict);
@@ -389,9 +388,5 @@ int main(void)
 	tcase_add_test(tc, derived_table_well_formed);
 	tcase_add_test(tc, snapshot_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "fake-sysfs.h"
 #include "policy.h"
+#include "check-run.h"
 
 typedef struct Case {
 	const char *text;
@@ -297,8 +298,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, parse_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, error_counts_and_long_lines);
@@ -307,9 +306,5 @@ int main(void)
 	tcase_add_test(tc, modprobe_import);
 	tcase_add_test(tc, severity_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
