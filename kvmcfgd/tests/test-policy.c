@@ -68,7 +68,10 @@ static const Case cases[] = {
 	  "start in lower case)\n", -EINVAL },
 	{ "tdp_mmu = Y\n", "t.conf:1: 'tdp_mmu' is outside any section: start with [module]\n",
 	  -EINVAL },
-	{ "[kvm\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	{ "[kvm\na = 1\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	/* A byte order mark is not an error. */
+	{ "\xEF\xBB\xBF[kvm]\na = 1\n", "[kvm]\nRequired = yes\nSeverity = critical\n"
+	  "a = 1 @critical ; t.conf:2\n", 0 },
 	{ "[kvm] x\n", "t.conf:1: unexpected text after section header\n", -EINVAL },
 	{ "[k v]\na = 1\n", "t.conf:1: invalid section name 'k v': a module name or [Policy]\n",
 	  -EINVAL },
