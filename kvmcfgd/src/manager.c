@@ -16,7 +16,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "policy.h"
-#include "snapshot.h"
+#include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
 

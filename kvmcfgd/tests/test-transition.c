@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "finding.h"
-#include "snapshot.h"
+#include "transition.h"
 #include "kvmcfgd-test.h"
 
 static void add(Snapshot *s, const char *module, const char *param, const char *expected,
@@ -197,5 +197,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("snapshot", tests);
+	return kvmcfgd_test_run("transition", tests);
 }
