@@ -208,6 +208,21 @@ def textfile_metrics(path):
     return out
 
 
+def parse_textfile(path):
+    """Samples of the textfile as prometheus_client's parser reads it (fails if invalid)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parse-textfile.py")
+    for py in (sys.executable, "/usr/bin/python3"):
+        if subprocess.run([py, "-c", "import prometheus_client"],
+                          capture_output=True).returncode == 0:
+            break
+    else:
+        raise Failure("no python3 with prometheus_client (Debian: python3-prometheus-client, "
+                      "scripts/deps.sh test installs it)")
+    p = subprocess.run([py, script, path], capture_output=True, text=True, timeout=5)
+    check(p.returncode == 0, "textfile rejected by prometheus_client: " + p.stderr)
+    return [json.loads(l) for l in p.stdout.splitlines()]
+
+
 def wait_checks(prom, n, timeout=4.0):
     """Wait until the daemon has run at least n checks (kvmcfg_checks_total)."""
     end = time.monotonic() + timeout
@@ -291,7 +306,7 @@ def case_changes(base):
     check(m["kvmcfg_ok"] == 0, "kvmcfg_ok 0 on mismatch")
 
     # A value that needs escaping, in the journal fields and in the textfile.
-    odd = 'a"b\\c d'
+    odd = 'a"b\\c d\nline2'
     tree.set("kvm", "mmio_caching", odd)
     check_now(d, prom)
     got = d.alerts(MISMATCH, "mmio_caching")
@@ -299,7 +314,13 @@ def case_changes(base):
     with open(prom, encoding="utf-8") as fp:
         text = fp.read()
     check('param="mmio_caching",rule="policy",kind="mismatch",expected="Y",'
-          'actual="a\\"b\\\\c d"' in text, "textfile label escaped:\n" + text)
+          'actual="a\\"b\\\\c d\\nline2"' in text, "textfile label escaped:\n" + text)
+    # And the reference parser reads the same value back out of the whole file.
+    samples = parse_textfile(prom)
+    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch" and
+                  s["labels"]["param"] == "mmio_caching"]
+    check(len(odd_gauges) == 1 and odd_gauges[0]["labels"]["actual"] == odd and
+          odd_gauges[0]["value"] == 1, "prometheus_client parses it back: %r" % odd_gauges)
 
     # The actual value changes while still wrong: one "changed" alert.
     tree.set("kvm", "tdp_mmu", "maybe")
@@ -320,6 +341,9 @@ def case_changes(base):
     check(m['kvmcfg_transitions_total{kind="resolved"}'] == 2, "resolved counter 2")
     check(not any(k.startswith("kvmcfg_mismatch{") for k in m), "no mismatch gauges left")
     check(len(d.alerts(MISMATCH)) == 2, "still only the two original alerts")
+    parsed = {s["name"]: s["value"] for s in parse_textfile(prom) if not s["labels"]}
+    check(parsed.get("kvmcfg_ok") == 1 and parsed.get("kvmcfg_checks_total") == m["kvmcfg_checks_total"],
+          "the reference parser agrees: %r" % parsed)
     check(d.stop() == 0, "clean exit")
 
 
