@@ -300,15 +300,16 @@ static char *reader(char *buf, int size, void *userdata)
 		return NULL;
 	st->line++;
 	nl = strchr(st->pos, '\n');
-	len = nl ? (size_t)(nl - st->pos + 1) : strlen(st->pos);
+	len = nl ? (size_t)(nl - st->pos) : strlen(st->pos);
 	if (len >= (size_t)size) {
 		/* inih would split the line and parse its tail as a new line. */
 		parse_fail(st, -E2BIG, "line too long");
 		return NULL;
 	}
+	/* Without the newline: inih trims line ends itself. */
 	memcpy(buf, st->pos, len);
 	buf[len] = '\0';
-	st->pos += len;
+	st->pos += len + (nl ? 1 : 0);
 	return buf;
 }
 

@@ -160,6 +160,20 @@ START_TEST(errors_name_file_and_line)
 	memset(longline, 'x', sizeof(longline) - 1);
 	memcpy(longline, "[Daemon]\nAlertCommand=/", 23);
 	expect_error(longline, "/etc/kvmcfgd/kvmcfgd.conf:2: line too long");
+	/* 199 characters is the longest line inih takes whole. */
+	{
+		DaemonConf c;
+		char *err = NULL;
+
+		memset(longline, 0, sizeof(longline));
+		strcpy(longline, "[Daemon]\nAlertCommand=/");
+		memset(longline + strlen(longline), 'y', 199 - strlen("AlertCommand=/"));
+		strcat(longline, "\n");
+		ck_assert_int_eq(conf_init(&c), 0);
+		ck_assert_int_eq(conf_parse_text(&c, longline, "f", &err), 0);
+		ck_assert_uint_eq(strlen(c.alert_command[0]), 199 - strlen("AlertCommand="));
+		conf_done(&c);
+	}
 	/* The first error is the one reported. */
 	expect_error("[Daemon]\nA=1\nB=2\n", "/etc/kvmcfgd/kvmcfgd.conf:2: unknown key 'A'");
 }
