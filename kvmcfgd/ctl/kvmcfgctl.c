@@ -16,6 +16,7 @@
 
 #include "checker.h"
 #include "param.h"
+#include "snapshot.h"
 #include "kvmcfgctl.h"
 #include "table.h"
 
@@ -172,54 +173,20 @@ const char *ctl_origin_cell(const Finding *f, char *buf, size_t size)
 	return buf;
 }
 
-static int strv_add_unique(char ***v, size_t *n, const char *s)
+int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 {
-	char **nv;
+	const char **extra = NULL;
 	size_t i;
+	int r = 0;
 
-	for (i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], s))
-			return 0;
-	nv = realloc(*v, (*n + 2) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int ctl_kvm_modules(const Ctl *c, int sysfs_fd, const Policy *p, char ***ret)
-{
-	char **loaded = NULL, **v = calloc(1, sizeof(char *));
-	size_t n = 0, i;
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	r = kvmcfg_module_list_at(sysfs_fd, &loaded);
-	for (i = 0; r == 0 && loaded[i]; i++)
-		if (!strcmp(loaded[i], "kvm") || !strncmp(loaded[i], "kvm_", 4))
-			r = strv_add_unique(&v, &n, loaded[i]);
 	for (i = 0; r == 0 && c->modules && c->modules[i]; i++)
-		r = strv_add_unique(&v, &n, c->modules[i]);
+		r = strv_push(&extra, c->modules[i]);
 	for (i = 0; r == 0 && p && i < p->n_sections; i++)
-		r = strv_add_unique(&v, &n, p->sections[i].module);
-	kvmcfg_strv_free(loaded);
-	if (r < 0) {
-		kvmcfg_strv_free(v);
-		return r;
-	}
-	qsort(v, n, sizeof(*v), cmp_str);
-	*ret = v;
-	return 0;
+		r = strv_push(&extra, p->sections[i].module);
+	if (r == 0)
+		r = kvmcfg_kvm_modules_at(sysfs_fd, extra, ret);
+	free(extra);
+	return r;
 }
 
 static int print_table(const Findings *f)

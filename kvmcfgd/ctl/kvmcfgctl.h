@@ -46,8 +46,7 @@ int verb_show(const Ctl *c);
 int verb_snapshot(const Ctl *c);
 
 /*
- * The modules show and snapshot cover: every loaded module named kvm or
- * kvm_*, the --module ones, and (when @p) the policy's sections, sorted and
- * without duplicates. A NULL-terminated vector for kvmcfg_strv_free().
+ * The modules show and snapshot cover: kvmcfg_kvm_modules_at() plus the
+ * --module ones and (when @p) the policy's sections.
  */
-int ctl_kvm_modules(const Ctl *c, int sysfs_fd, const Policy *p, char ***ret);
+int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret);

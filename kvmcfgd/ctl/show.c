@@ -83,7 +83,7 @@ int verb_show(const Ctl *c)
 		fprintf(stderr, "kvmcfgctl: cannot open sysfs root %s: %m\n", c->sysfs_root);
 		return CTL_EXIT_UNREADABLE;
 	}
-	r = ctl_kvm_modules(c, fd, p, &modules);
+	r = ctl_kvm_modules(c, p, fd, &modules);
 	if (r < 0) {
 		fprintf(stderr, "kvmcfgctl: cannot list modules under %s: %s\n", c->sysfs_root,
 			strerror(-r));

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmcfgctl snapshot: write a policy from the current host, to bootstrap a
- * fleet policy from a known-good machine. The result parses, and this host
- * passes it: every value is written in the form that matches it exactly
- * (booleans and integers bare, other text quoted where the grammar needs).
+ * fleet policy from a known-good machine. The text comes from libkvmcfg
+ * (snapshot.h); this file adds the header and writes it atomically.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,81 +15,43 @@
 #include <unistd.h>
 
 #include "kvmcfgctl.h"
-#include "match.h"
 #include "param.h"
+#include "snapshot.h"
 
-static void write_param(FILE *o, const char *param, const char *value, int r)
+/* Temp file and rename: a reader never sees half a policy. */
+static int write_atomic(const char *path, const char *text)
 {
-	if (r < 0) {
-		fprintf(o, "# %s: not readable (%s), left out\n", param, strerror(-r));
-		return;
-	}
-	if (!matcher_text_needs_quotes(value)) {
-		fprintf(o, "%s = %s\n", param, value);
-		return;
-	}
-	/* inih ends a value at " ;" even inside quotes, and quotes cannot nest. */
-	if (strchr(value, '"') || strstr(value, " ;") || strstr(value, "\t;") ||
-	    strchr(value, '\n')) {
-		fprintf(o, "# %s: value cannot be written as a rule, left out\n", param);
-		return;
-	}
-	fprintf(o, "%s = \"%s\"\n", param, value);
-}
+	char *tmp = NULL;
+	size_t len = strlen(text);
+	int fd, r = 0;
 
-static int write_snapshot(const Ctl *c, int fd, FILE *o)
-{
-	char **modules = NULL, **params = NULL, stamp[64];
-	struct utsname u = {};
-	time_t now = time(NULL);
-	size_t i, j;
-	int r;
-
-	r = ctl_kvm_modules(c, fd, NULL, &modules);
-	if (r < 0) {
-		fprintf(stderr, "kvmcfgctl: cannot list modules under %s: %s\n", c->sysfs_root,
-			strerror(-r));
-		return CTL_EXIT_UNREADABLE;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
 	}
-	uname(&u);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
-	fprintf(o, "# kvmcfg policy: snapshot of %s (%s %s), %s\n", u.nodename, u.sysname,
-		u.release, stamp);
-	fprintf(o, "# Every readable parameter of the KVM modules as it is now. Review it\n"
-		   "# before using it for a fleet: mark vendor sections Required = no for\n"
-		   "# mixed Intel/AMD hosts, relax values that may differ (kvmcfg.policy(5)).\n");
-	for (i = 0; modules[i]; i++) {
-		r = kvmcfg_param_list_at(fd, modules[i], &params);
-		if (r == -ENODEV) {
-			if (c->modules) /* asked for by name: say why it is missing */
-				fprintf(o, "\n# [%s]: not loaded\n", modules[i]);
-			continue;
-		}
-		if (r < 0) {
-			fprintf(stderr, "kvmcfgctl: cannot list parameters of %s: %s\n", modules[i],
-				strerror(-r));
-			r = CTL_EXIT_UNREADABLE;
-			break;
-		}
-		fprintf(o, "\n[%s]\nRequired = yes\n", modules[i]);
-		for (j = 0; params[j]; j++) {
-			char *value = NULL;
-
-			r = kvmcfg_param_read_at(fd, modules[i], params[j], &value);
-			write_param(o, params[j], value, r);
-			free(value);
-		}
-		kvmcfg_strv_free(params);
-		r = 0;
-	}
-	kvmcfg_strv_free(modules);
+	/* mkstemp makes 0600; a policy is not a secret. */
+	if (fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+		r = errno ? -errno : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
 	return r;
 }
 
 int verb_snapshot(const Ctl *c)
 {
-	char *tmp = NULL;
-	FILE *o = stdout;
+	char **modules = NULL, *text = NULL, *header = NULL, stamp[64];
+	struct utsname u = {};
+	time_t now = time(NULL);
+	unsigned n_rules = 0;
 	int fd, r;
 
 	if (c->n_args) {
@@ -103,39 +64,36 @@ int verb_snapshot(const Ctl *c)
 		fprintf(stderr, "kvmcfgctl: cannot open sysfs root %s: %m\n", c->sysfs_root);
 		return CTL_EXIT_UNREADABLE;
 	}
-	if (c->output) {
-		int tfd;
-
-		/* Temp file and rename: a reader never sees half a policy. */
-		if (asprintf(&tmp, "%s.XXXXXX", c->output) < 0 || (tfd = mkstemp(tmp)) < 0 ||
-		    !(o = fdopen(tfd, "w"))) {
-			fprintf(stderr, "kvmcfgctl: cannot write %s: %m\n", c->output);
-			if (tmp)
-				unlink(tmp);
-			free(tmp);
-			close(fd);
-			return CTL_EXIT_UNREADABLE;
-		}
-		/* mkstemp makes 0600; a policy is not a secret. */
-		(void)fchmod(tfd, 0644);
-	}
-	r = write_snapshot(c, fd, o);
+	uname(&u);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+	r = asprintf(&header,
+		     "# kvmcfg policy: snapshot of %s (%s %s), %s\n"
+		     "# Every readable parameter of the KVM modules as it is now. Review it\n"
+		     "# before using it for a fleet: mark vendor sections Required = no for\n"
+		     "# mixed Intel/AMD hosts, relax values that may differ (kvmcfg.policy(5)).\n",
+		     u.nodename, u.sysname, u.release, stamp) < 0 ? -ENOMEM : 0;
+	if (r == 0)
+		r = ctl_kvm_modules(c, NULL, fd, &modules);
+	if (r == 0)
+		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, &text, &n_rules);
 	close(fd);
-	if (c->output) {
-		if (fclose(o) != 0 && r == 0) {
-			fprintf(stderr, "kvmcfgctl: cannot write %s: %m\n", c->output);
-			r = CTL_EXIT_UNREADABLE;
-		}
-		if (r == 0 && rename(tmp, c->output) < 0) {
-			fprintf(stderr, "kvmcfgctl: cannot rename to %s: %m\n", c->output);
-			r = CTL_EXIT_UNREADABLE;
-		}
-		if (r)
-			unlink(tmp);
-		free(tmp);
-	} else if (fflush(stdout) != 0) {
-		fprintf(stderr, "kvmcfgctl: cannot write the snapshot: %m\n");
-		r = CTL_EXIT_UNREADABLE;
+	kvmcfg_strv_free(modules);
+	free(header);
+	if (r < 0) {
+		fprintf(stderr, "kvmcfgctl: cannot read the modules under %s: %s\n", c->sysfs_root,
+			strerror(-r));
+		return CTL_EXIT_UNREADABLE;
 	}
-	return r;
+	if (c->output) {
+		r = write_atomic(c->output, text);
+		if (r < 0)
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->output, strerror(-r));
+		else
+			fprintf(stderr, "kvmcfgctl: wrote %s (%u rules)\n", c->output, n_rules);
+	} else if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "kvmcfgctl: cannot write the snapshot: %m\n");
+		r = -EIO;
+	}
+	free(text);
+	return r < 0 ? CTL_EXIT_UNREADABLE : CTL_EXIT_OK;
 }

@@ -5,8 +5,9 @@
 
 #include "table.h"
 
-/* Cells longer than this are cut with "..." so one odd value cannot wreck the layout. */
-#define CELL_MAX 48
+/* Cells longer than this are cut with "..." so one odd value cannot wreck the
+ * layout; the last column (an origin, say) is never cut, nothing follows it. */
+#define CELL_MAX 64
 
 struct Table {
 	size_t n_cols, n_rows; /* rows include the header */
@@ -39,7 +40,7 @@ int table_add(Table *t, const char *const *cells)
 		const char *c = cells[i] ? cells[i] : "-";
 		size_t len = strlen(c);
 
-		if (len > CELL_MAX) {
+		if (len > CELL_MAX && i + 1 < t->n_cols) {
 			v[i] = malloc(CELL_MAX + 1);
 			if (v[i]) {
 				memcpy(v[i], c, CELL_MAX - 3);

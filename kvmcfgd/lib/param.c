@@ -62,6 +62,14 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		len += n;
 		if (len >= sizeof(buf) - 1)
 			break;
+		/*
+		 * sysfs hands over a whole attribute in the first read, and every
+		 * module param ends in a newline: a short read that ends in one is
+		 * the whole value, and the read that would return 0 is a syscall
+		 * saved per param (a quarter of a check's syscalls).
+		 */
+		if ((size_t)n < sizeof(buf) - 1 - (len - n) && buf[len - 1] == '\n')
+			break;
 	}
 	close(fd);
 	if (len > KVMCFG_PARAM_MAX || memchr(buf, '\0', len))

@@ -338,7 +338,7 @@ int alert_runner_submit(AlertRunner *r, const Transition *t)
 	j->runner = r;
 	j->pid = -1;
 	k = alert_exec_env(environ, t, &j->env);
-	if (k >= 0 && asprintf(&j->what, "%s.%s %s", m->module, m->param,
+	if (k >= 0 && asprintf(&j->what, "%s%s%s %s", m->module, mismatch_dot(m), m->param,
 			       transition_kind_to_string(t->kind)) < 0) {
 		j->what = NULL;
 		k = -ENOMEM;

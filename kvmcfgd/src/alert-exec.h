@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "snapshot.h"
+#include "transition.h"
 #include "textfile.h"
 
 #define ALERT_EXEC_PARALLEL 4

@@ -76,9 +76,6 @@ int alert_fields(const Transition *t, const char *prefix, char ***ret)
 	return 0;
 }
 
-/* "module.param", or just "module" for a finding about the module itself. */
-#define DOT(m) (*(m)->param ? "." : "")
-
 int alert_message(const Transition *t, char **ret)
 {
 	const Mismatch *m = transition_subject(t);
@@ -88,17 +85,17 @@ int alert_message(const Transition *t, char **ret)
 	switch (t->kind) {
 	case TRANSITION_NEW:
 		r = asprintf(&s, "%s%s%s mismatch: expected %s, actual %s (%s%s%s)",
-			     m->module, DOT(m), m->param, m->expected, m->actual, m->severity,
+			     m->module, mismatch_dot(m), m->param, m->expected, m->actual, m->severity,
 			     *m->origin ? ", " : "", m->origin);
 		break;
 	case TRANSITION_CHANGED:
 		r = asprintf(&s, "%s%s%s still mismatches: expected %s, actual %s (was %s) (%s%s%s)",
-			     m->module, DOT(m), m->param, m->expected, m->actual, t->before->actual,
+			     m->module, mismatch_dot(m), m->param, m->expected, m->actual, t->before->actual,
 			     m->severity, *m->origin ? ", " : "", m->origin);
 		break;
 	case TRANSITION_RESOLVED:
 		r = asprintf(&s, "%s%s%s resolved: no longer %s (expected %s)",
-			     m->module, DOT(m), m->param, m->actual, m->expected);
+			     m->module, mismatch_dot(m), m->param, m->actual, m->expected);
 		break;
 	default:
 		return -EINVAL;
@@ -148,7 +145,8 @@ int alert_status(const char *verdict, const Snapshot *s, char **ret)
 	for (i = 0; i < s->n && i < STATUS_LIST_MAX; i++) {
 		const Mismatch *m = &s->v[i];
 
-		fprintf(f, "%s %s%s%s=%s (expected %s)", i ? "," : "", m->module, DOT(m), m->param, m->actual, m->expected);
+		fprintf(f, "%s %s%s%s=%s (expected %s)", i ? "," : "", m->module, mismatch_dot(m),
+			m->param, m->actual, m->expected);
 	}
 	if (s->n > STATUS_LIST_MAX)
 		fprintf(f, ", and %zu more", s->n - STATUS_LIST_MAX);

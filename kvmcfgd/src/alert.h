@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "snapshot.h"
+#include "transition.h"
 
 /* Fixed forever: the catalog and people's journalctl filters rely on them. */
 #define KVMCFG_MESSAGE_MISMATCH        "7f3bd14ff61f47d1871992e000f5df85"

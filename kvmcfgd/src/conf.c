@@ -210,6 +210,33 @@ static int set_timespan(uint64_t *field, const char *key, const char *value, uin
 	return 0;
 }
 
+/* A word list (quotes as in conf_split_command()); empty: none. */
+static int set_words(char ***field, const char *key, const char *value, bool command,
+		     char **ret_error)
+{
+	char **v = NULL;
+	int r;
+
+	if (*value) {
+		r = conf_split_command(value, &v);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return set_error(ret_error, r, "%s=%s: unbalanced quote or trailing backslash",
+					 key, value);
+		if (command && v[0][0] != '/') {
+			r = set_error(ret_error, -EINVAL,
+				      "%s= must start with an absolute path, not '%s' (it runs without a shell)",
+				      key, v[0]);
+			kvmcfg_strv_free(v);
+			return r;
+		}
+	}
+	kvmcfg_strv_free(*field);
+	*field = v;
+	return 0;
+}
+
 int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error)
 {
 	if (strcmp(key, "SysfsRoot") == 0) {
@@ -219,21 +246,8 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 	}
 	if (strcmp(key, "Policy") == 0)
 		return set_string(&c->policy, value, NULL);
-	if (strcmp(key, "PolicyDropins") == 0) {
-		char **dirs = NULL;
-
-		if (*value) {
-			int r = conf_split_command(value, &dirs);
-
-			if (r == -ENOMEM)
-				return r;
-			if (r < 0)
-				return set_error(ret_error, r, "PolicyDropins=%s: unbalanced quote", value);
-		}
-		kvmcfg_strv_free(c->policy_dropins);
-		c->policy_dropins = dirs;
-		return 0;
-	}
+	if (strcmp(key, "PolicyDropins") == 0)
+		return set_words(&c->policy_dropins, key, value, false, ret_error);
 	if (strcmp(key, "Textfile") == 0)
 		return set_string(&c->textfile, value, NULL);
 	if (strcmp(key, "Interval") == 0)
@@ -243,29 +257,8 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 	if (strcmp(key, "AlertTimeout") == 0)
 		return set_timespan(&c->alert_timeout_usec, key, value, 30 * USEC_PER_SEC, false,
 				    ret_error);
-	if (strcmp(key, "AlertCommand") == 0) {
-		char **argv = NULL;
-
-		if (*value) {
-			int r = conf_split_command(value, &argv);
-
-			if (r == -ENOMEM)
-				return r;
-			if (r < 0)
-				return set_error(ret_error, r,
-						 "AlertCommand=%s: unbalanced quote or trailing backslash", value);
-			if (argv[0][0] != '/') {
-				r = set_error(ret_error, -EINVAL,
-					      "AlertCommand= must start with an absolute path, not '%s' (it runs without a shell)",
-					      argv[0]);
-				kvmcfg_strv_free(argv);
-				return r;
-			}
-		}
-		kvmcfg_strv_free(c->alert_command);
-		c->alert_command = argv;
-		return 0;
-	}
+	if (strcmp(key, "AlertCommand") == 0)
+		return set_words(&c->alert_command, key, value, true, ret_error);
 	if (strcmp(key, "LogTarget") == 0) {
 		LogTarget t = LOG_TARGET_AUTO;
 
@@ -307,15 +300,16 @@ static char *reader(char *buf, int size, void *userdata)
 		return NULL;
 	st->line++;
 	nl = strchr(st->pos, '\n');
-	len = nl ? (size_t)(nl - st->pos + 1) : strlen(st->pos);
+	len = nl ? (size_t)(nl - st->pos) : strlen(st->pos);
 	if (len >= (size_t)size) {
 		/* inih would split the line and parse its tail as a new line. */
 		parse_fail(st, -E2BIG, "line too long");
 		return NULL;
 	}
+	/* Without the newline: inih trims line ends itself. */
 	memcpy(buf, st->pos, len);
 	buf[len] = '\0';
-	st->pos += len;
+	st->pos += len + (nl ? 1 : 0);
 	return buf;
 }
 

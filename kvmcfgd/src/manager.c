@@ -16,7 +16,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "policy.h"
-#include "snapshot.h"
+#include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
 
@@ -157,9 +157,12 @@ static void alert_transitions(Manager *m, const Transition *t, size_t n)
 		if (!m->runner)
 			continue;
 		r = alert_runner_submit(m->runner, &t[i]);
-		if (r < 0)
-			log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s.%s: %m",
-				  transition_subject(&t[i])->module, transition_subject(&t[i])->param);
+		if (r < 0) {
+			const Mismatch *x = transition_subject(&t[i]);
+
+			log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s: %m",
+				  x->module, mismatch_dot(x), x->param);
+		}
 	}
 }
 

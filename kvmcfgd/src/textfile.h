@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "snapshot.h"
+#include "transition.h"
 
 typedef struct Metrics {
 	uint64_t checks;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +11,11 @@
 
 /* Kernel events are at most UEVENT_BUFFER_SIZE (2048) bytes; leave room. */
 #define UEVENT_DATAGRAM_MAX 8192
+/*
+ * Per wakeup: a uevent storm must not starve timers and signals. The socket
+ * stays readable, so the loop comes straight back for the rest.
+ */
+#define UEVENT_DRAIN_MAX 256
 
 static const char *field_value(const char *field, const char *key)
 {
@@ -109,10 +115,48 @@ UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module
 	return a;
 }
 
+/* Four header bytes as classic BPF loads them (network order). */
+#define W(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+int uevent_socket_attach_filter(int fd)
+{
+	/*
+	 * Pass "add@/module/..." and "remove@/module/..." only. Every VM
+	 * created or destroyed sends change@/devices/virtual/misc/kvm, and a
+	 * busy host sends many device events: without this, each would wake
+	 * the daemon (and could fill the queue and cost real module events).
+	 */
+	enum { ACCEPT = 15, REJECT = 16 };
+	struct sock_filter ins[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('a', 'd', 'd', '@'), 0, 6 - 2),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'm', 'o', 'd'), 0, REJECT - 4),
+		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('u', 'l', 'e', '/'), ACCEPT - 6, REJECT - 6),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('r', 'e', 'm', 'o'), 0, REJECT - 7),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('v', 'e', '@', '/'), 0, REJECT - 9),
+		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('m', 'o', 'd', 'u'), 0, REJECT - 11),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ('l' << 8) | 'e', 0, REJECT - 13),
+		/* 13 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '/', ACCEPT - 15, REJECT - 15),
+		/* 15 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		/* 16 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = ELEMENTSOF(ins), .filter = ins };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
+}
+
 int uevent_socket_open(int *ret_fd)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int one = 1, size = 1024 * 1024;
+	int one = 1, size = 1024 * 1024, r;
 	_cleanup_close_ int fd = -1;
 
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
@@ -123,6 +167,9 @@ int uevent_socket_open(int *ret_fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		return -errno;
+	r = uevent_socket_attach_filter(fd);
+	if (r < 0)
+		return r;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
 	*ret_fd = TAKE_FD(fd);
@@ -150,9 +197,9 @@ int uevent_socket_drain(int fd, bool kernel_only, UeventHandler handler, void *u
 {
 	char buf[UEVENT_DATAGRAM_MAX];
 	char control[CMSG_SPACE(sizeof(struct ucred))];
-	int handled = 0;
+	int handled = 0, n_read;
 
-	for (;;) {
+	for (n_read = 0; n_read < UEVENT_DRAIN_MAX; n_read++) {
 		struct sockaddr_nl sa = { 0 };
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr mh = {
@@ -180,4 +227,5 @@ int uevent_socket_drain(int fd, bool kernel_only, UeventHandler handler, void *u
 		handler(&u, userdata);
 		handled++;
 	}
+	return handled;
 }

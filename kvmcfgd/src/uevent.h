@@ -40,7 +40,13 @@ int uevent_parse(const char *buf, size_t len, Uevent *ret);
  */
 UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module);
 
-/* Open a non-blocking NETLINK_KOBJECT_UEVENT socket bound to the kernel group. */
+/*
+ * Attach the socket filter that lets only module add/remove events through,
+ * so other uevents (a VM start sends one) never wake the daemon.
+ */
+int uevent_socket_attach_filter(int fd);
+
+/* Open a non-blocking, filtered NETLINK_KOBJECT_UEVENT socket bound to the kernel group. */
 int uevent_socket_open(int *ret_fd);
 
 typedef void (*UeventHandler)(const Uevent *u, void *userdata);

@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "log.h"
 #include "param.h"
+#include "kvmcfgd-test.h"
 
 static const Mismatch nasty = {
 	.module = (char *)"kvm", .param = (char *)"nx_huge_pages", .rule = (char *)"policy",
@@ -204,21 +205,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("alert");
-	TCase *tc = tcase_create("alert");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		fields,
+		exec_env,
+		messages,
+		status,
+		stderr_fields,
+		stderr_fallback,
+		NULL,
+	};
 
-	tcase_add_test(tc, fields);
-	tcase_add_test(tc, exec_env);
-	tcase_add_test(tc, messages);
-	tcase_add_test(tc, status);
-	tcase_add_test(tc, stderr_fields);
-	tcase_add_test(tc, stderr_fallback);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("alert", tests);
 }

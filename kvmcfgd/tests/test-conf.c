@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "param.h"
+#include "kvmcfgd-test.h"
 
 START_TEST(timespans)
 {
@@ -159,6 +160,20 @@ START_TEST(errors_name_file_and_line)
 	memset(longline, 'x', sizeof(longline) - 1);
 	memcpy(longline, "[Daemon]\nAlertCommand=/", 23);
 	expect_error(longline, "/etc/kvmcfgd/kvmcfgd.conf:2: line too long");
+	/* 199 characters is the longest line inih takes whole. */
+	{
+		DaemonConf c;
+		char *err = NULL;
+
+		memset(longline, 0, sizeof(longline));
+		strcpy(longline, "[Daemon]\nAlertCommand=/");
+		memset(longline + strlen(longline), 'y', 199 - strlen("AlertCommand=/"));
+		strcat(longline, "\n");
+		ck_assert_int_eq(conf_init(&c), 0);
+		ck_assert_int_eq(conf_parse_text(&c, longline, "f", &err), 0);
+		ck_assert_uint_eq(strlen(c.alert_command[0]), 199 - strlen("AlertCommand="));
+		conf_done(&c);
+	}
 	/* The first error is the one reported. */
 	expect_error("[Daemon]\nA=1\nB=2\n", "/etc/kvmcfgd/kvmcfgd.conf:2: unknown key 'A'");
 }
@@ -181,20 +196,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("conf");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		timespans,
+		split_command,
+		parse_file,
+		errors_name_file_and_line,
+		load_file,
+		NULL,
+	};
 
-	tcase_add_test(tc, timespans);
-	tcase_add_test(tc, split_command);
-	tcase_add_test(tc, parse_file);
-	tcase_add_test(tc, errors_name_file_and_line);
-	tcase_add_test(tc, load_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("conf", tests);
 }

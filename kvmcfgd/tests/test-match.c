@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "check-run.h"
 
 typedef struct Case {
 	const char *value;
@@ -115,17 +116,11 @@ int main(void)
 {
 	Suite *s = suite_create("match");
 	TCase *tc = tcase_create("matcher");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, match_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, normalized_text);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, needs_quotes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

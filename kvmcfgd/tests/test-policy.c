@@ -12,6 +12,7 @@
 
 #include "fake-sysfs.h"
 #include "policy.h"
+#include "check-run.h"
 
 typedef struct Case {
 	const char *text;
@@ -67,7 +68,10 @@ static const Case cases[] = {
 	  "start in lower case)\n", -EINVAL },
 	{ "tdp_mmu = Y\n", "t.conf:1: 'tdp_mmu' is outside any section: start with [module]\n",
 	  -EINVAL },
-	{ "[kvm\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	{ "[kvm\na = 1\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	/* A byte order mark is not an error. */
+	{ "\xEF\xBB\xBF[kvm]\na = 1\n", "[kvm]\nRequired = yes\nSeverity = critical\n"
+	  "a = 1 @critical ; t.conf:2\n", 0 },
 	{ "[kvm] x\n", "t.conf:1: unexpected text after section header\n", -EINVAL },
 	{ "[k v]\na = 1\n", "t.conf:1: invalid section name 'k v': a module name or [Policy]\n",
 	  -EINVAL },
@@ -297,8 +301,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, parse_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, error_counts_and_long_lines);
@@ -307,9 +309,5 @@ int main(void)
 	tcase_add_test(tc, modprobe_import);
 	tcase_add_test(tc, severity_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "textfile.h"
+#include "kvmcfgd-test.h"
 
 static char *escape(const char *s)
 {
@@ -164,18 +165,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("textfile");
-	TCase *tc = tcase_create("textfile");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		label_escaping,
+		render,
+		atomic_write,
+		NULL,
+	};
 
-	tcase_add_test(tc, label_escaping);
-	tcase_add_test(tc, render);
-	tcase_add_test(tc, atomic_write);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("textfile", tests);
 }

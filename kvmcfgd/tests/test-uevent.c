@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "uevent.h"
+#include "kvmcfgd-test.h"
 
 /* Build a datagram from NUL-separated pieces; sizeof() keeps the last NUL. */
 #define DGRAM(s) s, sizeof(s)
@@ -142,6 +143,43 @@ START_TEST(drain_socket)
 }
 END_TEST
 
+/* Send on @tx, count what the filtered @rx receives. */
+static unsigned passes(int rx, int tx, const char *msg, size_t len)
+{
+	char buf[256];
+	unsigned n = 0;
+
+	ck_assert_int_eq(send(tx, msg, len, 0), (ssize_t)len);
+	while (recv(rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+START_TEST(socket_filter)
+{
+	static const char add[] = "add@/module/kvm\0ACTION=add\0SUBSYSTEM=module";
+	static const char rm[] = "remove@/module/kvm_amd\0ACTION=remove\0SUBSYSTEM=module";
+	static const char vm[] = "change@/devices/virtual/misc/kvm\0ACTION=change\0EVENT=create";
+	static const char dev[] = "add@/devices/virtual/net/tap0\0ACTION=add";
+	static const char modx[] = "add@/modules/x\0ACTION=add";
+	static const char rmx[] = "remove@/module\0";
+	static const char shortmsg[] = "add@";
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	ck_assert_int_eq(uevent_socket_attach_filter(sv[0]), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(add)), 1);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(rm)), 1);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(vm)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(dev)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(modx)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(rmx)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(shortmsg)), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(netlink_socket)
 {
 	int fd = -1, r;
@@ -161,21 +199,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("uevent");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		module_add,
+		module_remove,
+		not_module_events,
+		malformed,
+		drain_socket,
+		socket_filter,
+		netlink_socket,
+		NULL,
+	};
 
-	tcase_add_test(tc, module_add);
-	tcase_add_test(tc, module_remove);
-	tcase_add_test(tc, not_module_events);
-	tcase_add_test(tc, malformed);
-	tcase_add_test(tc, drain_socket);
-	tcase_add_test(tc, netlink_socket);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("uevent", tests);
 }

@@ -24,6 +24,12 @@ typedef struct Mismatch {
 	char *origin;     /* policy file:line the expectation comes from, or "" */
 } Mismatch;
 
+/* The separator for printing "module.param", or "" for a finding about a whole module. */
+static inline const char *mismatch_dot(const Mismatch *m)
+{
+	return *m->param ? "." : "";
+}
+
 typedef struct Snapshot {
 	Mismatch *v;
 	size_t n;

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "finding.h"
-#include "snapshot.h"
+#include "transition.h"
+#include "kvmcfgd-test.h"
 
 static void add(Snapshot *s, const char *module, const char *param, const char *expected,
 		const char *actual)
@@ -187,20 +188,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("snapshot");
-	TCase *tc = tcase_create("diff");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		no_change_no_alert,
+		new_resolved_changed,
+		kind_change_is_a_change,
+		duplicates_collapse,
+		from_findings,
+		NULL,
+	};
 
-	tcase_add_test(tc, no_change_no_alert);
-	tcase_add_test(tc, new_resolved_changed);
-	tcase_add_test(tc, kind_change_is_a_change);
-	tcase_add_test(tc, duplicates_collapse);
-	tcase_add_test(tc, from_findings);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kvmcfgd_test_run("transition", tests);
 }

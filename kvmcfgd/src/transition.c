@@ -7,7 +7,7 @@
 
 #include "finding.h"
 #include "macro.h"
-#include "snapshot.h"
+#include "transition.h"
 
 static void mismatch_done(Mismatch *m)
 {
