@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exception.h"
+#include "kvm_stats.h"
 #include "kvm_util.h"
 #include "kvm_util_internal.h"
 #include "ucall.h"
@@ -70,12 +71,14 @@ struct kvm_vm *kvm_vm_free(struct kvm_vm *vm)
 			continue;
 		if (vcpu->run)
 			munmap(vcpu->run, vcpu->run_size);
+		kvm_stats_free(vcpu->stats);
 		if (vcpu->stats_fd >= 0)
 			close(vcpu->stats_fd);
 		if (vcpu->fd >= 0)
 			close(vcpu->fd);
 		free(vcpu);
 	}
+	kvm_stats_free(vm->stats);
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	if (vm->fd >= 0)
@@ -88,6 +91,26 @@ struct kvm_vm *kvm_vm_free(struct kvm_vm *vm)
 			munmap(vm->slots[i].host_mem, vm->slots[i].mmap_size);
 	free(vm);
 	return NULL;
+}
+
+int __vm_create_irqchip(struct kvm_vm *vm)
+{
+	int r;
+
+	/* KVM creates each vCPU's LAPIC only if the irqchip already exists. */
+	TEST_ASSERT(vm->nr_vcpus == 0, "KVM_CREATE_IRQCHIP after %u vCPUs were created",
+		    vm->nr_vcpus);
+	r = ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL);
+	if (r == 0)
+		vm->has_irqchip = true;
+	return r;
+}
+
+void vm_create_irqchip(struct kvm_vm *vm)
+{
+	int r = __vm_create_irqchip(vm);
+
+	TEST_ASSERT_SYSCALL(r, "KVM_CREATE_IRQCHIP");
 }
 
 struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
