@@ -150,6 +150,10 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 		fputc('\n', f);
 	}
 
+	for (i = 0; i < r->n_paths; i++)
+		if (r->paths[i].note && !r->paths[i].skip_reason)
+			fprintf(f, "note: %s: %s\n", r->paths[i].name, r->paths[i].note);
+
 	if (r->harness.path) {
 		const struct bench_harness *h = &r->harness;
 
@@ -193,6 +197,8 @@ static void write_path(struct json_writer *w, const struct bench_path_result *p)
 		json_end_object(w);
 		return;
 	}
+	if (p->note)
+		json_string(w, "note", p->note);
 	json_uint(w, "accesses", p->accesses);
 	json_uint(w, "batches", p->batches);
 	json_bool(w, "converged", p->converged);

@@ -32,6 +32,7 @@ struct bench_path_result {
 	const char *description;
 	unsigned int cpl;
 	const char *skip_reason;	/* non-NULL: the path did not run, and why */
+	const char *note;		/* setup detail where hosts differ, or NULL */
 
 	uint64_t accesses, batches;
 	bool converged;			/* stopped on the CI target, not the budget */
