@@ -186,6 +186,12 @@ static void run_path(enum bench_path_id id, uint64_t budget_ns, const struct opt
 			res->stat_present[s] = out.stat_present[s];
 			res->stat_per_access[s] = (double)out.stat_delta[s] / (double)out.accesses;
 		}
+		/*
+		 * Say so when the access did not reach KVM: then the figure is
+		 * whatever handled it below (an outer hypervisor, say).
+		 */
+		if (res->stat_present[BENCH_STAT_EXITS] && res->stat_per_access[BENCH_STAT_EXITS] < 0.5)
+			res->note = "under one KVM exit per access: handled without KVM on this host";
 	}
 	if (!o->quiet) {
 		if (res->skip_reason)
