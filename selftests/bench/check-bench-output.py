@@ -31,7 +31,8 @@ EXPECTED = {
 }
 STATS = ["exits", "mmio_exits", "io_exits", "pf_taken", "pf_emulate",
          "pf_mmio_spte_created", "insn_emulation"]
-SUMMARY = ["n", "median", "p90", "p99", "mean", "ci95", "stddev", "min", "max"]
+SUMMARY = ["n", "median", "p90", "p99", "mean", "ci95", "median_ci_lo", "median_ci_hi",
+           "stddev", "min", "max"]
 
 failures = []
 
@@ -55,11 +56,15 @@ def check_summary(where, s, upper):
         return
     check(positive(s["n"]), f"{where}: n = {s['n']}")
     for k in ("median", "p90", "p99", "mean", "min", "max"):
-        check(positive(s[k]) and s[k] < upper, f"{where}.{k} = {s[k]} not in (0, {upper})")
+        check(positive(s[k]), f"{where}.{k} = {s[k]} is not positive")
+    # A median this high means a stuck path; the tail may be long (the host is shared).
+    check(s["median"] < upper, f"{where}.median = {s['median']} not below {upper}")
     check(s["min"] <= s["median"] <= s["p90"] <= s["p99"] <= s["max"],
           f"{where}: min <= median <= p90 <= p99 <= max violated: {s}")
     check(s["min"] <= s["mean"] <= s["max"], f"{where}: mean outside [min, max]")
     check(s["ci95"] is not None and s["ci95"] >= 0, f"{where}: ci95 = {s['ci95']}")
+    check(s["min"] <= s["median_ci_lo"] <= s["median"] <= s["median_ci_hi"] <= s["max"],
+          f"{where}: median CI [{s['median_ci_lo']}, {s['median_ci_hi']}] does not hold the median")
 
 
 def check_doc(doc):
@@ -101,7 +106,7 @@ def check_doc(doc):
               f"{name}: accesses {p.get('accesses')} batches {p.get('batches')}")
         check(p["accesses"] % p["batches"] == 0, f"{name}: accesses not a whole number of batches")
         check(isinstance(p.get("converged"), bool), f"{name}: converged not a bool")
-        # Per access: more than nothing, less than 10 ms (a stuck path is not a figure).
+        # Per access: more than nothing, a median under 10 ms.
         check_summary(f"{name}.ns", p.get("ns"), 1e7)
         check_summary(f"{name}.cycles", p.get("cycles"), 1e7 * tsc_khz / 1e6)
         check_summary(f"{name}.host_ns", p.get("host_ns"), 1e7)
@@ -158,8 +163,9 @@ def main():
         slow = json.loads(json.dumps(doc))
         for p in slow["paths"]:
             if p["name"] == "mmio_write" and p["status"] == "ok":
-                p["ns"]["mean"] *= 1.5
-                p["ns"]["ci95"] = p["ns"]["mean"] * 0.001
+                for k in ("median", "median_ci_lo", "median_ci_hi", "mean"):
+                    p["ns"][k] *= 1.5
+                p["ns"]["median_ci_lo"] = max(p["ns"]["median_ci_lo"], p["ns"]["median"] * 0.999)
         slow_path = os.path.join(tmp, "slow.json")
         with open(slow_path, "w") as f:
             json.dump(slow, f)

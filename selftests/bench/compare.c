@@ -19,20 +19,21 @@ const char *bench_verdict_str(enum bench_verdict v)
 	return "noise";
 }
 
-enum bench_verdict bench_verdict(double mean_a, double ci_a, double mean_b, double ci_b,
-				 double min_rel, double *change_rel)
+enum bench_verdict bench_verdict(double a, double a_lo, double a_hi, double b, double b_lo,
+				 double b_hi, double min_rel, double *change_rel)
 {
-	double diff = mean_b - mean_a;
-	double ci_diff = sqrt(ci_a * ci_a + ci_b * ci_b);
-	double rel = mean_a > 0 ? diff / mean_a : 0;
+	double rel = a > 0 ? (b - a) / a : 0;
 
 	if (change_rel)
 		*change_rel = rel;
-	if (!(mean_a > 0) || !isfinite(diff) || !isfinite(ci_diff))
+	if (!(a > 0) || !isfinite(b) || !isfinite(a_lo) || !isfinite(a_hi) || !isfinite(b_lo) ||
+	    !isfinite(b_hi) || fabs(rel) < min_rel)
 		return BENCH_NOISE;
-	if (fabs(diff) <= ci_diff || fabs(rel) < min_rel)
-		return BENCH_NOISE;
-	return diff > 0 ? BENCH_REGRESSION : BENCH_IMPROVEMENT;
+	if (b_lo > a_hi && b > a)
+		return BENCH_REGRESSION;
+	if (b_hi < a_lo && b < a)
+		return BENCH_IMPROVEMENT;
+	return BENCH_NOISE;
 }
 
 static const struct json_value *find_path(const struct json_value *paths, const char *name)
@@ -66,15 +67,22 @@ static const struct json_value *doc_paths(const struct json_value *doc, const ch
 	return paths;
 }
 
-/* mean and ci95 of a path's "ns" summary; -EBADMSG if missing or skipped. */
-static int path_mean(const struct json_value *p, double *mean, double *ci)
+struct path_figures {
+	double median, lo, hi, mean;
+};
+
+/* A path's "ns" median, its CI and mean; -EBADMSG if missing or skipped. */
+static int path_figures(const struct json_value *p, struct path_figures *f)
 {
 	const struct json_value *ns = json_get(p, "ns");
 	const char *status;
 
 	if (json_get_string(p, "status", &status) < 0 || strcmp(status, "ok") != 0)
 		return -EBADMSG;
-	if (json_get_number(ns, "mean", mean) < 0 || json_get_number(ns, "ci95", ci) < 0)
+	if (json_get_number(ns, "median", &f->median) < 0 ||
+	    json_get_number(ns, "median_ci_lo", &f->lo) < 0 ||
+	    json_get_number(ns, "median_ci_hi", &f->hi) < 0 ||
+	    json_get_number(ns, "mean", &f->mean) < 0)
 		return -EBADMSG;
 	return 0;
 }
@@ -123,14 +131,17 @@ int bench_compare(const struct json_value *a, const char *name_a, const struct j
 
 	fprintf(f, "A = %s\nB = %s\n", name_a, name_b);
 	print_context_diff(a, b, f);
-	fprintf(f, "%-22s %20s %20s %8s  %s (>= %.1f%% and outside the CIs)\n", "path", "A mean +- CI ns",
-		"B mean +- CI ns", "change", "verdict", min_rel * 100);
+	fprintf(f, "Per-access median ns [95%% CI]; significant = CIs apart and change >= %.1f%%\n",
+		min_rel * 100);
+	fprintf(f, "%-22s %24s %24s %8s %8s  %s\n", "path", "A median [CI]", "B median [CI]", "change",
+		"(mean)", "verdict");
 	for (i = 0; i < pa->n; i++) {
 		const struct json_value *p = pa->items[i], *q;
-		double ma, ca, mb, cb, rel;
+		struct path_figures fa, fb;
 		enum bench_verdict v;
-		char sa[32], sb[32];
+		char sa[48], sb[48];
 		const char *name;
+		double rel;
 
 		if (json_get_string(p, "name", &name) < 0) {
 			fprintf(err, "%s: path %zu has no name\n", name_a, i);
@@ -141,16 +152,17 @@ int bench_compare(const struct json_value *a, const char *name_a, const struct j
 			fprintf(f, "%-22s only in A\n", name);
 			continue;
 		}
-		if (path_mean(p, &ma, &ca) < 0 || path_mean(q, &mb, &cb) < 0) {
+		if (path_figures(p, &fa) < 0 || path_figures(q, &fb) < 0) {
 			fprintf(f, "%-22s not comparable (skipped or incomplete in one file)\n", name);
 			continue;
 		}
-		v = bench_verdict(ma, ca, mb, cb, min_rel, &rel);
+		v = bench_verdict(fa.median, fa.lo, fa.hi, fb.median, fb.lo, fb.hi, min_rel, &rel);
 		if (v == BENCH_REGRESSION)
 			regressions++;
-		snprintf(sa, sizeof(sa), "%.0f +- %.1f", ma, ca);
-		snprintf(sb, sizeof(sb), "%.0f +- %.1f", mb, cb);
-		fprintf(f, "%-22s %20s %20s %+7.1f%%  %s\n", name, sa, sb, rel * 100, bench_verdict_str(v));
+		snprintf(sa, sizeof(sa), "%.0f [%.0f, %.0f]", fa.median, fa.lo, fa.hi);
+		snprintf(sb, sizeof(sb), "%.0f [%.0f, %.0f]", fb.median, fb.lo, fb.hi);
+		fprintf(f, "%-22s %24s %24s %+7.1f%% %+7.1f%%  %s\n", name, sa, sb, rel * 100,
+			fa.mean > 0 ? (fb.mean - fa.mean) / fa.mean * 100 : 0, bench_verdict_str(v));
 	}
 	for (i = 0; i < pb->n; i++) {
 		const char *name;

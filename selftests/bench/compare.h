@@ -2,12 +2,16 @@
 /*
  * --compare A.json B.json: per path, did B get slower or faster than A?
  *
- * The verdict comes from the two 95% CIs of the mean per-access cost: the
- * difference of the means has a CI half-width of sqrt(ciA^2 + ciB^2)
- * (independent runs, large n). A change is significant when that CI
- * excludes zero AND the change is at least @min_rel of A's mean; the
- * second condition keeps a 0.3% shift between two huge runs from failing
- * CI while the machine's own noise is larger than that.
+ * The verdict comes from the 95% CIs of the per-access median of each
+ * run: a change is significant when the two intervals do not overlap AND
+ * the medians differ by at least @min_rel. Medians, not means: on a loaded
+ * host a few preempted accesses (milliseconds each) move the mean and
+ * widen its CI from run to run, while the median stays put; two runs of
+ * the same kernel here differed by 26% in the mean and 0.2% in the median.
+ * Non-overlap of two 95% intervals is a conservative test (about 99.5%
+ * for independent runs), which suits a CI gate that must not cry wolf.
+ * The minimum change keeps a real but tiny shift between two huge runs
+ * from failing CI.
  */
 #pragma once
 
@@ -24,9 +28,12 @@ enum bench_verdict {
 
 const char *bench_verdict_str(enum bench_verdict v);
 
-/* Pure: the verdict for mean±ci A versus B; *change_rel = (B - A) / A. */
-enum bench_verdict bench_verdict(double mean_a, double ci_a, double mean_b, double ci_b,
-				 double min_rel, double *change_rel);
+/*
+ * Pure: the verdict for A's estimate @a with 95% interval [@a_lo, @a_hi]
+ * against B's; *change_rel = (b - a) / a.
+ */
+enum bench_verdict bench_verdict(double a, double a_lo, double a_hi, double b, double b_lo,
+				 double b_hi, double min_rel, double *change_rel);
 
 /*
  * Compare two parsed result documents and print the table to @f.

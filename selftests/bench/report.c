@@ -157,9 +157,10 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 	if (r->harness.path) {
 		const struct bench_harness *h = &r->harness;
 
-		fprintf(f, "\nHarness overhead on %s: bench loop %.0f +- %.1f ns, raw KVM_RUN loop %.0f +- %.1f ns per access: ratio %.3f (%+.1f%%)\n",
-			h->path, h->bench_ns.mean, h->bench_ns.ci95, h->raw_ns.mean, h->raw_ns.ci95,
-			h->ratio, (h->ratio - 1) * 100);
+		fprintf(f, "\nHarness overhead on %s, per access (host clock, median of batches): bench loop %.0f ns,\n"
+			"raw KVM_RUN loop %.0f ns: ratio %.3f (%+.1f%%); means %.0f / %.0f ns: ratio %.3f\n",
+			h->path, h->bench_ns.median, h->raw_ns.median, h->ratio, (h->ratio - 1) * 100,
+			h->bench_ns.mean, h->raw_ns.mean, h->ratio_mean);
 	} else if (r->harness.skip_reason) {
 		fprintf(f, "\nHarness overhead: not measured: %s\n", r->harness.skip_reason);
 	}
@@ -176,6 +177,8 @@ static void write_summary(struct json_writer *w, const char *key, const struct b
 	json_double(w, "p99", s->p99);
 	json_double(w, "mean", s->mean);
 	json_double(w, "ci95", s->ci95);
+	json_double(w, "median_ci_lo", s->median_lo);
+	json_double(w, "median_ci_hi", s->median_hi);
 	json_double(w, "stddev", s->stddev);
 	json_double(w, "min", s->min);
 	json_double(w, "max", s->max);
@@ -268,6 +271,7 @@ int bench_report_write_json(const struct bench_report *r, FILE *f)
 		write_summary(&w, "bench_ns", &r->harness.bench_ns);
 		write_summary(&w, "raw_ns", &r->harness.raw_ns);
 		json_double(&w, "ratio", r->harness.ratio);
+		json_double(&w, "ratio_mean", r->harness.ratio_mean);
 	} else {
 		json_string(&w, "skip_reason", r->harness.skip_reason ? r->harness.skip_reason : "not run");
 	}

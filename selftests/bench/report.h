@@ -52,7 +52,8 @@ struct bench_harness {
 	const char *skip_reason;
 	struct bench_summary bench_ns;	/* bench loop, host clock per access (per batch) */
 	struct bench_summary raw_ns;	/* raw KVM_RUN loop, host clock per access (per chunk) */
-	double ratio;			/* bench_ns.mean / raw_ns.mean */
+	double ratio;			/* bench_ns.median / raw_ns.median */
+	double ratio_mean;		/* bench_ns.mean / raw_ns.mean (load spikes move it) */
 };
 
 struct bench_param {

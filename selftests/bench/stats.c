@@ -92,10 +92,20 @@ double bench_quantile_sorted(const uint64_t *sorted, size_t n, double q)
 	return (double)sorted[lo] + (h - (double)lo) * ((double)sorted[lo + 1] - (double)sorted[lo]);
 }
 
+void bench_median_ci_ranks(size_t n, size_t *lo, size_t *hi)
+{
+	/* 1-based ranks n/2 - z*sqrt(n)/2 and 1 + n/2 + z*sqrt(n)/2. */
+	double half = 1.959964 * sqrt((double)n) / 2;
+	double j = floor((double)n / 2 - half), k = ceil((double)n / 2 + 1 + half);
+
+	*lo = j > 1 ? (size_t)j - 1 : 0;
+	*hi = k < (double)n ? (size_t)k - 1 : n - 1;
+}
+
 int bench_summarize(uint64_t *v, size_t n, struct bench_summary *ret)
 {
 	double mean = 0, m2 = 0;
-	size_t i;
+	size_t i, lo, hi;
 
 	if (!n)
 		return -EINVAL;
@@ -106,6 +116,7 @@ int bench_summarize(uint64_t *v, size_t n, struct bench_summary *ret)
 	mean /= (double)n;
 	for (i = 0; i < n; i++)
 		m2 += ((double)v[i] - mean) * ((double)v[i] - mean);
+	bench_median_ci_ranks(n, &lo, &hi);
 
 	*ret = (struct bench_summary){
 		.n = n,
@@ -117,6 +128,8 @@ int bench_summarize(uint64_t *v, size_t n, struct bench_summary *ret)
 		.mean = mean,
 		.stddev = stddev_of(n, m2),
 		.ci95 = n > 1 ? bench_t95(n - 1) * stddev_of(n, m2) / sqrt((double)n) : 0,
+		.median_lo = (double)v[lo],
+		.median_hi = (double)v[hi],
 	};
 	return 0;
 }

@@ -41,6 +41,12 @@ struct bench_summary {
 	double min, max;
 	double median, p90, p99;
 	double mean, stddev, ci95;	/* ci95: half-width of the 95% CI of the mean */
+	/*
+	 * Distribution-free 95% CI of the median (order statistics, normal
+	 * approximation to the binomial): robust where preemption spikes
+	 * inflate the mean and its CI on a loaded host.
+	 */
+	double median_lo, median_hi;
 };
 
 /*
@@ -57,6 +63,9 @@ double bench_quantile_sorted(const uint64_t *sorted, size_t n, double q);
 
 /* Two-sided 95% Student t critical value for @dof degrees of freedom. */
 double bench_t95(uint64_t dof);
+
+/* 0-based indexes of the 95% CI bounds of the median of @n sorted values. */
+void bench_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
 
 /* Median of @s without reordering its samples (-EINVAL empty, -ENOMEM). */
 int bench_samples_median(const struct bench_samples *s, double *ret);

@@ -38,6 +38,31 @@ START_TEST(quantiles_known_values)
 }
 END_TEST
 
+START_TEST(median_ci_order_statistics)
+{
+	uint64_t v[100];
+	struct bench_summary s;
+	size_t i, lo, hi;
+
+	/* The textbook n = 100 interval: the 40th and 61st order statistics. */
+	for (i = 0; i < 100; i++)
+		v[i] = 100 - i;
+	ck_assert_int_eq(bench_summarize(v, 100, &s), 0);
+	ck_assert_double_eq(s.median_lo, 40);
+	ck_assert_double_eq(s.median_hi, 61);
+	/* Tiny samples: the whole range. */
+	bench_median_ci_ranks(3, &lo, &hi);
+	ck_assert_uint_eq(lo, 0);
+	ck_assert_uint_eq(hi, 2);
+	bench_median_ci_ranks(1, &lo, &hi);
+	ck_assert_uint_eq(lo, 0);
+	ck_assert_uint_eq(hi, 0);
+	/* Large n: about sqrt(n) ranks either side of the middle. */
+	bench_median_ci_ranks(1000000, &lo, &hi);
+	ck_assert(lo >= 499000 - 1 && lo < 499100 && hi > 500900 && hi <= 501000);
+}
+END_TEST
+
 START_TEST(summarize_single_and_empty)
 {
 	uint64_t v[] = { 42 };
@@ -308,7 +333,8 @@ static struct bench_path_result sample_path(const char *name, double mean, doubl
 	};
 
 	p.ns = (struct bench_summary){ .n = 1000, .median = mean, .p90 = mean * 1.1, .p99 = mean * 1.5,
-				       .mean = mean, .ci95 = ci, .min = mean / 2, .max = mean * 3 };
+				       .mean = mean, .ci95 = ci, .min = mean / 2, .max = mean * 3,
+				       .median_lo = mean - ci, .median_hi = mean + ci };
 	p.cycles = p.ns;
 	p.host_ns = p.ns;
 	p.stat_present[BENCH_STAT_EXITS] = true;
@@ -379,18 +405,19 @@ START_TEST(verdicts)
 {
 	double rel;
 
-	/* Non-overlapping, 10% slower: regression. */
-	ck_assert_int_eq(bench_verdict(100, 1, 110, 1, 0.02, &rel), BENCH_REGRESSION);
+	/* Intervals apart, 10% slower: regression; the mirror image: improvement. */
+	ck_assert_int_eq(bench_verdict(100, 99, 101, 110, 109, 111, 0.02, &rel), BENCH_REGRESSION);
 	ck_assert_double_eq_tol(rel, 0.10, 1e-12);
-	ck_assert_int_eq(bench_verdict(100, 1, 90, 1, 0.02, &rel), BENCH_IMPROVEMENT);
-	/* 10% apart but CIs so wide the difference's CI covers 0: noise. */
-	ck_assert_int_eq(bench_verdict(100, 8, 110, 8, 0.02, &rel), BENCH_NOISE);
-	/* Significant by CI but below the minimum effect: noise. */
-	ck_assert_int_eq(bench_verdict(1000, 0.1, 1010, 0.1, 0.02, &rel), BENCH_NOISE);
-	ck_assert_int_eq(bench_verdict(1000, 0.1, 1010, 0.1, 0.005, &rel), BENCH_REGRESSION);
+	ck_assert_int_eq(bench_verdict(100, 99, 101, 90, 89, 91, 0.02, &rel), BENCH_IMPROVEMENT);
+	/* 10% apart but the intervals overlap: noise. */
+	ck_assert_int_eq(bench_verdict(100, 92, 108, 110, 102, 118, 0.02, &rel), BENCH_NOISE);
+	/* Intervals apart but below the minimum effect: noise, unless the minimum is lower. */
+	ck_assert_int_eq(bench_verdict(1000, 999.9, 1000.1, 1010, 1009.9, 1010.1, 0.02, &rel), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(1000, 999.9, 1000.1, 1010, 1009.9, 1010.1, 0.005, &rel),
+			 BENCH_REGRESSION);
 	/* Degenerate input never claims a change. */
-	ck_assert_int_eq(bench_verdict(0, 0, 10, 0, 0.02, &rel), BENCH_NOISE);
-	ck_assert_int_eq(bench_verdict(100, NAN, 200, 1, 0.02, &rel), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(0, 0, 0, 10, 10, 10, 0.02, &rel), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(100, NAN, 101, 200, 199, 201, 0.02, &rel), BENCH_NOISE);
 }
 END_TEST
 
@@ -420,7 +447,9 @@ START_TEST(compare_documents)
 	ck_assert_ptr_nonnull(strstr(out, "significant improvement"));
 	free(out);
 	ck_assert_int_eq(compare_docs(a, same, &out), 0);
-	ck_assert_ptr_null(strstr(out, "significant"));
+	ck_assert_ptr_null(strstr(out, "significant regression"));
+	ck_assert_ptr_null(strstr(out, "significant improvement"));
+	ck_assert_ptr_nonnull(strstr(out, "11000 [10950, 11050]"));
 	free(out);
 	json_value_free(a);
 	json_value_free(b);
@@ -451,6 +480,7 @@ int main(void)
 
 	tcase_add_test(tc, quantiles_known_values);
 	tcase_add_test(tc, summarize_single_and_empty);
+	tcase_add_test(tc, median_ci_order_statistics);
 	tcase_add_test(tc, t95_table_and_tail);
 	tcase_add_loop_test(tc, running_matches_batch, 0, 40);
 	tcase_add_test(tc, median_with_duplicates);
