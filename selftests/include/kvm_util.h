@@ -180,6 +180,17 @@ void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file
 const char *exit_reason_str(uint32_t reason);
 
 /*
+ * Assert the last exit was KVM_EXIT_MMIO with exactly these fields; a
+ * mismatch names every field, expected and got. For a write, @data holds
+ * the bytes the guest must have written. For a read, @data is copied into
+ * run->mmio.data, so the next KVM_RUN completes the guest's load with it.
+ */
+void __vcpu_check_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, uint32_t len, bool is_write,
+		       const void *data, const char *file, unsigned int line);
+#define vcpu_check_mmio(vcpu, gpa, len, is_write, data) \
+	__vcpu_check_mmio(vcpu, gpa, len, is_write, data, __FILE__, __LINE__)
+
+/*
  * Run until the next ucall and return its command. A guest assertion fails
  * the test with the guest's file:line; any exit other than the ucall port
  * fails it with the exit reason and RIP.
