@@ -49,6 +49,7 @@ struct options {
 
 struct acc {
 	const char *name;
+	const char *unit;		/* of the progress figures */
 	struct bench_samples cycles;	/* per access, guest TSC */
 	struct bench_samples host_ps;	/* per access, host ps (one per batch) */
 	struct bench_samples raw_ps;	/* harness only: raw loop, per access */
@@ -57,10 +58,12 @@ struct acc {
 	bool converged, quiet;
 };
 
-static void acc_init(struct acc *a, const char *name, uint64_t budget_ns, const struct options *o)
+static void acc_init(struct acc *a, const char *name, const char *unit, uint64_t budget_ns,
+		     const struct options *o)
 {
 	memset(a, 0, sizeof(*a));
 	a->name = name;
+	a->unit = unit;
 	bench_samples_init(&a->cycles, MAX_SAMPLES);
 	bench_samples_init(&a->host_ps, MAX_SAMPLES);
 	bench_samples_init(&a->raw_ps, MAX_SAMPLES);
@@ -91,8 +94,8 @@ static bool acc_should_stop(struct acc *a, bool converged, const struct bench_sa
 		return true;
 	}
 	if (!a->quiet && now >= a->next_progress_ns && s->n) {
-		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f (%.1f%%), %.1f s\n", a->name, s->n,
-			s->mean, bench_samples_ci95(s), 100 * bench_samples_ci95(s) / s->mean,
+		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f %s (%.1f%%), %.1f s\n", a->name, s->n,
+			s->mean, bench_samples_ci95(s), a->unit, 100 * bench_samples_ci95(s) / s->mean,
 			(double)(now - a->start_ns) / NSEC_PER_SEC);
 		a->next_progress_ns = now + PROGRESS_NS;
 	}
@@ -162,7 +165,7 @@ static void run_path(enum bench_path_id id, uint64_t budget_ns, const struct opt
 	struct acc a;
 	int s;
 
-	acc_init(&a, info->name, budget_ns, o);
+	acc_init(&a, info->name, "cycles", budget_ns, o);
 	sink.opaque = &a;
 	memset(res, 0, sizeof(*res));
 	res->name = info->name;
@@ -212,7 +215,7 @@ static void run_harness(uint64_t budget_ns, const struct options *o, struct benc
 	struct bench_harness_sink sink = { .pair = on_pair };
 	struct acc a;
 
-	acc_init(&a, "harness", budget_ns, o);
+	acc_init(&a, "harness (raw loop)", "ps", budget_ns, o);
 	sink.opaque = &a;
 	bench_harness_run(&sink);
 	summarize_scaled(&a.host_ps, 1e-3, &h->bench_ns);
