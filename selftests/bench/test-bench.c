@@ -312,6 +312,31 @@ START_TEST(json_parse_errors_have_positions)
 }
 END_TEST
 
+/* Every proper prefix of a valid document is an error, never a crash or a leak (ASan run). */
+START_TEST(json_truncations)
+{
+	int rc;
+	char *text = write_to_string(write_sample, &rc);
+	size_t len = strlen(text), i;
+	struct json_value *v;
+	struct json_error err;
+
+	/* Drop the trailing newline: the value itself ends at the last '}'. */
+	while (len && text[len - 1] == '\n')
+		len--;
+	for (i = 0; i < len; i++) {
+		char *copy = malloc(i + 1);
+
+		memcpy(copy, text, i);
+		ck_assert_msg(json_parse(copy, i, &v, &err) == -EBADMSG, "prefix of %zu bytes parsed", i);
+		free(copy);
+	}
+	ck_assert_int_eq(json_parse(text, len, &v, &err), 0);
+	json_value_free(v);
+	free(text);
+}
+END_TEST
+
 START_TEST(json_unicode_escape)
 {
 	const char *text = "[\"\\u00e9\\u0041\\u20ac\"]";
@@ -493,6 +518,7 @@ int main(void)
 	tcase_add_test(tc, json_writer_nesting_errors);
 	tcase_add_loop_test(tc, json_parse_errors_have_positions, 0, ARRAY_SIZE_T(bad_json));
 	tcase_add_test(tc, json_unicode_escape);
+	tcase_add_test(tc, json_truncations);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("report");
