@@ -113,6 +113,9 @@ static bool on_batch(void *opaque, const uint64_t *cycles, unsigned int n, uint6
 			full = true;
 	if (bench_samples_add(&a->host_ps, host_ns * 1000 / n) < 0)
 		full = true;
+	/* Stop before a batch could not be stored whole: samples must match accesses. */
+	if (a->cycles.n + n > MAX_SAMPLES)
+		full = true;
 	return acc_should_stop(a, bench_samples_converged(&a->cycles, MIN_SAMPLES, a->ci_target),
 			       &a->cycles, full);
 }
