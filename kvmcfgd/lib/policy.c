@@ -421,9 +421,11 @@ static void handle_rule(Parser *ps, const char *name, const char *value)
 	char *v;
 	int r;
 
-	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param))) {
-		perror_at(ps, "invalid parameter name '%s' (letters, digits, '_', '-'; "
-			      "or module.param)", name);
+	/* Upper case first is a setting's mark; "kvm.Required" would read back as one. */
+	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param)) ||
+	    isupper((unsigned char)param[0])) {
+		perror_at(ps, "invalid parameter name '%s' (lower case first, then letters, digits, "
+			      "'_', '-'; or module.param)", name);
 		return;
 	}
 	rule.module = dot ? name_normalize(name, dot - name) : strdup(s->module);

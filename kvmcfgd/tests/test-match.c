@@ -78,8 +78,8 @@ END_TEST
 START_TEST(bad_values)
 {
 	const char *bad[] = { "", "  ", "|", "Y |", "| Y", "Y || N", "any | Y", "present | N",
-			      ">=", "> x", "1..", "..1", "3..2", "\"x", "\"a\"b\"", "a b", "x=y",
-			      "1..2..3" };
+			      ">=", "> x", "1..", "..1", "3..2", "\"x", "\"a\"b\"", "a b", "x=y", ";1",
+			      "1..2..3", ";1", "a;b" };
 	Matcher m = { .kind = MATCHER_PRESENT };
 	const char *msg;
 	size_t i;

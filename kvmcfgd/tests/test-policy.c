@@ -92,7 +92,7 @@ static const Case cases[] = {
 	{ "[kvm]\na =\n", "t.conf:2: kvm.a: empty value: ''\n", -EINVAL },
 	{ "[kvm]\na = \"x\n", "t.conf:2: kvm.a: unterminated quoted text: '\"x'\n", -EINVAL },
 	{ "[kvm]\na = hello world\n",
-	  "t.conf:2: kvm.a: text with spaces or any of <>=!\" must be quoted, e.g. \"a b\": "
+	  "t.conf:2: kvm.a: text with spaces or any of <>=!\"; must be quoted, e.g. \"a b\": "
 	  "'hello world'\n", -EINVAL },
 	{ "[kvm]\nRequired = maybe\n",
 	  "t.conf:2: Required= takes a boolean (yes or no), not 'maybe'\n", -EINVAL },
@@ -103,8 +103,12 @@ static const Case cases[] = {
 	{ "[Policy]\nFoo = 1\n", "t.conf:2: unknown setting 'Foo' in [Policy] (ImportModprobe=)\n",
 	  -EINVAL },
 	{ "[kvm]\na.b.c = 1\n",
-	  "t.conf:2: invalid parameter name 'a.b.c' (letters, digits, '_', '-'; or module.param)\n",
-	  -EINVAL },
+	  "t.conf:2: invalid parameter name 'a.b.c' (lower case first, then letters, digits, "
+	  "'_', '-'; or module.param)\n", -EINVAL },
+	/* Found by the mutation test: it would read back as the setting Required=. */
+	{ "[kvm]\nkvm.Required = yes\n",
+	  "t.conf:2: invalid parameter name 'kvm.Required' (lower case first, then letters, "
+	  "digits, '_', '-'; or module.param)\n", -EINVAL },
 	/* Every error of a file, in order, not only the first. */
 	{ "[kvm]\na = 1\nb = 2..1\n\n[kvm_amd\nc = 1\na = 2\n",
 	  "t.conf:3: kvm.b: a range must not end below its start: '2..1'\n"
