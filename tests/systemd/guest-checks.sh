@@ -68,6 +68,9 @@ elif ! reload_kvm || [ "$(param kvm tdp_mmu)" != Y ]; then
 	fail kvm-reload "kvm.tdp_mmu reads '$(param kvm tdp_mmu)' after reloading with defaults"
 else
 	pass kvm-reload "$v reloaded with tdp_mmu=0 then default; params follow"
+	# What a daemon without CAP_DAC_* can read: the params' modes and owners.
+	diag "kvm params not world-readable: $(stat -c '%a:%U:%n' /sys/module/kvm*/parameters/* |
+		awk -F: '$1 !~ /[4567]$/ { sub(".*/module/", "", $3); printf "%s(%s,%s) ", $3, $1, $2 }')"
 fi
 
 # ---- units: they load, and the timer is scheduled ----
