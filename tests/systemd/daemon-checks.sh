@@ -52,7 +52,7 @@ textfile_path() {
 }
 mkdir -p /var/lib/prometheus/node-exporter
 if [ -n "$have_daemon" ] && [ -z "$(textfile_path)" ]; then
-	printf '[Daemon]\nTextfile=/var/lib/prometheus/node-exporter/kvmcfgd.prom\n' >>/etc/kvmcfgd/kvmcfgd.conf
+	printf '[Daemon]\nTextfile=/var/lib/prometheus/node-exporter/kvmcfg.prom\n' >>/etc/kvmcfgd/kvmcfgd.conf
 fi
 mismatch_metric=kvmcfg_mismatch
 
