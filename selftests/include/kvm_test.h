@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What every guest-driven selftest includes: the kernel's kselftest
- * harness, the VM library and ucall.
+ * harness, the VM library, ucall, binary stats, module params and timing.
  *
  * Use KVM_HARNESS_MAIN instead of TEST_HARNESS_MAIN: it checks /dev/kvm
  * first, so a host without KVM (or a user without access to it) gets a
@@ -10,7 +10,10 @@
 #pragma once
 
 #include "kselftest_harness.h"
+#include "kvm_params.h"
+#include "kvm_stats.h"
 #include "kvm_util.h"
+#include "timing.h"
 #include "ucall.h"
 
 #define KVM_HARNESS_MAIN                                                          \

@@ -26,6 +26,7 @@
 #include "test_util.h"
 
 struct ucall;
+struct kvm_stats;
 
 typedef uint64_t gpa_t;
 typedef uint64_t gva_t;
@@ -49,6 +50,7 @@ struct kvm_vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	int stats_fd;		/* -1 until first used */
+	struct kvm_stats *stats;	/* its descriptors, see kvm_stats.h */
 	gpa_t gdt_gpa;
 	gva_t gdt_gva;
 	gva_t tss_gva;
@@ -60,6 +62,7 @@ struct kvm_vm {
 	int kvm_fd;
 	int fd;
 	int stats_fd;		/* -1 until first used */
+	struct kvm_stats *stats;	/* its descriptors, see kvm_stats.h */
 	struct kvm_memslot slots[VM_MAX_SLOTS];
 	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -69,6 +72,7 @@ struct kvm_vm {
 	gva_t next_vaddr;	/* bump allocator for library-chosen guest-virtual addresses */
 	gva_t idt_gva;
 	gpa_t idt_gpa;
+	bool has_irqchip;	/* vm_create_irqchip() done */
 };
 
 /*
@@ -88,6 +92,14 @@ struct kvm_vm *kvm_vm_new(unsigned int mem_mb);
 struct kvm_vm *kvm_vm_free(struct kvm_vm *vm);
 static inline void kvm_vm_freep(struct kvm_vm **vm) { kvm_vm_free(*vm); }
 #define _cleanup_vm_ __attribute__((cleanup(kvm_vm_freep)))
+
+/*
+ * KVM_CREATE_IRQCHIP: an in-kernel PIC, IOAPIC and a LAPIC per vCPU (at
+ * GPA 0xfee00000, handled in the kernel). Must come before any vCPU is
+ * added (asserted). The raw variant returns the ioctl result.
+ */
+int __vm_create_irqchip(struct kvm_vm *vm);
+void vm_create_irqchip(struct kvm_vm *vm);
 
 /* Create a VM and one vCPU that starts in @guest_code at @cpl. */
 struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
@@ -166,6 +178,17 @@ void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file
 #define TEST_ASSERT_KVM_EXIT_REASON(vcpu, reason) \
 	__vcpu_assert_exit(vcpu, reason, __FILE__, __LINE__)
 const char *exit_reason_str(uint32_t reason);
+
+/*
+ * Assert the last exit was KVM_EXIT_MMIO with exactly these fields; a
+ * mismatch names every field, expected and got. For a write, @data holds
+ * the bytes the guest must have written. For a read, @data is copied into
+ * run->mmio.data, so the next KVM_RUN completes the guest's load with it.
+ */
+void __vcpu_check_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, uint32_t len, bool is_write,
+		       const void *data, const char *file, unsigned int line);
+#define vcpu_check_mmio(vcpu, gpa, len, is_write, data) \
+	__vcpu_check_mmio(vcpu, gpa, len, is_write, data, __FILE__, __LINE__)
 
 /*
  * Run until the next ucall and return its command. A guest assertion fails

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exception.h"
+#include "kvm_stats.h"
 #include "kvm_util.h"
 #include "kvm_util_internal.h"
 #include "ucall.h"
@@ -70,12 +71,14 @@ struct kvm_vm *kvm_vm_free(struct kvm_vm *vm)
 			continue;
 		if (vcpu->run)
 			munmap(vcpu->run, vcpu->run_size);
+		kvm_stats_free(vcpu->stats);
 		if (vcpu->stats_fd >= 0)
 			close(vcpu->stats_fd);
 		if (vcpu->fd >= 0)
 			close(vcpu->fd);
 		free(vcpu);
 	}
+	kvm_stats_free(vm->stats);
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	if (vm->fd >= 0)
@@ -88,6 +91,26 @@ struct kvm_vm *kvm_vm_free(struct kvm_vm *vm)
 			munmap(vm->slots[i].host_mem, vm->slots[i].mmap_size);
 	free(vm);
 	return NULL;
+}
+
+int __vm_create_irqchip(struct kvm_vm *vm)
+{
+	int r;
+
+	/* KVM creates each vCPU's LAPIC only if the irqchip already exists. */
+	TEST_ASSERT(vm->nr_vcpus == 0, "KVM_CREATE_IRQCHIP after %u vCPUs were created",
+		    vm->nr_vcpus);
+	r = ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL);
+	if (r == 0)
+		vm->has_irqchip = true;
+	return r;
+}
+
+void vm_create_irqchip(struct kvm_vm *vm)
+{
+	int r = __vm_create_irqchip(vm);
+
+	TEST_ASSERT_SYSCALL(r, "KVM_CREATE_IRQCHIP");
 }
 
 struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
@@ -360,6 +383,41 @@ void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file
 			exit_reason_str(reason), reason, exit_reason_str(got), got,
 			(unsigned long long)regs.rip,
 			got == KVM_EXIT_INTERNAL_ERROR ? " (emulation failure or internal error)" : "");
+}
+
+static void hex_bytes(char *buf, size_t size, const uint8_t *b, uint32_t len)
+{
+	size_t used = 0;
+	uint32_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < len && used + 3 < size; i++)
+		used += snprintf(buf + used, size - used, "%02x", b[i]);
+}
+
+void __vcpu_check_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, uint32_t len, bool is_write,
+		       const void *data, const char *file, unsigned int line)
+{
+	struct kvm_run *run = vcpu->run;
+	char want[40], got[40];
+
+	TEST_ASSERT(len && len <= sizeof(run->mmio.data), "MMIO length %u out of range", len);
+	__vcpu_assert_exit(vcpu, KVM_EXIT_MMIO, file, line);
+	if (run->mmio.phys_addr != gpa || run->mmio.len != len || run->mmio.is_write != is_write ||
+	    (is_write && memcmp(run->mmio.data, data, len))) {
+		hex_bytes(want, sizeof(want), data, len);
+		hex_bytes(got, sizeof(got), run->mmio.data,
+			  run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : 8);
+		__noreturn_fail(file, line, "KVM_EXIT_MMIO fields",
+				"expected %s of %u bytes at gpa %#llx%s%s, got %s of %u bytes at gpa %#llx%s%s",
+				is_write ? "write" : "read", len, (unsigned long long)gpa,
+				is_write ? " data " : "", is_write ? want : "",
+				run->mmio.is_write ? "write" : "read", run->mmio.len,
+				(unsigned long long)run->mmio.phys_addr,
+				run->mmio.is_write ? " data " : "", run->mmio.is_write ? got : "");
+	}
+	if (!is_write)
+		memcpy(run->mmio.data, data, len);
 }
 
 uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
