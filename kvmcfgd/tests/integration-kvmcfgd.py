@@ -77,6 +77,8 @@ class Tree:
 
 
 class Daemon:
+    running = []  # every daemon started, killed at the end whatever happened
+
     def __init__(self, base, args, env=None):
         self.base = base
         self.lines = []
@@ -98,6 +100,7 @@ class Daemon:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True, errors="replace")
         child.close()
+        Daemon.running.append(self.proc)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -660,6 +663,12 @@ def main():
         except Failure as e:
             print("FAIL %s: %s" % (sys.argv[3], e))
             return 1
+        finally:
+            # A failed case leaves its daemon running (interval 1h): end it.
+            for p in Daemon.running:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
     print("PASS %s" % sys.argv[3])
     return 0
 
