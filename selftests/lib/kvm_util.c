@@ -263,6 +263,16 @@ void vm_memslot_delete(struct kvm_vm *vm, uint32_t slot)
 	memset(s, 0, sizeof(*s));
 }
 
+void vm_dirty_log_get(struct kvm_vm *vm, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = memslot_get(vm, slot)->region.slot,
+				     .dirty_bitmap = bitmap };
+
+	TEST_ASSERT(vm->slots[slot].region.flags & KVM_MEM_LOG_DIRTY_PAGES,
+		    "memslot %u does not log dirty pages", slot);
+	vm_ioctl(vm, KVM_GET_DIRTY_LOG, &log);
+}
+
 void *vm_memslot_hva(struct kvm_vm *vm, uint32_t slot)
 {
 	return memslot_get(vm, slot)->host_mem;
@@ -337,8 +347,30 @@ void __sync_from_guest(struct kvm_vm *vm, void *addr, size_t size)
 
 /* ---- running ---- */
 
+void vm_mmu_resync(struct kvm_vm *vm)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = VM_SCRATCH_SLOT, .guest_phys_addr = VM_SCRATCH_GPA,
+		.memory_size = PAGE_SIZE,
+	};
+	void *mem = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	TEST_ASSERT(mem != MAP_FAILED, "mmap of the scratch memslot page failed");
+	r.userspace_addr = (uintptr_t)mem;
+	vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+	r.memory_size = 0;
+	vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+	munmap(mem, PAGE_SIZE);
+	vm->pt_stale = false;
+}
+
 int __vcpu_run(struct kvm_vcpu *vcpu)
 {
+	struct kvm_vm *vm = vcpu->vm;
+
+	if (vm->pt_stale)
+		vm_mmu_resync(vm);
+	vm->ran = true;
 	return ioctl(vcpu->fd, KVM_RUN, NULL);
 }
 
