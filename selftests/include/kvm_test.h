@@ -16,6 +16,18 @@
 #include "timing.h"
 #include "ucall.h"
 
+/*
+ * The common variant pair: the same cases with guest code at CPL0 and at
+ * CPL3 (emulated versus natively faulting on PVM hosts; both native on
+ * VMX/SVM). Use variant->cpl in FIXTURE_SETUP.
+ */
+#define FIXTURE_VARIANT_CPL(fixture)                                              \
+	FIXTURE_VARIANT(fixture) {                                                \
+		enum guest_cpl cpl;                                               \
+	};                                                                        \
+	FIXTURE_VARIANT_ADD(fixture, cpl0) { .cpl = GUEST_CPL0 };                 \
+	FIXTURE_VARIANT_ADD(fixture, cpl3) { .cpl = GUEST_CPL3 }
+
 #define KVM_HARNESS_MAIN                                                          \
 	int main(int argc, char **argv)                                           \
 	{                                                                         \

@@ -118,6 +118,25 @@ static inline unsigned int guest_cpl(void)
 	return cs & 3;
 }
 
+/* One store of @len (1, 2, 4 or 8) bytes: a single MMIO access of that width. */
+static inline void write_sized(void *p, unsigned int len, uint64_t v)
+{
+	switch (len) {
+	case 1:
+		*(volatile uint8_t *)p = v;
+		break;
+	case 2:
+		*(volatile uint16_t *)p = v;
+		break;
+	case 4:
+		*(volatile uint32_t *)p = v;
+		break;
+	default:
+		*(volatile uint64_t *)p = v;
+		break;
+	}
+}
+
 static inline uint64_t read_cr3(void)
 {
 	uint64_t v;

@@ -57,12 +57,7 @@ FIXTURE(stats) {
 	struct kvm_vcpu *vcpu;
 };
 
-FIXTURE_VARIANT(stats) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(stats, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(stats, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(stats);
 
 FIXTURE_SETUP(stats)
 {
@@ -267,12 +262,7 @@ FIXTURE(pt) {
 	struct kvm_vcpu *vcpu;
 };
 
-FIXTURE_VARIANT(pt) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(pt, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(pt, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(pt);
 
 FIXTURE_SETUP(pt)
 {

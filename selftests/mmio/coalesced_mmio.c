@@ -48,35 +48,14 @@ static uint64_t write_value(uint64_t i)
 
 /* ---- guest ---- */
 
-static void guest_write(uint8_t *base, uint64_t i)
-{
-	void *p = base + write_offset(i);
-	uint64_t v = write_value(i);
-
-	switch (write_len(i)) {
-	case 1:
-		*(volatile uint8_t *)p = v;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = v;
-		break;
-	case 4:
-		*(volatile uint32_t *)p = v;
-		break;
-	default:
-		*(volatile uint64_t *)p = v;
-		break;
-	}
-}
-
 /* @nbatches batches of @batch writes, a ucall after each batch. */
 static void guest_writes(uint8_t *base, uint64_t nbatches, uint64_t batch)
 {
 	uint64_t b, j, i = 0;
 
 	for (b = 0; b < nbatches; b++) {
-		for (j = 0; j < batch; j++)
-			guest_write(base, i++);
+		for (j = 0; j < batch; j++, i++)
+			write_sized(base + write_offset(i), write_len(i), write_value(i));
 		GUEST_SYNC(i);
 	}
 	GUEST_DONE();
@@ -98,12 +77,7 @@ FIXTURE(coalesced) {
 	gva_t window;		/* zone page, then a page outside the zone */
 };
 
-FIXTURE_VARIANT(coalesced) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(coalesced, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(coalesced, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(coalesced);
 
 FIXTURE_SETUP(coalesced)
 {

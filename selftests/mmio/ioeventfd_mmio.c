@@ -53,33 +53,13 @@ static const struct mmio_write writes[] = {
 
 /* ---- guest ---- */
 
-static void guest_write(uint8_t *base, const struct mmio_write *w)
-{
-	void *p = base + w->offset;
-
-	switch (w->len) {
-	case 1:
-		*(volatile uint8_t *)p = w->value;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = w->value;
-		break;
-	case 4:
-		*(volatile uint32_t *)p = w->value;
-		break;
-	default:
-		*(volatile uint64_t *)p = w->value;
-		break;
-	}
-}
-
 static void guest_code(uint8_t *base, uint64_t rounds)
 {
 	uint64_t r, i;
 
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < ARRAY_SIZE(writes); i++)
-			guest_write(base, &writes[i]);
+			write_sized(base + writes[i].offset, writes[i].len, writes[i].value);
 	GUEST_SYNC(*(volatile uint32_t *)(base + DOORBELL));
 	GUEST_DONE();
 }

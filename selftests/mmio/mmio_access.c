@@ -249,12 +249,7 @@ FIXTURE(mmio) {
 	gva_t window;
 };
 
-FIXTURE_VARIANT(mmio) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(mmio, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(mmio, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(mmio);
 
 FIXTURE_SETUP(mmio)
 {
