@@ -268,8 +268,12 @@ void vm_dirty_log_get(struct kvm_vm *vm, uint32_t slot, uint64_t *bitmap)
 	struct kvm_dirty_log log = { .slot = memslot_get(vm, slot)->region.slot,
 				     .dirty_bitmap = bitmap };
 
+	size_t pages = vm->slots[slot].region.memory_size / PAGE_SIZE;
+
 	TEST_ASSERT(vm->slots[slot].region.flags & KVM_MEM_LOG_DIRTY_PAGES,
 		    "memslot %u does not log dirty pages", slot);
+	/* KVM fills all of it; clearing first tells valgrind so too. */
+	memset(bitmap, 0, (pages + 63) / 64 * sizeof(uint64_t));
 	vm_ioctl(vm, KVM_GET_DIRTY_LOG, &log);
 }
 
