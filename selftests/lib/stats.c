@@ -12,6 +12,8 @@
 #include "kvm_stats.h"
 #include "kvm_util.h"
 
+#define KVM_STATS_DATA_MAX (1U << 20)
+
 struct kvm_stats {
 	int fd;				/* borrowed */
 	struct kvm_stats_header hdr;
@@ -86,6 +88,11 @@ int kvm_stats_new(struct kvm_stats **ret, int fd)
 		}
 		if (end > stats->data_size)
 			stats->data_size = end;
+	}
+	/* KVM's blocks are a few KiB; a huge one means a corrupt header. */
+	if (stats->data_size > KVM_STATS_DATA_MAX) {
+		r = -EBADMSG;
+		goto fail;
 	}
 	*ret = stats;
 	return 0;

@@ -76,7 +76,10 @@ TEST_F(stats, exits_count_port_io)
 	const uint64_t n = test_iterations(50);
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
 	uint64_t exits0, exits1, seen = 0, io;
-	struct kvm_run *run = self->vcpu->run;
+	struct kvm_run *run;
+
+	KVM_RETURN_IF_SKIPPED();
+	run = self->vcpu->run;
 
 	vcpu_args_set(self->vcpu, 1, n);
 	exits0 = vcpu_get_stat(self->vcpu, "exits");
@@ -112,9 +115,12 @@ TEST_F(stats, exits_count_port_io)
 TEST_F(stats, missing_and_histogram_names)
 {
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot snap = {};
-	struct kvm_stats *vs = vcpu_stats(self->vcpu);
+	struct kvm_stats *vs;
 	uint64_t v = 0xdead;
 	unsigned int i;
+
+	KVM_RETURN_IF_SKIPPED();
+	vs = vcpu_stats(self->vcpu);
 
 	ASSERT_EQ(-ENOENT, __vcpu_get_stat(self->vcpu, "no_such_stat_kvmcfg", &v));
 	ASSERT_EQ(0xdead, v) TH_LOG("output written on failure");
@@ -229,6 +235,12 @@ TEST(stats_parser_synthetic)
 	close(fd);
 	syn_init(&f);
 	f.desc[0].d.offset = 3;
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
+	close(fd);
+	/* A descriptor pointing gigabytes into the data block. */
+	syn_init(&f);
+	f.desc[1].d.offset = 0xfffffff8;
 	fd = syn_fd(&f, sizeof(f));
 	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
 	close(fd);

@@ -160,6 +160,8 @@ TEST_F(coalesced, ring_matches_writes)
 	const uint64_t batch = 100, nbatches = test_iterations(3);
 	uint64_t b;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, nbatches, batch);
 	for (b = 0; b < nbatches; b++) {
 		/* vcpu_run_ucall() fails on any KVM_EXIT_MMIO before the ucall. */
@@ -172,6 +174,8 @@ TEST_F(coalesced, ring_matches_writes)
 TEST_F(coalesced, full_ring_exits)
 {
 	const uint64_t cap = RING_MAX - 1;	/* one slot stays free to tell full from empty */
+
+	KVM_RETURN_IF_SKIPPED();
 
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, 1, cap + 3);
 	/* Writes 0 .. cap-1 fill the ring; write cap exits instead. */
@@ -189,6 +193,8 @@ TEST_F(coalesced, unregister_restores_exits)
 	const uint64_t batch = 8;
 	uint64_t i;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, 2, batch);
 	expect_sync(self->vcpu, batch);
 	drain_ring(self->ring, MMIO_GPA, 0, batch);
@@ -205,6 +211,8 @@ TEST_F(coalesced, outside_zone_exits)
 	const uint64_t batch = 8;
 	uint64_t i;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	/* The page after the zone: same VM, same ring, not coalesced. */
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window + PAGE_SIZE, 1, batch);
 	for (i = 0; i < batch; i++)
@@ -218,6 +226,8 @@ TEST_F(coalesced, read_in_zone_exits)
 	const uint32_t answer = 0x600dcafe;
 	struct kvm_regs regs;
 	struct ucall uc;
+
+	KVM_RETURN_IF_SKIPPED();
 
 	vcpu_regs_get(self->vcpu, &regs);
 	regs.rip = (uintptr_t)guest_read;

@@ -161,6 +161,8 @@ TEST_F(ioeventfd, writes_signal_or_exit)
 	uint64_t r, i, want = 0, exits = 0;
 	struct ucall uc;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 2, (uint64_t)self->window, rounds);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < ARRAY_SIZE(writes); i++) {
