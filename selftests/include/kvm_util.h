@@ -114,6 +114,12 @@ struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
 struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
 			     enum guest_cpl cpl);
 
+/*
+ * Start a vCPU that has not run yet in another guest function, for tests
+ * whose fixture created it with a default one. Set arguments afterwards.
+ */
+void vcpu_set_guest_code(struct kvm_vcpu *vcpu, void *guest_code);
+
 /* Set the first @n (<= 6) integer arguments of the vCPU's guest function. */
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...);
 

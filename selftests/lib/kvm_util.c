@@ -151,6 +151,15 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
 	return vcpu;
 }
 
+void vcpu_set_guest_code(struct kvm_vcpu *vcpu, void *guest_code)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = (uintptr_t)guest_code;
+	vcpu_regs_set(vcpu, &regs);
+}
+
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...)
 {
 	struct kvm_regs regs;

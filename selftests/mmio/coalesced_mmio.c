@@ -224,15 +224,12 @@ TEST_F(coalesced, outside_zone_exits)
 TEST_F(coalesced, read_in_zone_exits)
 {
 	const uint32_t answer = 0x600dcafe;
-	struct kvm_regs regs;
 	struct ucall uc;
 
 	KVM_RETURN_IF_SKIPPED();
 
-	vcpu_regs_get(self->vcpu, &regs);
-	regs.rip = (uintptr_t)guest_read;
-	regs.rdi = self->window;
-	vcpu_regs_set(self->vcpu, &regs);
+	vcpu_set_guest_code(self->vcpu, guest_read);
+	vcpu_args_set(self->vcpu, 1, (uint64_t)self->window);
 	vcpu_run(self->vcpu);
 	vcpu_check_mmio(self->vcpu, MMIO_GPA + 0x40, 4, false, &answer);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));

@@ -259,16 +259,8 @@ TEST_F(gen, vcpu_thread)
 	uint64_t r, waited_us = 0;
 	int rc;
 
-	/* A fresh vCPU entry point: the serial guest code is not used here. */
-	{
-		struct kvm_regs regs;
-
-		vcpu_regs_get(self->vcpu, &regs);
-		regs.rip = (uintptr_t)guest_racing;
-		regs.rdi = self->x;
-		regs.rsi = (uintptr_t)&race;
-		vcpu_regs_set(self->vcpu, &regs);
-	}
+	vcpu_set_guest_code(self->vcpu, guest_racing);
+	vcpu_args_set(self->vcpu, 2, (uint64_t)self->x, (uint64_t)(uintptr_t)&race);
 	sh = addr_gva2hva(self->vm, (gva_t)(uintptr_t)&race);
 	memset(sh, 0, sizeof(*sh));
 
