@@ -14,7 +14,8 @@
  * - Stats parser robustness: a synthetic stats file (good, truncated,
  *   inconsistent) gives values or -EBADMSG, never a crash.
  * - Page tables: a host remap is seen after guest_flush_tlb() at CPL0 and
- *   CPL3; a 2 MiB mapping reads the right bytes at both ends.
+ *   CPL3; a 2 MiB mapping reads the right bytes at both ends; an unexpected
+ *   #UD or #PF reaches the host with vector, RIP, error code and CR2.
  * - Memslot flags: KVM_MEM_LOG_DIRTY_PAGES reports exactly the pages the
  *   guest wrote, and the log clears on read.
  * - Many VMs with stats fds and irqchips open: no fd leaks.
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exception.h"
 #include "kvm_test.h"
 
 #define PIO_PORT 0x2001
@@ -302,6 +304,45 @@ TEST_F(pt, remap_seen_after_flush)
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));
 	ASSERT_EQ(0x2222, uc.args[0]) TH_LOG("guest still sees the old page after guest_flush_tlb()");
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(self->vcpu, NULL));
+}
+
+/* An unexpected guest exception must reach the host with vector, RIP and CR2. */
+static void guest_faults(uint64_t ud, volatile uint64_t *unmapped)
+{
+	if (ud)
+		__asm__ volatile(".globl vm_lib_test_ud\nvm_lib_test_ud: ud2");
+	(void)*unmapped;
+	GUEST_DONE();
+}
+
+extern const char vm_lib_test_ud[];
+
+#define UNMAPPED_GVA 0x600000000000ULL
+
+TEST_F(pt, unexpected_ud_reported)
+{
+	struct ucall uc;
+
+	vcpu_set_guest_code(self->vcpu, guest_faults);
+	vcpu_args_set(self->vcpu, 2, 1, UNMAPPED_GVA);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(UCALL_UNHANDLED, get_ucall(self->vcpu, &uc));
+	ASSERT_EQ(UD_VECTOR, uc.args[0]);
+	ASSERT_EQ((uintptr_t)vm_lib_test_ud, uc.args[1]);
+}
+
+TEST_F(pt, unexpected_pf_reported)
+{
+	struct ucall uc;
+
+	vcpu_set_guest_code(self->vcpu, guest_faults);
+	vcpu_args_set(self->vcpu, 2, 0, UNMAPPED_GVA);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(UCALL_UNHANDLED, get_ucall(self->vcpu, &uc));
+	ASSERT_EQ(PF_VECTOR, uc.args[0]);
+	/* Error code: not present, read, and the U bit says which CPL faulted. */
+	ASSERT_EQ(variant->cpl == GUEST_CPL3 ? 4 : 0, uc.args[2]);
+	ASSERT_EQ(UNMAPPED_GVA, uc.args[3]);
 }
 
 static void guest_read3(volatile uint64_t *a, volatile uint64_t *b, volatile uint64_t *c)
