@@ -202,7 +202,7 @@ struct vcpu_thread {
 	struct kvm_vcpu *vcpu;
 	uint64_t mmio_exits;
 	uint64_t stale_epoch, stale_value;
-	bool stale;
+	bool stale;		/* set last, read by the main thread */
 };
 
 static void *vcpu_thread_main(void *arg)
@@ -222,9 +222,9 @@ static void *vcpu_thread_main(void *arg)
 		case UCALL_SYNC:
 			TEST_ASSERT(uc.args[0] == STALE_TAG, "unexpected guest sync %#llx",
 				    (unsigned long long)uc.args[0]);
-			t->stale = true;
 			t->stale_epoch = uc.args[1];
 			t->stale_value = uc.args[2];
+			__atomic_store_n(&t->stale, true, __ATOMIC_RELEASE);
 			return NULL;
 		case UCALL_DONE:
 			return NULL;
@@ -265,7 +265,7 @@ TEST_F(gen, vcpu_thread)
 	memset(sh, 0, sizeof(*sh));
 
 	ASSERT_EQ(0, pthread_create(&thread, NULL, vcpu_thread_main, &t));
-	for (r = 1; r <= rounds && !t.stale; r++) {
+	for (r = 1; r <= rounds && !__atomic_load_n(&t.stale, __ATOMIC_ACQUIRE); r++) {
 		uint64_t start;
 
 		__atomic_store_n(&sh->epoch, 2 * r - 1, __ATOMIC_RELEASE);
@@ -273,7 +273,8 @@ TEST_F(gen, vcpu_thread)
 		__atomic_store_n(&sh->epoch, 2 * r, __ATOMIC_RELEASE);
 		/* Let the guest judge at least one read in this state. */
 		start = now_ns();
-		while (__atomic_load_n(&sh->checked_epoch, __ATOMIC_ACQUIRE) != 2 * r && !t.stale) {
+		while (__atomic_load_n(&sh->checked_epoch, __ATOMIC_ACQUIRE) != 2 * r &&
+		       !__atomic_load_n(&t.stale, __ATOMIC_ACQUIRE)) {
 			if (now_ns() - start > wait_ns) {
 				__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
 				TEST_FAIL("round %llu (%s): the vCPU judged no read within %llu ms",
