@@ -6,7 +6,7 @@
  *
  * Every fake reports its environment as a TAP comment so tests can check
  * what the runner passed on (KVMCFG_TEST_SCALE, KVMCFG_TEST_FULL).
- * fake_hang writes the pids of its children to $FAKE_PIDFILE so a test can
+ * fake_hang ignores SIGTERM and writes the pids of its children to $FAKE_PIDFILE so a test can
  * prove they were killed with it.
  */
 #include <signal.h>
@@ -14,6 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/*
+ * In sanitizer builds, let SIGSEGV kill fake_crash as it would any crashing
+ * test, instead of ASan turning it into exit 1. Unused without ASan.
+ */
+__attribute__((used)) const char *__asan_default_options(void);
+__attribute__((used)) const char *__asan_default_options(void)
+{
+	return "handle_segv=0";
+}
 
 static void env(void)
 {
@@ -73,9 +83,17 @@ int main(void)
 		fprintf(f, "%d %d %d\n", (int)getpid(), (int)a, (int)b);
 		fclose(f);
 	}
+	/* Deaf to SIGTERM like its children: the runner must escalate to SIGKILL. */
+	signal(SIGTERM, SIG_IGN);
 	printf("1..2\nok 1 fake.before_hang\n#  RUN           fake.hangs ...\n");
 	for (;;)
 		pause();
+#elif defined(FAKE_SLEEP)
+	/* Slow but well-behaved: no children, dies on SIGTERM. */
+	printf("1..1\n");
+	sleep(60);
+	printf("ok 1 fake.slow\n");
+	return 0;
 #elif defined(FAKE_CRASH)
 	printf("1..2\nok 1 fake.before_crash\n");
 	raise(SIGSEGV);
