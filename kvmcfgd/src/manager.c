@@ -41,6 +41,7 @@ struct Manager {
 	sd_event_source *uevent_source;
 	sd_event_source *test_uevent_source;
 	unsigned module_events;    /* module add/remove seen in the current drain */
+	unsigned module_adds;      /* of which loads */
 
 	sd_event_source *settle_timer;
 	sd_event_source *interval_timer;
@@ -314,6 +315,8 @@ static void on_one_uevent(const Uevent *u, void *userdata)
 		return;
 	m->metrics.module_uevents++;
 	m->module_events++;
+	if (a == UEVENT_MODULE_ADD)
+		m->module_adds++;
 	log_debug("Module %s %s (uevent seqnum %" PRIu64 ").", module,
 		  a == UEVENT_MODULE_ADD ? "loaded" : "unloaded", u->seqnum);
 }
@@ -325,7 +328,7 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	int r;
 
 	(void)revents;
-	m->module_events = 0;
+	m->module_events = m->module_adds = 0;
 	r = uevent_socket_drain(fd, kernel_only, on_one_uevent, m);
 	if (r == -ENOBUFS) {
 		/* Events were lost, maybe a load among them: assume the worst. */
@@ -333,6 +336,7 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 		log_struct(LOG_WARNING, KVMCFG_MESSAGE_UEVENT_OVERFLOW, NULL,
 			   "Kernel uevent queue overflowed, events were lost; re-checking everything.");
 		m->module_events++;
+		m->module_adds++;
 	} else if (r < 0) {
 		log_errno(LOG_ERR, r, "Failed to read uevents, ignoring: %m");
 		return 0;
@@ -340,12 +344,16 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	if (m->module_events == 0)
 		return 0;
 	/*
-	 * Check now, while the module that announced itself is still there
-	 * with the params it was loaded with: a wrong value that is gone again
-	 * by the settle check is still caught and alerted (and then resolved).
-	 * The settle check then sees the state once the loads are over.
+	 * On a load, check now, while the module that announced itself is
+	 * still there with the params it was loaded with: a wrong value that
+	 * is gone again by the settle check is still caught and alerted (and
+	 * then resolved). An unload reveals no value, and mid-teardown sysfs
+	 * shows the module without its parameters, which would only raise a
+	 * spurious "param-missing": unloads wait for the settle check, which
+	 * sees the state once the burst is over.
 	 */
-	(void)manager_check(m, "module uevent");
+	if (m->module_adds > 0)
+		(void)manager_check(m, "module load uevent");
 	return arm_settle(m);
 }
 

@@ -265,20 +265,26 @@ static int write_reports(const struct options *o, struct run *r)
 	return rc;
 }
 
+static void freep(void *p)
+{
+	free(*(void **)p);
+}
+
 int main(int argc, char **argv)
 {
 	struct catalog *cat __attribute__((cleanup(catalog_freep))) = NULL;
-	struct options o = {};
+	/* Never more filters than arguments. */
+	char **filters __attribute__((cleanup(freep))) = calloc(argc + 1, sizeof(*filters));
+	char *dir __attribute__((cleanup(freep))) = NULL;
+	struct options o = { .filters = filters };
 	struct exec_opts eo = {};
 	struct console con;
 	struct run r = {};
-	char *dir, *err_line = NULL;
+	char *err_line = NULL;
 	size_t i;
 	int err;
 
-	/* Never more filters than arguments. */
-	o.filters = calloc(argc + 1, sizeof(*o.filters));
-	if (!o.filters || parse_args(argc, argv, &o) < 0)
+	if (!filters || parse_args(argc, argv, &o) < 0)
 		return RUN_EXIT_USAGE;
 
 	dir = o.dir ? strdup(o.dir) : default_dir();
@@ -289,8 +295,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvm-selftests: %s%s\n", err_line ? err_line : strerror(-err),
 			err == -ENOENT ? " (no test suite there: use --dir DIR)" : "");
 		free(err_line);
-		free(dir);
-		free(o.filters);
 		return RUN_EXIT_USAGE;
 	}
 	free(dir);
@@ -300,15 +304,11 @@ int main(int argc, char **argv)
 	catalog_filter(cat, o.filters);
 	if (cat->n_tests == 0) {
 		fprintf(stderr, "kvm-selftests: no test in %s matches the filter\n", dir);
-		free(dir);
-		free(o.filters);
 		return RUN_EXIT_USAGE;
 	}
 	if (o.list) {
 		for (i = 0; i < cat->n_tests; i++)
 			printf("%s\n", cat->tests[i]->id);
-		free(dir);
-		free(o.filters);
 		return RUN_EXIT_OK;
 	}
 
@@ -341,7 +341,5 @@ int main(int argc, char **argv)
 	if (write_reports(&o, &r) < 0 && r.exit_code == RUN_EXIT_OK)
 		r.exit_code = RUN_EXIT_FAILED;
 	hostinfo_free(r.host);
-	free(dir);
-	free(o.filters);
 	return r.exit_code;
 }

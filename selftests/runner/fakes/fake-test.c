@@ -15,6 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * In sanitizer builds, let SIGSEGV kill fake_crash as it would any crashing
+ * test, instead of ASan turning it into exit 1. Unused without ASan.
+ */
+__attribute__((used)) const char *__asan_default_options(void);
+__attribute__((used)) const char *__asan_default_options(void)
+{
+	return "handle_segv=0";
+}
+
 static void env(void)
 {
 	const char *scale = getenv("KVMCFG_TEST_SCALE"), *full = getenv("KVMCFG_TEST_FULL");
