@@ -98,8 +98,8 @@ static void test(FILE *f, const struct test *t)
 	str(f, verdict_name(t->verdict));
 	fputs(", \"reason\": ", f);
 	str(f, t->reason);
-	fprintf(f, ",\n      \"timeout\": %u, \"duration\": %.3f, \"exit\": ", t->timeout,
-		t->duration);
+	fprintf(f, ",\n      \"timeout\": %u, \"started\": %.3f, \"duration\": %.3f, \"exit\": ",
+		t->timeout, t->start_time, t->duration);
 	exit_status(f, t);
 	fputs(",\n      \"subtests\": [", f);
 	for (i = 0; i < t->n_subtests; i++) {

@@ -114,6 +114,11 @@ with tempfile.TemporaryDirectory() as tmp:
                                 "its child in a process group of its own"]):
         check(not alive(pid), f"{what} (pid {pid}) is gone")
 
+    # --jobs 4: the two slow fakes ran at the same time.
+    sl = got["fake:fake_sleep"]
+    check(sl["started"] < hang["started"] + hang["duration"] and
+          hang["started"] < sl["started"] + sl["duration"], "--jobs 4 ran tests in parallel")
+
     # Host facts: from the fake sysfs tree, through libkvmcfg.
     host = rep["host"]
     check(host["module_params"] == {"kvm": {"halt_poll_ns": "200000", "tdp_mmu": "N"},
@@ -218,6 +223,44 @@ with tempfile.TemporaryDirectory() as tmp:
           "an explicit KVMCFG_TEST_SCALE wins")
     check("/fakes" in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
           "tests run from their own directory")
+
+    # --jobs 1: one after the other.
+    p, _ = run("--jobs", "1", "--timeout", "1", "--filter", "fake_sleep", "--filter", "fake_pass",
+               "--json", f"{tmp}/j1.json")
+    a, b = json.load(open(f"{tmp}/j1.json"))["tests"]
+    check(b["started"] >= a["started"] + a["duration"] - 0.01, "--jobs 1 runs one test at a time")
+
+    # SIGINT: running tests and their children are killed, the run ends as a failure.
+    os.unlink(pidfile)
+    e = dict(os.environ, **env)
+    proc = subprocess.Popen([RUNNER, "--dir", FAKES, "--filter", "fake_hang", "--timeout", "600",
+                             "--json", f"{tmp}/int.json"], env=e, stdout=subprocess.PIPE, text=True)
+    for _ in range(100):
+        if os.path.exists(pidfile) and len(open(pidfile).read().split()) == 3:
+            break
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    proc.send_signal(2)
+    out, _ = proc.communicate(timeout=30)
+    check(proc.returncode == 1, f"SIGINT: exit 1 (got {proc.returncode})")
+    check(time.monotonic() - t0 < 5, "SIGINT: the run stopped at once, not at the timeout")
+    intr = json.load(open(f"{tmp}/int.json"))
+    check(intr["runner"]["interrupted"] and intr["tests"][0]["result"] == "fail" and
+          "interrupted" in intr["tests"][0]["reason"], "SIGINT: the running test is an interrupted failure")
+    time.sleep(0.5)
+    check(not any(alive(int(x)) for x in open(pidfile).read().split()),
+          "SIGINT: the test and its children are gone")
+
+    # On a terminal: colour. `script` gives the runner a pty.
+    if subprocess.run(["sh", "-c", "command -v script"], capture_output=True).returncode == 0:
+        p = subprocess.run(["script", "-qec", f"{RUNNER} --dir {FAKES} --filter fake_pass", "/dev/null"],
+                           capture_output=True, text=True, env=dict(os.environ, TERM="xterm"))
+        check("\033[32mPASS" in p.stdout, "a terminal gets coloured results")
+        p = subprocess.run(["script", "-qec", f"{RUNNER} --dir {FAKES} --filter fake_pass", "/dev/null"],
+                           capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+        check("\033[" not in p.stdout, "NO_COLOR turns colour off")
+    else:
+        print("note  script(1) not installed: colour on a terminal not checked")
 
     # Plain output when not on a tty: no escape sequences.
     p, _ = run("--filter", "fake_fail")
