@@ -23,20 +23,21 @@ static void host(FILE *f, const struct hostinfo *h)
 {
 	size_t i;
 
-	fputs("  \"host\": {\n    \"hostname\": ", f);
-	str(f, h->hostname);
-	fputs(",\n    \"kernel_release\": ", f);
-	str(f, h->kernel_release);
-	fputs(",\n    \"kernel_version\": ", f);
-	str(f, h->kernel_version);
-	fputs(",\n    \"cpu_vendor\": ", f);
-	str(f, h->cpu_vendor);
-	fputs(",\n    \"cpu_model\": ", f);
-	str(f, h->cpu_model);
-	fputs(",\n    \"kvm_device\": ", f);
-	str(f, h->kvm_device);
-	fputs(",\n    \"sysfs_root\": ", f);
-	str(f, h->sysfs_root);
+	const struct { const char *key, *value; } facts[] = {
+		{ "hostname", h->hostname },
+		{ "kernel_release", h->kernel_release },
+		{ "kernel_version", h->kernel_version },
+		{ "cpu_vendor", h->cpu_vendor },
+		{ "cpu_model", h->cpu_model },
+		{ "kvm_device", h->kvm_device },
+		{ "sysfs_root", h->sysfs_root },
+	};
+
+	fputs("  \"host\": {", f);
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		fprintf(f, "%s\n    \"%s\": ", i ? "," : "", facts[i].key);
+		str(f, facts[i].value);
+	}
 	fputs(",\n    \"module_params\": {", f);
 	for (i = 0; i < h->n_params; i++) {
 		const struct host_param *p = &h->params[i];
