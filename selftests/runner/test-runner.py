@@ -58,6 +58,7 @@ EXPECT = {
     "fake:fake_xfail": ("pass", None),
     "fake:fake_hang": ("timeout", "timed out after 3 s in fake.hangs"),
     "fake:fake_sleep": ("timeout", "timed out after 3 s"),
+    "fake:fake_flood": ("timeout", "timed out after 3 s"),
     "fake:fake_crash": ("fail", "signal 11"),
     "fake:fake_malformed": ("fail", "planned 3"),
     "fake:fake_notap": ("fail", "without reporting any test"),
@@ -113,6 +114,10 @@ with tempfile.TemporaryDirectory() as tmp:
     for pid, what in zip(pids, ["the hung test", "its child in its process group",
                                 "its child in a process group of its own"]):
         check(not alive(pid), f"{what} (pid {pid}) is gone")
+
+    fl = got["fake:fake_flood"]
+    check(fl["duration"] < 5.0 and fl["output_dropped_bytes"] > 0 and len(fl["output"]) <= 1 << 20,
+          f"endless output: timed out on time ({fl['duration']:.2f} s), kept output capped at 1 MiB")
 
     # --jobs 4: the two slow fakes ran at the same time.
     sl = got["fake:fake_sleep"]
