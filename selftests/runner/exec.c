@@ -348,6 +348,14 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 		}
 	}
 
+	/* Only after an error can tests still run here: leave none behind. */
+	for (i = 0; i < njobs; i++) {
+		if (!jobs[i].t)
+			continue;
+		kill_job(&jobs[i], SIGKILL);
+		if (jobs[i].fd >= 0)
+			close(jobs[i].fd);
+	}
 	close(sfd);
 restore:
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
