@@ -214,6 +214,12 @@ with tempfile.TemporaryDirectory() as tmp:
     p, _ = run("--list", "--filter", "fake:fake_[cx]*")
     check(p.stdout.split() == ["fake:fake_xfail", "fake:fake_crash"], f"--list --filter ({p.stdout.split()})")
 
+    # From a build tree without --dir: that tree's suite.
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(FAKES)))
+    p = subprocess.run([RUNNER, "--list"], capture_output=True, text=True, cwd="/")
+    check(p.returncode == 0 and p.stdout.split() == open(f"{tree}/kselftest-list.txt").read().split(),
+          "in a build tree, --list without --dir lists the tree's kselftest-list.txt")
+
     # --quick / --full reach the tests.
     p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/q.json")
     out = json.load(open(f"{tmp}/q.json"))["tests"][0]["output"]
