@@ -20,7 +20,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-RUNNER, FAKES = sys.argv[1], sys.argv[2]
+RUNNER, FAKES = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 failures = []
 
 
