@@ -48,8 +48,8 @@ esac
 
 echo
 echo "== KVM parameters against the default policy =="
-if [ -x "$builddir/kvmcfgd/kvmcfgctl" ]; then
-	"$builddir/kvmcfgd/kvmcfgctl" check --policy kvmcfgd/policy/default.conf || rc=1
+if [ -x "$builddir/kvmcfgd/ctl/kvmcfgctl" ]; then
+	"$builddir/kvmcfgd/ctl/kvmcfgctl" check --policy kvmcfgd/policy/default.conf || rc=1
 else
 	echo "kvmcfgctl is not built in this tree yet: policy check not run"
 fi
