@@ -153,6 +153,7 @@ static void drain(struct job *j)
 	for (rounds = 0; j->fd >= 0 && rounds < 64; rounds++) {
 		n = read(j->fd, buf, sizeof(buf));
 		if (n > 0) {
+			j->t->clock = (now_ms() - j->t0) / 1000.0;
 			test_feed(j->t, buf, n);
 			continue;
 		}
@@ -172,6 +173,7 @@ static void finish(struct job *j, const struct exec_opts *o)
 		j->fd = -1;
 	}
 	t->duration = (now_ms() - j->t0) / 1000.0;
+	t->clock = t->duration;
 	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 &&
 	    t->sum.tests == 0 && !t->timed_out && !t->exec_error &&
 	    asprintf(&t->exec_error, "could not execute %s (exit 127)", t->path) < 0)

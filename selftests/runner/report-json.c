@@ -118,7 +118,7 @@ static void test(FILE *f, const struct test *t)
 		str(f, verdict_name(s->verdict));
 		fputs(", \"reason\": ", f);
 		str(f, s->reason);
-		fputc('}', f);
+		fprintf(f, ", \"duration\": %.3f}", s->duration);
 	}
 	fputs(t->n_subtests ? "\n      ],\n" : "],\n", f);
 	fprintf(f, "      \"output_dropped_bytes\": %zu,\n      \"output\": \"", t->output_dropped);

@@ -124,7 +124,7 @@ static void suite(FILE *f, const struct run *r, const struct test *t)
 	fputs(">\n", f);
 	properties(f, r);
 	for (i = 0; i < t->n_subtests; i++)
-		testcase(f, t, &t->subtests[i], t->n_subtests == 1 ? t->duration : 0);
+		testcase(f, t, &t->subtests[i], t->subtests[i].duration);
 	if (!t->n_subtests)
 		testcase(f, t, &whole, t->duration);
 	fputs("    <system-out>", f);

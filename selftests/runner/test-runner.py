@@ -115,6 +115,11 @@ with tempfile.TemporaryDirectory() as tmp:
                                 "its child in a process group of its own"]):
         check(not alive(pid), f"{what} (pid {pid}) is gone")
 
+    check(all(sum(s["duration"] for s in t["subtests"]) <= t["duration"] + 0.01 for t in rep["tests"]),
+          "subtest durations add up to at most their test's")
+    hung_sub = [s for s in hang["subtests"] if s["result"] == "timeout"]
+    check(len(hung_sub) == 1 and hung_sub[0]["duration"] >= hang["duration"] - 0.5,
+          "the timed-out subtest carries the time from its RUN line to the kill")
     fl = got["fake:fake_flood"]
     check(fl["duration"] < 5.0 and fl["output_dropped_bytes"] > 0 and len(fl["output"]) <= 1 << 20,
           f"endless output: timed out on time ({fl['duration']:.2f} s), kept output capped at 1 MiB")
