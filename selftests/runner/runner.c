@@ -27,6 +27,8 @@
 
 /* --full: KVMCFG_TEST_SCALE and the factor on each settings timeout. */
 #define FULL_SCALE 10
+#define STR(x) STR_(x)
+#define STR_(x) #x
 #define GRACE_MS 2000
 
 struct options {
