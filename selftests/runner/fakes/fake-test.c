@@ -94,6 +94,12 @@ int main(void)
 	sleep(60);
 	printf("ok 1 fake.slow\n");
 	return 0;
+#elif defined(FAKE_FLOOD)
+	/* Never stops printing: the deadline must still hold, the kept output stay bounded. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	printf("1..1\n");
+	for (;;)
+		printf("# flooding the runner with output that never ends .......................\n");
 #elif defined(FAKE_CRASH)
 	printf("1..2\nok 1 fake.before_crash\n");
 	raise(SIGSEGV);
