@@ -109,9 +109,12 @@ static int parse_alt(MatchAlt *a, const char *s, const char **msg)
 		a->kind = MATCH_ALT_INT;
 		return 0;
 	}
-	/* Unquoted text is one word: "> 1 0" or "a b" is more likely a typo. */
-	if (strpbrk(s, " \t<>=!\"")) {
-		*msg = "text with spaces or any of <>=!\" must be quoted, e.g. \"a b\"";
+	/*
+	 * Unquoted text is one word: "> 1 0" or "a b" is more likely a typo. A ';'
+	 * would start a comment once the value is written back after a space.
+	 */
+	if (strpbrk(s, " \t<>=!\";")) {
+		*msg = "text with spaces or any of <>=!\"; must be quoted, e.g. \"a b\"";
 		return -EINVAL;
 	}
 	a->kind = MATCH_ALT_TEXT;

@@ -62,6 +62,14 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		len += n;
 		if (len >= sizeof(buf) - 1)
 			break;
+		/*
+		 * sysfs hands over a whole attribute in the first read, and every
+		 * module param ends in a newline: a short read that ends in one is
+		 * the whole value, and the read that would return 0 is a syscall
+		 * saved per param (a quarter of a check's syscalls).
+		 */
+		if ((size_t)n < sizeof(buf) - 1 - (len - n) && buf[len - 1] == '\n')
+			break;
 	}
 	close(fd);
 	if (len > KVMCFG_PARAM_MAX || memchr(buf, '\0', len))
@@ -93,44 +101,24 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret)
+/* The sorted names in directory @rel under @dirfd; entries starting with '.' skipped. */
+static int list_dir_at(int dirfd, const char *rel, char ***ret)
 {
-	char path[PATH_MAX];
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd, r;
+	int fd, r = 0;
 
-	if (!*module || strchr(module, '/'))
-		return -EINVAL;
-	if (snprintf(path, sizeof(path), "module/%s/parameters", module) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = openat(sysfs_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ENOENT) {
-			r = kvmcfg_module_loaded_at(sysfs_fd, module);
-			if (r == 0)
-				return -ENODEV;
-			if (r > 0) {
-				/* Loaded, no parameters directory: none. */
-				v = calloc(1, sizeof(*v));
-				if (!v)
-					return -ENOMEM;
-				*ret = v;
-				return 0;
-			}
-		}
-		return r;
-	}
+	fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
 	d = fdopendir(fd);
 	if (!d) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
-	r = 0;
 	while ((errno = 0, de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -169,6 +157,37 @@ int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret)
 	qsort(v, n, sizeof(*v), cmp_str);
 	*ret = v;
 	return 0;
+}
+
+int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret)
+{
+	char path[PATH_MAX];
+	char **v;
+	int r;
+
+	if (!*module || strchr(module, '/'))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "module/%s/parameters", module) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = list_dir_at(sysfs_fd, path, ret);
+	if (r != -ENOENT)
+		return r;
+	r = kvmcfg_module_loaded_at(sysfs_fd, module);
+	if (r == 0)
+		return -ENODEV;
+	if (r < 0)
+		return r;
+	/* Loaded, no parameters directory: none. */
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	return 0;
+}
+
+int kvmcfg_module_list_at(int sysfs_fd, char ***ret)
+{
+	return list_dir_at(sysfs_fd, "module", ret);
 }
 
 void kvmcfg_strv_free(char **v)

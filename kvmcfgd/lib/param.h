@@ -41,6 +41,13 @@ int kvmcfg_module_loaded_at(int sysfs_fd, const char *module);
 int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret);
 
 /*
+ * The names of all loaded modules (directories under <root>/module), sorted,
+ * in a NULL-terminated vector like kvmcfg_param_list_at(). Built-in modules
+ * with parameters appear too, as they do in sysfs.
+ */
+int kvmcfg_module_list_at(int sysfs_fd, char ***ret);
+
+/*
  * Pure parsers for sysfs values (no I/O).
  * Booleans: Y/N, y/n, 1/0, yes/no, true/false, on/off (case-insensitive), as
  * the kernel's param_set_bool() accepts them and people write them.

@@ -273,6 +273,7 @@ typedef struct Parser {
 	unsigned line;
 	PolicySection *section; /* NULL before any section, for [Policy], or a bad header */
 	bool in_policy_section;
+	bool after_bad_header;  /* its keys are not reported again, one error is enough */
 } Parser;
 
 #define perror_at(ps, ...) policy_error_add((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
@@ -284,6 +285,7 @@ static void parse_header(Parser *ps, const char *line)
 
 	ps->section = NULL;
 	ps->in_policy_section = false;
+	ps->after_bad_header = true;
 	if (!end) {
 		perror_at(ps, "missing ']' in section header");
 		return;
@@ -298,6 +300,7 @@ static void parse_header(Parser *ps, const char *line)
 	if (end - line - 1 == (int)strlen(POLICY_SECTION) &&
 	    !strncmp(line + 1, POLICY_SECTION, end - line - 1)) {
 		ps->in_policy_section = true;
+		ps->after_bad_header = false;
 		return;
 	}
 	if (!name_valid(line + 1, end - line - 1)) {
@@ -315,6 +318,7 @@ static void parse_header(Parser *ps, const char *line)
 		ps->section = find_section(ps->p, name);
 		if (!ps->section && !(ps->section = add_section(ps->p, name, ps->file, ps->line)))
 			ps->oom = -ENOMEM;
+		ps->after_bad_header = false;
 		free(name);
 	}
 }
@@ -336,6 +340,9 @@ static char *reader(char *str, int num, void *stream)
 	nl = strchr(ps->pos, '\n');
 	s = ps->pos;
 	ps->pos = nl ? nl + 1 : s + strlen(s);
+	/* A UTF-8 byte order mark some editors write; inih would skip it too. */
+	if (ps->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
 	while (s < ps->pos && (*s == ' ' || *s == '\t'))
 		s++;
 	len = ps->pos - s;
@@ -414,9 +421,11 @@ static void handle_rule(Parser *ps, const char *name, const char *value)
 	char *v;
 	int r;
 
-	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param))) {
-		perror_at(ps, "invalid parameter name '%s' (letters, digits, '_', '-'; "
-			      "or module.param)", name);
+	/* Upper case first is a setting's mark; "kvm.Required" would read back as one. */
+	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param)) ||
+	    isupper((unsigned char)param[0])) {
+		perror_at(ps, "invalid parameter name '%s' (lower case first, then letters, digits, "
+			      "'_', '-'; or module.param)", name);
 		return;
 	}
 	rule.module = dot ? name_normalize(name, dot - name) : strdup(s->module);
@@ -450,6 +459,9 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	Parser *ps = user;
 
+	/* The reader tracked the section from the header line, with its line number. */
+	(void)section;
+
 	if (ps->in_policy_section) {
 		bool b;
 
@@ -467,7 +479,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!ps->section) {
 		/* A bad header was reported already; a key before any header was not. */
-		if (!*section)
+		if (!ps->after_bad_header)
 			perror_at(ps, "'%s' is outside any section: start with [module]", name);
 		return 1;
 	}

@@ -19,10 +19,18 @@
 
 #include "match.h"
 
+/*
+ * The vendor directory follows the install prefix (meson passes it to every
+ * user of libkvmcfg_dep, so the library, kvmcfgd and kvmcfgctl agree):
+ * /usr/lib/kvmcfgd for a package built with --prefix=/usr.
+ */
+#ifndef KVMCFG_VENDOR_DIR
+#define KVMCFG_VENDOR_DIR "/usr/lib/kvmcfgd"
+#endif
 #define POLICY_MAIN_PATH "/etc/kvmcfgd/policy.conf"
 #define POLICY_DROPIN_DIR "/etc/kvmcfgd/policy.d"
-#define POLICY_VENDOR_PATH "/usr/lib/kvmcfgd/policy.conf"
-#define POLICY_VENDOR_DROPIN_DIR "/usr/lib/kvmcfgd/policy.d"
+#define POLICY_VENDOR_PATH KVMCFG_VENDOR_DIR "/policy.conf"
+#define POLICY_VENDOR_DROPIN_DIR KVMCFG_VENDOR_DIR "/policy.d"
 
 typedef enum PolicySeverity {
 	POLICY_SEVERITY_INFO,     /* reported, never changes the verdict */

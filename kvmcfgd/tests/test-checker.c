@@ -15,6 +15,9 @@
 
 #include "checker.h"
 #include "fake-sysfs.h"
+#include "param.h"
+#include "snapshot.h"
+#include "check-run.h"
 
 static char *root;
 
@@ -323,12 +326,55 @@ START_TEST(derived_table_well_formed)
 }
 END_TEST
 
+/* A snapshot parses, names what it left out, and the tree passes it. */
+START_TEST(snapshot_round_trip)
+{
+	char **mods = NULL, *text = NULL;
+	PolicyError err = {};
+	Policy *p = NULL;
+	Findings *f = NULL;
+	unsigned n = 0;
+	int fd = open(root, O_RDONLY | O_DIRECTORY);
+
+	fake_sysfs_param(root, "kvm_intel", "ept", "Y"); /* else tdp_mmu=Y is a derived violation */
+	fake_sysfs_param(root, "kvm_intel", "vmentry_l1d_flush", "not required");
+	fake_sysfs_param(root, "kvm_intel", "quote", "a\"b");
+	fake_sysfs_param(root, "kvm_pvm", "x", "1..2");
+	fake_sysfs_param(root, "snd", "x", "1");
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(kvmcfg_kvm_modules_at(fd, (const char *[]){ "kvm_amd", "kvm", NULL },
+					       &mods), 0);
+	ck_assert_str_eq(mods[0], "kvm");
+	ck_assert_str_eq(mods[1], "kvm_amd");
+	ck_assert_str_eq(mods[2], "kvm_intel");
+	ck_assert_str_eq(mods[3], "kvm_pvm");
+	ck_assert_ptr_null(mods[4]);
+	ck_assert_int_eq(kvmcfg_snapshot_at(fd, (const char *const *)mods, "# hi\n", &text, &n), 0);
+	ck_assert_int_eq(strncmp(text, "# hi\n", 5), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\n# [kvm_amd]: not loaded\n"));
+	ck_assert_ptr_nonnull(strstr(text, "vmentry_l1d_flush = \"not required\"\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# quote: value cannot be written as a rule"));
+	ck_assert_ptr_nonnull(strstr(text, "[kvm_pvm]\nRequired = yes\nx = \"1..2\"\n"));
+	if (geteuid() == 0)
+		ck_assert_ptr_nonnull(strstr(text, "secret = x\n"));
+	/* kvm: 5, kvm_intel: 2 (quote left out), kvm_pvm: 1. */
+	ck_assert_uint_eq(n, geteuid() == 0 ? 8 : 7);
+	ck_assert_msg(policy_parse(&p, text, "snap.conf", &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(policy_n_rules(p), n);
+	ck_assert_int_eq(kvmcfg_check(p, fd, &f), 0);
+	ck_assert_int_eq(findings_verdict(f), KVMCFG_VERDICT_OK);
+	findings_free(f);
+	policy_free(p);
+	free(text);
+	kvmcfg_strv_free(mods);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checker");
 	TCase *tc = tcase_create("checker");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, kinds_and_verdict);
@@ -340,10 +386,7 @@ int main(void)
 	tcase_add_test(tc, derived_sev_es);
 	tcase_add_test(tc, qualified_keys_and_any);
 	tcase_add_test(tc, derived_table_well_formed);
+	tcase_add_test(tc, snapshot_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "finding.h"
+#include "check-run.h"
 
 static Findings *sample(void)
 {
@@ -102,15 +103,9 @@ int main(void)
 {
 	Suite *s = suite_create("finding");
 	TCase *tc = tcase_create("finding");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, json_exact);
 	tcase_add_test(tc, identity_and_verdict);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

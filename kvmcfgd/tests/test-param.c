@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "param.h"
+#include "check-run.h"
 
 static char root[] = "/tmp/kvmcfg-param-XXXXXX";
 static int root_fd = -1;
@@ -138,6 +139,11 @@ START_TEST(list_sorted)
 	ck_assert_ptr_null(v[0]);
 	kvmcfg_strv_free(v);
 	ck_assert_int_eq(kvmcfg_param_list_at(root_fd, "kvm_intel", &v), -ENODEV);
+	ck_assert_int_eq(kvmcfg_module_list_at(root_fd, &v), 0);
+	ck_assert_str_eq(v[0], "kvm");
+	ck_assert_str_eq(v[1], "kvm_amd");
+	ck_assert_ptr_null(v[2]);
+	kvmcfg_strv_free(v);
 	ck_assert_int_eq(kvmcfg_module_loaded_at(root_fd, "kvm"), 1);
 	ck_assert_int_eq(kvmcfg_module_loaded_at(root_fd, "kvm_intel"), 0);
 }
@@ -184,8 +190,6 @@ int main(void)
 {
 	Suite *s = suite_create("param");
 	TCase *tc = tcase_create("reader");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, read_values);
@@ -195,9 +199,5 @@ int main(void)
 	tcase_add_test(tc, parse_bool);
 	tcase_add_test(tc, parse_int);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "fake-sysfs.h"
 #include "policy.h"
+#include "check-run.h"
 
 typedef struct Case {
 	const char *text;
@@ -67,7 +68,10 @@ static const Case cases[] = {
 	  "start in lower case)\n", -EINVAL },
 	{ "tdp_mmu = Y\n", "t.conf:1: 'tdp_mmu' is outside any section: start with [module]\n",
 	  -EINVAL },
-	{ "[kvm\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	{ "[kvm\na = 1\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
+	/* A byte order mark is not an error. */
+	{ "\xEF\xBB\xBF[kvm]\na = 1\n", "[kvm]\nRequired = yes\nSeverity = critical\n"
+	  "a = 1 @critical ; t.conf:2\n", 0 },
 	{ "[kvm] x\n", "t.conf:1: unexpected text after section header\n", -EINVAL },
 	{ "[k v]\na = 1\n", "t.conf:1: invalid section name 'k v': a module name or [Policy]\n",
 	  -EINVAL },
@@ -88,7 +92,7 @@ static const Case cases[] = {
 	{ "[kvm]\na =\n", "t.conf:2: kvm.a: empty value: ''\n", -EINVAL },
 	{ "[kvm]\na = \"x\n", "t.conf:2: kvm.a: unterminated quoted text: '\"x'\n", -EINVAL },
 	{ "[kvm]\na = hello world\n",
-	  "t.conf:2: kvm.a: text with spaces or any of <>=!\" must be quoted, e.g. \"a b\": "
+	  "t.conf:2: kvm.a: text with spaces or any of <>=!\"; must be quoted, e.g. \"a b\": "
 	  "'hello world'\n", -EINVAL },
 	{ "[kvm]\nRequired = maybe\n",
 	  "t.conf:2: Required= takes a boolean (yes or no), not 'maybe'\n", -EINVAL },
@@ -99,8 +103,12 @@ static const Case cases[] = {
 	{ "[Policy]\nFoo = 1\n", "t.conf:2: unknown setting 'Foo' in [Policy] (ImportModprobe=)\n",
 	  -EINVAL },
 	{ "[kvm]\na.b.c = 1\n",
-	  "t.conf:2: invalid parameter name 'a.b.c' (letters, digits, '_', '-'; or module.param)\n",
-	  -EINVAL },
+	  "t.conf:2: invalid parameter name 'a.b.c' (lower case first, then letters, digits, "
+	  "'_', '-'; or module.param)\n", -EINVAL },
+	/* Found by the mutation test: it would read back as the setting Required=. */
+	{ "[kvm]\nkvm.Required = yes\n",
+	  "t.conf:2: invalid parameter name 'kvm.Required' (lower case first, then letters, "
+	  "digits, '_', '-'; or module.param)\n", -EINVAL },
 	/* Every error of a file, in order, not only the first. */
 	{ "[kvm]\na = 1\nb = 2..1\n\n[kvm_amd\nc = 1\na = 2\n",
 	  "t.conf:3: kvm.b: a range must not end below its start: '2..1'\n"
@@ -297,8 +305,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, parse_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, error_counts_and_long_lines);
@@ -307,9 +313,5 @@ int main(void)
 	tcase_add_test(tc, modprobe_import);
 	tcase_add_test(tc, severity_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -9,14 +9,14 @@
 # with the real params, i.e. where the real params are honest and the
 # behaviour is observable; otherwise it is reported as not applicable.
 #
-#   lying-params.sh BINDIR    (holds tdp_reality, mmio_caching_reality, sev_reality)
+#   lying-params.sh BINDIR    (holds tdp_reality, sev_reality and mmio_caching)
 #
 # Exit: 0 every applicable case failed as it must, 1 a lie went unnoticed
 # (or a tool broke), 77 nothing was applicable (no usable /dev/kvm).
 set -u
 
 bindir=${1:?usage: lying-params.sh BINDIR}
-tdp=$bindir/tdp_reality mmio=$bindir/mmio_caching_reality sev=$bindir/sev_reality
+tdp=$bindir/tdp_reality mmio=$bindir/mmio_caching sev=$bindir/sev_reality
 for b in "$tdp" "$mmio" "$sev"; do
 	if [ ! -x "$b" ]; then
 		echo "error: $b is not built (run ninja first)"
@@ -105,7 +105,7 @@ invert() {
 invert "$tdp" global.tdp_mmu_param kvm tdp_mmu
 invert "$tdp" global.vendor_tdp_param kvm_intel ept
 invert "$tdp" global.vendor_tdp_param kvm_amd npt
-invert "$mmio" global.mmio_caching_param kvm mmio_caching
+invert "$mmio" caching.one_page_read.stats_match_param kvm mmio_caching
 
 
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -49,10 +52,66 @@ enum tap_line tap_classify(const char *line)
 	return TAP_LINE_OTHER;
 }
 
+static size_t trimmed_len(const char *s, size_t len)
+{
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	return len;
+}
+
+int tap_result_parse(const char *line, struct tap_result *ret)
+{
+	enum tap_line kind = tap_classify(line);
+	struct tap_result r = { .kind = kind, .number = -1, .reason = "" };
+	const char *p, *hash, *d;
+	char *end;
+
+	if (kind != TAP_LINE_OK && kind != TAP_LINE_NOT_OK && kind != TAP_LINE_SKIP &&
+	    kind != TAP_LINE_XFAIL)
+		return -EINVAL;
+
+	p = line + (line[0] == 'n' ? 6 : 2);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p >= '0' && *p <= '9') {
+		r.number = strtol(p, &end, 10);
+		p = end;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '-' && (p[1] == ' ' || p[1] == '\t'))
+		p += 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+
+	hash = strchr(p, '#');
+	r.desc = p;
+	r.desc_len = trimmed_len(p, hash ? (size_t)(hash - p) : strlen(p));
+
+	d = directive(line);
+	if (d && kind != TAP_LINE_OK && kind != TAP_LINE_NOT_OK) {
+		/* Skip the directive word (SKIP, TODO, XFAIL) and what follows it. */
+		while (*d && !isspace((unsigned char)*d))
+			d++;
+		while (*d == ' ' || *d == '\t')
+			d++;
+		r.reason = d;
+		r.reason_len = trimmed_len(d, strlen(d));
+	}
+	*ret = r;
+	return 0;
+}
+
 enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 {
 	enum tap_line kind = tap_classify(line);
+	struct tap_result r;
 	const char *d;
+
+	/* Numbers are optional in TAP; a given one must be the next in turn. */
+	if (tap_result_parse(line, &r) == 0 && r.number >= 0 &&
+	    r.number != (long)sum->tests + 1)
+		sum->misnumbered++;
 
 	switch (kind) {
 	case TAP_LINE_PLAN:
@@ -87,6 +146,17 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 	return kind;
 }
 
+/* A stream that claims success must be self-consistent. */
+static void check_stream(const struct tap_summary *sum, char *why, size_t len)
+{
+	if (sum->plan > 0 && (unsigned int)sum->plan != sum->tests)
+		snprintf(why, len, "malformed TAP: planned %d test(s) but reported %u",
+			 sum->plan, sum->tests);
+	else if (sum->misnumbered)
+		snprintf(why, len, "malformed TAP: %u result(s) numbered out of sequence",
+			 sum->misnumbered);
+}
+
 void tap_explain_exit(const struct tap_summary *sum, int status, char *why, size_t len)
 {
 	why[0] = '\0';
@@ -105,12 +175,15 @@ void tap_explain_exit(const struct tap_summary *sum, int status, char *why, size
 			snprintf(why, len, "exited 0 without reporting any test");
 		else if (sum->failed)
 			snprintf(why, len, "reported %u failure(s) but exited 0", sum->failed);
+		else
+			check_stream(sum, why, len);
 		return;
 	case KSFT_FAIL_:
 		if (!sum->failed && !sum->bailed)
 			snprintf(why, len, "exited 1 (KSFT_FAIL) before reporting a failed test");
 		return;
 	case KSFT_XFAIL_:
+		check_stream(sum, why, len);
 		return;
 	case KSFT_SKIP_:
 		if (!sum->skip_all && sum->tests == 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the TAP classifier and the exit-status explanation. */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -101,6 +102,63 @@ START_TEST(exit_status_explained)
 }
 END_TEST
 
+START_TEST(result_parse)
+{
+	struct tap_result r;
+
+	ck_assert_int_eq(tap_result_parse("ok 3 - smoke.cpl0.x # comment\n", &r), 0);
+	ck_assert_int_eq(r.kind, TAP_LINE_OK);
+	ck_assert_int_eq(r.number, 3);
+	ck_assert_uint_eq(r.desc_len, strlen("smoke.cpl0.x"));
+	ck_assert(!strncmp(r.desc, "smoke.cpl0.x", r.desc_len));
+	ck_assert_str_eq(r.reason, "");
+
+	/* kselftest's skip: no description, the reason follows the directive. */
+	ck_assert_int_eq(tap_result_parse("ok 2 # SKIP no KVM_CAP_X here\n", &r), 0);
+	ck_assert_int_eq(r.kind, TAP_LINE_SKIP);
+	ck_assert_uint_eq(r.desc_len, 0);
+	ck_assert_uint_eq(r.reason_len, strlen("no KVM_CAP_X here"));
+	ck_assert(!strncmp(r.reason, "no KVM_CAP_X here", r.reason_len));
+
+	ck_assert_int_eq(tap_result_parse("not ok name # TODO later", &r), 0);
+	ck_assert_int_eq(r.kind, TAP_LINE_XFAIL);
+	ck_assert_int_eq(r.number, -1);
+	ck_assert(!strncmp(r.desc, "name", r.desc_len));
+
+	ck_assert_int_eq(tap_result_parse("1..3\n", &r), -EINVAL);
+	ck_assert_int_eq(tap_result_parse("# ok 1\n", &r), -EINVAL);
+}
+END_TEST
+
+START_TEST(malformed_streams)
+{
+	struct tap_summary s = {};
+	char why[128];
+
+	/* Fewer results than planned, exit 0: the stream is broken. */
+	tap_summary_feed(&s, "1..3\n");
+	tap_summary_feed(&s, "ok 1 a\n");
+	tap_summary_feed(&s, "ok 2 b\n");
+	tap_explain_exit(&s, EXIT_STATUS(0), why, sizeof(why));
+	ck_assert_ptr_nonnull(strstr(why, "planned 3"));
+
+	/* Numbers out of sequence. */
+	s = (struct tap_summary){};
+	tap_summary_feed(&s, "ok 1 a\n");
+	tap_summary_feed(&s, "ok 3 b\n");
+	ck_assert_uint_eq(s.misnumbered, 1);
+	tap_explain_exit(&s, EXIT_STATUS(0), why, sizeof(why));
+	ck_assert_ptr_nonnull(strstr(why, "sequence"));
+
+	/* A trailing plan that matches is fine. */
+	s = (struct tap_summary){};
+	tap_summary_feed(&s, "ok 1 a\n");
+	tap_summary_feed(&s, "1..1\n");
+	tap_explain_exit(&s, EXIT_STATUS(0), why, sizeof(why));
+	ck_assert_str_eq(why, "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tap");
@@ -112,6 +170,8 @@ int main(void)
 	tcase_add_test(tc, summary_counts);
 	tcase_add_test(tc, skip_all_plan);
 	tcase_add_test(tc, exit_status_explained);
+	tcase_add_test(tc, result_parse);
+	tcase_add_test(tc, malformed_streams);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmcfgctl show: every parameter of the KVM modules with its value and
+ * what the policy says of it. The policy side comes from one real check,
+ * so show and check can never disagree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checker.h"
+#include "kvmcfgctl.h"
+#include "param.h"
+#include "table.h"
+
+static bool finding_is_for(const Finding *f, const char *module, const char *param)
+{
+	return !f->rule && f->param && !strcmp(f->module, module) && !strcmp(f->param, param);
+}
+
+static int add_param_rows(Table *t, int fd, const Findings *f, bool *used, const char *module,
+			  const char *param)
+{
+	char *value = NULL, origin[512];
+	const char *shown;
+	bool any = false;
+	size_t i;
+	int r = 0, rr;
+
+	rr = kvmcfg_param_read_at(fd, module, param, &value);
+	shown = rr == 0 ? value : kvmcfg_errno_name(rr);
+	for (i = 0; r == 0 && f && i < f->n; i++) {
+		const Finding *x = &f->items[i];
+
+		if (!finding_is_for(x, module, param))
+			continue;
+		const char *row[] = { module, param, shown, x->expected, ctl_status_cell(x),
+				      ctl_origin_cell(x, origin, sizeof(origin)) };
+
+		used[i] = any = true;
+		r = table_add(t, row);
+	}
+	if (r == 0 && !any) {
+		const char *row[] = { module, param, shown, NULL, NULL, NULL };
+
+		r = table_add(t, row);
+	}
+	free(value);
+	return r;
+}
+
+int verb_show(const Ctl *c)
+{
+	static const char *const header[] = { "MODULE", "PARAM", "VALUE", "POLICY", "STATUS",
+					      "ORIGIN", NULL };
+	_cleanup_policy_ Policy *p = NULL;
+	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_table_ Table *t = NULL;
+	char **modules = NULL, **params = NULL, origin[512];
+	bool *used = NULL;
+	size_t i, j;
+	int fd = -1, r;
+
+	if (c->n_args) {
+		fprintf(stderr, "kvmcfgctl: show takes no arguments, got '%s'\n", c->args[0]);
+		return CTL_EXIT_POLICY;
+	}
+	if (!c->no_policy) {
+		r = ctl_load_policy(c, true, &p);
+		if (r)
+			return r;
+	}
+	if (p) {
+		r = ctl_check(c, p, &f);
+		if (r)
+			return r;
+	}
+	fd = open(c->sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kvmcfgctl: cannot open sysfs root %s: %m\n", c->sysfs_root);
+		return CTL_EXIT_UNREADABLE;
+	}
+	r = ctl_kvm_modules(c, p, fd, &modules);
+	if (r < 0) {
+		fprintf(stderr, "kvmcfgctl: cannot list modules under %s: %s\n", c->sysfs_root,
+			strerror(-r));
+		close(fd);
+		return CTL_EXIT_UNREADABLE;
+	}
+	used = calloc(f ? f->n + 1 : 1, sizeof(*used));
+	r = used ? table_new(&t, header) : -ENOMEM;
+	for (i = 0; r == 0 && modules[i]; i++) {
+		r = kvmcfg_param_list_at(fd, modules[i], &params);
+		if (r == -ENODEV) {
+			/* Not loaded: its rows come from the findings below. */
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			fprintf(stderr, "kvmcfgctl: cannot list parameters of %s: %s\n", modules[i],
+				strerror(-r));
+			break;
+		}
+		for (j = 0; r == 0 && params[j]; j++)
+			r = add_param_rows(t, fd, f, used, modules[i], params[j]);
+		kvmcfg_strv_free(params);
+		params = NULL;
+	}
+	/* What the policy says of things that are not there, and the derived rules. */
+	for (i = 0; r == 0 && f && i < f->n; i++) {
+		const Finding *x = &f->items[i];
+
+		if (used[i])
+			continue;
+		const char *row[] = { x->module, x->rule ? x->rule : x->param, ctl_actual_cell(x),
+				      x->expected, ctl_status_cell(x),
+				      ctl_origin_cell(x, origin, sizeof(origin)) };
+
+		r = table_add(t, row);
+	}
+	close(fd);
+	kvmcfg_strv_free(modules);
+	free(used);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return CTL_EXIT_UNREADABLE;
+	}
+	table_print(t, stdout);
+	if (!p)
+		printf("\n(no policy: values only)\n");
+	else
+		printf("\npolicy: %s; verdict: %s\n", p->files[0],
+		       kvmcfg_verdict_to_string(findings_verdict(f)));
+	return CTL_EXIT_OK;
+}

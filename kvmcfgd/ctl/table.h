@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A plain aligned text table for kvmcfgctl's human output. */
+#pragma once
+
+#include <stdio.h>
+
+typedef struct Table Table;
+
+/* @header: column titles, NULL-terminated. */
+int table_new(Table **ret, const char *const *header);
+Table *table_free(Table *t);
+static inline void table_freep(Table **t) { table_free(*t); }
+#define _cleanup_table_ __attribute__((cleanup(table_freep)))
+
+/* One row: exactly as many cells as header columns (NULL prints as "-"). */
+int table_add(Table *t, const char *const *cells);
+/* Print with columns padded to their widest cell; the last column is not padded. */
+void table_print(const Table *t, FILE *out);
+size_t table_rows(const Table *t);

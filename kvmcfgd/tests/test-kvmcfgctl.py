@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""kvmcfgctl integration tests: the real binary against fake sysfs trees.
+
+Each test builds a /sys/module tree in a temporary directory, runs
+kvmcfgctl on it and asserts the exit code (0 ok, 1 mismatch, 2 policy error
+or bad usage, 3 cannot read), the human table and the JSON document.
+
+    test-kvmcfgctl.py KVMCFGCTL DEFAULT_POLICY
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CTL = None
+DEFAULT_POLICY = None
+
+# A healthy Intel host as the default policy expects it.
+INTEL_OK = {
+    "kvm": {
+        "tdp_mmu": "Y", "mmio_caching": "Y", "halt_poll_ns": "200000",
+        "nx_huge_pages": "never", "force_emulation_prefix": "N",
+        "enable_vmware_backdoor": "N", "ignore_msrs": "N", "eager_page_split": "Y",
+    },
+    "kvm_intel": {
+        "ept": "Y", "unrestricted_guest": "Y", "enable_apicv": "Y", "nested": "N",
+        "vmentry_l1d_flush": "not required",
+    },
+}
+
+AMD_OK = {
+    "kvm": dict(INTEL_OK["kvm"]),
+    "kvm_amd": {"npt": "1", "avic": "0", "sev": "N", "sev_es": "N", "nested": "1"},
+}
+
+
+class Tree:
+    """A fake sysfs root: {module: {param: value}}; values get the kernel's newline."""
+
+    def __init__(self, modules):
+        self.root = tempfile.mkdtemp(prefix="kvmcfgctl-test-")
+        os.chmod(self.root, 0o755)  # tests drop to nobody
+        os.mkdir(os.path.join(self.root, "module"))
+        for module, params in modules.items():
+            for param, value in params.items():
+                self.set(module, param, value)
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def set(self, module, param, value, mode=0o444, raw=False):
+        d = self.path("module", module, "parameters")
+        os.makedirs(d, exist_ok=True)
+        p = os.path.join(d, param)
+        if os.path.exists(p):
+            os.chmod(p, 0o644)
+        data = value if raw else (value + "\n").encode()
+        with open(p, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chmod(p, mode)
+
+    def write(self, rel, text):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, 0o644)
+        return p
+
+    def remove(self):
+        shutil.rmtree(self.root)
+
+
+def run(*args, user=None):
+    kw = {}
+    if user is not None:
+        kw["preexec_fn"] = lambda: (os.setgid(user), os.setuid(user))
+    p = subprocess.run([CTL, *args], capture_output=True, text=True, timeout=30, **kw)
+    # Sanitizers exit 1 like a mismatch would: make their reports fail the test.
+    for marker in ("Sanitizer", "runtime error:"):
+        if marker in p.stderr:
+            raise AssertionError(f"kvmcfgctl {args}: {p.stderr}")
+    return p.returncode, p.stdout, p.stderr
+
+
+class Base(unittest.TestCase):
+    modules = INTEL_OK
+
+    def setUp(self):
+        self.tree = Tree(self.modules)
+
+    def tearDown(self):
+        self.tree.remove()
+
+    def check(self, *extra, policy=None):
+        return run("check", "--policy", policy or DEFAULT_POLICY, "--sysfs-root",
+                   self.tree.root, *extra)
+
+    def check_json(self, *extra, policy=None):
+        rc, out, err = self.check("--json", *extra, policy=policy)
+        doc = json.loads(out)
+        self.assertEqual(doc["schema"], "kvmcfg-findings/1")
+        self.assertEqual(doc["checked"], len(doc["findings"]))
+        self.assertEqual(doc["problems"], sum(
+            f["kind"] not in ("ok", "skipped") for f in doc["findings"]))
+        return rc, doc, err
+
+    def policy(self, text, name="p.conf"):
+        return self.tree.write(name, text)
+
+    @staticmethod
+    def find(doc, module, param=None, rule=None):
+        hits = [f for f in doc["findings"] if f["module"] == module and f["param"] == param
+                and (rule is None or f["rule"] == rule)]
+        if not hits:
+            raise AssertionError(f"no finding for {module}.{param} in {doc['findings']}")
+        return hits[0]
+
+
+class IntelHost(Base):
+    def test_default_policy_passes(self):
+        rc, out, err = self.check()
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("verdict: ok", out)
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 0)
+        self.assertEqual(doc["verdict"], "ok")
+        f = self.find(doc, "kvm", "tdp_mmu")
+        self.assertEqual(f["kind"], "ok")
+        self.assertEqual(f["actual"], "Y")
+        self.assertTrue(f["origin"]["file"].endswith("default.conf"))
+        self.assertGreater(f["origin"]["line"], 0)
+        self.assertEqual(self.find(doc, "kvm_amd")["kind"], "skipped")
+        self.assertEqual(self.find(doc, "kvm", "tdp_mmu", "tdp-mmu-requires-tdp")["kind"], "ok")
+
+    def test_ept_off_with_stale_tdp_mmu(self):
+        """The 6.1 case: kvm_intel loaded with ept=N, kvm.tdp_mmu still reads Y."""
+        self.tree.set("kvm_intel", "ept", "N")
+        rc, out, _ = self.check()
+        self.assertEqual(rc, 1)
+        self.assertIn("DERIVED", out)
+        self.assertIn("MISMATCH", out)
+        self.assertIn("verdict: mismatch", out)
+        self.assertIn("kvm.tdp_mmu=Y requires kvm_intel.ept=Y or kvm_amd.npt=Y", out)
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 1)
+        d = self.find(doc, "kvm", "tdp_mmu", "tdp-mmu-requires-tdp")
+        self.assertEqual(d["kind"], "derived")
+        self.assertEqual(d["origin"], {"file": "derived", "line": 0})
+        e = self.find(doc, "kvm_intel", "ept")
+        self.assertEqual((e["kind"], e["expected"], e["actual"]), ("mismatch", "Y", "N"))
+
+    def test_wrong_mmu(self):
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 1)
+        hits = [f for f in doc["findings"] if f["param"] == "tdp_mmu" and f["kind"] == "mismatch"]
+        self.assertEqual(len(hits), 1)
+        self.assertEqual(hits[0]["severity"], "critical")
+
+    def test_warn_severity_still_fails_info_does_not(self):
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 1)
+        self.assertEqual(self.find(doc, "kvm", "ignore_msrs")["severity"], "warn")
+        p = self.policy("[kvm]\nignore_msrs = N @info\n")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 0)
+        self.assertEqual(self.find(doc, "kvm", "ignore_msrs")["kind"], "mismatch")
+
+    def test_odd_values(self):
+        self.tree.set("kvm", "tdp_mmu", "maybe")
+        self.tree.set("kvm", "halt_poll_ns", "")
+        self.tree.set("kvm", "binary", b"a\0b\n", raw=True)
+        p = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = >= 0\nbinary = any\n"
+                        "nx_huge_pages = N | never\n")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertEqual(self.find(doc, "kvm", "tdp_mmu")["actual"], "maybe")
+        self.assertEqual(self.find(doc, "kvm", "halt_poll_ns")["actual"], "")
+        self.assertEqual(self.find(doc, "kvm", "halt_poll_ns")["kind"], "mismatch")
+        b = self.find(doc, "kvm", "binary")
+        self.assertEqual((b["kind"], b["status"], b["severity"]), ("unreadable", "EBADMSG", "info"))
+        self.assertEqual(self.find(doc, "kvm", "nx_huge_pages")["kind"], "ok")
+        # Junk in an asserted param: cannot read, exit 3.
+        p = self.policy("[kvm]\nbinary = Y\n", "q.conf")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 3)
+        self.assertEqual(doc["verdict"], "unreadable")
+
+    def test_eacces_as_nobody(self):
+        self.tree.set("kvm", "tdp_mmu", "Y", mode=0o000)
+        ctl = os.path.join(self.tree.root, "kvmcfgctl")
+        shutil.copy(CTL, ctl)  # the build tree may not be reachable for nobody
+        os.chmod(ctl, 0o755)
+        p = self.policy("[kvm]\ntdp_mmu = Y\nmmio_caching = Y\n")
+        user = 65534 if os.geteuid() == 0 else None
+        rc = subprocess.run([ctl, "check", "--json", "--policy", p, "--sysfs-root",
+                             self.tree.root], capture_output=True, text=True,
+                            preexec_fn=(lambda: (os.setgid(user), os.setuid(user)))
+                            if user else None)
+        self.assertEqual(rc.returncode, 3, rc.stdout + rc.stderr)
+        self.assertNotIn("Sanitizer", rc.stderr)
+        doc = json.loads(rc.stdout)
+        f = self.find(doc, "kvm", "tdp_mmu")
+        self.assertEqual((f["kind"], f["status"], f["actual"]), ("unreadable", "EACCES", None))
+        self.assertEqual(self.find(doc, "kvm", "mmio_caching")["kind"], "ok")
+
+    def test_dropins_override(self):
+        main = self.policy("[kvm]\ntdp_mmu = N\n")
+        d = os.path.join(self.tree.root, "policy.d")
+        rc, _, _ = run("check", "-p", main, "-d", d, "-r", self.tree.root)
+        self.assertEqual(rc, 1)
+        self.tree.write("policy.d/50-fix.conf", "[kvm]\ntdp_mmu = Y\n")
+        rc, out, _ = run("check", "-p", main, "-d", d, "-r", self.tree.root)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("50-fix.conf:2", out)
+
+    def test_modprobe_import(self):
+        p = self.policy("[Policy]\nImportModprobe = yes\n[kvm]\nhalt_poll_ns = any\n")
+        md = os.path.dirname(self.tree.write("modprobe.d/kvm.conf",
+                                             "options kvm tdp_mmu=0 halt_poll_ns=1\n"
+                                             "options kvm_intel ept=1\n"))
+        rc, doc, _ = self.check_json("--modprobe-dir", md, policy=p)
+        self.assertEqual(rc, 1)
+        f = self.find(doc, "kvm", "tdp_mmu")
+        self.assertEqual((f["kind"], f["origin"]["file"]), ("mismatch", "modprobe.d:kvm"))
+        self.assertEqual(self.find(doc, "kvm", "halt_poll_ns")["expected"], "any")
+        self.assertEqual(self.find(doc, "kvm_intel", "ept")["kind"], "ok")
+
+    def test_show(self):
+        rc, out, err = run("show", "--policy", DEFAULT_POLICY, "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        lines = out.splitlines()
+        self.assertTrue(lines[0].split() == ["MODULE", "PARAM", "VALUE", "POLICY", "STATUS",
+                                             "ORIGIN"], lines[0])
+        row = next(l for l in lines if l.split()[:2] == ["kvm_intel", "ept"])
+        self.assertEqual(row.split()[2:5], ["Y", "Y", "ok"])
+        # A param the policy does not mention is listed with its value.
+        row = next(l for l in lines if l.split()[:2] == ["kvm_intel", "vmentry_l1d_flush"])
+        self.assertIn("not required", row)
+        self.assertIn("kvm_amd", out)  # the policy section, not loaded
+        rc, out, _ = run("show", "--no-policy", "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0)
+        self.assertIn("(no policy: values only)", out)
+
+    def test_snapshot_round_trip(self):
+        self.tree.set("kvm_intel", "vmentry_l1d_flush", "not required")
+        self.tree.set("kvm", "weird", "a|b")
+        self.tree.set("kvm", "empty", "")
+        self.tree.set("kvm", "secret", "x", mode=0o000)
+        out_path = os.path.join(self.tree.root, "snap.conf")
+        rc, _, err = run("snapshot", "--sysfs-root", self.tree.root, "-o", out_path)
+        self.assertEqual(rc, 0, err)
+        text = open(out_path).read()
+        self.assertIn('vmentry_l1d_flush = "not required"', text)
+        self.assertIn('weird = "a|b"', text)
+        self.assertIn('empty = ""', text)
+        self.assertIn("tdp_mmu = Y", text)
+        rc, out, err = self.check(policy=out_path)
+        if os.geteuid() == 0:  # root reads the 0000 file, so it is in the snapshot
+            self.assertIn("secret = x", text)
+        self.assertEqual(rc, 0, out + err)
+        # One changed value and the snapshot catches it.
+        self.tree.set("kvm", "halt_poll_ns", "0")
+        rc, out, _ = self.check(policy=out_path)
+        self.assertEqual(rc, 1)
+        self.assertRegex(out, r"MISMATCH\s+critical\s+kvm\s+halt_poll_ns\s+200000\s+0")
+
+
+class AmdHost(Base):
+    modules = AMD_OK
+
+    def test_default_policy_passes(self):
+        rc, out, err = self.check()
+        self.assertEqual(rc, 0, out + err)
+
+    def test_npt_off(self):
+        self.tree.set("kvm_amd", "npt", "0")
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 1)
+        self.assertEqual(self.find(doc, "kvm_amd", "npt")["kind"], "mismatch")
+        # tdp_mmu=N with npt=N is consistent: the derived rule holds.
+        self.assertEqual(self.find(doc, "kvm", "tdp_mmu", "tdp-mmu-requires-tdp")["kind"], "ok")
+
+    def test_sev_es_without_mmio_caching(self):
+        self.tree.set("kvm_amd", "sev_es", "Y")
+        self.tree.set("kvm", "mmio_caching", "N")
+        rc, doc, _ = self.check_json()
+        self.assertEqual(rc, 1)
+        d = self.find(doc, "kvm_amd", "sev_es", "sev-es-requires-mmio-caching")
+        self.assertEqual(d["kind"], "derived")
+        self.assertEqual(d["actual"], "kvm_amd.sev_es=Y, kvm.mmio_caching=N")
+
+
+class MissingModules(Base):
+    modules = {}
+
+    def test_kvm_not_loaded(self):
+        rc, out, _ = self.check()
+        self.assertEqual(rc, 1)
+        self.assertRegex(out, r"MODULE-MISSING\s+critical\s+kvm\s+-\s+loaded\s+\(not loaded\)")
+        rc, doc, _ = self.check_json()
+        f = self.find(doc, "kvm")
+        self.assertEqual((f["kind"], f["status"], f["param"]), ("module-missing", "ENODEV", None))
+
+    def test_param_missing(self):
+        self.tree.set("kvm", "tdp_mmu", "Y")
+        p = self.policy("[kvm]\nmmio_caching = Y\nnew_knob = absent\n")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 1)
+        f = self.find(doc, "kvm", "mmio_caching")
+        self.assertEqual((f["kind"], f["status"]), ("param-missing", "ENOENT"))
+        self.assertEqual(self.find(doc, "kvm", "new_knob")["kind"], "ok")
+
+
+class Usage(Base):
+    def test_policy_errors_exit_2_with_file_line(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\ntdp_mmu = N\nFoo = 1\nx = 1..\n")
+        rc, out, err = self.check(policy=p)
+        self.assertEqual(rc, 2)
+        self.assertEqual(out, "")  # never half-applied: nothing checked
+        self.assertIn(f"{p}:3: duplicate rule for kvm.tdp_mmu in [kvm] (first at line 2)", err)
+        self.assertIn(f"{p}:4: unknown setting 'Foo'", err)
+        self.assertIn(f"{p}:5: kvm.x: a range needs two integers", err)
+        self.assertIn("policy not applied (3 errors)", err)
+        rc, _, err = run("check", "--policy", "/nonexistent.conf", "-r", self.tree.root)
+        self.assertEqual(rc, 2)
+        self.assertIn("/nonexistent.conf: cannot read: No such file or directory", err)
+
+    def test_validate(self):
+        rc, out, _ = run("validate", DEFAULT_POLICY)
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"default.conf: ok \(3 sections, \d+ rules\)")
+        bad = self.policy("[kvm\n[kvm]\na = \"x\n")
+        rc, out, err = run("validate", DEFAULT_POLICY, bad)
+        self.assertEqual(rc, 2)
+        self.assertIn(f"{bad}:1: missing ']' in section header", err)
+        self.assertIn(f"{bad}:3: kvm.a: unterminated quoted text", err)
+        rc, out, _ = run("validate", "--print", DEFAULT_POLICY)
+        self.assertEqual(rc, 0)
+        self.assertIn("[kvm_intel]\nRequired = no\n", out)
+
+    def test_cannot_read_exit_3(self):
+        p = self.policy("[kvm]\n")
+        rc, _, err = run("check", "-p", p, "-r", "/nonexistent-root")
+        self.assertEqual(rc, 3)
+        self.assertIn("cannot open sysfs root /nonexistent-root", err)
+        rc, _, err = run("check", "-p", p, "-r", os.path.join(self.tree.root, "module", "kvm"))
+        self.assertEqual(rc, 3)
+        self.assertIn("is not a sysfs tree (no module/ directory)", err)
+
+    def test_bad_arguments(self):
+        cases = [
+            (["--bogus", "check"], "unknown option '--bogus'"),
+            (["check", "--policy"], "option '--policy' needs an argument"),
+            (["frobnicate"], "unknown command 'frobnicate'"),
+            (["check", "extra"], "check takes no arguments, got 'extra'"),
+            (["validate", "--json", DEFAULT_POLICY], "--json does not apply to validate"),
+            (["snapshot", "--policy", DEFAULT_POLICY], "--policy does not apply to snapshot"),
+        ]
+        for args, msg in cases:
+            rc, out, err = run(*args)
+            self.assertEqual(rc, 2, args)
+            self.assertIn(msg, err, args)
+            self.assertIn("kvmcfgctl", err)
+        rc, _, err = run()
+        self.assertEqual(rc, 2)
+        self.assertIn("Usage: kvmcfgctl", err)
+
+    def test_help_and_version(self):
+        rc, out, _ = run("--help")
+        self.assertEqual(rc, 0)
+        for word in ("check", "show", "snapshot", "validate", "--sysfs-root", "--json"):
+            self.assertIn(word, out)
+        rc, out, _ = run("--version")
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"^kvmcfgctl \d+\.\d+")
+
+
+if __name__ == "__main__":
+    CTL, DEFAULT_POLICY = sys.argv[1], sys.argv[2]
+    unittest.main(argv=sys.argv[:1], verbosity=2)

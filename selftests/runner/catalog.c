@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+static bool valid_part(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] == '/' || s[i] == ' ' || s[i] == '\t' || s[i] == ':')
+			return false;
+	return !(len <= 2 && s[0] == '.' && (len == 1 || s[1] == '.'));
+}
+
+int catalog_parse_list_line(const char *line, char **collection, char **name)
+{
+	size_t len = strcspn(line, "\r\n");
+	const char *colon;
+	char *c, *n;
+
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	if (!len || line[0] == '#')
+		return 1;
+	colon = memchr(line, ':', len);
+	if (!colon || !valid_part(line, colon - line) ||
+	    !valid_part(colon + 1, len - (colon + 1 - line)))
+		return -EINVAL;
+	c = strndup(line, colon - line);
+	n = strndup(colon + 1, len - (colon + 1 - line));
+	if (!c || !n) {
+		free(c);
+		free(n);
+		return -ENOMEM;
+	}
+	*collection = c;
+	*name = n;
+	return 0;
+}
+
+int catalog_parse_settings(const char *text, unsigned int *timeout, unsigned int *bad_line)
+{
+	unsigned int lineno = 0, value = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char *end;
+		long v;
+
+		lineno++;
+		/* Other fields belong to runner.sh (it evals them); only timeout is ours. */
+		if (len > 8 && !strncmp(p, "timeout=", 8)) {
+			errno = 0;
+			v = strtol(p + 8, &end, 10);
+			if (errno || end == p + 8 || v <= 0 || v > 86400 ||
+			    (size_t)(end - p) != len) {
+				*bad_line = lineno;
+				return -EINVAL;
+			}
+			value = v;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	*timeout = value;
+	return 0;
+}
+
+static int read_text(const char *path, char **ret)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+	ssize_t n;
+	int err;
+
+	if (!f)
+		return -errno;
+	n = getdelim(&buf, &cap, '\0', f);
+	err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (err || n < 0) {
+		free(buf);
+		return err ? err : (*ret = strdup(""), *ret ? 0 : -ENOMEM);
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* The collection's timeout: its settings file, installed or flat, else the default. */
+static int collection_timeout(const char *dir, const char *collection, unsigned int *ret,
+			      char **err_line)
+{
+	char *paths[2] = {}, *text = NULL;
+	unsigned int timeout = 0, bad = 0;
+	int r = 0, i;
+
+	if (asprintf(&paths[0], "%s/%s/settings", dir, collection) < 0 ||
+	    asprintf(&paths[1], "%s/settings.%s", dir, collection) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		r = read_text(paths[i], &text);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			if (asprintf(err_line, "%s: %s", paths[i], strerror(-r)) < 0)
+				*err_line = NULL;
+			goto out;
+		}
+		r = catalog_parse_settings(text, &timeout, &bad);
+		free(text);
+		if (r < 0) {
+			if (asprintf(err_line, "%s:%u: timeout= wants seconds, 1 to 86400",
+				     paths[i], bad) < 0)
+				*err_line = NULL;
+			r = -EBADMSG;
+			goto out;
+		}
+		break;
+	}
+	r = 0;
+	*ret = timeout ? timeout : CATALOG_DEFAULT_TIMEOUT;
+out:
+	free(paths[0]);
+	free(paths[1]);
+	return r;
+}
+
+static int add_test(struct catalog *c, const char *collection, const char *name,
+		    char **err_line)
+{
+	char *path = NULL;
+	struct test *t = NULL, **grown;
+	unsigned int timeout;
+	int r;
+
+	r = collection_timeout(c->dir, collection, &timeout, err_line);
+	if (r < 0)
+		return r;
+	/* Installed layout first; a build tree keeps binaries flat. */
+	if (asprintf(&path, "%s/%s/%s", c->dir, collection, name) < 0)
+		return -ENOMEM;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		if (asprintf(&path, "%s/%s", c->dir, name) < 0)
+			return -ENOMEM;
+		if (access(path, F_OK) < 0) {
+			free(path);
+			if (asprintf(&path, "%s/%s/%s", c->dir, collection, name) < 0)
+				return -ENOMEM;
+		}
+	}
+	r = test_new(&t, collection, name, path, timeout);
+	free(path);
+	if (r < 0)
+		return r;
+	grown = realloc(c->tests, (c->n_tests + 1) * sizeof(*grown));
+	if (!grown) {
+		test_free(t);
+		return -ENOMEM;
+	}
+	c->tests = grown;
+	c->tests[c->n_tests++] = t;
+	return 0;
+}
+
+int catalog_load(struct catalog **ret, const char *dir, char **err_line)
+{
+	struct catalog *c = calloc(1, sizeof(*c));
+	char *list = NULL, *line = NULL;
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	FILE *f = NULL;
+	int r;
+
+	*err_line = NULL;
+	if (!c)
+		return -ENOMEM;
+	/* Absolute: tests run from their own directory (as under runner.sh). */
+	c->dir = realpath(dir, NULL);
+	if (!c->dir) {
+		r = -errno;
+		if (asprintf(err_line, "%s: %s", dir, strerror(-r)) < 0)
+			*err_line = NULL;
+		goto fail;
+	}
+	if (asprintf(&list, "%s/kselftest-list.txt", dir) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	f = fopen(list, "re");
+	if (!f) {
+		r = -errno;
+		if (asprintf(err_line, "%s: %s", list, strerror(-r)) < 0)
+			*err_line = NULL;
+		goto fail;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		char *coll = NULL, *name = NULL;
+
+		lineno++;
+		r = catalog_parse_list_line(line, &coll, &name);
+		if (r == 1)
+			continue;
+		if (r == -EINVAL) {
+			if (asprintf(err_line, "%s:%u: expected collection:test", list, lineno) < 0)
+				*err_line = NULL;
+			r = -EBADMSG;
+			goto fail;
+		}
+		if (r < 0)
+			goto fail;
+		r = add_test(c, coll, name, err_line);
+		free(coll);
+		free(name);
+		if (r < 0)
+			goto fail;
+	}
+	fclose(f);
+	free(line);
+	free(list);
+	*ret = c;
+	return 0;
+fail:
+	if (f)
+		fclose(f);
+	free(line);
+	free(list);
+	catalog_free(c);
+	return r;
+}
+
+struct catalog *catalog_free(struct catalog *c)
+{
+	size_t i;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < c->n_tests; i++)
+		test_free(c->tests[i]);
+	free(c->tests);
+	free(c->dir);
+	free(c);
+	return NULL;
+}
+
+void catalog_filter(struct catalog *c, char *const *globs)
+{
+	size_t i, kept = 0;
+
+	if (!globs || !globs[0])
+		return;
+	for (i = 0; i < c->n_tests; i++) {
+		struct test *t = c->tests[i];
+		bool match = false;
+		char *const *g;
+
+		for (g = globs; *g && !match; g++)
+			match = !fnmatch(*g, t->id, 0) || !fnmatch(*g, t->name, 0);
+		if (match)
+			c->tests[kept++] = t;
+		else
+			test_free(t);
+	}
+	c->n_tests = kept;
+}

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+
+/* After the binary exits, how long stragglers outside its session may hold the pipe. */
+#define DRAIN_MS 2000
+
+struct job {
+	struct test *t;
+	pid_t pid;		/* also the session and process group id */
+	int fd;			/* read end of stdout+stderr, -1 at EOF */
+	bool exited;
+	long long deadline;	/* ms, monotonic: timeout, then SIGKILL, then drain */
+	int stage;		/* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
+	long long t0;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int exec_kill_session(int sid, int sig)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[64], buf[512], *p;
+		int pid, fd, sess;
+		ssize_t len;
+
+		pid = atoi(de->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* The command name may hold anything; fields resume after the last ')'. */
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %*c %*d %*d %d", &sess) != 1)
+			continue;
+		if (sess == sid && kill(pid, sig) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void kill_job(struct job *j, int sig)
+{
+	kill(-j->pid, sig);
+	exec_kill_session(j->pid, sig);
+}
+
+static void child(struct test *t, int out, const sigset_t *oldmask)
+{
+	char *dir = strdup(t->path), *slash;
+	int null;
+
+	/* A new session: its own process group, no controlling terminal. */
+	setsid();
+	null = open("/dev/null", O_RDONLY);
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* Like kselftest's runner.sh: tests run from their own directory. */
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		if (dir[0] && chdir(dir) < 0) {
+			fprintf(stderr, "cannot enter %s: %m\n", dir);
+			_exit(127);
+		}
+	}
+	execl(t->path, t->path, (char *)NULL);
+	fprintf(stderr, "kvm-selftests: cannot execute %s: %m\n", t->path);
+	_exit(127);
+}
+
+static int start(struct job *j, struct test *t, const sigset_t *oldmask)
+{
+	struct timespec wall;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	j->pid = fork();
+	if (j->pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (j->pid == 0)
+		child(t, p[1], oldmask);
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->t = t;
+	j->fd = p[0];
+	j->exited = false;
+	j->stage = 0;
+	j->t0 = now_ms();
+	j->deadline = j->t0 + t->timeout * 1000LL;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	t->start_time = wall.tv_sec + wall.tv_nsec / 1e9;
+	t->started = true;
+	return 0;
+}
+
+static void drain(struct job *j)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while (j->fd >= 0) {
+		n = read(j->fd, buf, sizeof(buf));
+		if (n > 0) {
+			test_feed(j->t, buf, n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		close(j->fd);
+		j->fd = -1;
+	}
+}
+
+static void finish(struct job *j, const struct exec_opts *o)
+{
+	struct test *t = j->t;
+
+	if (j->fd >= 0) {
+		close(j->fd);
+		j->fd = -1;
+	}
+	t->duration = (now_ms() - j->t0) / 1000.0;
+	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 &&
+	    t->sum.tests == 0 && !t->timed_out && !t->exec_error &&
+	    asprintf(&t->exec_error, "could not execute %s (exit 127)", t->path) < 0)
+		t->exec_error = NULL;
+	test_finish(t);
+	j->t = NULL;
+	if (o->on_done)
+		o->on_done(t, o->userdata);
+}
+
+static void on_deadline(struct job *j, long long now, unsigned int grace_ms)
+{
+	if (j->exited) {
+		/* Something outside the session still holds the pipe: stop waiting. */
+		if (j->fd >= 0)
+			close(j->fd);
+		j->fd = -1;
+		return;
+	}
+	if (j->stage == 0) {
+		j->t->timed_out = true;
+		kill_job(j, SIGTERM);
+		j->stage = 1;
+		j->deadline = now + grace_ms;
+	} else {
+		kill_job(j, SIGKILL);
+		j->stage = 2;
+		j->deadline = now + 1000;
+	}
+}
+
+static void reap(struct job *jobs, unsigned int njobs)
+{
+	int status;
+	pid_t pid;
+	unsigned int i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < njobs; i++) {
+			struct job *j = &jobs[i];
+
+			if (!j->t || j->exited || j->pid != pid)
+				continue;
+			j->exited = true;
+			j->t->wait_status = status;
+			/* Whatever the test left behind in its session goes with it. */
+			kill_job(j, SIGKILL);
+			j->deadline = now_ms() + DRAIN_MS;
+		}
+	}
+}
+
+int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
+{
+	unsigned int njobs = o->jobs ? o->jobs : 1, i, running = 0;
+	struct pollfd *pfd = NULL;
+	struct job *jobs = NULL;
+	sigset_t mask, oldmask;
+	bool interrupted = false;
+	size_t next = 0;
+	int sfd = -1, r = 0;
+
+	if (njobs > n && n)
+		njobs = n;
+	jobs = calloc(njobs, sizeof(*jobs));
+	pfd = calloc(njobs + 1, sizeof(*pfd));
+	if (!jobs || !pfd) {
+		r = -ENOMEM;
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0) {
+		r = -errno;
+		goto out;
+	}
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		r = -errno;
+		goto restore;
+	}
+
+	for (;;) {
+		long long now = now_ms(), wait = -1;
+		struct signalfd_siginfo si;
+		unsigned int np = 0;
+
+		/* Fill free slots. */
+		for (i = 0; i < njobs && !interrupted && next < n; i++) {
+			if (jobs[i].t)
+				continue;
+			r = start(&jobs[i], tests[next], &oldmask);
+			if (r < 0) {
+				tests[next]->started = true;
+				if (asprintf(&tests[next]->exec_error, "could not start: %s",
+					     strerror(-r)) < 0)
+					tests[next]->exec_error = NULL;
+				test_finish(tests[next]);
+				if (o->on_done)
+					o->on_done(tests[next], o->userdata);
+			} else {
+				running++;
+			}
+			next++;
+			r = 0;
+		}
+		if (!running && (interrupted || next >= n))
+			break;
+
+		pfd[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		for (i = 0; i < njobs; i++) {
+			long long left;
+
+			if (!jobs[i].t)
+				continue;
+			if (jobs[i].fd >= 0)
+				pfd[np++] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+			left = jobs[i].deadline - now;
+			if (left < 0)
+				left = 0;
+			if (wait < 0 || left < wait)
+				wait = left;
+		}
+		if (poll(pfd, np, wait > INT_MAX ? INT_MAX : (int)wait) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD)
+				continue;
+			/* Stop: kill what runs, start nothing new. */
+			interrupted = true;
+			for (i = 0; i < njobs; i++) {
+				if (jobs[i].t && !jobs[i].exited) {
+					free(jobs[i].t->exec_error);
+					if (asprintf(&jobs[i].t->exec_error,
+						     "interrupted by %s", strsignal(si.ssi_signo)) < 0)
+						jobs[i].t->exec_error = NULL;
+					kill_job(&jobs[i], SIGKILL);
+				}
+			}
+		}
+		reap(jobs, njobs);
+
+		now = now_ms();
+		for (i = 0; i < njobs; i++) {
+			struct job *j = &jobs[i];
+
+			if (!j->t)
+				continue;
+			drain(j);
+			if (now >= j->deadline)
+				on_deadline(j, now, o->grace_ms);
+			if (j->exited && j->fd < 0) {
+				finish(j, o);
+				running--;
+			}
+		}
+	}
+
+	close(sfd);
+restore:
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+out:
+	free(jobs);
+	free(pfd);
+	if (!r && interrupted)
+		r = -EINTR;
+	return r;
+}

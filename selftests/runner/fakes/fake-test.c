@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fake selftest binaries for the runner's own tests: one source, built once
+ * per behaviour (-DFAKE_<KIND>), each printing what a real kselftest binary
+ * would in that situation, or misbehaving the way a broken one does.
+ *
+ * Every fake reports its environment as a TAP comment so tests can check
+ * what the runner passed on (KVMCFG_TEST_SCALE, KVMCFG_TEST_FULL).
+ * fake_hang ignores SIGTERM and writes the pids of its children to $FAKE_PIDFILE so a test can
+ * prove they were killed with it.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * In sanitizer builds, let SIGSEGV kill fake_crash as it would any crashing
+ * test, instead of ASan turning it into exit 1. Unused without ASan.
+ */
+__attribute__((used)) const char *__asan_default_options(void);
+__attribute__((used)) const char *__asan_default_options(void)
+{
+	return "handle_segv=0";
+}
+
+static void env(void)
+{
+	const char *scale = getenv("KVMCFG_TEST_SCALE"), *full = getenv("KVMCFG_TEST_FULL");
+	char cwd[256];
+
+	printf("# env: KVMCFG_TEST_SCALE=%s KVMCFG_TEST_FULL=%s cwd=%s\n", scale ? scale : "",
+	       full ? full : "", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+}
+
+/* A child that sleeps forever; @own_group like the kselftest harness's setpgrp(). */
+static __attribute__((unused)) pid_t sleeper(int own_group)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (own_group)
+			setpgid(0, 0);
+		/* Ignore SIGTERM: only the runner's SIGKILL may end it. */
+		signal(SIGTERM, SIG_IGN);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("TAP version 13\n");
+	env();
+#if defined(FAKE_PASS)
+	printf("1..2\n# RUN           fake.one ...\nok 1 fake.one\nok 2 fake.two\n");
+	return 0;
+#elif defined(FAKE_FAIL)
+	printf("1..2\nok 1 fake.good\n# assertion failed: 1 == 2\nnot ok 2 fake.bad\n");
+	return 1;
+#elif defined(FAKE_SKIP)
+	/* What KVM_HARNESS_MAIN prints without the capability it needs. */
+	printf("1..0 # SKIP needs KVM_CAP_X86_USER_SPACE_MSR and KVM_CAP_NOT_A_REAL_ONE\n");
+	return 4;
+#elif defined(FAKE_SUBSKIP)
+	/* The kselftest harness names a skipped test only in its RUN line. */
+	printf("1..2\n#  RUN           fake.variant.skipper ...\n"
+	       "#      SKIP      no KVM_CAP_IRQCHIP here\n"
+	       "ok 1 # SKIP no KVM_CAP_IRQCHIP here\nok 2 fake.runs\n");
+	return 0;
+#elif defined(FAKE_XFAIL)
+	printf("1..2\nok 1 fake.fine\nnot ok 2 fake.known_bug # TODO fixed in 6.9\n");
+	return 0;
+#elif defined(FAKE_HANG)
+	FILE *f;
+	pid_t a = sleeper(0), b = sleeper(1);
+	const char *pidfile = getenv("FAKE_PIDFILE");
+
+	if (pidfile && (f = fopen(pidfile, "w"))) {
+		fprintf(f, "%d %d %d\n", (int)getpid(), (int)a, (int)b);
+		fclose(f);
+	}
+	/* Deaf to SIGTERM like its children: the runner must escalate to SIGKILL. */
+	signal(SIGTERM, SIG_IGN);
+	printf("1..2\nok 1 fake.before_hang\n#  RUN           fake.hangs ...\n");
+	for (;;)
+		pause();
+#elif defined(FAKE_SLEEP)
+	/* Slow but well-behaved: no children, dies on SIGTERM. */
+	printf("1..1\n");
+	sleep(60);
+	printf("ok 1 fake.slow\n");
+	return 0;
+#elif defined(FAKE_CRASH)
+	printf("1..2\nok 1 fake.before_crash\n");
+	raise(SIGSEGV);
+	return 0;
+#elif defined(FAKE_MALFORMED)
+	/* Plan of 3, a gap in the numbering, junk in between, exit 0. */
+	printf("1..3\nok 1 fake.a\nthis is not TAP\nok 3 fake.c\n");
+	return 0;
+#elif defined(FAKE_NOTAP)
+	printf("hello from a binary that never speaks TAP\n");
+	return 0;
+#elif defined(FAKE_EXIT1)
+	/* kselftest's ksft_exit_fail_msg() after passing tests: no "not ok" line. */
+	printf("1..3\nok 1 fake.a\n# Bail: could not set up the VM\n");
+	return 1;
+#else
+#error "build with -DFAKE_<KIND>"
+#endif
+}

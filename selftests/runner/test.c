@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test.h"
+
+static const char *const verdict_names[_VERDICT_MAX] = {
+	[VERDICT_PASS] = "pass",
+	[VERDICT_FAIL] = "fail",
+	[VERDICT_SKIP] = "skip",
+	[VERDICT_XFAIL] = "xfail",
+	[VERDICT_TIMEOUT] = "timeout",
+};
+
+const char *verdict_name(enum verdict v)
+{
+	return v < _VERDICT_MAX ? verdict_names[v] : "?";
+}
+
+int test_new(struct test **ret, const char *collection, const char *name, const char *path,
+	     unsigned int timeout)
+{
+	struct test *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->collection = strdup(collection);
+	t->name = strdup(name);
+	t->path = strdup(path);
+	if (!t->collection || !t->name || !t->path ||
+	    asprintf(&t->id, "%s:%s", collection, name) < 0) {
+		t->id = NULL;
+		test_free(t);
+		return -ENOMEM;
+	}
+	t->timeout = timeout;
+	*ret = t;
+	return 0;
+}
+
+struct test *test_free(struct test *t)
+{
+	size_t i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < t->n_subtests; i++) {
+		free(t->subtests[i].name);
+		free(t->subtests[i].reason);
+	}
+	free(t->subtests);
+	free(t->id);
+	free(t->collection);
+	free(t->name);
+	free(t->path);
+	free(t->exec_error);
+	free(t->skip_reason);
+	free(t->output);
+	free(t->partial);
+	free(t->running);
+	free(t->reason);
+	free(t);
+	return NULL;
+}
+
+static int add_subtest(struct test *t, long number, const char *name, size_t name_len,
+		       enum verdict v, const char *reason, size_t reason_len)
+{
+	struct subtest *s, *grown;
+
+	grown = realloc(t->subtests, (t->n_subtests + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	t->subtests = grown;
+	s = &t->subtests[t->n_subtests];
+	*s = (struct subtest){ .number = number, .verdict = v };
+	s->name = strndup(name, name_len);
+	s->reason = reason && reason_len ? strndup(reason, reason_len) : NULL;
+	if (!s->name || (reason && reason_len && !s->reason)) {
+		free(s->name);
+		free(s->reason);
+		return -ENOMEM;
+	}
+	t->n_subtests++;
+	return 0;
+}
+
+/*
+ * The kselftest harness announces each test with "#  RUN  fixture.variant.name ..."
+ * and names skips only there ("ok 3 # SKIP reason"), so remember it.
+ */
+static int note_harness_run(struct test *t, const char *line)
+{
+	const char *p = line, *end;
+
+	if (*p++ != '#')
+		return 0;
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "RUN ", 4))
+		return 0;
+	p += 4;
+	while (*p == ' ')
+		p++;
+	end = strstr(p, " ...");
+	if (!end)
+		end = p + strcspn(p, "\n");
+	free(t->running);
+	t->running = strndup(p, end - p);
+	return t->running ? 0 : -ENOMEM;
+}
+
+static int parse_line(struct test *t, const char *line)
+{
+	static const enum verdict by_kind[] = {
+		[TAP_LINE_OK] = VERDICT_PASS,
+		[TAP_LINE_NOT_OK] = VERDICT_FAIL,
+		[TAP_LINE_SKIP] = VERDICT_SKIP,
+		[TAP_LINE_XFAIL] = VERDICT_XFAIL,
+	};
+	enum tap_line kind = tap_summary_feed(&t->sum, line);
+	struct tap_result r;
+	char fallback[32];
+	const char *name;
+	size_t name_len;
+	int err;
+
+	if (kind == TAP_LINE_PLAN && t->sum.skip_all && !t->skip_reason) {
+		const char *d = strchr(line, '#');
+		size_t len;
+
+		/* "1..0 # SKIP reason": keep what follows the directive word. */
+		d = d ? d + 1 + strspn(d + 1, " \t") : "";
+		d += strcspn(d, " \t\n");
+		d += strspn(d, " \t");
+		len = strcspn(d, "\n");
+		t->skip_reason = strndup(d, len);
+		return t->skip_reason ? 0 : -ENOMEM;
+	}
+	if (kind == TAP_LINE_OTHER)
+		return note_harness_run(t, line);
+	if (tap_result_parse(line, &r) < 0)
+		return 0;
+
+	if (r.desc_len) {
+		name = r.desc;
+		name_len = r.desc_len;
+	} else if (t->running) {
+		name = t->running;
+		name_len = strlen(name);
+	} else {
+		name_len = snprintf(fallback, sizeof(fallback), "test %ld",
+				    r.number >= 0 ? r.number : (long)t->sum.tests);
+		name = fallback;
+	}
+	err = add_subtest(t, r.number, name, name_len, by_kind[r.kind], r.reason, r.reason_len);
+	free(t->running);
+	t->running = NULL;
+	return err;
+}
+
+static void keep_output(struct test *t, const char *buf, size_t len)
+{
+	size_t room = TEST_OUTPUT_MAX - t->output_len, take = len < room ? len : room;
+	char *grown;
+
+	if (take) {
+		grown = realloc(t->output, t->output_len + take + 1);
+		if (grown) {
+			t->output = grown;
+			memcpy(t->output + t->output_len, buf, take);
+			t->output_len += take;
+			t->output[t->output_len] = '\0';
+		} else {
+			take = 0;
+		}
+	}
+	t->output_dropped += len - take;
+}
+
+int test_feed(struct test *t, const char *buf, size_t len)
+{
+	const char *end = buf + len, *nl;
+	char *line;
+	int err;
+
+	keep_output(t, buf, len);
+	while (buf < end) {
+		nl = memchr(buf, '\n', end - buf);
+		if (!nl) {
+			line = realloc(t->partial, t->partial_len + (end - buf) + 1);
+			if (!line)
+				return -ENOMEM;
+			memcpy(line + t->partial_len, buf, end - buf);
+			t->partial = line;
+			t->partial_len += end - buf;
+			t->partial[t->partial_len] = '\0';
+			return 0;
+		}
+		if (t->partial_len) {
+			line = realloc(t->partial, t->partial_len + (nl - buf) + 1);
+			if (!line)
+				return -ENOMEM;
+			memcpy(line + t->partial_len, buf, nl - buf);
+			line[t->partial_len + (nl - buf)] = '\0';
+			t->partial = NULL;
+			t->partial_len = 0;
+		} else {
+			line = strndup(buf, nl - buf);
+			if (!line)
+				return -ENOMEM;
+		}
+		err = parse_line(t, line);
+		free(line);
+		if (err < 0)
+			return err;
+		buf = nl + 1;
+	}
+	return 0;
+}
+
+size_t test_count(const struct test *t, enum verdict v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n_subtests; i++)
+		n += t->subtests[i].verdict == v;
+	return n;
+}
+
+/* A failure of the binary as a whole, reported as one more subtest. */
+static int add_synthetic(struct test *t, enum verdict v, const char *why)
+{
+	char *name = NULL;
+	int err;
+
+	if (t->running && asprintf(&name, "%s (running)", t->running) < 0)
+		return -ENOMEM;
+	err = add_subtest(t, -1, name ? name : t->name, strlen(name ? name : t->name), v, why,
+			  strlen(why));
+	free(name);
+	return err;
+}
+
+static int set_reason(struct test *t, const char *why)
+{
+	free(t->reason);
+	t->reason = why ? strdup(why) : NULL;
+	return !why || t->reason ? 0 : -ENOMEM;
+}
+
+int test_finish(struct test *t)
+{
+	char why[256] = "";
+	const struct subtest *first_skip = NULL;
+	size_t i;
+	int err;
+
+	if (t->partial_len) {
+		char *line = t->partial;
+
+		t->partial = NULL;
+		t->partial_len = 0;
+		err = parse_line(t, line);
+		free(line);
+		if (err < 0)
+			return err;
+	}
+	t->finished = true;
+
+	if (t->exec_error) {
+		err = add_synthetic(t, VERDICT_FAIL, t->exec_error);
+	} else if (t->timed_out) {
+		snprintf(why, sizeof(why), "timed out after %u s%s%s", t->timeout,
+			 t->running ? " in " : "", t->running ? t->running : "");
+		err = add_synthetic(t, VERDICT_TIMEOUT, why);
+	} else {
+		tap_explain_exit(&t->sum, t->wait_status, why, sizeof(why));
+		if (!why[0] && t->sum.bailed)
+			snprintf(why, sizeof(why), "bailed out");
+		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : 0;
+	}
+	if (err < 0)
+		return err;
+
+	/* The worst subtest decides; a binary that only skipped is a skip. */
+	t->verdict = VERDICT_PASS;
+	for (i = 0; i < t->n_subtests; i++) {
+		const struct subtest *s = &t->subtests[i];
+
+		if (s->verdict == VERDICT_TIMEOUT) {
+			t->verdict = VERDICT_TIMEOUT;
+			return set_reason(t, s->reason);
+		}
+		if (s->verdict == VERDICT_FAIL && t->verdict != VERDICT_FAIL) {
+			t->verdict = VERDICT_FAIL;
+			err = set_reason(t, s->reason ? s->reason : s->name);
+			if (err < 0)
+				return err;
+		}
+		if (s->verdict == VERDICT_SKIP && !first_skip)
+			first_skip = s;
+	}
+	if (t->verdict == VERDICT_FAIL)
+		return 0;
+	if (t->n_subtests == test_count(t, VERDICT_SKIP)) {
+		t->verdict = VERDICT_SKIP;
+		if (t->skip_reason)
+			return set_reason(t, t->skip_reason);
+		return set_reason(t, first_skip && first_skip->reason ? first_skip->reason
+								    : "skipped");
+	}
+	return 0;
+}
