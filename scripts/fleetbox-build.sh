@@ -11,8 +11,9 @@
 #   --bin DEST=FILE   an ELF program, installed at DEST with what ldd lists
 #   --file DEST=FILE  any other file (scripts), installed at DEST
 #   --kernel, --modules   your own kernel: a bzImage and the directory that
-#                     holds lib/modules/<release> (default: Debian's
-#                     linux-image-amd64, fetched with apt-get download)
+#                     holds lib/modules/<release> (default: $KVMCFG_BOX_KERNEL
+#                     and $KVMCFG_BOX_MODULES, else Debian's linux-image-amd64,
+#                     fetched with apt-get download)
 #   --cache DIR       default $KVMCFG_BOX_CACHE or ~/.cache/kvmcfg/fleetbox
 #
 # The kernel package and the base initramfs (busybox + modules) are cached
@@ -24,8 +25,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 
 out=""
-kernel=""
-moddir=""
+kernel=${KVMCFG_BOX_KERNEL:-}
+moddir=${KVMCFG_BOX_MODULES:-}
 cache=${KVMCFG_BOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvmcfg/fleetbox}
 items=""
 while [ $# -gt 0 ]; do

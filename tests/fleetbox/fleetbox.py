@@ -103,7 +103,7 @@ def diff_params(before, after):
 # The params each reality test judges.
 # A failure must name one of them as module.param, from the test's own message.
 REALITY = {"tdp_reality": ("kvm.tdp_mmu", "kvm_amd.npt", "kvm_intel.ept"),
-           "mmio_caching_reality": ("kvm.mmio_caching",),
+           "mmio_caching": ("kvm.mmio_caching",),
            "sev_reality": ("kvm_amd.sev", "kvm_amd.sev_es", "kvm.mmio_caching", "kvm_amd.npt")}
 
 
