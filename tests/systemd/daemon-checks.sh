@@ -103,8 +103,13 @@ else
 		fail mismatch-journal "no entry with MESSAGE_ID=$KVMCFG_MSGID_MISMATCH MODULE=kvm PARAM=tdp_mmu within 10 s"
 	fi
 	tf=$(textfile_path | head -n 1)
-	if grep -E "^$mismatch_metric\{[^}]*module=\"kvm\"[^}]*param=\"tdp_mmu\"[^}]*actual=\"N\"[^}]*\} 1\$" "$tf" >/dev/null 2>&1; then
-		pass mismatch-textfile "$tf: $(grep -E "^$mismatch_metric\{" "$tf" | grep tdp_mmu | head -n 1)"
+	# The sandbox must let kernel uevents in: the daemon counts them.
+	uevents=$(sed -n 's/^kvmcfg_module_uevents_total //p' "$tf" 2>/dev/null)
+	if [ "${uevents:-0}" -lt 1 ]; then
+		diag "$(head -n 40 "$tf" 2>&1)"
+		fail mismatch-textfile "'$tf' counts ${uevents:-no} module uevents: none reached kvmcfgd under its sandbox"
+	elif grep -E "^$mismatch_metric\{[^}]*module=\"kvm\"[^}]*param=\"tdp_mmu\"[^}]*actual=\"N\"[^}]*\} 1\$" "$tf" >/dev/null 2>&1; then
+		pass mismatch-textfile "$uevents module uevents seen; $(grep -E "^$mismatch_metric\{" "$tf" | grep tdp_mmu | head -n 1)"
 	else
 		diag "$(head -n 30 "$tf" 2>&1)"
 		fail mismatch-textfile "'$tf' has no $mismatch_metric{module=kvm,param=tdp_mmu,actual=N} 1"
