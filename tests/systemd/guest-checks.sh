@@ -10,8 +10,9 @@
 #   # <diagnostic line>
 #   @@KVMCFG-E2E-END@@
 #
-# The host side (run-e2e.sh) asserts that every check it expects reported
-# PASS. A check whose piece is not in this build reports SKIP naming it.
+# The host side (run-e2e.sh) turns each expected check into a TAP line: PASS
+# is ok, SKIP a skip with its reason (a piece missing from the build), and
+# FAIL or no report at all a failure.
 set -u
 chan=${1:-/dev/ttyS1}
 stty -F "$chan" raw -echo 2>/dev/null || true

@@ -18,7 +18,7 @@ src=$1
 build=$2
 sanitize=${3:-none}
 
-# Every check the guest must report PASS for the suite to pass.
+# Every check the guest must report on (guest-checks.sh, daemon-checks.sh).
 checks="boot kvm-reload units-verify timer selftests-service gate-blocks gate-allows daemon-ready
 mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security catalog"
 
