@@ -78,9 +78,37 @@ static void kill_job(struct job *j, int sig)
 	exec_kill_session(j->pid, sig);
 }
 
+/*
+ * Like kselftest's runner.sh: extra arguments come from
+ * KSELFTEST_<NAME>_ARGS, NAME the binary's name upper-cased with every other
+ * character than [A-Z0-9_] made '_', split at blanks. Runs in the child only.
+ */
+static char **test_argv(const struct test *t)
+{
+	char var[300], *args, *word, *save = NULL, **argv;
+	size_t i, n = 1;
+
+	snprintf(var, sizeof(var), "KSELFTEST_%s_ARGS", t->name);
+	for (i = strlen("KSELFTEST_"); var[i]; i++) {
+		if (var[i] >= 'a' && var[i] <= 'z')
+			var[i] -= 'a' - 'A';
+		else if (!(var[i] >= 'A' && var[i] <= 'Z') && !(var[i] >= '0' && var[i] <= '9'))
+			var[i] = '_';
+	}
+	args = getenv(var) ? strdup(getenv(var)) : NULL;
+	argv = calloc(2 + (args ? strlen(args) / 2 + 1 : 0), sizeof(*argv));
+	if (!argv)
+		return NULL;
+	argv[0] = t->path;
+	for (word = args ? strtok_r(args, " \t\n", &save) : NULL; word;
+	     word = strtok_r(NULL, " \t\n", &save))
+		argv[n++] = word;
+	return argv;
+}
+
 static void child(struct test *t, int out, const sigset_t *oldmask)
 {
-	char *dir = strdup(t->path), *slash;
+	char *dir = strdup(t->path), *slash, **argv;
 	int null;
 
 	/* A new session: its own process group, no controlling terminal. */
@@ -103,7 +131,9 @@ static void child(struct test *t, int out, const sigset_t *oldmask)
 			_exit(127);
 		}
 	}
-	execl(t->path, t->path, (char *)NULL);
+	argv = test_argv(t);
+	if (argv)
+		execv(t->path, argv);
 	fprintf(stderr, "kvm-selftests: cannot execute %s: %m\n", t->path);
 	_exit(127);
 }

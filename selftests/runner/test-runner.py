@@ -219,6 +219,12 @@ with tempfile.TemporaryDirectory() as tmp:
     p, _ = run("--list", "--filter", "fake:fake_[cx]*")
     check(p.stdout.split() == ["fake:fake_xfail", "fake:fake_crash"], f"--list --filter ({p.stdout.split()})")
 
+    # Arguments as kselftest's runner.sh passes them: KSELFTEST_<NAME>_ARGS.
+    p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/a.json",
+               env={"KSELFTEST_FAKE_PASS_ARGS": " -t  fake.one "})
+    check("# args: [-t] [fake.one]\n" in json.load(open(f"{tmp}/a.json"))["tests"][0]["output"],
+          "KSELFTEST_FAKE_PASS_ARGS reaches fake_pass, split at blanks")
+
     # From a build tree without --dir: that tree's suite.
     tree = os.path.dirname(os.path.dirname(os.path.abspath(FAKES)))
     p = subprocess.run([RUNNER, "--list"], capture_output=True, text=True, cwd="/")
