@@ -50,6 +50,14 @@ else
 fi
 T
 printf '#!/bin/sh\necho "1..1"\nsleep 30\necho "ok 1 slow"\n' >"$tmp/tests/slow"
+# Like a kselftest harness: the work runs in a process group of its own.
+cat >"$tmp/tests/hang" <<'T'
+#!/bin/sh
+echo "1..1"
+python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "30"])' &
+wait
+echo "ok 1 hang"
+T
 chmod +x "$tmp/tests/"*
 mkdir -p "$tmp/fast" && cp "$tmp/tests/t-pass" "$tmp/tests/t-skip" "$tmp/fast/"
 
@@ -146,6 +154,14 @@ wait $pid
 rc=$?
 check "SIGTERM mid-test: restores, exit 143, params as before" \
 	'[ $rc = 143 ] && grep -q "interrupted by signal 15" "$tmp/out" && grep -q "restore: ok" "$tmp/out" && [ "$(snapshot)" = "$before" ]'
+
+# A deadline kills the test's whole session, not only its process group.
+fresh
+start=$(date +%s)
+run 'kvm.tdp_mmu=0' --reload-modules --tests-dir "$tmp/tests" -t hang --timeout 1
+took=$(($(date +%s) - start))
+check "a timed-out test and its other process groups are killed (took ${took}s)" \
+	'[ $rc = 1 ] && [ $took -lt 10 ] && grep -q "hang.*fail: timed out after 1 s" "$tmp/out"'
 
 # The restore's own modprobe fails (call 3: config kvm, config kvm_amd, restore kvm).
 fresh
