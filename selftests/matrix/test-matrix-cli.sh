@@ -6,9 +6,10 @@
 # full 2x2x2 run with its outputs, a param the "kernel" ignores, SIGTERM in
 # the middle, and a restore that fails. Each check says what it expected.
 #
-#   test-matrix-cli.sh PATH-TO-kvm-config-matrix
+#   test-matrix-cli.sh PATH-TO-kvm-config-matrix [PATH-TO-kvm-selftests]
 set -u
 bin=$1
+kvm_selftests=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -162,6 +163,27 @@ run 'kvm.tdp_mmu=0' --reload-modules --tests-dir "$tmp/tests" -t hang --timeout 
 took=$(($(date +%s) - start))
 check "a timed-out test and its other process groups are killed (took ${took}s)" \
 	'[ $rc = 1 ] && [ $took -lt 10 ] && grep -q "hang.*fail: timed out after 1 s" "$tmp/out"'
+
+# Through the installed runner: a suite directory as kvm-selftests reads it.
+if [ -n "$kvm_selftests" ]; then
+	mkdir -p "$tmp/suite"
+	cp "$tmp/tests/t-pass" "$tmp/tests/t-skip" "$tmp/tests/t-mmio" "$tmp/suite/"
+	printf 'fake:t-pass\nfake:t-skip\nfake:t-mmio\n' >"$tmp/suite/kselftest-list.txt"
+	echo timeout=20 >"$tmp/suite/settings.fake"
+	fresh
+	run 'kvm.mmio_caching={0,1}' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -o "$tmp/out.d"
+	check "via kvm-selftests: per-test verdicts and reasons in the table (exit 1)" \
+		'[ $rc = 1 ] && grep -q "^| 1 | kvm.mmio_caching=0 | ok | pass | skip | \*\*FAIL\*\* |" "$tmp/out.d/matrix.md" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass | skip | pass |" "$tmp/out.d/matrix.md" && grep -q "t-mmio, fail: .*mmio_caching=N observed" "$tmp/out.d/matrix.md" && grep -q "t-skip, skip: no SEV on this CPU" "$tmp/out.d/matrix.md"'
+	run 'kvm.mmio_caching={0,1}' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -t t-pass -o "$tmp/out.d"
+	check "via kvm-selftests: -t becomes --filter" \
+		'[ $rc = 0 ] && [ "$(sed -n 1p "$tmp/out.d/matrix.md")" = "| # | config | params | t-pass |" ]'
+	run 'kvm.mmio_caching=1' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -t no-such-test
+	check "via kvm-selftests: nothing run is a failure that says why" \
+		'[ $rc = 1 ] && grep -q "kvm-selftests .*fail:" "$tmp/out"'
+fi
 
 # The restore's own modprobe fails (call 3: config kvm, config kvm_amd, restore kvm).
 fresh
