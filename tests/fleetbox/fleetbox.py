@@ -3,7 +3,7 @@
 """Boot the fleet box with one scenario and check what it printed (TAP).
 
     fleetbox.py --source DIR --builddir DIR --scenario matrix|safety
-                [--bin DEST=FILE]... [--results DIR] [--skip REASON]
+                [--bin DEST=FILE]... [--file DEST=FILE]... [--results DIR] [--skip REASON]
 
 Builds the box with scripts/fleetbox-build.sh (cached), boots it under
 QEMU/TCG, keeps the serial log in BUILDDIR/fleetbox/SCENARIO.log, parses the
@@ -52,6 +52,8 @@ def build_box(args, out):
     cmd = [os.path.join(args.source, "scripts", "fleetbox-build.sh"), "--out", out]
     for b in args.bin:
         cmd += ["--bin", b]
+    for f in args.file:
+        cmd += ["--file", f]
     scen = os.path.join(args.source, "tests", "fleetbox", "scenarios")
     for f in sorted(os.listdir(scen)):
         cmd += ["--file", f"/fleetbox/scenarios/{f}={os.path.join(scen, f)}"]
@@ -213,6 +215,7 @@ def main():
     ap.add_argument("--builddir", required=True)
     ap.add_argument("--scenario", required=True, choices=["matrix", "safety"])
     ap.add_argument("--bin", action="append", default=[])
+    ap.add_argument("--file", action="append", default=[])
     ap.add_argument("--results")
     ap.add_argument("--skip")
     args = ap.parse_args()
