@@ -248,3 +248,41 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 	*unreadable = bad;
 	return 0;
 }
+
+int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
+{
+	pid_t *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	fd = openat(sysfs_fd, "kernel/debug/kvm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		int pid, vmfd, end = 0;
+		pid_t *nv;
+
+		/* Per-VM directories are "PID-FD"; the rest are global stats files. */
+		if (sscanf(de->d_name, "%d-%d%n", &pid, &vmfd, &end) != 2 || de->d_name[end])
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = pid;
+	}
+	closedir(d);
+	*pids = v;
+	*n_ret = n;
+	return 0;
+}

@@ -417,10 +417,11 @@ static void print_plan(struct run *run)
 }
 
 /* Returns EXIT_OK, or EXIT_REFUSED after listing who uses KVM. */
-static int safety_check(struct run *run, bool quiet_ok)
+static int safety_check(struct run *run)
 {
 	struct kvm_holder *h = NULL;
-	size_t n = 0, bad = 0;
+	size_t n = 0, bad = 0, n_vms = 0, n_extra = 0;
+	pid_t *vms = NULL;
 	int r;
 
 	r = kvm_holders_scan(run->o->proc_root, getpid(), &h, &n, &bad);
@@ -435,10 +436,25 @@ static int safety_check(struct run *run, bool quiet_ok)
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "kvm-config-matrix: pid %d (%s) holds %s\n", (int)h[i].pid, h[i].comm,
 			h[i].vm ? "a VM (anon_inode:kvm-vm)" : "/dev/kvm open");
+	/* KVM's own list of VMs, for processes whose fds were out of sight. */
+	if (kvm_debugfs_vms_at(run->sysfs_fd, &vms, &n_vms) == 0) {
+		for (size_t i = 0; i < n_vms; i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n; k++)
+				seen |= h[k].vm && h[k].pid == vms[i];
+			if (seen)
+				continue;
+			fprintf(stderr, "kvm-config-matrix: debugfs lists a VM of pid %d (kernel/debug/kvm)\n",
+				(int)vms[i]);
+			n_extra++;
+		}
+		free(vms);
+	}
 	free(h);
+	n += n_extra;
 	if (!n) {
-		if (!quiet_ok)
-			puts("safety: no process holds /dev/kvm or a VM");
+		puts("safety: no process holds /dev/kvm or a VM");
 		return EXIT_OK;
 	}
 	if (run->o->force) {
@@ -734,7 +750,7 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (o.dry_run) {
-		rc = safety_check(&run, false);
+		rc = safety_check(&run);
 		puts(rc == EXIT_OK ? "dry run: the plan above would run with --reload-modules" :
 				     "dry run: the plan above would be refused (see above)");
 		goto out;
@@ -745,7 +761,7 @@ int main(int argc, char **argv)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	rc = safety_check(&run, false);
+	rc = safety_check(&run);
 	if (rc != EXIT_OK)
 		goto out;
 	rc = execute(&run);

@@ -109,6 +109,13 @@ check "refuses while a VM and a /dev/kvm user exist (exit 3), nothing changed" \
 	'[ $rc = 3 ] && grep -q "pid 4242 (qemu-vm) holds a VM" "$tmp/out" && grep -q "pid 4343 (kvm-open) holds /dev/kvm" "$tmp/out" && [ ! -e "$tmp/sys/.calls" ]'
 run "$M" --dry-run --tests-dir "$tmp/fast"
 check "dry run reports that it would be refused" '[ $rc = 3 ] && grep -q "would be refused" "$tmp/out"'
+# A VM only KVM's debugfs knows of (its process's fds are out of sight).
+rm -rf "$tmp/proc/4242" "$tmp/proc/4343"
+mkdir -p "$tmp/sys/kernel/debug/kvm/5151-12"
+touch "$tmp/sys/kernel/debug/kvm/mmio_exits"
+run "$M" --reload-modules --tests-dir "$tmp/fast"
+check "refuses while debugfs lists a VM (exit 3)" \
+	'[ $rc = 3 ] && grep -q "debugfs lists a VM of pid 5151" "$tmp/out" && [ ! -e "$tmp/sys/.calls" ]'
 run 'kvm.tdp_mmu=0' --reload-modules --force --no-tests
 check "--force goes ahead" '[ $rc = 0 ] && grep -q "going ahead anyway" "$tmp/out"'
 

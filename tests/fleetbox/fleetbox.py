@@ -197,6 +197,11 @@ def check_safety(tap, sec, args):
         tap.check(runner_exit(body) == 3 and pid and f"pid {pid.group(1)} " in body and
                   what in body and "nothing was done" in body,
                   f"refuses (exit 3) while a process {what}, naming its pid", body)
+    body = sec.get("refuse-vm", "")
+    pid = re.search(r"holder-pid=(\d+)", body)
+    tap.check(pid and f"debugfs-vm: {pid.group(1)}-" in body,
+              "a real kernel lists the held VM as kernel/debug/kvm/PID-FD, the form the "
+              "runner's debugfs check reads", body)
     after = params(sec.get("params-after-refusals", ""))
     tap.check(before and before == after, "the refusals changed no param",
               diff_params(before, after))
