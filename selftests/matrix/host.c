@@ -117,22 +117,35 @@ int module_state_at(int sysfs_fd, const char *module, enum module_state *ret)
 	return 0;
 }
 
+/* A directory under a dirfd, as a DIR stream. */
+static int opendir_at(int dir_fd, const char *path, DIR **ret)
+{
+	int fd = openat(dir_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	*ret = d;
+	return 0;
+}
+
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 {
 	char **v = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd, r = 0;
+	int r = 0;
 
-	fd = openat(sysfs_fd, "module", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
+	r = opendir_at(sysfs_fd, "module", &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		enum module_state st;
 
@@ -255,16 +268,11 @@ int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int r;
 
-	fd = openat(sysfs_fd, "kernel/debug/kvm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
+	r = opendir_at(sysfs_fd, "kernel/debug/kvm", &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		int pid, vmfd, end = 0;
 		pid_t *nv;
