@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "macro.h"
+#include "param.h"
+
+#define CONF_MAX_SIZE (64 * 1024)
+
+int conf_init(DaemonConf *c)
+{
+	*c = (DaemonConf) {
+		.interval_usec = 60 * USEC_PER_SEC,
+		.settle_usec = 200 * USEC_PER_MSEC,
+		.alert_timeout_usec = 30 * USEC_PER_SEC,
+		.log_target = LOG_TARGET_AUTO,
+	};
+	c->sysfs_root = strdup("/sys");
+	return c->sysfs_root ? 0 : -ENOMEM;
+}
+
+void conf_done(DaemonConf *c)
+{
+	free(c->sysfs_root);
+	free(c->policy);
+	kvmcfg_strv_free(c->policy_dropins);
+	free(c->textfile);
+	kvmcfg_strv_free(c->alert_command);
+	*c = (DaemonConf) { 0 };
+}
+
+int conf_parse_timespan(const char *s, uint64_t *ret_usec)
+{
+	static const struct { const char *suffix; uint64_t usec; } units[] = {
+		{ "",    USEC_PER_SEC },
+		{ "us",  1 },
+		{ "ms",  USEC_PER_MSEC },
+		{ "s",   USEC_PER_SEC },
+		{ "sec", USEC_PER_SEC },
+		{ "m",   60 * USEC_PER_SEC },
+		{ "min", 60 * USEC_PER_SEC },
+		{ "h",   3600 * USEC_PER_SEC },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	for (i = 0; i < ELEMENTSOF(units); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].usec)
+			return -ERANGE;
+		*ret_usec = v * units[i].usec;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *conf_format_timespan(char *buf, size_t size, uint64_t usec)
+{
+	if (usec % USEC_PER_SEC == 0)
+		snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
+	else if (usec % USEC_PER_MSEC == 0)
+		snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+	else
+		snprintf(buf, size, "%" PRIu64 "us", usec);
+	return buf;
+}
+
+static int strv_push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+static char unescape(char c)
+{
+	switch (c) {
+	case 'n': return '\n';
+	case 't': return '\t';
+	default:  return c;
+	}
+}
+
+int conf_split_command(const char *s, char ***ret_argv)
+{
+	char **argv = NULL;
+	size_t n = 0;
+	char *word = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		word = malloc(strlen(s) + 1);
+		if (!word) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		len = 0;
+		while (*s && *s != ' ' && *s != '\t') {
+			if (*s == '\'') {
+				const char *q = strchr(s + 1, '\'');
+
+				if (!q)
+					goto fail;
+				memcpy(word + len, s + 1, (size_t)(q - s - 1));
+				len += (size_t)(q - s - 1);
+				s = q + 1;
+			} else if (*s == '"') {
+				for (s++; *s && *s != '"'; s++) {
+					if (*s == '\\') {
+						if (!*++s)
+							goto fail;
+						word[len++] = unescape(*s);
+					} else {
+						word[len++] = *s;
+					}
+				}
+				if (*s != '"')
+					goto fail;
+				s++;
+			} else if (*s == '\\') {
+				if (!*++s)
+					goto fail;
+				word[len++] = unescape(*s++);
+			} else {
+				word[len++] = *s++;
+			}
+		}
+		word[len] = '\0';
+		r = strv_push(&argv, &n, word);
+		if (r < 0)
+			goto fail;
+		word = NULL;
+	}
+	if (n == 0)
+		goto fail;
+	*ret_argv = argv;
+	return 0;
+fail:
+	free(word);
+	kvmcfg_strv_free(argv);
+	return r == -ENOMEM ? r : -EINVAL;
+}
+
+static int set_error(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_error(char **ret_error, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(ret_error, fmt, ap) < 0)
+		*ret_error = NULL;
+	va_end(ap);
+	return r;
+}
+
+/* An empty value resets: "Textfile=" turns the textfile off again. */
+static int set_string(char **field, const char *value, const char *dflt)
+{
+	char *s = NULL;
+
+	if (*value || dflt) {
+		s = strdup(*value ? value : dflt);
+		if (!s)
+			return -ENOMEM;
+	}
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int set_timespan(uint64_t *field, const char *key, const char *value, uint64_t dflt,
+			bool zero_ok, char **ret_error)
+{
+	uint64_t v;
+
+	if (!*value) {
+		*field = dflt;
+		return 0;
+	}
+	if (conf_parse_timespan(value, &v) < 0)
+		return set_error(ret_error, -EINVAL,
+				 "%s=%s is not a time span (e.g. 200ms, 60s, 5min)", key, value);
+	if (v == 0 && !zero_ok)
+		return set_error(ret_error, -EINVAL, "%s= must be greater than zero", key);
+	*field = v;
+	return 0;
+}
+
+/* A word list (quotes as in conf_split_command()); empty: none. */
+static int set_words(char ***field, const char *key, const char *value, bool command,
+		     char **ret_error)
+{
+	char **v = NULL;
+	int r;
+
+	if (*value) {
+		r = conf_split_command(value, &v);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return set_error(ret_error, r, "%s=%s: unbalanced quote or trailing backslash",
+					 key, value);
+		if (command && v[0][0] != '/') {
+			r = set_error(ret_error, -EINVAL,
+				      "%s= must start with an absolute path, not '%s' (it runs without a shell)",
+				      key, v[0]);
+			kvmcfg_strv_free(v);
+			return r;
+		}
+	}
+	kvmcfg_strv_free(*field);
+	*field = v;
+	return 0;
+}
+
+int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error)
+{
+	if (strcmp(key, "SysfsRoot") == 0) {
+		if (*value && *value != '/')
+			return set_error(ret_error, -EINVAL, "SysfsRoot=%s is not an absolute path", value);
+		return set_string(&c->sysfs_root, value, "/sys");
+	}
+	if (strcmp(key, "Policy") == 0)
+		return set_string(&c->policy, value, NULL);
+	if (strcmp(key, "PolicyDropins") == 0)
+		return set_words(&c->policy_dropins, key, value, false, ret_error);
+	if (strcmp(key, "Textfile") == 0)
+		return set_string(&c->textfile, value, NULL);
+	if (strcmp(key, "Interval") == 0)
+		return set_timespan(&c->interval_usec, key, value, 60 * USEC_PER_SEC, true, ret_error);
+	if (strcmp(key, "SettleDelay") == 0)
+		return set_timespan(&c->settle_usec, key, value, 200 * USEC_PER_MSEC, true, ret_error);
+	if (strcmp(key, "AlertTimeout") == 0)
+		return set_timespan(&c->alert_timeout_usec, key, value, 30 * USEC_PER_SEC, false,
+				    ret_error);
+	if (strcmp(key, "AlertCommand") == 0)
+		return set_words(&c->alert_command, key, value, true, ret_error);
+	if (strcmp(key, "LogTarget") == 0) {
+		LogTarget t = LOG_TARGET_AUTO;
+
+		if (*value && log_target_from_string(value, &t) < 0)
+			return set_error(ret_error, -EINVAL,
+					 "LogTarget=%s: expected auto, journal or stderr", value);
+		c->log_target = t;
+		return 0;
+	}
+	return set_error(ret_error, -EINVAL, "unknown key '%s'", key);
+}
+
+typedef struct ParseState {
+	DaemonConf *conf;
+	const char *filename;
+	const char *pos;          /* next unread line */
+	unsigned line;            /* line the handler is looking at */
+	char *error;              /* first error, with location */
+	int r;
+} ParseState;
+
+static void parse_fail(ParseState *st, int r, const char *msg)
+{
+	if (st->error)
+		return;
+	st->r = r;
+	if (asprintf(&st->error, "%s:%u: %s", st->filename, st->line, msg) < 0)
+		st->error = NULL;
+}
+
+/* inih reader over a string that counts lines, so errors can name theirs. */
+static char *reader(char *buf, int size, void *userdata)
+{
+	ParseState *st = userdata;
+	const char *nl;
+	size_t len;
+
+	if (!*st->pos)
+		return NULL;
+	st->line++;
+	nl = strchr(st->pos, '\n');
+	len = nl ? (size_t)(nl - st->pos) : strlen(st->pos);
+	if (len >= (size_t)size) {
+		/* inih would split the line and parse its tail as a new line. */
+		parse_fail(st, -E2BIG, "line too long");
+		return NULL;
+	}
+	/* Without the newline: inih trims line ends itself. */
+	memcpy(buf, st->pos, len);
+	buf[len] = '\0';
+	st->pos += len + (nl ? 1 : 0);
+	return buf;
+}
+
+static int handler(void *userdata, const char *section, const char *name, const char *value)
+{
+	ParseState *st = userdata;
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	if (st->error)
+		return 0;
+	if (strcmp(section, "Daemon") != 0) {
+		if (asprintf(&err, "unknown section [%s], expected [Daemon]", section) < 0)
+			err = NULL;
+		parse_fail(st, -EINVAL, err ? err : "unknown section");
+		return 0;
+	}
+	r = conf_set(st->conf, name, value, &err);
+	if (r < 0) {
+		parse_fail(st, r, err ? err : strerror(-r));
+		return 0;
+	}
+	return 1;
+}
+
+int conf_parse_text(DaemonConf *c, const char *text, const char *filename, char **ret_error)
+{
+	ParseState st = { .conf = c, .filename = filename, .pos = text };
+	int r;
+
+	r = ini_parse_stream(reader, &st, handler, &st);
+	if (st.error) {
+		*ret_error = st.error;
+		return st.r;
+	}
+	if (r != 0) {
+		/* inih's own error: a syntax error on line r (or -2: out of memory). */
+		if (r < 0)
+			return -ENOMEM;
+		st.line = (unsigned)r;
+		parse_fail(&st, -EINVAL, "syntax error (expected [Section] or Key=Value)");
+		*ret_error = st.error;
+		return st.r;
+	}
+	return 0;
+}
+
+int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_error)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		int r = -errno;
+
+		if (r == -ENOENT && !must_exist)
+			return 0;
+		return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+	}
+	text = malloc(CONF_MAX_SIZE + 1);
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(text, 1, CONF_MAX_SIZE + 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		return set_error(ret_error, -EIO, "%s: read error", path);
+	}
+	fclose(f);
+	if (len > CONF_MAX_SIZE)
+		return set_error(ret_error, -EFBIG, "%s: larger than %d bytes", path, CONF_MAX_SIZE);
+	if (memchr(text, '\0', len))
+		return set_error(ret_error, -EBADMSG, "%s: contains a NUL byte", path);
+	text[len] = '\0';
+	return conf_parse_text(c, text, path, ret_error);
+}

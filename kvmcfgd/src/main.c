@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmcfgd: asserts the loaded KVM module parameters against a policy, at
+ * start, on every module load/unload and on an interval, and alerts on each
+ * change (journal, Prometheus textfile, AlertCommand=, sd_notify STATUS=).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE 2
+
+static void help(void)
+{
+	printf("Usage: kvmcfgd [OPTION]...\n"
+	       "Assert loaded KVM module parameters against a policy and alert on changes.\n\n"
+	       "  -c, --config=FILE          daemon settings (default " CONF_DEFAULT_PATH ")\n"
+	       "  -r, --sysfs-root=DIR       directory holding module/ (default /sys)\n"
+	       "  -p, --policy=FILE          main policy file (default /etc/kvmcfgd/policy.conf,\n"
+	       "                             else /usr/lib/kvmcfgd/policy.conf)\n"
+	       "      --policy-dropins=DIRS  drop-in directories, space-separated, or \"none\"\n"
+	       "  -i, --interval=SPAN        periodic check (default 60s; 0 disables)\n"
+	       "  -s, --settle-delay=SPAN    re-check after a module uevent (default 200ms)\n"
+	       "  -t, --textfile=PATH        Prometheus node_exporter textfile to maintain\n"
+	       "  -a, --alert-command=CMD    run CMD (no shell) on each transition\n"
+	       "      --alert-timeout=SPAN   kill CMD after SPAN (default 30s)\n"
+	       "      --log-target=TARGET    auto, journal or stderr (default auto)\n"
+	       "      --log-level=LEVEL      debug, info, notice, warning, err (default info)\n"
+	       "      --test-uevent-fd=FD    also read uevents from datagram socket FD (tests)\n"
+	       "  -h, --help                 show this help\n"
+	       "      --version              show the version\n\n"
+	       "Command-line options override the configuration file. Signals: SIGHUP reloads\n"
+	       "the policy, SIGUSR1 checks now, SIGTERM/SIGINT stop. See kvmcfgd(8).\n");
+}
+
+enum {
+	ARG_VERSION = 0x100,
+	ARG_POLICY_DROPINS,
+	ARG_ALERT_TIMEOUT,
+	ARG_LOG_TARGET,
+	ARG_LOG_LEVEL,
+	ARG_TEST_UEVENT_FD,
+};
+
+/* Options that map to a configuration key: applied after the file, in order. */
+static const struct {
+	int opt;
+	const char *key;
+} option_keys[] = {
+	{ 'r', "SysfsRoot" },
+	{ 'p', "Policy" },
+	{ ARG_POLICY_DROPINS, "PolicyDropins" },
+	{ 'i', "Interval" },
+	{ 's', "SettleDelay" },
+	{ 't', "Textfile" },
+	{ 'a', "AlertCommand" },
+	{ ARG_ALERT_TIMEOUT, "AlertTimeout" },
+	{ ARG_LOG_TARGET, "LogTarget" },
+};
+
+static int parse_level(const char *s, int *ret)
+{
+	static const struct { const char *name; int level; } levels[] = {
+		{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE },
+		{ "warning", LOG_WARNING }, { "err", LOG_ERR },
+	};
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(levels); i++)
+		if (strcmp(s, levels[i].name) == 0) {
+			*ret = levels[i].level;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_fd(const char *s, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 3 || v > 65535)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "config",         required_argument, NULL, 'c' },
+		{ "sysfs-root",     required_argument, NULL, 'r' },
+		{ "policy",         required_argument, NULL, 'p' },
+		{ "policy-dropins", required_argument, NULL, ARG_POLICY_DROPINS },
+		{ "interval",       required_argument, NULL, 'i' },
+		{ "settle-delay",   required_argument, NULL, 's' },
+		{ "textfile",       required_argument, NULL, 't' },
+		{ "alert-command",  required_argument, NULL, 'a' },
+		{ "alert-timeout",  required_argument, NULL, ARG_ALERT_TIMEOUT },
+		{ "log-target",     required_argument, NULL, ARG_LOG_TARGET },
+		{ "log-level",      required_argument, NULL, ARG_LOG_LEVEL },
+		{ "test-uevent-fd", required_argument, NULL, ARG_TEST_UEVENT_FD },
+		{ "help",           no_argument,       NULL, 'h' },
+		{ "version",        no_argument,       NULL, ARG_VERSION },
+		{}
+	};
+	_cleanup_(manager_freep) Manager *m = NULL;
+	_cleanup_free_ char *error = NULL;
+	const char *config = NULL;
+	int test_fd = -1, level = LOG_INFO;
+	DaemonConf conf;
+	sigset_t mask;
+	int c, r, i;
+
+	/* First pass: --help, --version, --config and checks of the simple options. */
+	while ((c = getopt_long(argc, argv, "c:r:p:i:s:t:a:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
+		case ARG_VERSION:
+			printf("kvmcfgd " PACKAGE_VERSION "\n");
+			return EXIT_SUCCESS;
+		case 'c':
+			config = optarg;
+			break;
+		case ARG_LOG_LEVEL:
+			if (parse_level(optarg, &level) < 0) {
+				fprintf(stderr, "kvmcfgd: --log-level=%s: expected debug, info, notice, warning or err\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case ARG_TEST_UEVENT_FD:
+			if (parse_fd(optarg, &test_fd) < 0) {
+				fprintf(stderr, "kvmcfgd: --test-uevent-fd=%s: not a file descriptor number >= 3\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case '?':
+			fprintf(stderr, "Try 'kvmcfgd --help'.\n");
+			return EXIT_USAGE;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kvmcfgd: unexpected argument '%s'. Try 'kvmcfgd --help'.\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	r = conf_init(&conf);
+	if (r < 0) {
+		fprintf(stderr, "kvmcfgd: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	r = conf_load_file(&conf, config ? config : CONF_DEFAULT_PATH, !!config, &error);
+	if (r < 0) {
+		fprintf(stderr, "kvmcfgd: %s\n", error ? error : strerror(-r));
+		conf_done(&conf);
+		return EXIT_USAGE;
+	}
+	/* Second pass: the command line overrides the file, through the same checks. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:r:p:i:s:t:a:h", options, NULL)) >= 0) {
+		for (i = 0; i < (int)ELEMENTSOF(option_keys); i++) {
+			if (option_keys[i].opt != c)
+				continue;
+			r = conf_set(&conf, option_keys[i].key, optarg, &error);
+			if (r < 0) {
+				fprintf(stderr, "kvmcfgd: command line: %s\n",
+					error ? error : strerror(-r));
+				conf_done(&conf);
+				return EXIT_USAGE;
+			}
+		}
+	}
+
+	log_set_target(conf.log_target);
+	log_set_max_level(level);
+
+	/* sd-event takes these through signalfd and child sources: block them first. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		log_errno(LOG_ERR, -errno, "Failed to block signals: %m");
+		conf_done(&conf);
+		return EXIT_FAILURE;
+	}
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	r = manager_new(&m, &conf, test_fd);
+	conf_done(&conf);
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "Failed to set up: %m");
+		return EXIT_FAILURE;
+	}
+	r = manager_start(m);
+	if (r < 0)
+		return EXIT_FAILURE;
+	r = manager_run(m);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "alert-exec.h"
+#include "alert.h"
+#include "checker.h"
+#include "finding.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "policy.h"
+#include "transition.h"
+#include "textfile.h"
+#include "uevent.h"
+
+/* Timer slack: the interval check may drift a little to save wakeups. */
+#define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)
+#define SETTLE_ACCURACY_USEC (1 * USEC_PER_MSEC)
+
+struct Manager {
+	sd_event *event;
+	DaemonConf conf;
+	Policy *policy;
+
+	Snapshot current;          /* problems found by the last successful check */
+	KvmcfgVerdict verdict;
+	int check_error;           /* -errno of the last check when it could not run, else 0 */
+	int textfile_error;        /* last textfile write error, to log each new one once */
+	char *status;              /* last STATUS= sent */
+	Metrics metrics;
+
+	int uevent_fd;
+	int test_uevent_fd;
+	sd_event_source *uevent_source;
+	sd_event_source *test_uevent_source;
+	unsigned module_events;    /* module add/remove seen in the current drain */
+	unsigned module_adds;      /* of which loads */
+
+	sd_event_source *settle_timer;
+	sd_event_source *interval_timer;
+	sd_event_source *signals[4];
+
+	AlertRunner *runner;
+	bool stopping;
+};
+
+Manager *manager_free(Manager *m)
+{
+	size_t i;
+
+	if (!m)
+		return NULL;
+	alert_runner_free(m->runner);
+	for (i = 0; i < ELEMENTSOF(m->signals); i++)
+		sd_event_source_disable_unref(m->signals[i]);
+	sd_event_source_disable_unref(m->settle_timer);
+	sd_event_source_disable_unref(m->interval_timer);
+	sd_event_source_disable_unref(m->uevent_source);
+	sd_event_source_disable_unref(m->test_uevent_source);
+	if (m->uevent_fd >= 0)
+		close(m->uevent_fd);
+	if (m->test_uevent_fd >= 0)
+		close(m->test_uevent_fd);
+	sd_event_unref(m->event);
+	policy_free(m->policy);
+	snapshot_done(&m->current);
+	conf_done(&m->conf);
+	free(m->status);
+	free(m);
+	return NULL;
+}
+
+int manager_new(Manager **ret, DaemonConf *conf, int test_uevent_fd)
+{
+	_cleanup_(manager_freep) Manager *m = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->uevent_fd = -1;
+	m->test_uevent_fd = test_uevent_fd;
+	m->conf = *conf;
+	*conf = (DaemonConf) { 0 };
+	m->current = (Snapshot) SNAPSHOT_INIT;
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return r;
+	/* Honours WATCHDOG_USEC: pings at half the period from the loop itself. */
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		return r;
+	if (m->conf.alert_command) {
+		r = alert_runner_new(&m->runner, m->event, m->conf.alert_command,
+				     m->conf.alert_timeout_usec, &m->metrics);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+static void notify_status(Manager *m, const char *prefix, char *status)
+{
+	/* STATUS= is state, not an alert: say it only when it changes. */
+	if (!prefix && m->status && strcmp(m->status, status) == 0) {
+		free(status);
+		return;
+	}
+	(void)sd_notifyf(false, "%sSTATUS=%s", prefix ? prefix : "", status);
+	free(m->status);
+	m->status = status;
+}
+
+static void update_textfile(Manager *m)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	if (!m->conf.textfile)
+		return;
+	r = textfile_render(&m->current, &m->metrics, &text);
+	if (r >= 0)
+		r = textfile_write_atomic(m->conf.textfile, text);
+	if (r < 0 && r != m->textfile_error)
+		log_errno(LOG_WARNING, r, "Failed to write textfile %s: %m", m->conf.textfile);
+	else if (r >= 0 && m->textfile_error)
+		log_info("Writing textfile %s works again.", m->conf.textfile);
+	m->textfile_error = r < 0 ? r : 0;
+}
+
+static bool findings_readable(const Findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->items[i].kind == FINDING_UNREADABLE && finding_is_problem(&f->items[i]))
+			return false;
+	return true;
+}
+
+static void alert_transitions(Manager *m, const Transition *t, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		m->metrics.transitions[t[i].kind]++;
+		(void)alert_journal(&t[i]);
+		if (!m->runner)
+			continue;
+		r = alert_runner_submit(m->runner, &t[i]);
+		if (r < 0) {
+			const Mismatch *x = transition_subject(&t[i]);
+
+			log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s: %m",
+				  x->module, mismatch_dot(x), x->param);
+		}
+	}
+}
+
+static void check_failed(Manager *m, int error)
+{
+	char *status = NULL;
+
+	m->metrics.check_failures++;
+	m->metrics.last_check_ok = false;
+	if (error != m->check_error) {
+		const char *fields[] = { "SYSFS_ROOT=", NULL };
+		_cleanup_free_ char *f0 = NULL;
+
+		if (asprintf(&f0, "SYSFS_ROOT=%s", m->conf.sysfs_root) >= 0)
+			fields[0] = f0;
+		errno = -error;
+		log_struct(LOG_ERR, KVMCFG_MESSAGE_CHECK_FAILED, fields,
+			   "Cannot check module parameters under %s: %m", m->conf.sysfs_root);
+	}
+	m->check_error = error;
+	errno = -error;
+	if (asprintf(&status, "ERROR: cannot check %s: %m", m->conf.sysfs_root) >= 0)
+		notify_status(m, NULL, status);
+}
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* One check: findings -> snapshot -> transitions -> every channel. */
+static int manager_check(Manager *m, const char *reason)
+{
+	_cleanup_(findings_freep) Findings *f = NULL;
+	_cleanup_free_ Transition *t = NULL;
+	Snapshot now = SNAPSHOT_INIT;
+	char *status = NULL;
+	uint64_t t0;
+	size_t n = 0;
+	int r;
+
+	t0 = now_usec(CLOCK_MONOTONIC);
+	r = kvmcfg_check_path(m->policy, m->conf.sysfs_root, &f);
+	m->metrics.last_check_duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
+	m->metrics.last_check_realtime_usec = now_usec(CLOCK_REALTIME);
+	m->metrics.checks++;
+	if (r == -ENOMEM)
+		return log_errno(LOG_ERR, r, "Check (%s) failed: %m", reason);
+	if (r < 0) {
+		check_failed(m, r);
+		update_textfile(m);
+		return r;
+	}
+	if (m->check_error)
+		log_info("Checking module parameters under %s works again.", m->conf.sysfs_root);
+	m->check_error = 0;
+
+	r = snapshot_from_findings(&now, f);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Check (%s): failed to collect findings: %m", reason);
+	r = snapshot_diff(&m->current, &now, &t, &n);
+	if (r < 0) {
+		snapshot_done(&now);
+		return log_errno(LOG_ERR, r, "Check (%s): failed to compare findings: %m", reason);
+	}
+	alert_transitions(m, t, n);
+	snapshot_swap(&m->current, &now);
+	snapshot_done(&now);
+
+	m->verdict = findings_verdict(f);
+	m->metrics.last_check_ok = findings_readable(f);
+	log_debug("Check (%s): %s, %zu problem(s), %zu transition(s), %" PRIu64 "us.", reason,
+		  kvmcfg_verdict_to_string(m->verdict), m->current.n, n,
+		  m->metrics.last_check_duration_usec);
+	update_textfile(m);
+	if (alert_status(kvmcfg_verdict_to_string(m->verdict), &m->current, &status) >= 0)
+		notify_status(m, NULL, status);
+	return 0;
+}
+
+static int load_policy(Manager *m, Policy **ret)
+{
+	PolicyError err = { 0 };
+	const char *const none[] = { NULL };
+	const char *const *dropins = NULL;
+	Policy *p = NULL;
+	int r;
+
+	if (m->conf.policy_dropins)
+		dropins = strcmp(m->conf.policy_dropins[0], "none") == 0 ?
+			none : (const char *const *)m->conf.policy_dropins;
+	r = policy_load(&p, m->conf.policy, dropins, &err);
+	if (r >= 0) {
+		*ret = p;
+		return 0;
+	}
+	if (err.n_errors == 0)
+		return log_errno(LOG_ERR, r, "Failed to load the policy: %m");
+	{
+		_cleanup_free_ char *ffile = NULL, *fline = NULL, *ftext = NULL, *where = NULL;
+		const char *fields[4] = { 0 };
+
+		if (err.line > 0)
+			r = asprintf(&where, "%s:%u", err.file, err.line);
+		else
+			r = asprintf(&where, "%s", err.file);
+		if (r < 0 ||
+		    asprintf(&ffile, "POLICY_FILE=%s", err.file) < 0 ||
+		    asprintf(&fline, "POLICY_LINE=%u", err.line) < 0 ||
+		    asprintf(&ftext, "POLICY_ERRORS=%s", err.text) < 0)
+			return -ENOMEM;
+		fields[0] = ffile;
+		fields[1] = fline;
+		fields[2] = ftext;
+		/* The first error names file:line; every error is in POLICY_ERRORS=. */
+		log_struct(LOG_ERR, KVMCFG_MESSAGE_POLICY_REJECTED, fields,
+			   "Policy rejected: %s: %s%s", where, err.message,
+			   err.n_errors > 1 ? " (and more, see POLICY_ERRORS)" : "");
+	}
+	return -EINVAL;
+}
+
+static int arm_settle(Manager *m)
+{
+	int r;
+
+	if (m->conf.settle_usec == 0)
+		return 0;
+	/* Debounce: a burst of loads is re-checked once, settle after the last. */
+	r = sd_event_source_set_time_relative(m->settle_timer, m->conf.settle_usec);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_ONESHOT);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Failed to arm the settle timer: %m");
+	return 0;
+}
+
+static void on_one_uevent(const Uevent *u, void *userdata)
+{
+	Manager *m = userdata;
+	const char *module = NULL;
+	UeventModuleAction a;
+
+	a = uevent_module_action(u, &module);
+	if (a == UEVENT_MODULE_NONE)
+		return;
+	m->metrics.module_uevents++;
+	m->module_events++;
+	if (a == UEVENT_MODULE_ADD)
+		m->module_adds++;
+	log_debug("Module %s %s (uevent seqnum %" PRIu64 ").", module,
+		  a == UEVENT_MODULE_ADD ? "loaded" : "unloaded", u->seqnum);
+}
+
+static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	bool kernel_only = s == m->uevent_source;
+	int r;
+
+	(void)revents;
+	m->module_events = m->module_adds = 0;
+	r = uevent_socket_drain(fd, kernel_only, on_one_uevent, m);
+	if (r == -ENOBUFS) {
+		/* Events were lost, maybe a load among them: assume the worst. */
+		m->metrics.uevent_overflows++;
+		log_struct(LOG_WARNING, KVMCFG_MESSAGE_UEVENT_OVERFLOW, NULL,
+			   "Kernel uevent queue overflowed, events were lost; re-checking everything.");
+		m->module_events++;
+		m->module_adds++;
+	} else if (r < 0) {
+		log_errno(LOG_ERR, r, "Failed to read uevents, ignoring: %m");
+		return 0;
+	}
+	if (m->module_events == 0)
+		return 0;
+	/*
+	 * On a load, check now, while the module that announced itself is
+	 * still there with the params it was loaded with: a wrong value that
+	 * is gone again by the settle check is still caught and alerted (and
+	 * then resolved). An unload reveals no value, and mid-teardown sysfs
+	 * shows the module without its parameters, which would only raise a
+	 * spurious "param-missing": unloads wait for the settle check, which
+	 * sees the state once the burst is over.
+	 */
+	if (m->module_adds > 0)
+		(void)manager_check(m, "module load uevent");
+	return arm_settle(m);
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	(void)manager_check(userdata, "settle after module uevent");
+	return 0;
+}
+
+static int on_interval(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	(void)usec;
+	(void)manager_check(m, "interval");
+	r = sd_event_source_set_time_relative(s, m->conf.interval_usec);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Failed to re-arm the interval timer: %m");
+	return 0;
+}
+
+static void on_runner_idle(AlertRunner *r, void *userdata)
+{
+	Manager *m = userdata;
+
+	(void)r;
+	if (m->stopping)
+		(void)sd_event_exit(m->event, 0);
+}
+
+static void stop_sources(Manager *m)
+{
+	(void)sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(m->interval_timer, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(m->uevent_source, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(m->test_uevent_source, SD_EVENT_OFF);
+}
+
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	Manager *m = userdata;
+	char *status;
+
+	(void)s;
+	if (m->stopping) {
+		log_notice("Second %s, stopping now.", strsignal((int)si->ssi_signo));
+		return sd_event_exit(m->event, 0);
+	}
+	m->stopping = true;
+	stop_sources(m);
+	status = strdup("Shutting down.");
+	if (status)
+		notify_status(m, "STOPPING=1\n", status);
+	log_info("Received %s, stopping.", strsignal((int)si->ssi_signo));
+	/* Let running alert commands finish; their timeout bounds the wait. */
+	if (alert_runner_pending(m->runner) > 0) {
+		log_info("Waiting for %zu alert command(s) to finish.",
+			 alert_runner_pending(m->runner));
+		return 0;
+	}
+	return sd_event_exit(m->event, 0);
+}
+
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	Manager *m = userdata;
+	Policy *p = NULL;
+	char *status;
+	int r;
+
+	(void)s;
+	(void)si;
+	if (m->stopping)
+		return 0;
+	m->metrics.reloads++;
+	status = strdup("Reloading the policy.");
+	if (status) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\n",
+			 now_usec(CLOCK_MONOTONIC));
+		notify_status(m, prefix, status);
+	}
+	r = load_policy(m, &p);
+	if (r < 0) {
+		m->metrics.reload_failures++;
+		log_warning("Keeping the previous policy (%zu rules).", policy_n_rules(m->policy));
+	} else {
+		policy_free(m->policy);
+		m->policy = p;
+		log_info("Policy reloaded: %zu rules from %s.", policy_n_rules(p),
+			 p->files && p->files[0] ? p->files[0] : "(none)");
+	}
+	/* Check under whichever policy is in force; READY=1 ends the reload. */
+	free(m->status);
+	m->status = NULL;
+	(void)manager_check(m, "reload");
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+static int on_check_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	Manager *m = userdata;
+
+	(void)s;
+	(void)si;
+	if (!m->stopping)
+		(void)manager_check(m, "SIGUSR1");
+	return 0;
+}
+
+static int add_uevent_sources(Manager *m)
+{
+	int r;
+
+	r = uevent_socket_open(&m->uevent_fd);
+	if (r < 0) {
+		/* Not fatal: the interval check still runs, only later. */
+		log_errno(LOG_WARNING, r,
+			  "Cannot listen to kernel uevents, checking on the interval only: %m");
+	} else {
+		r = sd_event_add_io(m->event, &m->uevent_source, m->uevent_fd, EPOLLIN,
+				    on_uevent_readable, m);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "Failed to watch the uevent socket: %m");
+		/* Before timers: an event queued with a timer expiry is seen first. */
+		(void)sd_event_source_set_priority(m->uevent_source, SD_EVENT_PRIORITY_IMPORTANT);
+	}
+	if (m->test_uevent_fd >= 0) {
+		r = sd_event_add_io(m->event, &m->test_uevent_source, m->test_uevent_fd, EPOLLIN,
+				    on_uevent_readable, m);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "Failed to watch the test uevent fd: %m");
+		(void)sd_event_source_set_priority(m->test_uevent_source,
+						   SD_EVENT_PRIORITY_IMPORTANT);
+	}
+	return 0;
+}
+
+static int add_signal_sources(Manager *m)
+{
+	static const struct {
+		int sig;
+		sd_event_signal_handler_t handler;
+	} table[] = {
+		{ SIGTERM, on_stop_signal },
+		{ SIGINT,  on_stop_signal },
+		{ SIGHUP,  on_reload_signal },
+		{ SIGUSR1, on_check_signal },
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < ELEMENTSOF(table); i++) {
+		r = sd_event_add_signal(m->event, &m->signals[i], table[i].sig, table[i].handler, m);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "Failed to watch %s: %m", strsignal(table[i].sig));
+	}
+	return 0;
+}
+
+static int add_timers(Manager *m)
+{
+	uint64_t acc;
+	int r;
+
+	r = sd_event_add_time_relative(m->event, &m->settle_timer, CLOCK_MONOTONIC, 0,
+				       SETTLE_ACCURACY_USEC, on_settle, m);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Failed to create the settle timer: %m");
+	if (m->conf.interval_usec == 0)
+		return 0;
+	acc = m->conf.interval_usec / 10;
+	if (acc > INTERVAL_ACCURACY_USEC)
+		acc = INTERVAL_ACCURACY_USEC;
+	r = sd_event_add_time_relative(m->event, &m->interval_timer, CLOCK_MONOTONIC,
+				       m->conf.interval_usec, acc, on_interval, m);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->interval_timer, SD_EVENT_ON);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Failed to create the interval timer: %m");
+	return 0;
+}
+
+int manager_start(Manager *m)
+{
+	char a[32], b[32];
+	int r;
+
+	r = load_policy(m, &m->policy);
+	if (r < 0)
+		return r;
+	log_info("Policy loaded: %zu rules from %s.", policy_n_rules(m->policy),
+		 m->policy->files && m->policy->files[0] ? m->policy->files[0] : "(none)");
+	if (m->runner)
+		alert_runner_set_idle_callback(m->runner, on_runner_idle, m);
+	r = add_signal_sources(m);
+	if (r < 0)
+		return r;
+	r = add_uevent_sources(m);
+	if (r < 0)
+		return r;
+	r = add_timers(m);
+	if (r < 0)
+		return r;
+	(void)manager_check(m, "start");
+	log_info("Watching %s: interval %s, settle delay %s.", m->conf.sysfs_root,
+		 m->conf.interval_usec ? conf_format_timespan(a, sizeof(a), m->conf.interval_usec) : "off",
+		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec));
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+int manager_run(Manager *m)
+{
+	int r = sd_event_loop(m->event);
+
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Event loop failed: %m");
+	return r;
+}

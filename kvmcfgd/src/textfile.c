@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "textfile.h"
+
+/* Length of the valid UTF-8 sequence at @s, or 0 if it is not one. */
+static size_t utf8_sequence_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void prom_write_label_value(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n;
+
+		switch (*p) {
+		case '\\':
+			fputs("\\\\", f);
+			p++;
+			continue;
+		case '"':
+			fputs("\\\"", f);
+			p++;
+			continue;
+		case '\n':
+			fputs("\\n", f);
+			p++;
+			continue;
+		}
+		n = utf8_sequence_len(p);
+		if (n == 0) {
+			/* The exposition format is UTF-8; one bad byte would void the file. */
+			fputs("\xef\xbf\xbd", f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
+static void write_header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void write_counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	write_header(f, name, "counter", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+static void write_mismatches(FILE *f, const Snapshot *s)
+{
+	static const char *const labels[] = {
+		"module", "param", "rule", "kind", "expected", "actual", "severity", "origin",
+	};
+	size_t i, j;
+
+	write_header(f, "kvmcfg_mismatch", "gauge",
+		     "1 for each module parameter that does not match the kvmcfgd policy.");
+	for (i = 0; i < s->n; i++) {
+		const Mismatch *m = &s->v[i];
+		const char *values[] = {
+			m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity,
+			m->origin,
+		};
+
+		fputs("kvmcfg_mismatch{", f);
+		for (j = 0; j < ELEMENTSOF(labels); j++) {
+			fprintf(f, "%s%s=\"", j ? "," : "", labels[j]);
+			prom_write_label_value(f, values[j]);
+			fputc('"', f);
+		}
+		fputs("} 1\n", f);
+	}
+
+	write_header(f, "kvmcfg_mismatches", "gauge",
+		     "Number of mismatching parameters, by severity.");
+	for (i = 0; i < s->n; i++) {
+		/* Sorted by identity, not severity: print each severity at its first use. */
+		for (j = 0; j < i; j++)
+			if (strcmp(s->v[j].severity, s->v[i].severity) == 0)
+				break;
+		if (j < i)
+			continue;
+		fputs("kvmcfg_mismatches{severity=\"", f);
+		prom_write_label_value(f, s->v[i].severity);
+		fprintf(f, "\"} %zu\n", snapshot_count_severity(s, s->v[i].severity));
+	}
+}
+
+int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int k;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+
+	write_mismatches(f, s);
+	write_header(f, "kvmcfg_ok", "gauge",
+		     "1 when the last check read every parameter and all match the policy.");
+	fprintf(f, "kvmcfg_ok %d\n", m->last_check_ok && s->n == 0);
+	write_header(f, "kvmcfg_check_readable", "gauge",
+		     "1 when the last check could read every parameter it needed.");
+	fprintf(f, "kvmcfg_check_readable %d\n", m->last_check_ok);
+	write_header(f, "kvmcfg_last_check_timestamp_seconds", "gauge",
+		     "When the last check finished, in seconds since the epoch.");
+	fprintf(f, "kvmcfg_last_check_timestamp_seconds %" PRIu64 ".%06" PRIu64 "\n",
+		m->last_check_realtime_usec / USEC_PER_SEC, m->last_check_realtime_usec % USEC_PER_SEC);
+	write_header(f, "kvmcfg_last_check_duration_seconds", "gauge",
+		     "How long the last check took.");
+	fprintf(f, "kvmcfg_last_check_duration_seconds %" PRIu64 ".%06" PRIu64 "\n",
+		m->last_check_duration_usec / USEC_PER_SEC, m->last_check_duration_usec % USEC_PER_SEC);
+
+	write_counter(f, "kvmcfg_checks_total", "Checks run since kvmcfgd started.", m->checks);
+	write_counter(f, "kvmcfg_check_failures_total", "Checks that could not run at all.",
+		      m->check_failures);
+	write_header(f, "kvmcfg_transitions_total", "counter",
+		     "Alerts raised: mismatches that appeared, resolved or changed value.");
+	for (k = 0; k < _TRANSITION_MAX; k++)
+		fprintf(f, "kvmcfg_transitions_total{kind=\"%s\"} %" PRIu64 "\n",
+			transition_kind_to_string(k), m->transitions[k]);
+	write_counter(f, "kvmcfg_module_uevents_total", "Module load/unload uevents seen.",
+		      m->module_uevents);
+	write_counter(f, "kvmcfg_uevent_overflows_total",
+		      "Times the uevent queue overflowed (a full re-check followed).",
+		      m->uevent_overflows);
+	write_counter(f, "kvmcfg_reloads_total", "Policy reloads requested (SIGHUP).", m->reloads);
+	write_counter(f, "kvmcfg_reload_failures_total",
+		      "Policy reloads rejected; the previous policy stayed in force.",
+		      m->reload_failures);
+	write_counter(f, "kvmcfg_alert_commands_total", "AlertCommand= runs started.",
+		      m->alert_commands);
+	write_counter(f, "kvmcfg_alert_command_failures_total",
+		      "AlertCommand= runs that failed to start, exited non-zero or were killed.",
+		      m->alert_command_failures);
+	write_counter(f, "kvmcfg_alert_command_timeouts_total",
+		      "AlertCommand= runs killed at the timeout.", m->alert_command_timeouts);
+	write_counter(f, "kvmcfg_alert_commands_dropped_total",
+		      "AlertCommand= runs not started because too many were queued.",
+		      m->alert_commands_dropped);
+
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+int textfile_write_atomic(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len = strlen(text), off = 0;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	/* A dot-name without .prom: the collector ignores it until the rename. */
+	if (slash)
+		r = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+	else
+		r = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
+	if (r < 0 || (size_t)r >= sizeof(tmp))
+		return -ENAMETOOLONG;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlink(tmp);
+	return r;
+}

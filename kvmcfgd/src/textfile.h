@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Prometheus node_exporter textfile: per-mismatch gauges, the verdict, the
+ * last-check timestamp and the daemon's counters. Rendering is pure; writing
+ * is atomic (temp file in the same directory, then rename) so the collector
+ * never reads half a file.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "transition.h"
+
+typedef struct Metrics {
+	uint64_t checks;
+	uint64_t check_failures;          /* checks that could not run at all */
+	uint64_t transitions[_TRANSITION_MAX];
+	uint64_t module_uevents;
+	uint64_t uevent_overflows;        /* ENOBUFS: events lost, full re-check done */
+	uint64_t reloads;
+	uint64_t reload_failures;         /* policy rejected, old one kept */
+	uint64_t alert_commands;
+	uint64_t alert_command_failures;  /* spawn failed, non-zero exit, killed */
+	uint64_t alert_command_timeouts;
+	uint64_t alert_commands_dropped;  /* queue full */
+	uint64_t last_check_realtime_usec;
+	uint64_t last_check_duration_usec;
+	bool last_check_ok;               /* every param could be read */
+} Metrics;
+
+/* Write @s as a Prometheus label value: \ " and newline escaped, invalid UTF-8 replaced. */
+void prom_write_label_value(FILE *f, const char *s);
+
+/* Render the whole textfile into a malloc'd string. */
+int textfile_render(const Snapshot *s, const Metrics *m, char **ret);
+
+/* Replace @path atomically with @text (mode 0644). */
+int textfile_write_atomic(const char *path, const char *text);

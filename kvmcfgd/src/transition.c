@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "finding.h"
+#include "macro.h"
+#include "transition.h"
+
+static void mismatch_done(Mismatch *m)
+{
+	free(m->module);
+	free(m->param);
+	free(m->rule);
+	free(m->kind);
+	free(m->expected);
+	free(m->actual);
+	free(m->severity);
+	free(m->origin);
+}
+
+int snapshot_add(Snapshot *s, const Mismatch *m)
+{
+	const char *src[] = {
+		m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity, m->origin,
+	};
+	char *dst[ELEMENTSOF(src)] = { 0 };
+	size_t i;
+
+	if (s->n == s->allocated) {
+		size_t na = s->allocated ? s->allocated * 2 : 16;
+		Mismatch *nv = realloc(s->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->allocated = na;
+	}
+	for (i = 0; i < ELEMENTSOF(src); i++) {
+		dst[i] = strdup(src[i] ? src[i] : "");
+		if (!dst[i]) {
+			while (i--)
+				free(dst[i]);
+			return -ENOMEM;
+		}
+	}
+	s->v[s->n++] = (Mismatch) {
+		.module = dst[0], .param = dst[1], .rule = dst[2], .kind = dst[3],
+		.expected = dst[4], .actual = dst[5], .severity = dst[6], .origin = dst[7],
+	};
+	return 0;
+}
+
+static int identity_cmp(const Mismatch *a, const Mismatch *b)
+{
+	int r = strcmp(a->module, b->module);
+
+	if (r == 0)
+		r = strcmp(a->param, b->param);
+	if (r == 0)
+		r = strcmp(a->rule, b->rule);
+	return r;
+}
+
+static int identity_qsort_cmp(const void *a, const void *b)
+{
+	return identity_cmp(a, b);
+}
+
+int snapshot_seal(Snapshot *s)
+{
+	size_t i, n = 0;
+
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), identity_qsort_cmp);
+	/*
+	 * One alert stream per identity: should a checker ever report the same
+	 * (module, param, rule) twice, the first in sort order stands for both.
+	 */
+	for (i = 0; i < s->n; i++) {
+		if (n > 0 && identity_cmp(&s->v[n - 1], &s->v[i]) == 0) {
+			mismatch_done(&s->v[i]);
+			continue;
+		}
+		s->v[n++] = s->v[i];
+	}
+	s->n = n;
+	return 0;
+}
+
+void snapshot_done(Snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		mismatch_done(&s->v[i]);
+	free(s->v);
+	*s = (Snapshot) SNAPSHOT_INIT;
+}
+
+void snapshot_swap(Snapshot *a, Snapshot *b)
+{
+	Snapshot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+size_t snapshot_count_severity(const Snapshot *s, const char *severity)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (!severity || strcmp(s->v[i].severity, severity) == 0)
+			n++;
+	return n;
+}
+
+const char *transition_kind_to_string(TransitionKind k)
+{
+	static const char *const names[_TRANSITION_MAX] = {
+		[TRANSITION_NEW] = "new",
+		[TRANSITION_RESOLVED] = "resolved",
+		[TRANSITION_CHANGED] = "changed",
+	};
+
+	return k < _TRANSITION_MAX ? names[k] : NULL;
+}
+
+static bool reported_fields_differ(const Mismatch *a, const Mismatch *b)
+{
+	return strcmp(a->kind, b->kind) || strcmp(a->expected, b->expected) ||
+	       strcmp(a->actual, b->actual) || strcmp(a->severity, b->severity);
+}
+
+int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret, size_t *ret_n)
+{
+	_cleanup_free_ Transition *t = NULL;
+	size_t i = 0, j = 0, n = 0;
+
+	/* At most one transition per entry of either side. */
+	if (before->n + now->n > 0) {
+		t = calloc(before->n + now->n, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+	}
+	/* Both sides are sorted by identity: one merge walk. */
+	while (i < before->n || j < now->n) {
+		int c;
+
+		if (i == before->n)
+			c = 1;
+		else if (j == now->n)
+			c = -1;
+		else
+			c = identity_cmp(&before->v[i], &now->v[j]);
+
+		if (c < 0) {
+			t[n++] = (Transition) { TRANSITION_RESOLVED, &before->v[i++], NULL };
+		} else if (c > 0) {
+			t[n++] = (Transition) { TRANSITION_NEW, NULL, &now->v[j++] };
+		} else {
+			if (reported_fields_differ(&before->v[i], &now->v[j]))
+				t[n++] = (Transition) { TRANSITION_CHANGED, &before->v[i], &now->v[j] };
+			i++;
+			j++;
+		}
+	}
+	if (n == 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	*ret = TAKE_PTR(t);
+	*ret_n = n;
+	return 0;
+}
+
+static const char *absent_actual(const Finding *f, char *buf, size_t size)
+{
+	switch (f->kind) {
+	case FINDING_MODULE_MISSING:
+		return "(module not loaded)";
+	case FINDING_PARAM_MISSING:
+		return "(no such parameter)";
+	default:
+		snprintf(buf, size, "(unreadable: %s)", kvmcfg_errno_name(f->read_error));
+		return buf;
+	}
+}
+
+int snapshot_from_findings(Snapshot *ret, const Findings *f)
+{
+	Snapshot s = SNAPSHOT_INIT;
+	size_t i;
+	int r;
+
+	for (i = 0; i < f->n; i++) {
+		const Finding *x = &f->items[i];
+		char origin[512], note[64];
+
+		if (!finding_is_problem(x))
+			continue;
+		if (x->origin_line > 0)
+			snprintf(origin, sizeof(origin), "%s:%u", x->origin_file ? x->origin_file : "",
+				 x->origin_line);
+		else
+			snprintf(origin, sizeof(origin), "%s", x->origin_file ? x->origin_file : "");
+		r = snapshot_add(&s, &(Mismatch) {
+			.module = x->module,
+			.param = x->param,
+			.rule = x->rule ? x->rule : (char *)"policy",
+			.kind = (char *)finding_kind_to_string(x->kind),
+			.expected = x->expected,
+			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),
+			.severity = (char *)policy_severity_to_string(x->severity),
+			.origin = origin,
+		});
+		if (r < 0)
+			goto fail;
+	}
+	r = snapshot_seal(&s);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	snapshot_done(&s);
+	return r;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What one check found, in the shape the alert channels need, and the diff
+ * between two checks. kvmcfgd alerts on transitions (a mismatch appears,
+ * resolves, or its actual value changes), never on every check, so the diff is
+ * where "alert once" is decided. Pure logic, no I/O.
+ */
+#pragma once
+
+#include <stddef.h>
+
+/* One param that does not match the policy (or could not be read). */
+typedef struct Mismatch {
+	/* Identity across checks: the same (module, param, rule) is the same finding. */
+	char *module;
+	char *param;
+	char *rule;       /* "policy", or the name of a derived rule */
+	/* What is reported; a change of these is a CHANGED transition... */
+	char *kind;       /* "mismatch", "module-missing", "unreadable", ... */
+	char *expected;
+	char *actual;
+	char *severity;
+	/* ...but not of this: a reload that moves a rule to another line is no news. */
+	char *origin;     /* policy file:line the expectation comes from, or "" */
+} Mismatch;
+
+/* The separator for printing "module.param", or "" for a finding about a whole module. */
+static inline const char *mismatch_dot(const Mismatch *m)
+{
+	return *m->param ? "." : "";
+}
+
+typedef struct Snapshot {
+	Mismatch *v;
+	size_t n;
+	size_t allocated;
+} Snapshot;
+
+#define SNAPSHOT_INIT { NULL, 0, 0 }
+
+/* Copy one mismatch in (every string of @m; NULL ones are stored as ""). */
+int snapshot_add(Snapshot *s, const Mismatch *m);
+/* Sort by identity, keeping one entry per identity. */
+int snapshot_seal(Snapshot *s);
+void snapshot_done(Snapshot *s);
+/* Swap contents: the new check becomes "before" for the next one. */
+void snapshot_swap(Snapshot *a, Snapshot *b);
+size_t snapshot_count_severity(const Snapshot *s, const char *severity);
+
+typedef enum TransitionKind {
+	TRANSITION_NEW,
+	TRANSITION_RESOLVED,
+	TRANSITION_CHANGED,
+	_TRANSITION_MAX,
+} TransitionKind;
+
+const char *transition_kind_to_string(TransitionKind k);
+
+/* Points into the two sealed snapshots it was computed from. */
+typedef struct Transition {
+	TransitionKind kind;
+	const Mismatch *before;   /* NULL for NEW */
+	const Mismatch *now;      /* NULL for RESOLVED */
+} Transition;
+
+/* The mismatch a transition is about: the current one, or the resolved one. */
+static inline const Mismatch *transition_subject(const Transition *t)
+{
+	return t->now ? t->now : t->before;
+}
+
+/*
+ * Transitions from @before to @now, both sealed, in identity order. *ret is
+ * malloc'd (NULL when there are none).
+ */
+int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret, size_t *ret_n);
+
+typedef struct Findings Findings;
+
+/*
+ * The problems of one check (finding_is_problem()) as a sealed snapshot:
+ * identity (module, param or "", derived rule name or "policy"), ACTUAL a
+ * value or a "(...)" note when nothing could be read, ORIGIN "file:line".
+ */
+int snapshot_from_findings(Snapshot *ret, const Findings *f);

@@ -1,0 +1,677 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Integration tests: the real kvmcfgd binary against a fake sysfs tree.
+
+Usage: integration-kvmcfgd.py KVMCFGD RECORDER CASE
+
+Each CASE is one meson test, bounded well under 10 s. The daemon runs with
+--sysfs-root pointing at a temporary tree that the test changes under it,
+a NOTIFY_SOCKET bound here (a datagram socket, as systemd's), a datagram
+socketpair as --test-uevent-fd to inject module uevents, and its stderr
+captured: there is no journald here, so the daemon's journal entries come as
+stderr lines with the same KEY=value fields, which is what these tests read
+(if a journal socket does exist, --log-target=stderr forces the same path).
+SIGUSR1 ("check now") makes checks happen when the test wants them.
+"""
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MISMATCH = "7f3bd14ff61f47d1871992e000f5df85"
+RESOLVED = "069d321c51a64f82a632f49ca19512a8"
+CHANGED = "0057e2efbbd040179fe80defc4022a4f"
+POLICY_REJECTED = "6ad40dd231334f7d87a66f1b75537861"
+CHECK_FAILED = "9138a7bde1ed45fdb832c69a2fbf5093"
+
+KVMCFGD = RECORDER = None
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def parse_fields(line):
+    """KEY=value and KEY="quoted \\"value\\"" pairs of a stderr log line."""
+    fields = {}
+    for m in re.finditer(r' ([A-Z_][A-Z0-9_]*)=("(?:[^"\\]|\\.)*"|\S*)', line):
+        v = m.group(2)
+        if v.startswith('"'):
+            v = re.sub(r'\\x([0-9a-f]{2})', lambda x: chr(int(x.group(1), 16)), v[1:-1])
+            v = re.sub(r'\\(.)', lambda x: {"n": "\n", "t": "\t"}.get(x.group(1), x.group(1)), v)
+        fields[m.group(1)] = v
+    return fields
+
+
+class Tree:
+    """A fake /sys: <root>/module/<m>/parameters/<p>."""
+
+    def __init__(self, base):
+        self.root = os.path.join(base, "sys")
+        os.makedirs(os.path.join(self.root, "module"))
+
+    def set(self, module, param, value):
+        d = os.path.join(self.root, "module", module, "parameters")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, param), "w", encoding="utf-8") as f:
+            f.write(value + "\n")
+
+    def unload(self, module):
+        d = os.path.join(self.root, "module", module)
+        for dirpath, dirnames, filenames in os.walk(d, topdown=False):
+            for n in filenames:
+                os.unlink(os.path.join(dirpath, n))
+            os.rmdir(dirpath)
+
+
+class Daemon:
+    running = []  # every daemon started, killed at the end whatever happened
+
+    def __init__(self, base, args, env=None):
+        self.base = base
+        self.lines = []
+        self.cond = threading.Condition()
+        self.notify_path = os.path.join(base, "notify.sock")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        self.notifications = []
+        self.uevent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        e = dict(os.environ)
+        for k in ("JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID"):
+            e.pop(k, None)
+        e["NOTIFY_SOCKET"] = self.notify_path
+        e.update(env or {})
+        argv = [KVMCFGD, "--test-uevent-fd=%d" % child.fileno(), "--log-level=debug"]
+        if os.path.exists("/run/systemd/journal/socket"):
+            argv.append("--log-target=stderr")
+        self.proc = subprocess.Popen(argv + args, pass_fds=[child.fileno()], env=e,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, errors="replace")
+        child.close()
+        Daemon.running.append(self.proc)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+
+    def log(self):
+        with self.cond:
+            return list(self.lines)
+
+    def wait_log(self, pattern, timeout=4.0, count=1):
+        """Wait until @count stderr lines match @pattern; return them."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                hits = [l for l in self.lines if rx.search(l)]
+                if len(hits) >= count:
+                    return hits
+                left = end - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and not self.reader.is_alive():
+                    raise Failure("no %d line(s) matching %r in:\n  %s" %
+                                  (count, pattern, "\n  ".join(self.lines)))
+                self.cond.wait(left)
+
+    def alerts(self, message_id, param=None):
+        out = []
+        for l in self.log():
+            f = parse_fields(l)
+            if f.get("MESSAGE_ID") == message_id and (param is None or f.get("PARAM") == param):
+                out.append(f)
+        return out
+
+    def wait_notify(self, pred, timeout=4.0):
+        end = time.monotonic() + timeout
+        for m in self.notifications:
+            if pred(m):
+                return m
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Failure("no matching notification; got %r" % self.notifications)
+            r, _, _ = select.select([self.notify], [], [], left)
+            if r:
+                m = self.notify.recv(4096).decode()
+                self.notifications.append(m)
+                if pred(m):
+                    return m
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=4.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure("kvmcfgd did not stop within %.0fs of SIGTERM" % timeout)
+        self.reader.join(2)
+        # Keep what it sent before exiting (STOPPING=1), then close.
+        self.notify.setblocking(False)
+        try:
+            while True:
+                self.notifications.append(self.notify.recv(4096).decode())
+        except BlockingIOError:
+            pass
+        self.notify.close()
+        self.uevent.close()
+        return rc
+
+
+def children(pid):
+    """(pid, state) of each child of @pid, from /proc."""
+    out = []
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        for c in f.read().split():
+            try:
+                with open("/proc/%s/stat" % c) as s:
+                    out.append((int(c), s.read().rpartition(")")[2].split()[0]))
+            except FileNotFoundError:
+                pass
+    return out
+
+
+def wait_no_children(pid, timeout=3.0):
+    """Every child exited and was reaped (a zombie left behind fails this)."""
+    end = time.monotonic() + timeout
+    while children(pid) and time.monotonic() < end:
+        time.sleep(0.02)
+    check(children(pid) == [], "children left: %r" % children(pid))
+
+
+def textfile_metrics(path):
+    """name{labels} -> value, from the Prometheus textfile."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            key, _, value = line.rstrip("\n").rpartition(" ")
+            out[key] = float(value)
+    return out
+
+
+def parse_textfile(path):
+    """Samples of the textfile as prometheus_client's parser reads it (fails if invalid)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parse-textfile.py")
+    for py in (sys.executable, "/usr/bin/python3"):
+        if subprocess.run([py, "-c", "import prometheus_client"],
+                          capture_output=True).returncode == 0:
+            break
+    else:
+        raise Failure("no python3 with prometheus_client (Debian: python3-prometheus-client, "
+                      "scripts/deps.sh test installs it)")
+    p = subprocess.run([py, script, path], capture_output=True, text=True, timeout=5)
+    check(p.returncode == 0, "textfile rejected by prometheus_client: " + p.stderr)
+    return [json.loads(l) for l in p.stdout.splitlines()]
+
+
+def wait_checks(prom, n, timeout=4.0):
+    """Wait until the daemon has run at least n checks (kvmcfg_checks_total)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            m = textfile_metrics(prom)
+            if m.get("kvmcfg_checks_total", 0) >= n:
+                return m
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    raise Failure("fewer than %d checks after %.0fs" % (n, timeout))
+
+
+def check_now(d, prom):
+    """SIGUSR1 and wait for that check to be done; returns the metrics."""
+    n = textfile_metrics(prom)["kvmcfg_checks_total"]
+    d.signal(signal.SIGUSR1)
+    return wait_checks(prom, n + 1)
+
+
+POLICY = """[kvm]
+Required=yes
+tdp_mmu=Y
+mmio_caching=Y
+
+[kvm_amd]
+Required=no
+npt=Y
+"""
+
+
+def setup(base, policy=POLICY):
+    tree = Tree(base)
+    tree.set("kvm", "tdp_mmu", "Y")
+    tree.set("kvm", "mmio_caching", "Y")
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write(policy)
+    prom = os.path.join(base, "kvmcfg.prom")
+    args = ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+            "--textfile=" + prom]
+    return tree, pol, prom, args
+
+
+def case_notify(base):
+    """READY=1, STATUS= with the verdict, WATCHDOG=1, STOPPING=1, clean exit."""
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h"], env={"WATCHDOG_USEC": "300000"})
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    d.wait_notify(lambda m: "STATUS=OK: all parameters match the policy" in m)
+    # sd_event_set_watchdog() pings at half of WATCHDOG_USEC by itself.
+    d.wait_notify(lambda m: "WATCHDOG=1" in m.split("\n"), timeout=2)
+    tree.set("kvm", "tdp_mmu", "N")
+    check_now(d, prom)
+    d.wait_notify(lambda m: "STATUS=MISMATCH: 1 problem: kvm.tdp_mmu=N (expected Y)" in m)
+    rc = d.stop()
+    check(any("STOPPING=1" in m.split("\n") for m in d.notifications),
+          "STOPPING=1 sent: %r" % d.notifications)
+    check(rc == 0, "exit status 0 after SIGTERM, got %s" % rc)
+    d.wait_log(r"^Received Terminated, stopping\.")
+
+
+def case_changes(base):
+    """A tree that changes under the daemon: one alert per transition, never per check."""
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h"])
+    wait_checks(prom, 1)
+    check(d.alerts(MISMATCH) == [], "no alert while everything matches")
+
+    tree.set("kvm", "tdp_mmu", "N")
+    for _ in range(3):
+        m = check_now(d, prom)
+    new = d.alerts(MISMATCH, "tdp_mmu")
+    check(len(new) == 1, "exactly one alert for three checks of one mismatch, got %d" % len(new))
+    f = new[0]
+    check((f["MODULE"], f["PARAM"], f["EXPECTED"], f["ACTUAL"], f["SEVERITY"]) ==
+          ("kvm", "tdp_mmu", "Y", "N", "critical"), "journal fields: %r" % f)
+    check(f["ORIGIN"].endswith("policy.conf:3"), "origin names file:line: %r" % f["ORIGIN"])
+    check(m['kvmcfg_transitions_total{kind="new"}'] == 1, "new counter 1")
+    check(m["kvmcfg_ok"] == 0, "kvmcfg_ok 0 on mismatch")
+
+    # A value that needs escaping, in the journal fields and in the textfile.
+    odd = 'a"b\\c d\nline2'
+    tree.set("kvm", "mmio_caching", odd)
+    check_now(d, prom)
+    got = d.alerts(MISMATCH, "mmio_caching")
+    check(len(got) == 1 and got[0]["ACTUAL"] == odd, "escaped ACTUAL round-trips: %r" % got)
+    with open(prom, encoding="utf-8") as fp:
+        text = fp.read()
+    check('param="mmio_caching",rule="policy",kind="mismatch",expected="Y",'
+          'actual="a\\"b\\\\c d\\nline2"' in text, "textfile label escaped:\n" + text)
+    # And the reference parser reads the same value back out of the whole file.
+    samples = parse_textfile(prom)
+    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch" and
+                  s["labels"]["param"] == "mmio_caching"]
+    check(len(odd_gauges) == 1 and odd_gauges[0]["labels"]["actual"] == odd and
+          odd_gauges[0]["value"] == 1, "prometheus_client parses it back: %r" % odd_gauges)
+
+    # The actual value changes while still wrong: one "changed" alert.
+    tree.set("kvm", "tdp_mmu", "maybe")
+    check_now(d, prom)
+    ch = d.alerts(CHANGED, "tdp_mmu")
+    check(len(ch) == 1 and ch[0]["ACTUAL"] == "maybe" and ch[0]["PREVIOUS_ACTUAL"] == "N",
+          "changed alert with previous value: %r" % ch)
+
+    # Both back to policy: one resolved each, then quiet.
+    tree.set("kvm", "tdp_mmu", "1")      # 1 means Y
+    tree.set("kvm", "mmio_caching", "Y")
+    check_now(d, prom)
+    m = check_now(d, prom)
+    res = d.alerts(RESOLVED)
+    check(sorted(r["PARAM"] for r in res) == ["mmio_caching", "tdp_mmu"],
+          "one resolved per param: %r" % res)
+    check(m["kvmcfg_ok"] == 1, "kvmcfg_ok back to 1")
+    check(m['kvmcfg_transitions_total{kind="resolved"}'] == 2, "resolved counter 2")
+    check(not any(k.startswith("kvmcfg_mismatch{") for k in m), "no mismatch gauges left")
+    check(len(d.alerts(MISMATCH)) == 2, "still only the two original alerts")
+    parsed = {s["name"]: s["value"] for s in parse_textfile(prom) if not s["labels"]}
+    check(parsed.get("kvmcfg_ok") == 1 and parsed.get("kvmcfg_checks_total") == m["kvmcfg_checks_total"],
+          "the reference parser agrees: %r" % parsed)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_interval(base):
+    """No trigger at all: the interval check finds the change by itself."""
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=300ms"])
+    wait_checks(prom, 1)
+    tree.set("kvm", "tdp_mmu", "N")
+    t0 = time.monotonic()
+    d.wait_log(MISMATCH, timeout=3)
+    check(time.monotonic() - t0 < 2, "interval check within 2s")
+    m = wait_checks(prom, 3)
+    check(m["kvmcfg_checks_total"] >= 3, "several interval checks ran")
+    check(len(d.alerts(MISMATCH)) == 1, "alerted once across interval checks")
+    check(d.stop() == 0, "clean exit")
+
+
+def wakeups(pid):
+    """Context switches of @pid so far: a sleeping process adds none."""
+    n = 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                n += int(line.split()[1])
+    return n
+
+
+def case_idle(base):
+    """No busy polling: between checks the daemon does not wake up at all."""
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h"])
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    time.sleep(0.2)
+    before = wakeups(d.proc.pid)
+    time.sleep(1.5)
+    after = wakeups(d.proc.pid)
+    check(after == before, "woke %d times in 1.5s while idle" % (after - before))
+    # And it is alive: a check still runs on request, and that does count.
+    check_now(d, prom)
+    check(wakeups(d.proc.pid) > after, "a check wakes it (the counter works)")
+    check(d.stop() == 0, "clean exit")
+
+
+def case_reload(base):
+    """SIGHUP with a good policy, then a broken one: rejected, file:line logged, old kept."""
+    tree, pol, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h"])
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    check(d.alerts(MISMATCH) == [], "starts clean")
+
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\nRequired=yes\ntdp_mmu=N\n")
+    d.signal(signal.SIGHUP)
+    d.wait_notify(lambda m: "RELOADING=1" in m.split("\n"))
+    d.wait_log(r"^Policy reloaded: 1 rules")
+    d.wait_log(MISMATCH)
+    f = d.alerts(MISMATCH)[0]
+    check(f["PARAM"] == "tdp_mmu" and f["EXPECTED"] == "N" and f["ORIGIN"].endswith(":3"),
+          "new policy in force: %r" % f)
+
+    with open(pol, "w", encoding="utf-8") as fp:
+        fp.write("[kvm]\nRequired=yes\ntdp_mmu=Y\nthis is not a rule\n")
+    d.signal(signal.SIGHUP)
+    line = d.wait_log(POLICY_REJECTED)[0]
+    check(re.search(r"^Policy rejected: " + re.escape(pol) + r":4: ", line),
+          "rejection names file:line: " + line)
+    fields = parse_fields(line)
+    check(fields["POLICY_FILE"] == pol and fields["POLICY_LINE"] == "4", "fields: %r" % fields)
+    d.wait_log(r"^Keeping the previous policy \(1 rules\)")
+    m = wait_checks(prom, 3)
+    # The broken file said tdp_mmu=Y; had it been applied, the mismatch would resolve.
+    check(d.alerts(RESOLVED) == [], "old policy kept: no resolution")
+    check(m["kvmcfg_reload_failures_total"] == 1 and m["kvmcfg_reloads_total"] == 2,
+          "reload counters")
+    check(any(k.startswith('kvmcfg_mismatch{module="kvm",param="tdp_mmu"') for k in m),
+          "mismatch still reported under the old policy")
+
+    with open(pol, "w", encoding="utf-8") as fp:
+        fp.write(POLICY)
+    d.signal(signal.SIGHUP)
+    d.wait_log(RESOLVED)
+    check(d.stop() == 0, "clean exit")
+
+
+def uevent(action, module, seqnum):
+    return ("%s@/module/%s\0ACTION=%s\0DEVPATH=/module/%s\0SUBSYSTEM=module\0SEQNUM=%d\0" %
+            (action, module, action, module, seqnum)).encode()
+
+
+def case_uevent(base):
+    """A module loads with a wrong param and is gone again before the settle check:
+    the check on the uevent itself still reports it, then it resolves."""
+    tree, _, prom, args = setup(base)
+    settle = 2.0
+    d = Daemon(base, args + ["--interval=1h", "--settle-delay=%dms" % (settle * 1000)])
+    wait_checks(prom, 1)
+    # Junk and udev re-broadcasts on the socket are ignored, never fatal.
+    d.uevent.send(b"garbage")
+    d.uevent.send(b"libudev\0\xfe\xed\xca\xfe")
+
+    tree.set("kvm_amd", "npt", "N")
+    t0 = time.monotonic()
+    d.uevent.send(uevent("add", "kvm_amd", 100))
+    d.wait_log(MISMATCH + ".* PARAM=npt ")
+    elapsed = time.monotonic() - t0
+    check(elapsed < settle, "alert from the immediate check (%.2fs < settle %.1fs)" %
+          (elapsed, settle))
+    f = d.alerts(MISMATCH, "npt")[0]
+    check((f["MODULE"], f["PARAM"], f["ACTUAL"]) == ("kvm_amd", "npt", "N"), "fields %r" % f)
+    # kvm.tdp_mmu=Y with npt=N also breaks the derived rule "TDP MMU needs TDP".
+    check(any(a.get("KIND") == "derived" for a in d.alerts(MISMATCH, "tdp_mmu")),
+          "derived rule alert: %r" % d.alerts(MISMATCH))
+
+    # Unloaded again, well before the settle check runs.
+    tree.unload("kvm_amd")
+    d.uevent.send(uevent("remove", "kvm_amd", 101))
+    d.wait_log(RESOLVED + ".* PARAM=npt ", timeout=settle + 2)
+    d.wait_log(RESOLVED + ".* PARAM=tdp_mmu ")
+    # Checks: start, the load (at once), then one settle check for the burst;
+    # an unload alone waits for the settle check.
+    m = wait_checks(prom, 3, timeout=settle + 2)
+    check(m["kvmcfg_module_uevents_total"] == 2, "two module uevents counted")
+    time.sleep(0.3)
+    m = textfile_metrics(prom)
+    check(m["kvmcfg_checks_total"] == 3, "one debounced settle check, got %d checks" %
+          m["kvmcfg_checks_total"])
+    check(d.alerts(MISMATCH, "npt") and len(d.alerts(MISMATCH, "npt")) == 1,
+          "one npt alert for the whole load/unload")
+    check(d.stop() == 0, "clean exit")
+
+
+def recorded(outdir):
+    out = []
+    for n in sorted(os.listdir(outdir)):
+        if n.endswith(".json"):
+            with open(os.path.join(outdir, n), encoding="utf-8", errors="surrogateescape") as f:
+                out.append(json.load(f))
+    return out
+
+
+def wait_recorded(outdir, n, timeout=4.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r = recorded(outdir)
+        if len(r) >= n:
+            return r
+        time.sleep(0.02)
+    raise Failure("AlertCommand ran %d times, expected %d" % (len(recorded(outdir)), n))
+
+
+def alert_daemon(base, recorder_args, timeout, tail=""):
+    """A daemon whose AlertCommand= is the recorder writing into base/alerts;
+    @tail is appended to the command line as written (quotes and all)."""
+    tree, _, prom, args = setup(base)
+    out = os.path.join(base, "alerts")
+    os.mkdir(out)
+    cmd = " ".join([sys.executable, RECORDER] + recorder_args + [out]) + tail
+    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + cmd,
+                             "--alert-timeout=" + timeout])
+    wait_checks(prom, 1)
+    return tree, prom, out, d
+
+
+def case_alert_command(base):
+    """AlertCommand= gets the finding in its environment, shell metacharacters intact."""
+    pwned = os.path.join(base, "pwned")
+    tree, prom, out, d = alert_daemon(base, [], "30s", tail=" 'two words' \"a\\\"b\"")
+    nasty = "$(touch %s); `touch %s` \"q\" 'x' | * ; \\ & > %s" % (pwned, pwned, pwned)
+    tree.set("kvm", "mmio_caching", nasty)
+    check_now(d, prom)
+    rec = wait_recorded(out, 1)[0]
+    env = rec["env"]
+    check(env["KVMCFG_ACTUAL"] == nasty, "ACTUAL byte for byte: %r" % env["KVMCFG_ACTUAL"])
+    check(env["KVMCFG_EVENT"] == "new" and env["KVMCFG_MODULE"] == "kvm" and
+          env["KVMCFG_PARAM"] == "mmio_caching" and env["KVMCFG_EXPECTED"] == "Y" and
+          env["KVMCFG_SEVERITY"] == "critical", "env: %r" % env)
+    check("mismatch" in env["KVMCFG_MESSAGE"], "KVMCFG_MESSAGE")
+    check(rec["argv"] == [RECORDER, out, "two words", 'a"b'],
+          "argv split without a shell: %r" % rec["argv"])
+    check(rec["leaked"] == [], "service manager variables not passed on: %r" % rec["leaked"])
+    check(rec["stdin_is_devnull"], "stdin is /dev/null")
+    check(not os.path.exists(pwned), "nothing was run through a shell")
+
+    tree.set("kvm", "mmio_caching", "Y")
+    check_now(d, prom)
+    recs = wait_recorded(out, 2)
+    check(sorted(r["env"]["KVMCFG_EVENT"] for r in recs) == ["new", "resolved"],
+          "one run per transition: %r" % [r["env"]["KVMCFG_EVENT"] for r in recs])
+    m = check_now(d, prom)
+    check(m["kvmcfg_alert_commands_total"] == 2 and m["kvmcfg_alert_command_failures_total"] == 0,
+          "alert command counters")
+    wait_no_children(d.proc.pid)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_alert_timeout(base):
+    """A hanging AlertCommand is killed at its timeout and never blocks the loop."""
+    tree, prom, out, d = alert_daemon(base, ["--sleep", "30", "--ignore-term"], "500ms")
+    tree.set("kvm", "tdp_mmu", "N")
+    check_now(d, prom)
+    wait_recorded(out, 1)
+    # The command sleeps (and ignores SIGTERM); the daemon keeps checking meanwhile.
+    for _ in range(3):
+        check_now(d, prom)
+    check(children(d.proc.pid) != [], "the command still runs")
+    check(not any("SIGKILL" in l for l in d.log()), "checks ran before the command was killed")
+    d.wait_log(r"still runs after its timeout, sending SIGTERM", timeout=3)
+    d.wait_log(r"ignored SIGTERM, sending SIGKILL", timeout=4)
+    d.wait_log(r"was killed by signal Killed after its timeout", timeout=2)
+    m = check_now(d, prom)
+    check(m["kvmcfg_alert_command_timeouts_total"] == 1, "timeout counted")
+    check(m["kvmcfg_alert_command_failures_total"] == 1, "failure counted")
+    wait_no_children(d.proc.pid)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_stop_drains(base):
+    """SIGTERM while an alert command runs: wait for it (bounded by its timeout), exit 0."""
+    tree, prom, out, d = alert_daemon(base, ["--sleep", "1"], "5s")
+    tree.set("kvm", "tdp_mmu", "N")
+    check_now(d, prom)
+    wait_recorded(out, 1)
+    t0 = time.monotonic()
+    rc = d.stop(timeout=5)
+    took = time.monotonic() - t0
+    check(rc == 0, "exit 0, got %s" % rc)
+    d.wait_log(r"^Waiting for 1 alert command\(s\) to finish\.")
+    check(0.3 < took < 4, "stopped once the command finished (%.2fs)" % took)
+    check(not any("killed" in l for l in d.log()), "the command was not killed")
+
+
+def run(argv, timeout=5):
+    p = subprocess.run([KVMCFGD] + argv, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+def case_errors(base):
+    """Command line and configuration errors are clear, with file:line; no crash."""
+    rc, out, _ = run(["--help"])
+    check(rc == 0 and out.startswith("Usage: kvmcfgd"), "--help")
+    rc, out, _ = run(["--version"])
+    check(rc == 0 and re.match(r"^kvmcfgd \d+\.\d+", out), "--version: %r" % out)
+    rc, _, err = run(["--bogus"])
+    check(rc == 2 and "--help" in err, "unknown option: %d %r" % (rc, err))
+    rc, _, err = run(["--interval=soon"])
+    check(rc == 2 and "command line: Interval=soon is not a time span" in err, err)
+    rc, _, err = run(["extra"])
+    check(rc == 2 and "unexpected argument 'extra'" in err, err)
+    conf = os.path.join(base, "kvmcfgd.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nInterval=5s\nSettleDelay=fast\n")
+    rc, _, err = run(["--config=" + conf])
+    check(rc == 2 and conf + ":3: SettleDelay=fast is not a time span" in err, err)
+    rc, _, err = run(["--config=" + os.path.join(base, "missing.conf")])
+    check(rc == 2 and "missing.conf: No such file or directory" in err, err)
+
+    tree, pol, prom, args = setup(base)
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu=Y\ntdp_mmu=N\n")
+    rc, _, err = run(args + ["--log-target=stderr"])
+    check(rc == 1 and re.search(r"Policy rejected: " + re.escape(pol) + r":3: ", err),
+          "broken policy at start: %d %r" % (rc, err))
+    rc, _, err = run(args[:1] + ["--policy=" + os.path.join(base, "nope.conf"),
+                                 "--log-target=stderr"])
+    check(rc == 1 and "nope.conf" in err, "missing policy: %d %r" % (rc, err))
+
+
+def case_unreadable_root(base):
+    """A sysfs root without module/: the daemon runs, says ERROR, and recovers."""
+    tree, _, prom, args = setup(base)
+    os.rename(os.path.join(tree.root, "module"), os.path.join(tree.root, "gone"))
+    d = Daemon(base, args + ["--interval=1h"])
+    d.wait_notify(lambda m: "STATUS=ERROR: cannot check " + tree.root in m)
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    line = d.wait_log(CHECK_FAILED)[0]
+    check(parse_fields(line).get("SYSFS_ROOT") == tree.root, line)
+    m = wait_checks(prom, 1)
+    check(m["kvmcfg_check_failures_total"] == 1 and m["kvmcfg_ok"] == 0, "failure in textfile")
+    check_now(d, prom)
+    check(len(d.alerts(CHECK_FAILED)) == 1, "a lasting failure is logged once")
+    os.rename(os.path.join(tree.root, "gone"), os.path.join(tree.root, "module"))
+    m = check_now(d, prom)
+    check(m["kvmcfg_ok"] == 1, "recovered")
+    d.wait_log(r"works again")
+    check(d.stop() == 0, "clean exit")
+
+
+CASES = {
+    "notify": case_notify,
+    "changes": case_changes,
+    "interval": case_interval,
+    "idle": case_idle,
+    "reload": case_reload,
+    "uevent": case_uevent,
+    "alert-command": case_alert_command,
+    "alert-timeout": case_alert_timeout,
+    "stop-drains": case_stop_drains,
+    "errors": case_errors,
+    "unreadable-root": case_unreadable_root,
+}
+
+
+def main():
+    global KVMCFGD, RECORDER
+    if len(sys.argv) != 4 or sys.argv[3] not in CASES:
+        print("usage: %s KVMCFGD RECORDER {%s}" % (sys.argv[0], ",".join(CASES)), file=sys.stderr)
+        return 2
+    KVMCFGD, RECORDER = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    with tempfile.TemporaryDirectory(prefix="kvmcfgd-it-") as base:
+        try:
+            CASES[sys.argv[3]](base)
+        except Failure as e:
+            print("FAIL %s: %s" % (sys.argv[3], e))
+            return 1
+        finally:
+            # A failed case leaves its daemon running (interval 1h): end it.
+            for p in Daemon.running:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    print("PASS %s" % sys.argv[3])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

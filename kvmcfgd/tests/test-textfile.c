@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for the Prometheus textfile: label escaping (a value with a
+ * quote, backslash, newline or bad UTF-8 must not break the whole file, which
+ * node_exporter would then drop), the rendered metrics and the atomic write.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "textfile.h"
+#include "kvmcfgd-test.h"
+
+static char *escape(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	prom_write_label_value(f, s);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+static void expect_escape(const char *in, const char *want)
+{
+	char *got = escape(in);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(label_escaping)
+{
+	expect_escape("Y", "Y");
+	expect_escape("", "");
+	expect_escape("a\"b", "a\\\"b");
+	expect_escape("back\\slash", "back\\\\slash");
+	expect_escape("two\nlines", "two\\nlines");
+	expect_escape("\\\"\n", "\\\\\\\"\\n");
+	/* Valid UTF-8 passes through; bad bytes become U+FFFD. */
+	expect_escape("caf\xc3\xa9", "caf\xc3\xa9");
+	expect_escape("\xe2\x82\xac", "\xe2\x82\xac");
+	expect_escape("\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7");
+	expect_escape("a\xffz", "a\xef\xbf\xbdz");
+	expect_escape("\xc3", "\xef\xbf\xbd");                 /* truncated */
+	expect_escape("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong '/' */
+	expect_escape("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+	/* Other control bytes are legal in a label value. */
+	expect_escape("tab\there", "tab\there");
+}
+END_TEST
+
+static void add(Snapshot *s, const char *param, const char *actual, const char *severity)
+{
+	ck_assert_int_eq(snapshot_add(s, &(Mismatch) {
+		.module = (char *)"kvm", .param = (char *)param, .rule = (char *)"policy",
+		.kind = (char *)"mismatch", .expected = (char *)"Y | 1", .actual = (char *)actual,
+		.severity = (char *)severity, .origin = (char *)"/etc/kvmcfgd/policy.conf:3",
+	}), 0);
+}
+
+START_TEST(render)
+{
+	Snapshot s = SNAPSHOT_INIT;
+	Metrics m = {
+		.checks = 7, .check_failures = 1, .module_uevents = 3, .reloads = 2,
+		.reload_failures = 1, .last_check_realtime_usec = 1700000000123456ULL,
+		.last_check_duration_usec = 250, .last_check_ok = true,
+	};
+	char *text = NULL;
+
+	m.transitions[TRANSITION_NEW] = 4;
+	m.transitions[TRANSITION_RESOLVED] = 2;
+	add(&s, "tdp_mmu", "N", "critical");
+	add(&s, "odd", "say \"hi\"\\", "warn");
+	add(&s, "mmio_caching", "N", "critical");
+	ck_assert_int_eq(snapshot_seal(&s), 0);
+	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
+
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE kvmcfg_mismatch gauge\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+		"kvmcfg_mismatch{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\",kind=\"mismatch\","
+		"expected=\"Y | 1\",actual=\"N\",severity=\"critical\","
+		"origin=\"/etc/kvmcfgd/policy.conf:3\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "actual=\"say \\\"hi\\\"\\\\\""));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_mismatches{severity=\"critical\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_mismatches{severity=\"warn\"} 1\n"));
+	/* Each severity once, even though they interleave in identity order. */
+	ck_assert_ptr_null(strstr(strstr(text, "kvmcfg_mismatches{severity=\"critical\"}") + 1,
+				  "kvmcfg_mismatches{severity=\"critical\"}"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_ok 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_check_readable 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_last_check_timestamp_seconds 1700000000.123456\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_last_check_duration_seconds 0.000250\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE kvmcfg_checks_total counter\nkvmcfg_checks_total 7\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_transitions_total{kind=\"new\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_transitions_total{kind=\"resolved\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_transitions_total{kind=\"changed\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_reload_failures_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_module_uevents_total 3\n"));
+	/* Every line is a comment or "name{...} value" / "name value": no raw newline in a label. */
+	for (char *line = text; *line; line = strchr(line, '\n') + 1) {
+		ck_assert_ptr_nonnull(strchr(line, '\n'));
+		if (*line != '#')
+			ck_assert_msg(strncmp(line, "kvmcfg_", 7) == 0, "bad line: %.60s", line);
+	}
+	free(text);
+	snapshot_done(&s);
+
+	/* Nothing wrong: ok is 1 only when also readable. */
+	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_ok 1\n"));
+	ck_assert_ptr_null(strstr(text, "kvmcfg_mismatch{"));
+	free(text);
+	m.last_check_ok = false;
+	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_ok 0\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(atomic_write)
+{
+	char dir[] = "/tmp/kvmcfg-textfile-XXXXXX", path[256], buf[64];
+	struct dirent *de;
+	struct stat st;
+	unsigned entries = 0;
+	FILE *f;
+	DIR *d;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kvmcfg.prom", dir);
+	ck_assert_int_eq(textfile_write_atomic(path, "first\n"), 0);
+	ck_assert_int_eq(textfile_write_atomic(path, "second\n"), 0);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "second\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	/* No temp file left behind. */
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+			entries++;
+	closedir(d);
+	ck_assert_uint_eq(entries, 1);
+	ck_assert_int_eq(unlink(path), 0);
+
+	/* A missing directory is an error, not a crash. */
+	snprintf(path, sizeof(path), "%s/missing/kvmcfg.prom", dir);
+	ck_assert_int_eq(textfile_write_atomic(path, "x"), -ENOENT);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+		label_escaping,
+		render,
+		atomic_write,
+		NULL,
+	};
+
+	return kvmcfgd_test_run("textfile", tests);
+}
