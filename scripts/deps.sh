@@ -7,11 +7,14 @@ set -eu
 
 build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
 check libsystemd-dev libinih-dev libkmod-dev scdoc"
-test_pkgs="python3-prometheus-client valgrind prometheus debootstrap qemu-system-x86 cpio \
-dpkg-dev debhelper lintian"
+test_pkgs="python3-prometheus-client valgrind"
 # The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
 # itself is not installed: scripts/fleetbox-build.sh apt-get downloads it.
 box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod"
+
+# The systemd suite (tests/systemd: a debootstrapped guest under QEMU, the
+# Debian package) and the Prometheus rule tests (docs/prometheus).
+test_pkgs="$test_pkgs prometheus debootstrap qemu-system-x86 cpio dpkg-dev debhelper lintian"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;

@@ -117,22 +117,35 @@ int module_state_at(int sysfs_fd, const char *module, enum module_state *ret)
 	return 0;
 }
 
+/* A directory under a dirfd, as a DIR stream. */
+static int opendir_at(int dir_fd, const char *path, DIR **ret)
+{
+	int fd = openat(dir_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	*ret = d;
+	return 0;
+}
+
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 {
 	char **v = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd, r = 0;
+	int r = 0;
 
-	fd = openat(sysfs_fd, "module", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
+	r = opendir_at(sysfs_fd, "module", &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		enum module_state st;
 
@@ -246,5 +259,38 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 	*ret = v;
 	*n_ret = n;
 	*unreadable = bad;
+	return 0;
+}
+
+int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
+{
+	pid_t *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	r = opendir_at(sysfs_fd, "kernel/debug/kvm", &d);
+	if (r < 0)
+		return r;
+	while ((de = readdir(d))) {
+		int pid, vmfd, end = 0;
+		pid_t *nv;
+
+		/* Per-VM directories are "PID-FD"; the rest are global stats files. */
+		if (sscanf(de->d_name, "%d-%d%n", &pid, &vmfd, &end) != 2 || de->d_name[end])
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = pid;
+	}
+	closedir(d);
+	*pids = v;
+	*n_ret = n;
 	return 0;
 }

@@ -47,3 +47,11 @@ struct kvm_holder {
  */
 int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret, size_t *n_ret,
 		     size_t *unreadable);
+
+/*
+ * The VMs KVM itself lists in debugfs (<sysfs>/kernel/debug/kvm/PID-FD, one
+ * directory per VM while it exists): catches VMs in processes whose fds we
+ * cannot read. *pids is malloc'd (NULL when none); -ENOENT when debugfs or
+ * its kvm directory is not there.
+ */
+int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret);

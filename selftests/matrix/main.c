@@ -48,8 +48,8 @@ struct options {
 	size_t n_sources;
 	char **tests;
 	size_t n_tests;
-	const char *tests_dir, *output_dir, *sysfs_root, *proc_root;
-	bool reload, dry_run, force, no_tests;
+	const char *tests_dir, *output_dir, *sysfs_root, *proc_root, *kvm_selftests;
+	bool reload, dry_run, force, no_tests, timeout_set;
 	unsigned int timeout_s;
 	struct modtools tools;
 };
@@ -66,7 +66,10 @@ static void usage(FILE *f)
 	      "  -t, --test NAME|PATH       run only this test (repeatable)\n"
 	      "      --tests-dir DIR        where the selftests are (default " SELFTESTS_DIR ")\n"
 	      "      --no-tests             only reload and check params\n"
-	      "      --timeout SEC          per-test deadline (default 300)\n"
+	      "      --timeout SEC          per-test deadline (default 300; with\n"
+	      "                             --kvm-selftests: the suite's settings)\n"
+	      "      --kvm-selftests PATH   run the tests through the installed runner, with\n"
+	      "                             --dir as the tests dir and -t as --filter\n"
 	      "  -o, --output DIR           write matrix.md, matrix.json, config-N.tap, config-N.xml\n"
 	      "      --reload-modules       required: actually unload and load KVM\n"
 	      "  -n, --dry-run              print the plan and the safety check, change nothing\n"
@@ -106,7 +109,7 @@ static char *read_file(const char *path)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_DIR = 256, O_NO_TESTS, O_TIMEOUT, O_RELOAD, O_FORCE, O_MODPROBE, O_RMMOD,
-	       O_MODINFO, O_SYSFS, O_PROC };
+	       O_MODINFO, O_SYSFS, O_PROC, O_KVM_SELFTESTS };
 	static const struct option longopts[] = {
 		{ "matrix", required_argument, NULL, 'm' },
 		{ "matrix-file", required_argument, NULL, 'f' },
@@ -114,6 +117,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tests-dir", required_argument, NULL, O_DIR },
 		{ "no-tests", no_argument, NULL, O_NO_TESTS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "kvm-selftests", required_argument, NULL, O_KVM_SELFTESTS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "reload-modules", no_argument, NULL, O_RELOAD },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -154,6 +158,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_DIR: o->tests_dir = optarg; break;
 		case O_NO_TESTS: o->no_tests = true; break;
+		case O_KVM_SELFTESTS: o->kvm_selftests = optarg; break;
 		case O_TIMEOUT:
 			errno = 0;
 			o->timeout_s = strtoul(optarg, &end, 10);
@@ -161,6 +166,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "kvm-config-matrix: --timeout wants 1..86400 seconds, not '%s'\n", optarg);
 				return -EINVAL;
 			}
+			o->timeout_set = true;
 			break;
 		case 'o': o->output_dir = optarg; break;
 		case O_RELOAD: o->reload = true; break;
@@ -381,8 +387,12 @@ static void print_plan(struct run *run)
 
 	while (run->tests && run->tests[n_tests])
 		n_tests++;
-	printf("plan: %zu config%s on %s (%s), %zu test%s each\n", n, n == 1 ? "" : "s",
-	       run->cpu.vendor_id, run->cpu.vendor_module, n_tests, n_tests == 1 ? "" : "s");
+	if (run->o->kvm_selftests && !run->o->no_tests)
+		printf("plan: %zu config%s on %s (%s), tests through kvm-selftests\n", n,
+		       n == 1 ? "" : "s", run->cpu.vendor_id, run->cpu.vendor_module);
+	else
+		printf("plan: %zu config%s on %s (%s), %zu test%s each\n", n, n == 1 ? "" : "s",
+		       run->cpu.vendor_id, run->cpu.vendor_module, n_tests, n_tests == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		struct config_result c = {};
 
@@ -398,13 +408,20 @@ static void print_plan(struct run *run)
 	}
 	for (size_t k = 0; k < n_tests; k++)
 		printf("  test: %s\n", run->tests[k]);
+	if (run->o->kvm_selftests && !run->o->no_tests) {
+		printf("  tests: %s --dir %s", run->o->kvm_selftests, run->o->tests_dir);
+		for (size_t k = 0; k < run->o->n_tests; k++)
+			printf(" --filter %s", run->o->tests[k]);
+		putchar('\n');
+	}
 }
 
 /* Returns EXIT_OK, or EXIT_REFUSED after listing who uses KVM. */
-static int safety_check(struct run *run, bool quiet_ok)
+static int safety_check(struct run *run)
 {
 	struct kvm_holder *h = NULL;
-	size_t n = 0, bad = 0;
+	size_t n = 0, bad = 0, n_vms = 0, n_extra = 0;
+	pid_t *vms = NULL;
 	int r;
 
 	r = kvm_holders_scan(run->o->proc_root, getpid(), &h, &n, &bad);
@@ -419,10 +436,25 @@ static int safety_check(struct run *run, bool quiet_ok)
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "kvm-config-matrix: pid %d (%s) holds %s\n", (int)h[i].pid, h[i].comm,
 			h[i].vm ? "a VM (anon_inode:kvm-vm)" : "/dev/kvm open");
+	/* KVM's own list of VMs, for processes whose fds were out of sight. */
+	if (kvm_debugfs_vms_at(run->sysfs_fd, &vms, &n_vms) == 0) {
+		for (size_t i = 0; i < n_vms; i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n; k++)
+				seen |= h[k].vm && h[k].pid == vms[i];
+			if (seen)
+				continue;
+			fprintf(stderr, "kvm-config-matrix: debugfs lists a VM of pid %d (kernel/debug/kvm)\n",
+				(int)vms[i]);
+			n_extra++;
+		}
+		free(vms);
+	}
 	free(h);
+	n += n_extra;
 	if (!n) {
-		if (!quiet_ok)
-			puts("safety: no process holds /dev/kvm or a VM");
+		puts("safety: no process holds /dev/kvm or a VM");
 		return EXIT_OK;
 	}
 	if (run->o->force) {
@@ -455,6 +487,61 @@ static void print_config_line(const struct config_result *c, size_t i, size_t n)
 		printf(": params ok\n");
 	}
 	fflush(stdout);
+}
+
+static void print_outcome(const struct test_outcome *t)
+{
+	printf("    %-32s %s%s%s\n", t->name, verdict_name(t->verdict), t->reason ? ": " : "",
+	       t->reason ? t->reason : "");
+}
+
+/* The tests as binaries of our own; -EINTR when stopped. */
+static int run_binaries(struct run *run, struct config_result *c, size_t n_tests)
+{
+	int r = 0;
+
+	c->tests = calloc(n_tests + 1, sizeof(*c->tests));
+	if (!c->tests)
+		return -ENOMEM;
+	for (size_t j = 0; !c->load_error && j < n_tests; j++) {
+		struct test_outcome *t = &c->tests[c->n_tests];
+
+		r = suite_run_one(run->tests[j], run->o->timeout_s * 1000, &stop_signal, t);
+		if (r == -ENOMEM)
+			return r;
+		c->n_tests++;
+		print_outcome(t);
+		fflush(stdout);
+		if (r == -EINTR)
+			break;
+	}
+	return r;
+}
+
+/* The tests through kvm-selftests; its failure to run is one failed "test". */
+static int run_through_runner(struct run *run, struct config_result *c)
+{
+	char *why = NULL;
+	int r;
+
+	r = suite_run_kvm_selftests(run->o->kvm_selftests, run->o->tests_dir, run->o->tests,
+				    run->o->n_tests, run->o->timeout_set ? run->o->timeout_s : 0,
+				    &stop_signal, &c->tests, &c->n_tests, &why);
+	if (r == -EBADMSG || (r < 0 && r != -EINTR && r != -ENOMEM)) {
+		c->tests = calloc(1, sizeof(*c->tests));
+		if (!c->tests)
+			return -ENOMEM;
+		c->tests[0].name = strdup("kvm-selftests");
+		c->tests[0].verdict = VERDICT_FAIL;
+		c->tests[0].reason = why ? why : strdup(strerror(-r));
+		why = NULL;
+		c->n_tests = c->tests[0].name ? 1 : 0;
+	}
+	free(why);
+	for (size_t j = 0; j < c->n_tests; j++)
+		print_outcome(&c->tests[j]);
+	fflush(stdout);
+	return r;
 }
 
 /* Run every config. Returns -errno only for resource failures. */
@@ -490,22 +577,12 @@ static int run_configs(struct run *run)
 		 * Tests run even when a param does not match: what they see is
 		 * the point of the matrix. Not when the modules failed to load.
 		 */
-		c->tests = calloc(n_tests + 1, sizeof(*c->tests));
-		if (!c->tests)
-			return -ENOMEM;
-		for (size_t j = 0; !c->load_error && j < n_tests; j++) {
-			struct test_outcome *t = &c->tests[c->n_tests];
-
-			r = suite_run_one(run->tests[j], run->o->timeout_s * 1000, &stop_signal, t);
-			if (r == -ENOMEM)
-				return r;
-			c->n_tests++;
-			printf("    %-32s %s%s%s\n", t->name, verdict_name(t->verdict),
-			       t->reason ? ": " : "", t->reason ? t->reason : "");
-			fflush(stdout);
-			if (r == -EINTR)
-				break;
-		}
+		if (run->o->kvm_selftests && !run->o->no_tests && !c->load_error)
+			r = run_through_runner(run, c);
+		else
+			r = run_binaries(run, c, n_tests);
+		if (r == -ENOMEM)
+			return r;
 		/* A config whose modules do not unload or load leaves nothing to go on with. */
 		if (c->load_error)
 			break;
@@ -579,7 +656,7 @@ static int prepare(struct run *run)
 	rc = plan(run);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!run->o->no_tests) {
+	if (!run->o->no_tests && !run->o->kvm_selftests) {
 		r = suite_collect(run->o->tests_dir, run->o->tests, run->o->n_tests, &run->tests, &missing);
 		if (r < 0) {
 			fprintf(stderr, "kvm-config-matrix: %s: %s\n", missing ? missing : run->o->tests_dir,
@@ -673,7 +750,7 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (o.dry_run) {
-		rc = safety_check(&run, false);
+		rc = safety_check(&run);
 		puts(rc == EXIT_OK ? "dry run: the plan above would run with --reload-modules" :
 				     "dry run: the plan above would be refused (see above)");
 		goto out;
@@ -684,7 +761,7 @@ int main(int argc, char **argv)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	rc = safety_check(&run, false);
+	rc = safety_check(&run);
 	if (rc != EXIT_OK)
 		goto out;
 	rc = execute(&run);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -48,13 +49,54 @@ static int append(struct spawn_result *r, size_t *cap, const char *buf, size_t n
 	return 0;
 }
 
+/*
+ * SIGKILL every process of session @sid, found through /proc/PID/stat.
+ * (kvm-selftests' exec_kill_session() does the same for its jobs.)
+ */
+static void kill_session(pid_t sid)
+{
+	struct dirent *de;
+	DIR *d;
+
+	kill(-sid, SIGKILL);
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[64], buf[512], *p;
+		int pid = atoi(de->d_name), sess, fd;
+		ssize_t len;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* The command name may hold anything; the fields resume after the last ')'. */
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 1, " %*c %*d %*d %d", &sess) == 1 && sess == sid)
+			kill(pid, SIGKILL);
+	}
+	closedir(d);
+}
+
 static void child(char *const argv[], int out, int errpipe)
 {
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int e;
 
-	/* Its own process group, so a deadline or a stop kills what it started too. */
-	setpgid(0, 0);
+	/*
+	 * Its own session (and process group), so a deadline or a stop kills
+	 * what it started too: the kselftest harness puts each test case in a
+	 * process group of its own, but they stay in this session.
+	 */
+	setsid();
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
 	dup2(out, STDOUT_FILENO);
@@ -100,7 +142,6 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 	}
 	if (pid == 0)
 		child(argv, out[1], errpipe[1]);
-	setpgid(pid, pid);	/* also here: no window before the child's own call */
 	close(out[1]);
 	close(errpipe[1]);
 	if (read(errpipe[0], &e, sizeof(e)) != sizeof(e))
@@ -118,14 +159,13 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 		int wait = 200;
 		ssize_t n;
 
-		if (stop && *stop && !r.stopped) {
+		if (stop && *stop && !r.stopped)
 			r.stopped = true;
-			kill(-pid, SIGKILL);
-		}
-		if (deadline && !r.timed_out && now_ms() >= deadline) {
+		if (deadline && !r.timed_out && now_ms() >= deadline)
 			r.timed_out = true;
-			kill(-pid, SIGKILL);
-		}
+		/* Every tick until the pipe closes: a straggler may still hold it. */
+		if (r.stopped || r.timed_out)
+			kill_session(pid);
 		if (poll(&p, 1, wait) <= 0)
 			continue;	/* timeout tick or EINTR: re-check the flags */
 		n = read(out[0], buf, sizeof(buf));
@@ -138,7 +178,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 			continue;
 		}
 		if (append(&r, &cap, buf, n) < 0) {
-			kill(-pid, SIGKILL);
+			kill_session(pid);
 			truncated = true;
 		}
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -246,4 +247,187 @@ int suite_run_one(const char *path, unsigned int timeout_ms, volatile sig_atomic
 	}
 	*ret = t;
 	return 0;
+}
+
+/* Append @line (without its "# ") to the nested output being collected. */
+static int nested_append(FILE *f, const char *line, size_t len)
+{
+	if (len >= 2 && line[0] == '#' && line[1] == ' ')
+		line += 2, len -= 2;
+	else if (len >= 1 && line[0] == '#')
+		line += 1, len -= 1;
+	return fprintf(f, "%.*s\n", (int)len, line) < 0 ? -ENOMEM : 0;
+}
+
+/* One top-level result line of kvm-selftests into an outcome. */
+static int outcome_from_line(const char *line, char *nested, struct test_outcome *t)
+{
+	struct tap_summary sum = {};
+	enum tap_line kind = tap_classify(line);
+	const char *id = line + (kind == TAP_LINE_NOT_OK ? 6 : 2), *colon, *skip;
+	size_t id_len;
+
+	id += strspn(id, " ");
+	id += strspn(id, "0123456789");
+	id += strspn(id, " ");
+	id_len = strcspn(id, " #");
+	/* "collection:test": the table shows the test's name, as in direct mode. */
+	colon = memchr(id, ':', id_len);
+	if (colon) {
+		id_len -= colon + 1 - id;
+		id = colon + 1;
+	}
+	t->name = strndup(id, id_len);
+	t->output = nested;
+	if (!t->name)
+		return -ENOMEM;
+	for (const char *p = nested; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		char *l = strndup(p, len);
+
+		if (l)
+			tap_summary_feed(&sum, l);
+		free(l);
+		p += len + (p[len] == '\n');
+	}
+	t->passed = sum.passed;
+	t->failed = sum.failed;
+	t->skipped = sum.skipped;
+	if (kind == TAP_LINE_SKIP) {
+		t->verdict = VERDICT_SKIP;
+		skip = strstr(line, "# SKIP");
+		t->reason = strdup(skip ? skip + 6 + strspn(skip + 6, " ") : "skipped");
+	} else if (kind == TAP_LINE_NOT_OK) {
+		t->verdict = VERDICT_FAIL;
+		t->reason = failure_reason(nested);
+		if (!t->reason)
+			t->reason = strdup(line);
+	} else {
+		t->verdict = VERDICT_PASS;
+	}
+	return 0;
+}
+
+int suite_parse_kvm_selftests(const char *output, struct test_outcome **ret, size_t *n_ret)
+{
+	struct test_outcome *v = NULL;
+	size_t n = 0, nlen = 0;
+	char *nested = NULL;
+	FILE *f = open_memstream(&nested, &nlen);
+	bool after_fail = false;
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	for (const char *p = output; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = strndup(p, len);
+		enum tap_line kind;
+
+		if (!line) {
+			r = -ENOMEM;
+			break;
+		}
+		kind = tap_classify(line);
+		if (kind == TAP_LINE_OK || kind == TAP_LINE_NOT_OK || kind == TAP_LINE_SKIP) {
+			struct test_outcome *nv = realloc(v, (n + 1) * sizeof(*nv));
+
+			fclose(f);
+			f = NULL;
+			if (!nv) {
+				free(nested);
+				free(line);
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			memset(&v[n], 0, sizeof(v[n]));
+			r = outcome_from_line(line, nested, &v[n++]);
+			after_fail = kind == TAP_LINE_NOT_OK;
+			free(line);
+			line = NULL;
+			nested = NULL;
+			f = open_memstream(&nested, &nlen);
+			if (r < 0 || !f)
+				r = r < 0 ? r : -ENOMEM;
+		} else if (after_fail && (!strncmp(line, "# FAIL: ", 8) ||
+					  !strncmp(line, "# TIMEOUT: ", 11))) {
+			/* The runner's own reason follows its "not ok" line: keep the
+			 * harness's message ("not ok N case: message") when there is one. */
+			if (!v[n - 1].reason || !strstr(v[n - 1].reason, ": ") ||
+			    !strncmp(line, "# TIMEOUT: ", 11)) {
+				free(v[n - 1].reason);
+				v[n - 1].reason = strdup(line + 2);
+			}
+			after_fail = false;
+		} else if (line[0] == '#') {
+			after_fail = false;
+			r = nested_append(f, line, len);
+		}
+		free(line);
+		if (r < 0)
+			break;
+		p += len + (p[len] == '\n');
+	}
+	if (f)
+		fclose(f);
+	free(nested);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++) {
+			free(v[i].name);
+			free(v[i].reason);
+			free(v[i].output);
+		}
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*n_ret = n;
+	return 0;
+}
+
+int suite_run_kvm_selftests(const char *runner, const char *dir, char *const *names,
+			    size_t n_names, unsigned int timeout_s, volatile sig_atomic_t *stop,
+			    struct test_outcome **ret, size_t *n, char **why)
+{
+	char **argv = calloc(2 * n_names + 10, sizeof(*argv)), tbuf[16], st[64];
+	struct spawn_result res = {};
+	size_t k = 0;
+	int r;
+
+	if (!argv)
+		return -ENOMEM;
+	argv[k++] = (char *)runner;
+	argv[k++] = "--dir";
+	argv[k++] = (char *)dir;
+	argv[k++] = "--tap";
+	argv[k++] = "-j";
+	argv[k++] = "1";	/* one VM at a time: the host may be small */
+	if (timeout_s) {
+		snprintf(tbuf, sizeof(tbuf), "%u", timeout_s);
+		argv[k++] = "--timeout";
+		argv[k++] = tbuf;
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		argv[k++] = "--filter";
+		argv[k++] = names[i];
+	}
+	r = spawn_capture(argv, 0, stop, &res);
+	free(argv);
+	if (r < 0)
+		return r;
+	r = suite_parse_kvm_selftests(res.output, ret, n);
+	if (r == 0 && !*n) {
+		/* Nothing ran: a usage error, an empty filter, a missing list. */
+		if (asprintf(why, "%s %s: %.*s", runner,
+			     spawn_describe(res.wait_status, st, sizeof(st)),
+			     (int)strcspn(res.output, "\n"), res.output) < 0)
+			*why = NULL;
+		free(*ret);
+		r = -EBADMSG;
+	}
+	if (r == 0 && res.stopped)
+		r = -EINTR;
+	spawn_result_clear(&res);
+	return r;
 }

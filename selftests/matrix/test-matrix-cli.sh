@@ -6,9 +6,10 @@
 # full 2x2x2 run with its outputs, a param the "kernel" ignores, SIGTERM in
 # the middle, and a restore that fails. Each check says what it expected.
 #
-#   test-matrix-cli.sh PATH-TO-kvm-config-matrix
+#   test-matrix-cli.sh PATH-TO-kvm-config-matrix [PATH-TO-kvm-selftests]
 set -u
 bin=$1
+kvm_selftests=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -50,6 +51,14 @@ else
 fi
 T
 printf '#!/bin/sh\necho "1..1"\nsleep 30\necho "ok 1 slow"\n' >"$tmp/tests/slow"
+# Like a kselftest harness: the work runs in a process group of its own.
+cat >"$tmp/tests/hang" <<'T'
+#!/bin/sh
+echo "1..1"
+python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "30"])' &
+wait
+echo "ok 1 hang"
+T
 chmod +x "$tmp/tests/"*
 mkdir -p "$tmp/fast" && cp "$tmp/tests/t-pass" "$tmp/tests/t-skip" "$tmp/fast/"
 
@@ -100,6 +109,13 @@ check "refuses while a VM and a /dev/kvm user exist (exit 3), nothing changed" \
 	'[ $rc = 3 ] && grep -q "pid 4242 (qemu-vm) holds a VM" "$tmp/out" && grep -q "pid 4343 (kvm-open) holds /dev/kvm" "$tmp/out" && [ ! -e "$tmp/sys/.calls" ]'
 run "$M" --dry-run --tests-dir "$tmp/fast"
 check "dry run reports that it would be refused" '[ $rc = 3 ] && grep -q "would be refused" "$tmp/out"'
+# A VM only KVM's debugfs knows of (its process's fds are out of sight).
+rm -rf "$tmp/proc/4242" "$tmp/proc/4343"
+mkdir -p "$tmp/sys/kernel/debug/kvm/5151-12"
+touch "$tmp/sys/kernel/debug/kvm/mmio_exits"
+run "$M" --reload-modules --tests-dir "$tmp/fast"
+check "refuses while debugfs lists a VM (exit 3)" \
+	'[ $rc = 3 ] && grep -q "debugfs lists a VM of pid 5151" "$tmp/out" && [ ! -e "$tmp/sys/.calls" ]'
 run 'kvm.tdp_mmu=0' --reload-modules --force --no-tests
 check "--force goes ahead" '[ $rc = 0 ] && grep -q "going ahead anyway" "$tmp/out"'
 
@@ -146,6 +162,35 @@ wait $pid
 rc=$?
 check "SIGTERM mid-test: restores, exit 143, params as before" \
 	'[ $rc = 143 ] && grep -q "interrupted by signal 15" "$tmp/out" && grep -q "restore: ok" "$tmp/out" && [ "$(snapshot)" = "$before" ]'
+
+# A deadline kills the test's whole session, not only its process group.
+fresh
+start=$(date +%s)
+run 'kvm.tdp_mmu=0' --reload-modules --tests-dir "$tmp/tests" -t hang --timeout 1
+took=$(($(date +%s) - start))
+check "a timed-out test and its other process groups are killed (took ${took}s)" \
+	'[ $rc = 1 ] && [ $took -lt 10 ] && grep -q "hang.*fail: timed out after 1 s" "$tmp/out"'
+
+# Through the installed runner: a suite directory as kvm-selftests reads it.
+if [ -n "$kvm_selftests" ]; then
+	mkdir -p "$tmp/suite"
+	cp "$tmp/tests/t-pass" "$tmp/tests/t-skip" "$tmp/tests/t-mmio" "$tmp/suite/"
+	printf 'fake:t-pass\nfake:t-skip\nfake:t-mmio\n' >"$tmp/suite/kselftest-list.txt"
+	echo timeout=20 >"$tmp/suite/settings.fake"
+	fresh
+	run 'kvm.mmio_caching={0,1}' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -o "$tmp/out.d"
+	check "via kvm-selftests: per-test verdicts and reasons in the table (exit 1)" \
+		'[ $rc = 1 ] && grep -q "^| 1 | kvm.mmio_caching=0 | ok | pass | skip | \*\*FAIL\*\* |" "$tmp/out.d/matrix.md" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass | skip | pass |" "$tmp/out.d/matrix.md" && grep -q "t-mmio, fail: .*mmio_caching=N observed" "$tmp/out.d/matrix.md" && grep -q "t-skip, skip: no SEV on this CPU" "$tmp/out.d/matrix.md"'
+	run 'kvm.mmio_caching={0,1}' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -t t-pass -o "$tmp/out.d"
+	check "via kvm-selftests: -t becomes --filter" \
+		'[ $rc = 0 ] && [ "$(sed -n 1p "$tmp/out.d/matrix.md")" = "| # | config | params | t-pass |" ]'
+	run 'kvm.mmio_caching=1' --reload-modules --kvm-selftests "$kvm_selftests" \
+		--tests-dir "$tmp/suite" -t no-such-test
+	check "via kvm-selftests: nothing run is a failure that says why" \
+		'[ $rc = 1 ] && grep -q "kvm-selftests .*fail:" "$tmp/out"'
+fi
 
 # The restore's own modprobe fails (call 3: config kvm, config kvm_amd, restore kvm).
 fresh

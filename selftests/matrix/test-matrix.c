@@ -170,6 +170,44 @@ START_TEST(test_judge)
 }
 END_TEST
 
+START_TEST(test_parse_kvm_selftests)
+{
+	static const char out[] =
+		"TAP version 13\n1..3\n# kvm-selftests: 3 test(s) from /x, quick mode\n"
+		"# 1..1\n# ok 1 smoke\nok 1 basic:guest_smoke_test\n"
+		"# 1..2\n# #  RUN           global.tdp_mmu_param ...\n"
+		"# # tdp_reality.c:322:tdp_mmu_param:kvm.tdp_mmu=Y claims the TDP MMU\n"
+		"# not ok 1 global.tdp_mmu_param\n# ok 2 global.other\n"
+		"not ok 2 config:tdp_reality\n# FAIL: 1 subtest failed\n"
+		"# 1..0 # SKIP no SEV\nok 3 config:sev_reality # SKIP no SEV on this CPU\n"
+		"# kvm-selftests: 3 tests: 1 passed, 1 failed, 1 skipped\n";
+	struct test_outcome *t = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(suite_parse_kvm_selftests(out, &t, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(t[0].name, "guest_smoke_test");
+	ck_assert_int_eq(t[0].verdict, VERDICT_PASS);
+	ck_assert_uint_eq(t[0].passed, 1);
+	ck_assert_str_eq(t[1].name, "tdp_reality");
+	ck_assert_int_eq(t[1].verdict, VERDICT_FAIL);
+	ck_assert_uint_eq(t[1].failed, 1);
+	ck_assert_uint_eq(t[1].passed, 1);
+	/* The harness's own message beats the runner's summary line. */
+	ck_assert_str_eq(t[1].reason,
+			 "not ok 1 global.tdp_mmu_param: kvm.tdp_mmu=Y claims the TDP MMU");
+	ck_assert_str_eq(t[2].name, "sev_reality");
+	ck_assert_int_eq(t[2].verdict, VERDICT_SKIP);
+	ck_assert_str_eq(t[2].reason, "no SEV on this CPU");
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].name);
+		free(t[i].reason);
+		free(t[i].output);
+	}
+	free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("matrix");
@@ -183,6 +221,7 @@ int main(void)
 	tcase_add_test(tc, test_apply_host);
 	tcase_add_test(tc, test_cpuinfo);
 	tcase_add_test(tc, test_judge);
+	tcase_add_test(tc, test_parse_kvm_selftests);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

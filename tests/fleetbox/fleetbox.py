@@ -3,7 +3,7 @@
 """Boot the fleet box with one scenario and check what it printed (TAP).
 
     fleetbox.py --source DIR --builddir DIR --scenario matrix|safety
-                [--bin DEST=FILE]... [--results DIR] [--skip REASON]
+                [--bin DEST=FILE]... [--file DEST=FILE]... [--results DIR] [--skip REASON]
 
 Builds the box with scripts/fleetbox-build.sh (cached), boots it under
 QEMU/TCG, keeps the serial log in BUILDDIR/fleetbox/SCENARIO.log, parses the
@@ -52,6 +52,8 @@ def build_box(args, out):
     cmd = [os.path.join(args.source, "scripts", "fleetbox-build.sh"), "--out", out]
     for b in args.bin:
         cmd += ["--bin", b]
+    for f in args.file:
+        cmd += ["--file", f]
     scen = os.path.join(args.source, "tests", "fleetbox", "scenarios")
     for f in sorted(os.listdir(scen)):
         cmd += ["--file", f"/fleetbox/scenarios/{f}={os.path.join(scen, f)}"]
@@ -195,6 +197,11 @@ def check_safety(tap, sec, args):
         tap.check(runner_exit(body) == 3 and pid and f"pid {pid.group(1)} " in body and
                   what in body and "nothing was done" in body,
                   f"refuses (exit 3) while a process {what}, naming its pid", body)
+    body = sec.get("refuse-vm", "")
+    pid = re.search(r"holder-pid=(\d+)", body)
+    tap.check(pid and f"debugfs-vm: {pid.group(1)}-" in body,
+              "a real kernel lists the held VM as kernel/debug/kvm/PID-FD, the form the "
+              "runner's debugfs check reads", body)
     after = params(sec.get("params-after-refusals", ""))
     tap.check(before and before == after, "the refusals changed no param",
               diff_params(before, after))
@@ -213,6 +220,7 @@ def main():
     ap.add_argument("--builddir", required=True)
     ap.add_argument("--scenario", required=True, choices=["matrix", "safety"])
     ap.add_argument("--bin", action="append", default=[])
+    ap.add_argument("--file", action="append", default=[])
     ap.add_argument("--results")
     ap.add_argument("--skip")
     args = ap.parse_args()

@@ -13,6 +13,7 @@ for mode in vm dev; do
 	wait_file /tmp/ready || echo "holder did not get ready"
 	section "refuse-$mode"
 	echo "holder-pid=$holder"
+	ls /sys/kernel/debug/kvm | grep -- - | sed 's/^/debugfs-vm: /'
 	kvm-config-matrix --reload-modules --no-tests 'kvm.tdp_mmu={0,1}' 2>&1
 	echo "runner-exit=$?"
 	end_section
