@@ -183,10 +183,16 @@ else
 	for id in $KVMCFG_MSGIDS; do
 		echo "$listed" | grep -q "^$id " || missing="$missing $id"
 	done
-	if [ -z "$missing" ]; then
-		pass catalog "journalctl --list-catalog has all of $(echo $KVMCFG_MSGIDS | wc -w) kvmcfgd message IDs"
-	else
+	# And journalctl -x shows it under a real mismatch entry from (b).
+	explained=$(journalctl -x -q --no-pager -n 1 "MESSAGE_ID=$KVMCFG_MSGID_MISMATCH" 2>/dev/null |
+		grep -c '^░░')
+	if [ -n "$missing" ]; then
 		fail catalog "no catalog entry for:$missing"
+	elif [ -n "$have_daemon" ] && [ "$explained" -lt 1 ]; then
+		diag "$(journalctl -x -q --no-pager -n 1 "MESSAGE_ID=$KVMCFG_MSGID_MISMATCH" 2>&1)"
+		fail catalog "journalctl -x shows no catalog text under the mismatch entry"
+	else
+		pass catalog "journalctl --list-catalog has all of $(echo $KVMCFG_MSGIDS | wc -w) kvmcfgd message IDs; -x adds $explained lines to a mismatch entry"
 	fi
 fi
 
