@@ -39,10 +39,10 @@ static void host(FILE *f, const struct hostinfo *h)
 		str(f, facts[i].value);
 	}
 	fputs(",\n    \"module_params\": {", f);
-	for (i = 0; i < h->n_params; i++) {
-		const struct host_param *p = &h->params[i];
+	for (i = 0; i < h->params.n; i++) {
+		const KvmcfgParam *p = &h->params.items[i];
 
-		if (i == 0 || strcmp(p->module, h->params[i - 1].module)) {
+		if (i == 0 || strcmp(p->module, h->params.items[i - 1].module)) {
 			fputs(i ? "\n      },\n      " : "\n      ", f);
 			str(f, p->module);
 			fputs(": {", f);
@@ -57,7 +57,7 @@ static void host(FILE *f, const struct hostinfo *h)
 		else
 			fprintf(f, "{\"error\": \"%s\"}", strerror(-p->error));
 	}
-	fputs(h->n_params ? "\n      }\n    },\n" : "},\n", f);
+	fputs(h->params.n ? "\n      }\n    },\n" : "},\n", f);
 	fputs("    \"kvm_caps\": {", f);
 	for (i = 0; i < h->n_caps; i++) {
 		const struct host_cap *c = &h->caps[i];
