@@ -71,6 +71,9 @@ START_TEST(invalid_utf8)
 	assert_escapes("\xef\xbf\xbf", 3, "\\ufffd\\ufffd\\ufffd");
 	/* A bad lead byte does not swallow the valid text after it. */
 	assert_escapes("\xc3" "A\xc3\xa9", 4, "\\ufffdA\xc3\xa9");
+	/* All of it at once, as a hostile charp param might hold it. */
+	assert_escapes("a\xff\xc3\xa9\xc3\n\"\x7f\xed\xa0\x80z", 12,
+		       "a\\ufffd\xc3\xa9\\ufffd\\n\\\"\\u007f\\ufffd\\ufffd\\ufffdz");
 }
 END_TEST
 

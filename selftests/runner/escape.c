@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "escape.h"
-#include "json-escape.h"
 
 void escape_xml(FILE *f, const char *s, size_t len, bool attribute)
 {

@@ -13,5 +13,18 @@
 #include <stdio.h>
 #include <stddef.h>
 
+#include "json-escape.h"
+
 /* Write @len bytes of @s as XML character data, or as an attribute value. */
 void escape_xml(FILE *f, const char *s, size_t len, bool attribute);
+
+/* The runner's older names for the libkvmcfg functions (the fuzz targets use them). */
+static inline void escape_json(FILE *f, const char *s, size_t len)
+{
+	kvmcfg_json_escape(f, s, len);
+}
+
+static inline size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	return kvmcfg_utf8_seq_len(s, avail);
+}

@@ -8,7 +8,6 @@
 
 #include "catalog.h"
 #include "escape.h"
-#include "json-escape.h"
 #include "run.h"
 #include "test.h"
 
@@ -75,11 +74,11 @@ START_TEST(escaping)
 {
 	char *out;
 
-	out = escaped(kvmcfg_json_escape, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
+	out = escaped(escape_json, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
 	ck_assert_str_eq(out, "a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9");
 	free(out);
 	/* An overlong encoding and a surrogate are not UTF-8. */
-	out = escaped(kvmcfg_json_escape, "\xc0\xaf\xed\xa0\x80", 5);
+	out = escaped(escape_json, "\xc0\xaf\xed\xa0\x80", 5);
 	ck_assert_str_eq(out, "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
 	free(out);
 	out = escaped(xml_text, "<a & \"b\">\n\x1b[31m", 15);
