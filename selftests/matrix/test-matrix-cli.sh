@@ -163,6 +163,17 @@ rc=$?
 check "SIGTERM mid-test: restores, exit 143, params as before" \
 	'[ $rc = 143 ] && grep -q "interrupted by signal 15" "$tmp/out" && grep -q "restore: ok" "$tmp/out" && [ "$(snapshot)" = "$before" ]'
 
+# Nothing loaded to begin with: params come from modinfo, and the restore
+# leaves both modules unloaded again.
+fresh
+rm -rf "$tmp/sys/module/kvm_amd" "$tmp/sys/module/kvm"
+run 'kvm.tdp_mmu={0,1} x kvm_amd.npt=1' --reload-modules --no-tests
+check "from unloaded modules: runs, restores to unloaded" \
+	'[ $rc = 0 ] && grep -q "restore: ok" "$tmp/out" && [ ! -e "$tmp/sys/module/kvm" ] && [ ! -e "$tmp/sys/module/kvm_amd" ]'
+run 'kvm.nosuch={0,1} x kvm_amd.npt=0' --dry-run --no-tests
+check "from unloaded modules: a param modinfo does not list is dropped" \
+	'[ $rc = 0 ] && grep -q "axis kvm.nosuch dropped: the module has no parameter" "$tmp/out"'
+
 # A deadline kills the test's whole session, not only its process group.
 fresh
 start=$(date +%s)
