@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kvm-config-matrix end to end against a fake sysfs and /proc, with
 # fake-kmod.sh as modprobe/rmmod/modinfo and small TAP scripts as tests:
-# refusals (built-in KVM, no --reload-modules, VM holders), the dry run, a
-# full 2x2x2 run with its outputs, a param the "kernel" ignores, SIGTERM in
-# the middle, and a restore that fails. Each check says what it expected.
+# refusals (built-in KVM, no --reload-modules, fd holders, a VM only
+# debugfs lists), the dry run, a full 2x2x2 run with its outputs and the
+# derived rule, a param the "kernel" ignores, runs via the real kvm-selftests,
+# modules unloaded at the start, a deadline that must kill the test's whole
+# session, SIGTERM in the middle, and a restore that fails.
 #
 #   test-matrix-cli.sh PATH-TO-kvm-config-matrix [PATH-TO-kvm-selftests]
 set -u
