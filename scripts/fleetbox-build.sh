@@ -27,7 +27,7 @@ src=$(dirname "$here")
 out=""
 kernel=${KVMCFG_BOX_KERNEL:-}
 moddir=${KVMCFG_BOX_MODULES:-}
-cache=${KVMCFG_BOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvmcfg/fleetbox}
+cache=${KVMCFG_BOX_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kvmcfg/fleetbox}
 items=""
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -700,10 +700,12 @@ static int execute(struct run *run)
 			(int)stop_signal, strsignal(stop_signal));
 	}
 	rep->restore_attempted = true;
-	printf("restore: reloading %s%s%s with the original params\n",
-	       run->rl.orig_kvm.loaded ? "kvm" : "(kvm was not loaded)",
-	       run->rl.orig_vendor.loaded ? " and " : "",
-	       run->rl.orig_vendor.loaded ? run->cpu.vendor_module : "");
+	if (run->rl.orig_kvm.loaded)
+		printf("restore: reloading kvm%s%s with the original params\n",
+		       run->rl.orig_vendor.loaded ? " and " : " (only: it was loaded alone)",
+		       run->rl.orig_vendor.loaded ? run->cpu.vendor_module : "");
+	else
+		printf("restore: unloading kvm and %s, as before the run\n", run->cpu.vendor_module);
 	rep->restore_ok = reload_restore(&run->rl, &rep->restore_error) == 0;
 	if (rep->restore_ok)
 		printf("restore: ok, every param of kvm and %s is as before\n", run->cpu.vendor_module);

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kvm-config-matrix end to end against a fake sysfs and /proc, with
 # fake-kmod.sh as modprobe/rmmod/modinfo and small TAP scripts as tests:
-# refusals (built-in KVM, no --reload-modules, VM holders), the dry run, a
-# full 2x2x2 run with its outputs, a param the "kernel" ignores, SIGTERM in
-# the middle, and a restore that fails. Each check says what it expected.
+# refusals (built-in KVM, no --reload-modules, fd holders, a VM only
+# debugfs lists), the dry run, a full 2x2x2 run with its outputs and the
+# derived rule, a param the "kernel" ignores, runs via the real kvm-selftests,
+# modules unloaded at the start, a deadline that must kill the test's whole
+# session, SIGTERM in the middle, and a restore that fails.
 #
 #   test-matrix-cli.sh PATH-TO-kvm-config-matrix [PATH-TO-kvm-selftests]
 set -u
@@ -162,6 +164,17 @@ wait $pid
 rc=$?
 check "SIGTERM mid-test: restores, exit 143, params as before" \
 	'[ $rc = 143 ] && grep -q "interrupted by signal 15" "$tmp/out" && grep -q "restore: ok" "$tmp/out" && [ "$(snapshot)" = "$before" ]'
+
+# Nothing loaded to begin with: params come from modinfo, and the restore
+# leaves both modules unloaded again.
+fresh
+rm -rf "$tmp/sys/module/kvm_amd" "$tmp/sys/module/kvm"
+run 'kvm.tdp_mmu={0,1} x kvm_amd.npt=1' --reload-modules --no-tests
+check "from unloaded modules: runs, restores to unloaded" \
+	'[ $rc = 0 ] && grep -q "restore: ok" "$tmp/out" && [ ! -e "$tmp/sys/module/kvm" ] && [ ! -e "$tmp/sys/module/kvm_amd" ]'
+run 'kvm.nosuch={0,1} x kvm_amd.npt=0' --dry-run --no-tests
+check "from unloaded modules: a param modinfo does not list is dropped" \
+	'[ $rc = 0 ] && grep -q "axis kvm.nosuch dropped: the module has no parameter" "$tmp/out"'
 
 # A deadline kills the test's whole session, not only its process group.
 fresh
