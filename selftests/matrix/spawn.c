@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -7,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "spawn.h"
 
 /* Output past this is dropped (and said so): a runaway test must not eat RAM. */
@@ -19,14 +18,6 @@ void spawn_result_clear(struct spawn_result *r)
 {
 	free(r->output);
 	memset(r, 0, sizeof(*r));
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static int append(struct spawn_result *r, size_t *cap, const char *buf, size_t n)
@@ -47,43 +38,6 @@ static int append(struct spawn_result *r, size_t *cap, const char *buf, size_t n
 	r->len += n;
 	r->output[r->len] = '\0';
 	return 0;
-}
-
-/*
- * SIGKILL every process of session @sid, found through /proc/PID/stat.
- * (kvm-selftests' exec_kill_session() does the same for its jobs.)
- */
-static void kill_session(pid_t sid)
-{
-	struct dirent *de;
-	DIR *d;
-
-	kill(-sid, SIGKILL);
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[64], buf[512], *p;
-		int pid = atoi(de->d_name), sess, fd;
-		ssize_t len;
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* The command name may hold anything; the fields resume after the last ')'. */
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 1, " %*c %*d %*d %d", &sess) == 1 && sess == sid)
-			kill(pid, SIGKILL);
-	}
-	closedir(d);
 }
 
 static void child(char *const argv[], int out, int errpipe)
@@ -118,7 +72,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 {
 	struct spawn_result r = {};
 	int out[2], errpipe[2], e = 0, status;
-	long long deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms ? proc_now_ms() + timeout_ms : 0;
 	size_t cap = 0;
 	bool truncated = false;
 	pid_t pid;
@@ -161,11 +115,11 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 
 		if (stop && *stop && !r.stopped)
 			r.stopped = true;
-		if (deadline && !r.timed_out && now_ms() >= deadline)
+		if (deadline && !r.timed_out && proc_now_ms() >= deadline)
 			r.timed_out = true;
 		/* Every tick until the pipe closes: a straggler may still hold it. */
 		if (r.stopped || r.timed_out)
-			kill_session(pid);
+			proc_kill_session(pid, SIGKILL);
 		if (poll(&p, 1, wait) <= 0)
 			continue;	/* timeout tick or EINTR: re-check the flags */
 		n = read(out[0], buf, sizeof(buf));
@@ -178,7 +132,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 			continue;
 		}
 		if (append(&r, &cap, buf, n) < 0) {
-			kill_session(pid);
+			proc_kill_session(pid, SIGKILL);
 			truncated = true;
 		}
 	}
