@@ -205,13 +205,20 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 	return n_failed;
 }
 
+/* (Re)start one-shot timer @s to fire @usec from now. */
+static int timer_arm(sd_event_source *s, uint64_t usec)
+{
+	int r = sd_event_source_set_time_relative(s, usec);
+
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return r;
+}
+
 static void arm_retry(Manager *m, uint64_t usec)
 {
-	int r;
+	int r = timer_arm(m->retry_timer, usec);
 
-	r = sd_event_source_set_time_relative(m->retry_timer, usec);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->retry_timer, SD_EVENT_ONESHOT);
 	if (r < 0)
 		log_errno(LOG_ERR, r, "Failed to arm the retry timer, next check on the next event: %m");
 }
@@ -392,9 +399,7 @@ static int arm_settle(Manager *m)
 	if (m->conf.settle_usec == 0)
 		return 0;
 	/* Debounce: a burst of loads is re-checked once, settle after the last. */
-	r = sd_event_source_set_time_relative(m->settle_timer, m->conf.settle_usec);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_ONESHOT);
+	r = timer_arm(m->settle_timer, m->conf.settle_usec);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "Failed to arm the settle timer: %m");
 	return 0;
@@ -624,21 +629,26 @@ static int add_signal_sources(Manager *m)
 	return 0;
 }
 
+/* A one-shot timer, created disarmed; timer_arm() starts it. */
+static int timer_new_off(Manager *m, sd_event_source **ret, sd_event_time_handler_t cb)
+{
+	int r = sd_event_add_time_relative(m->event, ret, CLOCK_MONOTONIC, 0, SETTLE_ACCURACY_USEC,
+					   cb, m);
+
+	if (r >= 0)
+		r = sd_event_source_set_enabled(*ret, SD_EVENT_OFF);
+	return r;
+}
+
 static int add_timers(Manager *m)
 {
 	uint64_t acc;
 	int r;
 
-	r = sd_event_add_time_relative(m->event, &m->settle_timer, CLOCK_MONOTONIC, 0,
-				       SETTLE_ACCURACY_USEC, on_settle, m);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
+	r = timer_new_off(m, &m->settle_timer, on_settle);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "Failed to create the settle timer: %m");
-	r = sd_event_add_time_relative(m->event, &m->retry_timer, CLOCK_MONOTONIC, 0,
-				       SETTLE_ACCURACY_USEC, on_retry, m);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->retry_timer, SD_EVENT_OFF);
+	r = timer_new_off(m, &m->retry_timer, on_retry);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "Failed to create the retry timer: %m");
 	if (m->conf.interval_usec == 0)
