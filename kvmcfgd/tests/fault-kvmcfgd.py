@@ -276,10 +276,17 @@ def case_enomem(base):
         start = log_len(d)
         d.signal(signal.SIGUSR1)
         try:
-            wait_log_after(d, start, (MISMATCH if want_new else RESOLVED) + ".* PARAM=tdp_mmu ")
+            i = wait_log_after(d, start, (MISMATCH if want_new else RESOLVED) + ".* PARAM=tdp_mmu ")
         except Failure as e:
             raise Failure("step %d (allocation %d fails): alert lost: %s\nfull log tail:\n  %s\n%s" %
                           (k, k, e, "\n  ".join(d.log()[-40:]), proc_state(d.proc.pid)))
+        # Let that check finish (its textfile write too) before disarming. Its
+        # debug line may itself be the allocation that failed: then go on.
+        try:
+            wait_log_after(d, i, r"^Check \((SIGUSR1|retry)\): ", timeout=1.0)
+        except Failure:
+            pass
+        time.sleep(0.005)
         check(d.proc.poll() is None, "daemon alive after step %d" % k)
         ack = d.inject("off", "off")
         if "fault fired" in ack:
@@ -291,10 +298,12 @@ def case_enomem(base):
     check(k < 600, "the cycle ended within 600 allocations")
     check(fired >= 20, "faults landed in the cycle: %d" % fired)
     # Steady state after all that: one more check, nothing new, state in the textfile right.
+    time.sleep(0.2)
     tree.set("kvm", "tdp_mmu", "N")
     m = it.check_now(d, prom)
     check(m["kvmcfg_ok"] == 0 and any(x.startswith('kvmcfg_mismatch{module="kvm",param="tdp_mmu"')
-                                      for x in m), "final state reported")
+                                      for x in m),
+          "final state reported: %r\nlog tail:\n  %s" % (m, "\n  ".join(d.log()[-30:])))
     it.wait_recorded(out, 1)
     print("enomem: %d steps, %d allocations failed inside the cycle, %d retries logged" %
           (k, fired, retries))
