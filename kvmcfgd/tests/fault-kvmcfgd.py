@@ -343,7 +343,7 @@ def case_textfile_dir(base):
     for _ in range(3):
         start = log_len(d)
         d.signal(signal.SIGUSR1)
-        time.sleep(0.2)
+        wait_log_after(d, start, r"^Check \(SIGUSR1\): ")
     d.wait_log(MISMATCH + ".* PARAM=tdp_mmu ")
     fails = d.wait_log(r"^Failed to write textfile " + re.escape(prom) + r": Permission denied")
     check(len(fails) == 1, "a lasting failure is logged once: %r" % fails)
