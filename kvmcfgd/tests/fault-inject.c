@@ -20,6 +20,7 @@
  *                    module being unloaded (once)
  *         "off"      disarm; the ack says how many allocations were seen
  *                    and whether the armed fault fired
+ *   KVMCFG_FAULT_ALLOC_AT_START=N  the N-th allocation of the process fails.
  *   KVMCFG_FAULT_SLOW_OPEN=NAME:MS  open() of a file whose name ends in
  *       /NAME sleeps MS milliseconds first (a slow disk under a reload).
  *
@@ -144,6 +145,9 @@ __attribute__((constructor)) static void fault_inject_init(void)
 	struct sigaction sa = { .sa_handler = on_sigusr2, .sa_flags = SA_RESTART };
 	const char *s;
 
+	s = getenv("KVMCFG_FAULT_ALLOC_AT_START");
+	if (s && parse_num(s) > 0)
+		alloc_target = (sig_atomic_t)parse_num(s);
 	control_path = getenv("KVMCFG_FAULT_CONTROL");
 	if (control_path)
 		(void)sigaction(SIGUSR2, &sa, NULL);

@@ -316,6 +316,47 @@ def case_enomem(base):
     stop_ok(d, timeout=10)
 
 
+def case_enomem_start(base):
+    """The N-th allocation of the process fails, for N = 1, 2, ... until the
+    daemon gets through its start: each run either exits 1 with an error
+    message (nothing to keep yet) or, once the failure falls into the first
+    check, sends READY=1 and stops with 0. Never a crash; under ASan, no leak
+    on any of those exits."""
+    tree, pol, prom, args = setup(base)
+    ddir = os.path.join(base, "policy.d")
+    os.mkdir(ddir)
+    with open(os.path.join(ddir, "10-a.conf"), "w", encoding="utf-8") as f:
+        f.write("[kvm]\nmmio_caching=Y\n")
+    args = [a for a in args if not a.startswith("--policy-dropins=")] + [
+        "--policy-dropins=" + ddir, "--interval=1h", "--log-target=stderr"]
+    failed_start = 0
+    for n in range(1, 2000):
+        sub = tempfile.mkdtemp(dir=base)
+        d = FaultDaemon(sub, args, env={"KVMCFG_FAULT_ALLOC_AT_START": str(n)})
+        try:
+            rc = d.proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            rc = None
+        if rc is None:
+            try:
+                ready(d, timeout=2.0)
+            except Failure:
+                rc = d.proc.wait(timeout=8)
+        if rc is None:
+            stop_ok(d)
+            break
+        d.stop()
+        log = "\n  ".join(d.log())
+        check(rc == 1, "allocation %d failed at start: exit 1, got %s:\n  %s" % (n, rc, log))
+        check(any(l.startswith("fault-inject: failing allocation %d " % n) for l in d.log()),
+              "the fault fired (allocation %d):\n  %s" % (n, log))
+        check(len(d.log()) >= 2, "an error message after the fault:\n  %s" % log)
+        failed_start += 1
+    check(failed_start >= 10, "start-up allocations covered: %d" % failed_start)
+    print("enomem-start: allocations 1..%d each failed the start cleanly (exit 1); "
+          "allocation %d falls into the first check and the daemon runs" % (failed_start, n))
+
+
 # ---- textfile: unwritable directory, full disk ----
 
 def textfile_state(prom):
@@ -691,6 +732,7 @@ CASES = {
     "vanish": (case_vanish, ""),
     "eacces": (case_eacces, ""),
     "enomem": (case_enomem, ""),
+    "enomem-start": (case_enomem_start, ""),
     "textfile-dir": (case_textfile_dir, ""),
     "textfile-full": (case_textfile_full, "--mount"),
     "alert-fails": (case_alert_fails, ""),
