@@ -15,12 +15,13 @@
 #include "match.h"
 #include "param.h"
 #include "textfile.h"
+#include "utf8.h"
 
 /* What the label writer printed must be a valid Prometheus label body. */
 static void check_label(const char *value)
 {
 	char *out = NULL;
-	size_t len = 0, i;
+	size_t len = 0, i, n;
 	FILE *f = open_memstream(&out, &len);
 
 	if (!f)
@@ -35,6 +36,10 @@ static void check_label(const char *value)
 			continue;
 		}
 		fuzz_assert(out[i] != '"' && out[i] != '\n' && out[i] != '\0');
+		/* The exposition format is UTF-8. */
+		n = utf8_sequence_len((const unsigned char *)out + i);
+		fuzz_assert(n > 0);
+		i += n - 1;
 	}
 	free(out);
 }

@@ -17,6 +17,7 @@
 #include "finding.h"
 #include "fuzz.h"
 #include "policy.h"
+#include "utf8.h"
 
 static char *sysfs_root;
 static int sysfs_fd = -1;
@@ -99,9 +100,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_assert(findings_to_json(f, true, &json) == 0);
 	fuzz_assert(json[0] == '{' && json[strlen(json) - 1] == '\n');
-	/* The JSON is one string: no raw control byte may survive into it. */
-	for (const char *c = json; *c; c++)
+	/* JSON is UTF-8 with no raw control byte, whatever the params hold. */
+	for (const char *c = json; *c; c += utf8_sequence_len((const unsigned char *)c)) {
+		fuzz_assert(utf8_sequence_len((const unsigned char *)c) > 0);
 		fuzz_assert(*c == '\n' || (unsigned char)*c >= 0x20);
+	}
 	(void)findings_verdict(f);
 out:
 	free(json);

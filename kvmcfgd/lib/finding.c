@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "finding.h"
+#include "utf8.h"
 
 static const char *const kind_names[_FINDING_KIND_MAX] = {
 	[FINDING_OK] = "ok",
@@ -251,6 +252,21 @@ static void json_string(FILE *o, const char *s)
 	}
 	fputc('"', o);
 	for (p = (const unsigned char *)s; *p; p++) {
+		size_t n = utf8_sequence_len(p);
+
+		/*
+		 * JSON is UTF-8, and a charp param holds whatever bytes root wrote:
+		 * one invalid byte would make the whole document unparseable.
+		 */
+		if (n == 0) {
+			fputs("\\ufffd", o);
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, o);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", o);
@@ -268,7 +284,6 @@ static void json_string(FILE *o, const char *s)
 			fputs("\\r", o);
 			break;
 		default:
-			/* Bytes >= 0x80 pass through: sysfs text is UTF-8 or ASCII. */
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(o, "\\u%04x", *p);
 			else

@@ -170,6 +170,8 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 	return 0;
 }
 
+/* The format attribute lets clang's -Wformat-nonliteral see callers' formats. */
+__attribute__((format(printf, 4, 0)))
 static int log_vstruct(int priority, const char *message_id, const char *const *fields,
 		       const char *fmt, va_list ap)
 {

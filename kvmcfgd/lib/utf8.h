@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * UTF-8 validation for the text channels that must stay UTF-8 clean whatever
- * a param holds: Prometheus labels (textfile.c), sd_notify STATUS= and stderr
- * log lines (log.c). systemd drops a STATUS= that is not UTF-8.
+ * a param holds: findings JSON (finding.c), Prometheus labels (kvmcfgd's
+ * textfile.c), sd_notify STATUS= and stderr log lines (kvmcfgd's log.c).
+ * systemd drops a STATUS= that is not UTF-8; JSON must be UTF-8.
  */
 #pragma once
 
