@@ -106,6 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(sum.tests == results);
 	fuzz_assert(sum.passed + sum.failed + sum.skipped + sum.xfailed == sum.tests);
 	fuzz_assert(sum.misnumbered <= sum.tests);
+	/* Whatever the plan said, a clean exit with a negative plan is never excused. */
+	tap_explain_exit(&sum, 0, why, sizeof(why));
+	fuzz_assert(sum.plan >= 0 || why[0]);
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		tap_explain_exit(&sum, statuses[i], why, sizeof(why));
 		fuzz_assert(strlen(why) < sizeof(why));
