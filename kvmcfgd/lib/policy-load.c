@@ -34,34 +34,36 @@ static bool insecure_allowed(void)
 	return e && !strcmp(e, "1");
 }
 
-/*
- * sshd's StrictModes for policy files and drop-in directories: whoever can
- * write the policy decides what kvmcfgd accepts, so only root (or the user
- * running us, who could pass any policy anyway) may. Returns 0, or -EPERM
- * with the reason in @err.
- */
-static int check_trusted(const char *path, const struct stat *st, PolicyError *err)
+int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len)
 {
-	const char *what = S_ISDIR(st->st_mode) ? "directory" : "file";
-	char why[96];
-
 	if (insecure_allowed())
 		return 0;
 	if (st->st_uid != 0 && st->st_uid != geteuid())
-		snprintf(why, sizeof(why), "owned by uid %u, not root", (unsigned)st->st_uid);
+		snprintf(why, len, "owned by uid %u, not root", (unsigned)st->st_uid);
 	else if (st->st_mode & S_IWOTH)
-		snprintf(why, sizeof(why), "writable by every user (mode %04o)",
+		snprintf(why, len, "writable by every user (mode %04o)",
 			 (unsigned)(st->st_mode & 07777));
 	else if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && st->st_gid != getegid())
-		snprintf(why, sizeof(why), "writable by group %u (mode %04o)", (unsigned)st->st_gid,
+		snprintf(why, len, "writable by group %u (mode %04o)", (unsigned)st->st_gid,
 			 (unsigned)(st->st_mode & 07777));
 	else
 		return 0;
-	policy_error_add(err, path, 0,
-			 "refusing insecure policy %s: %s (chown root and chmod go-w it; "
-			 "KVMCFG_POLICY_INSECURE=1 lifts this for tests)",
-			 what, why);
 	return -EPERM;
+}
+
+/* kvmcfg_check_trusted() for a policy file or drop-in dir, the reason in @err. */
+static int check_trusted(const char *path, const struct stat *st, PolicyError *err)
+{
+	char why[96];
+	int r;
+
+	r = kvmcfg_check_trusted(st, why, sizeof(why));
+	if (r < 0)
+		policy_error_add(err, path, 0,
+				 "refusing insecure policy %s: %s (chown root and chmod go-w it; "
+				 "KVMCFG_POLICY_INSECURE=1 lifts this for tests)",
+				 S_ISDIR(st->st_mode) ? "directory" : "file", why);
+	return r;
 }
 
 /*

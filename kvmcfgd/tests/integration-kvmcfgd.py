@@ -704,14 +704,22 @@ def case_hostile_values(base):
 
 
 def case_insecure_policy(base):
-    """A world-writable policy is refused at start and on reload (old policy kept);
-    KVMCFG_POLICY_INSECURE=1 lifts the check."""
+    """A world-writable policy or kvmcfgd.conf is refused at start, a policy also on
+    reload (old policy kept); KVMCFG_POLICY_INSECURE=1 lifts the check."""
     tree, pol, prom, args = setup(base)
     os.chmod(pol, 0o666)
     rc, _, err = run(args + ["--log-target=stderr"])
     check(rc == 1 and re.search(r"Policy rejected: " + re.escape(pol) +
                                 r": refusing insecure policy file: writable by every user", err),
           "world-writable policy at start: %d %r" % (rc, err))
+    conf = os.path.join(base, "kvmcfgd.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nAlertCommand=/bin/true\n")
+    os.chmod(conf, 0o666)
+    rc, _, err = run(["--config=" + conf])
+    check(rc == 2 and conf + ": refusing insecure configuration file: writable by every user"
+          in err, "world-writable kvmcfgd.conf (it names a command run as root): %d %r"
+          % (rc, err))
     # Each daemon gets a directory of its own for its notify socket.
     first = os.path.join(base, "override")
     os.mkdir(first)
