@@ -120,6 +120,8 @@ int policy_merge(Policy *base, Policy *overlay);
  *   3. when the result says ImportModprobe=yes, options from modprobe.d via
  *      libkmod's default config paths (see policy_load_full()).
  * A missing dir is fine; a missing main file is -ENOENT (with a message).
+ * A file or drop-in dir that kvmcfg_check_trusted() refuses is -EPERM; only
+ * regular files are read (never blocking on a FIFO).
  * Every file is parsed before anything is returned: an error anywhere
  * returns no policy at all.
  */
