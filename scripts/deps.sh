@@ -7,7 +7,7 @@ set -eu
 
 build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
 check libsystemd-dev libinih-dev libkmod-dev scdoc"
-test_pkgs="python3-prometheus-client clang libclang-rt-14-dev"
+test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;

@@ -12,6 +12,10 @@
  * instead. The #GP path then performs the IN/OUT itself at CPL0 with the
  * guest's registers and skips the instruction, so ucalls and port I/O work
  * at either level. On VMX/SVM hosts this path is never taken.
+ *
+ * TLB flush from CPL3: guest_flush_tlb() (processor.h) executes
+ * "mov %rax, %cr3", which faults at CPL3 on every host; the #GP path
+ * recognises exactly that encoding and reloads CR3 at CPL0.
  */
 #pragma once
 

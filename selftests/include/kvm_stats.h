@@ -60,6 +60,11 @@ bool kvm_stats_has(const struct kvm_stats *stats, const char *name);
 /* Read one stat now: 0, -ENOENT (no such stat), -EMSGSIZE (histogram), -errno. */
 int __kvm_stats_read(const struct kvm_stats *stats, const char *name, uint64_t *ret);
 
+/*
+ * By name, opening the stats on first use. The "__" variants do not
+ * assert: -ENOENT for a stat this kernel lacks, and KVM_GET_STATS_FD's
+ * -errno (-EINVAL/-ENOTTY) on kernels without binary stats.
+ */
 int __vm_get_stat(struct kvm_vm *vm, const char *name, uint64_t *ret);
 uint64_t vm_get_stat(struct kvm_vm *vm, const char *name);
 int __vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name, uint64_t *ret);

@@ -35,6 +35,9 @@ typedef uint64_t gva_t;
 #define VM_MAX_VCPUS 16
 #define VM_MAX_SLOTS 32
 #define VM_DEFAULT_MEM_MB 64
+/* Scratch memslot of vm_mmu_resync(): past the library's slot table, at 64 GiB - 4 KiB. */
+#define VM_SCRATCH_SLOT VM_MAX_SLOTS
+#define VM_SCRATCH_GPA ((1ULL << 36) - PAGE_SIZE)
 
 struct kvm_memslot {
 	struct kvm_userspace_memory_region region;
@@ -73,6 +76,8 @@ struct kvm_vm {
 	gva_t idt_gva;
 	gpa_t idt_gpa;
 	bool has_irqchip;	/* vm_create_irqchip() done */
+	bool ran;		/* some vCPU entered KVM_RUN */
+	bool pt_stale;		/* host changed a present guest PTE since */
 };
 
 /*
@@ -109,6 +114,12 @@ struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
 struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
 			     enum guest_cpl cpl);
 
+/*
+ * Start a vCPU that has not run yet in another guest function, for tests
+ * whose fixture created it with a default one. Set arguments afterwards.
+ */
+void vcpu_set_guest_code(struct kvm_vcpu *vcpu, void *guest_code);
+
 /* Set the first @n (<= 6) integer arguments of the vCPU's guest function. */
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...);
 
@@ -129,6 +140,12 @@ void vm_memslot_move(struct kvm_vm *vm, uint32_t slot, gpa_t new_gpa);
 /* Change a slot's flags, e.g. KVM_MEM_LOG_DIRTY_PAGES. */
 void vm_memslot_set_flags(struct kvm_vm *vm, uint32_t slot, uint32_t flags);
 void vm_memslot_delete(struct kvm_vm *vm, uint32_t slot);
+/*
+ * KVM_GET_DIRTY_LOG for a slot with KVM_MEM_LOG_DIRTY_PAGES: one bit per
+ * 4 KiB page, set if the guest wrote it since the last call (which clears
+ * the log). @bitmap holds at least ceil(pages / 64) words.
+ */
+void vm_dirty_log_get(struct kvm_vm *vm, uint32_t slot, uint64_t *bitmap);
 /* Host memory of a slot (valid while the slot exists). */
 void *vm_memslot_hva(struct kvm_vm *vm, uint32_t slot);
 
@@ -146,12 +163,38 @@ void *addr_gva2hva(struct kvm_vm *vm, gva_t gva);
 /*
  * Map @npages 4 KiB pages at @gva to @gpa (which need not be backed: an
  * unbacked gpa is MMIO). Remapping an already-mapped page replaces it.
+ *
+ * TLB rule: the host edits guest page tables behind the guest's back, so
+ * once the guest has touched a gva, a host remap or unmap of it may not be
+ * seen until the guest flushes: guest code must call guest_flush_tlb()
+ * (CR3 reload, either CPL) or invlpg() (CPL0) after the host changed the
+ * mapping and before it uses the address again.
+ *
+ * With shadow paging (no EPT/NPT; PVM on the dev host) a guest flush is
+ * not enough: KVM keeps shadow PTEs for guest page tables it has
+ * write-protected, and host writes through the memslot's host mapping are
+ * not trapped, so KVM never re-reads the changed entry. Measured here: a
+ * CPL3 guest kept reading the old page after a CR3 reload and after
+ * invlpg. So when virt_map(), virt_map_2m() or virt_unmap() change an
+ * entry that was present after the VM first ran, the next KVM_RUN first
+ * calls vm_mmu_resync(). Mapping gvas the guest has never touched needs
+ * neither. Memslot changes (add/move/delete) are guest-physical and need no
+ * guest flush.
  */
 void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, size_t npages);
 /* Map one 2 MiB page (both addresses 2 MiB aligned). */
 void virt_map_2m(struct kvm_vm *vm, gva_t gva, gpa_t gpa);
 /* Remove the 4 KiB mapping at @gva (no-op if absent). */
 void virt_unmap(struct kvm_vm *vm, gva_t gva);
+/*
+ * Make KVM drop every shadow or TDP page it built for this VM, so guest
+ * page tables the host edited are walked afresh: adds and deletes a
+ * scratch memslot (slot VM_SCRATCH_SLOT at VM_SCRATCH_GPA), and deleting a
+ * slot zaps the whole MMU (KVM_X86_QUIRK_SLOT_ZAP_ALL, on by default). It
+ * also bumps the memslot generation and drops MMIO SPTEs, so stats-based
+ * tests must not remap between their snapshots.
+ */
+void vm_mmu_resync(struct kvm_vm *vm);
 /*
  * Pick an unused guest-virtual range of @npages pages (library region),
  * map it to @gpa and return its address.

@@ -118,6 +118,54 @@ static inline unsigned int guest_cpl(void)
 	return cs & 3;
 }
 
+/* One store of @len (1, 2, 4 or 8) bytes: a single MMIO access of that width. */
+static inline void write_sized(void *p, unsigned int len, uint64_t v)
+{
+	switch (len) {
+	case 1:
+		*(volatile uint8_t *)p = v;
+		break;
+	case 2:
+		*(volatile uint16_t *)p = v;
+		break;
+	case 4:
+		*(volatile uint32_t *)p = v;
+		break;
+	default:
+		*(volatile uint64_t *)p = v;
+		break;
+	}
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+/* CPL0 only: drop the TLB entry for the page holding @addr. */
+static inline void invlpg(const volatile void *addr)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
+/*
+ * Flush the guest's non-global TLB entries by reloading CR3, at either
+ * CPL. At CPL3 the "mov %rax, %cr3" raises #GP and the library's #GP
+ * handler (exception.c) performs the reload at CPL0, much as it does for
+ * port I/O; the value in RAX is ignored there. Call it after the host
+ * changes guest page tables (see virt_map() in kvm_util.h).
+ */
+static inline void guest_flush_tlb(void)
+{
+	if (guest_cpl() == 0)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
+	else
+		__asm__ volatile("mov %%rax, %%cr3" : : "a"(0) : "memory");
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
 			 uint32_t *c, uint32_t *d)
 {

@@ -151,6 +151,15 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
 	return vcpu;
 }
 
+void vcpu_set_guest_code(struct kvm_vcpu *vcpu, void *guest_code)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = (uintptr_t)guest_code;
+	vcpu_regs_set(vcpu, &regs);
+}
+
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...)
 {
 	struct kvm_regs regs;
@@ -263,6 +272,20 @@ void vm_memslot_delete(struct kvm_vm *vm, uint32_t slot)
 	memset(s, 0, sizeof(*s));
 }
 
+void vm_dirty_log_get(struct kvm_vm *vm, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = memslot_get(vm, slot)->region.slot,
+				     .dirty_bitmap = bitmap };
+
+	size_t pages = vm->slots[slot].region.memory_size / PAGE_SIZE;
+
+	TEST_ASSERT(vm->slots[slot].region.flags & KVM_MEM_LOG_DIRTY_PAGES,
+		    "memslot %u does not log dirty pages", slot);
+	/* KVM fills all of it; clearing first tells valgrind so too. */
+	memset(bitmap, 0, (pages + 63) / 64 * sizeof(uint64_t));
+	vm_ioctl(vm, KVM_GET_DIRTY_LOG, &log);
+}
+
 void *vm_memslot_hva(struct kvm_vm *vm, uint32_t slot)
 {
 	return memslot_get(vm, slot)->host_mem;
@@ -337,8 +360,30 @@ void __sync_from_guest(struct kvm_vm *vm, void *addr, size_t size)
 
 /* ---- running ---- */
 
+void vm_mmu_resync(struct kvm_vm *vm)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = VM_SCRATCH_SLOT, .guest_phys_addr = VM_SCRATCH_GPA,
+		.memory_size = PAGE_SIZE,
+	};
+	void *mem = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	TEST_ASSERT(mem != MAP_FAILED, "mmap of the scratch memslot page failed");
+	r.userspace_addr = (uintptr_t)mem;
+	vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+	r.memory_size = 0;
+	vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+	munmap(mem, PAGE_SIZE);
+	vm->pt_stale = false;
+}
+
 int __vcpu_run(struct kvm_vcpu *vcpu)
 {
+	struct kvm_vm *vm = vcpu->vm;
+
+	if (vm->pt_stale)
+		vm_mmu_resync(vm);
+	vm->ran = true;
 	return ioctl(vcpu->fd, KVM_RUN, NULL);
 }
 

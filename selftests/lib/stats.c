@@ -12,6 +12,8 @@
 #include "kvm_stats.h"
 #include "kvm_util.h"
 
+#define KVM_STATS_DATA_MAX (1U << 20)
+
 struct kvm_stats {
 	int fd;				/* borrowed */
 	struct kvm_stats_header hdr;
@@ -87,6 +89,11 @@ int kvm_stats_new(struct kvm_stats **ret, int fd)
 		if (end > stats->data_size)
 			stats->data_size = end;
 	}
+	/* KVM's blocks are a few KiB; a huge one means a corrupt header. */
+	if (stats->data_size > KVM_STATS_DATA_MAX) {
+		r = -EBADMSG;
+		goto fail;
+	}
 	*ret = stats;
 	return 0;
 fail:
@@ -155,30 +162,40 @@ int __kvm_stats_read(const struct kvm_stats *stats, const char *name, uint64_t *
 	return 0;
 }
 
-/* Open @obj_fd's stats fd and cache it in *fd / *stats (asserts). */
-static struct kvm_stats *stats_get(int obj_fd, int *fd, struct kvm_stats **stats, const char *what)
+/* Open @obj_fd's stats fd and parse it once, caching both in *fd / *stats. */
+static int stats_open(int obj_fd, int *fd, struct kvm_stats **stats)
 {
-	int r;
-
 	if (*stats)
-		return *stats;
+		return 0;
 	if (*fd < 0) {
-		*fd = ioctl(obj_fd, KVM_GET_STATS_FD, NULL);
-		TEST_ASSERT_SYSCALL(*fd, "KVM_GET_STATS_FD");
+		int r = ioctl(obj_fd, KVM_GET_STATS_FD, NULL);
+
+		if (r < 0)
+			return -errno;
+		*fd = r;
 	}
-	r = kvm_stats_new(stats, *fd);
-	TEST_ASSERT(r == 0, "parsing the %s stats header and descriptors: %s", what, strerror(-r));
-	return *stats;
+	return kvm_stats_new(stats, *fd);
+}
+
+static struct kvm_stats *stats_or_fail(int r, struct kvm_stats *stats, const char *what)
+{
+	TEST_ASSERT(r == 0, "%s stats (KVM_GET_STATS_FD, needs KVM_CAP_BINARY_STATS_FD): %s",
+		    what, strerror(-r));
+	return stats;
 }
 
 struct kvm_stats *vm_stats(struct kvm_vm *vm)
 {
-	return stats_get(vm->fd, &vm->stats_fd, &vm->stats, "VM");
+	int r = stats_open(vm->fd, &vm->stats_fd, &vm->stats);
+
+	return stats_or_fail(r, vm->stats, "VM");
 }
 
 struct kvm_stats *vcpu_stats(struct kvm_vcpu *vcpu)
 {
-	return stats_get(vcpu->fd, &vcpu->stats_fd, &vcpu->stats, "vCPU");
+	int r = stats_open(vcpu->fd, &vcpu->stats_fd, &vcpu->stats);
+
+	return stats_or_fail(r, vcpu->stats, "vCPU");
 }
 
 static uint64_t stat_or_fail(int r, uint64_t v, const char *what, const char *name)
@@ -190,7 +207,9 @@ static uint64_t stat_or_fail(int r, uint64_t v, const char *what, const char *na
 
 int __vm_get_stat(struct kvm_vm *vm, const char *name, uint64_t *ret)
 {
-	return __kvm_stats_read(vm_stats(vm), name, ret);
+	int r = stats_open(vm->fd, &vm->stats_fd, &vm->stats);
+
+	return r < 0 ? r : __kvm_stats_read(vm->stats, name, ret);
 }
 
 uint64_t vm_get_stat(struct kvm_vm *vm, const char *name)
@@ -203,7 +222,9 @@ uint64_t vm_get_stat(struct kvm_vm *vm, const char *name)
 
 int __vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name, uint64_t *ret)
 {
-	return __kvm_stats_read(vcpu_stats(vcpu), name, ret);
+	int r = stats_open(vcpu->fd, &vcpu->stats_fd, &vcpu->stats);
+
+	return r < 0 ? r : __kvm_stats_read(vcpu->stats, name, ret);
 }
 
 uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name)

@@ -11,6 +11,13 @@
  * - KVM_CREATE_IRQCHIP: works before vCPUs, a second one is refused.
  * - Timing: the guest TSC, converted with KVM_GET_TSC_KHZ, measures a host
  *   sleep within a wide tolerance (this host is shared and noisy).
+ * - Stats parser robustness: a synthetic stats file (good, truncated,
+ *   inconsistent) gives values or -EBADMSG, never a crash.
+ * - Page tables: a host remap is seen after guest_flush_tlb() at CPL0 and
+ *   CPL3; a 2 MiB mapping reads the right bytes at both ends; an unexpected
+ *   #UD or #PF reaches the host with vector, RIP, error code and CR2.
+ * - Memslot flags: KVM_MEM_LOG_DIRTY_PAGES reports exactly the pages the
+ *   guest wrote, and the log clears on read.
  * - Many VMs with stats fds and irqchips open: no fd leaks.
  *
  * Bug class: test-infrastructure rot. Every other selftest derives its
@@ -18,10 +25,12 @@
  * slot, or a param reader that ignores its root, would make them lie.
  */
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "exception.h"
 #include "kvm_test.h"
 
 #define PIO_PORT 0x2001
@@ -50,12 +59,7 @@ FIXTURE(stats) {
 	struct kvm_vcpu *vcpu;
 };
 
-FIXTURE_VARIANT(stats) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(stats, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(stats, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(stats);
 
 FIXTURE_SETUP(stats)
 {
@@ -74,7 +78,10 @@ TEST_F(stats, exits_count_port_io)
 	const uint64_t n = test_iterations(50);
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
 	uint64_t exits0, exits1, seen = 0, io;
-	struct kvm_run *run = self->vcpu->run;
+	struct kvm_run *run;
+
+	KVM_RETURN_IF_SKIPPED();
+	run = self->vcpu->run;
 
 	vcpu_args_set(self->vcpu, 1, n);
 	exits0 = vcpu_get_stat(self->vcpu, "exits");
@@ -110,9 +117,12 @@ TEST_F(stats, exits_count_port_io)
 TEST_F(stats, missing_and_histogram_names)
 {
 	_cleanup_stats_snapshot_ struct kvm_stats_snapshot snap = {};
-	struct kvm_stats *vs = vcpu_stats(self->vcpu);
+	struct kvm_stats *vs;
 	uint64_t v = 0xdead;
 	unsigned int i;
+
+	KVM_RETURN_IF_SKIPPED();
+	vs = vcpu_stats(self->vcpu);
 
 	ASSERT_EQ(-ENOENT, __vcpu_get_stat(self->vcpu, "no_such_stat_kvmcfg", &v));
 	ASSERT_EQ(0xdead, v) TH_LOG("output written on failure");
@@ -135,6 +145,276 @@ TEST_F(stats, missing_and_histogram_names)
 	/* Stats are cached: the same object, and the fd recorded in the vCPU. */
 	ASSERT_EQ(vs, vcpu_stats(self->vcpu));
 	ASSERT_GE(self->vcpu->stats_fd, 0);
+}
+
+/* ---- the stats parser on synthetic files ---- */
+
+#define SYN_NAME_SIZE 48
+
+struct syn_desc {
+	struct kvm_stats_desc d;
+	char name[SYN_NAME_SIZE];
+};
+
+struct syn_stats {
+	struct kvm_stats_header hdr;
+	char id[SYN_NAME_SIZE];
+	struct syn_desc desc[2];
+	uint64_t data[5];
+};
+
+static void syn_init(struct syn_stats *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->hdr = (struct kvm_stats_header){
+		.name_size = SYN_NAME_SIZE, .num_desc = 2,
+		.id_offset = offsetof(struct syn_stats, id),
+		.desc_offset = offsetof(struct syn_stats, desc),
+		.data_offset = offsetof(struct syn_stats, data),
+	};
+	strcpy(f->id, "kvm-synthetic");
+	f->desc[0].d = (struct kvm_stats_desc){ .size = 1, .offset = 0 };
+	strcpy(f->desc[0].name, "alpha");
+	f->desc[1].d = (struct kvm_stats_desc){ .size = 4, .offset = 8,
+						 .flags = KVM_STATS_TYPE_LINEAR_HIST };
+	strcpy(f->desc[1].name, "hist");
+	f->data[0] = 42;
+}
+
+/* A memfd holding the first @size bytes of @f, positioned like a stats fd. */
+static int syn_fd(const struct syn_stats *f, size_t size)
+{
+	int fd = memfd_create("kvm-stats", MFD_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "memfd_create");
+	TEST_ASSERT(write(fd, f, size) == (ssize_t)size, "writing the synthetic stats");
+	return fd;
+}
+
+TEST(stats_parser_synthetic)
+{
+	struct syn_stats f;
+	struct kvm_stats *st = NULL;
+	struct kvm_stats_snapshot snap = {};
+	uint64_t v = 0;
+	int fd;
+
+	syn_init(&f);
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(0, kvm_stats_new(&st, fd));
+	ASSERT_EQ(2, kvm_stats_count(st));
+	ASSERT_STREQ("hist", kvm_stats_name(st, 1));
+	ASSERT_EQ(0, __kvm_stats_read(st, "alpha", &v));
+	ASSERT_EQ(42, v);
+	ASSERT_EQ(-EMSGSIZE, __kvm_stats_read(st, "hist", &v));
+	ASSERT_EQ(-ENOENT, __kvm_stats_read(st, "beta", &v));
+	kvm_stats_snapshot_take(st, &snap);
+	ASSERT_EQ(5 * sizeof(uint64_t), snap.size);
+	/* The snapshot is a copy: later changes do not reach it. */
+	f.data[0] = 43;
+	ASSERT_EQ((ssize_t)sizeof(uint64_t), pwrite(fd, &f.data[0], sizeof(uint64_t),
+						    offsetof(struct syn_stats, data)));
+	ASSERT_EQ(42, kvm_stats_snapshot_get(&snap, "alpha"));
+	ASSERT_EQ(0, __kvm_stats_read(st, "alpha", &v));
+	ASSERT_EQ(43, v);
+	kvm_stats_snapshot_deinit(&snap);
+	kvm_stats_snapshot_deinit(&snap);	/* idempotent */
+	kvm_stats_free(st);
+	close(fd);
+
+	/* Truncated: the descriptors are missing. */
+	st = NULL;
+	fd = syn_fd(&f, sizeof(f.hdr) + 4);
+	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
+	ASSERT_EQ(NULL, st);
+	close(fd);
+
+	/* No descriptors at all, and a misaligned data offset. */
+	syn_init(&f);
+	f.hdr.num_desc = 0;
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
+	close(fd);
+	syn_init(&f);
+	f.desc[0].d.offset = 3;
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
+	close(fd);
+	/* A descriptor pointing gigabytes into the data block. */
+	syn_init(&f);
+	f.desc[1].d.offset = 0xfffffff8;
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(-EBADMSG, kvm_stats_new(&st, fd));
+	close(fd);
+	/* A name that fills name_size without a NUL is cut, not overrun. */
+	syn_init(&f);
+	memset(f.desc[0].name, 'a', SYN_NAME_SIZE);
+	fd = syn_fd(&f, sizeof(f));
+	ASSERT_EQ(0, kvm_stats_new(&st, fd));
+	ASSERT_EQ(SYN_NAME_SIZE - 1, strlen(kvm_stats_name(st, 0)));
+	kvm_stats_free(st);
+	kvm_stats_free(NULL);
+	close(fd);
+}
+
+/* ---- page tables ---- */
+
+static void guest_remap(volatile uint64_t *p)
+{
+	GUEST_SYNC(*p);
+	/*
+	 * The host has pointed p at another page. The guest flushes its TLB;
+	 * the library resyncs KVM (shadow paging) before this KVM_RUN.
+	 */
+	guest_flush_tlb();
+	GUEST_SYNC(*p);
+	GUEST_DONE();
+}
+
+FIXTURE(pt) {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+};
+
+FIXTURE_VARIANT_CPL(pt);
+
+FIXTURE_SETUP(pt)
+{
+	self->vm = vm_create_with_one_vcpu(&self->vcpu, guest_remap, variant->cpl);
+}
+
+FIXTURE_TEARDOWN(pt)
+{
+	kvm_vm_free(self->vm);
+}
+
+TEST_F(pt, remap_seen_after_flush)
+{
+	gpa_t p1 = vm_phy_pages_alloc(self->vm, 1), p2 = vm_phy_pages_alloc(self->vm, 1);
+	gva_t gva = vm_map_gpa(self->vm, p1, 1);
+	struct ucall uc;
+
+	*(uint64_t *)addr_gpa2hva(self->vm, p1) = 0x1111;
+	*(uint64_t *)addr_gpa2hva(self->vm, p2) = 0x2222;
+	vcpu_args_set(self->vcpu, 1, gva);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));
+	ASSERT_EQ(0x1111, uc.args[0]);
+	virt_map(self->vm, gva, p2, 1);
+	ASSERT_EQ(p2, addr_gva2gpa(self->vm, gva));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));
+	ASSERT_EQ(0x2222, uc.args[0]) TH_LOG("guest still sees the old page after guest_flush_tlb()");
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(self->vcpu, NULL));
+}
+
+/* An unexpected guest exception must reach the host with vector, RIP and CR2. */
+static void guest_faults(uint64_t ud, volatile uint64_t *unmapped)
+{
+	if (ud)
+		__asm__ volatile(".globl vm_lib_test_ud\nvm_lib_test_ud: ud2");
+	(void)*unmapped;
+	GUEST_DONE();
+}
+
+extern const char vm_lib_test_ud[];
+
+#define UNMAPPED_GVA 0x600000000000ULL
+
+TEST_F(pt, unexpected_ud_reported)
+{
+	struct ucall uc;
+
+	vcpu_set_guest_code(self->vcpu, guest_faults);
+	vcpu_args_set(self->vcpu, 2, 1, UNMAPPED_GVA);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(UCALL_UNHANDLED, get_ucall(self->vcpu, &uc));
+	ASSERT_EQ(UD_VECTOR, uc.args[0]);
+	ASSERT_EQ((uintptr_t)vm_lib_test_ud, uc.args[1]);
+}
+
+TEST_F(pt, unexpected_pf_reported)
+{
+	struct ucall uc;
+
+	vcpu_set_guest_code(self->vcpu, guest_faults);
+	vcpu_args_set(self->vcpu, 2, 0, UNMAPPED_GVA);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(UCALL_UNHANDLED, get_ucall(self->vcpu, &uc));
+	ASSERT_EQ(PF_VECTOR, uc.args[0]);
+	/* Error code: not present, read, and the U bit says which CPL faulted. */
+	ASSERT_EQ(variant->cpl == GUEST_CPL3 ? 4 : 0, uc.args[2]);
+	ASSERT_EQ(UNMAPPED_GVA, uc.args[3]);
+}
+
+static void guest_read3(volatile uint64_t *a, volatile uint64_t *b, volatile uint64_t *c)
+{
+	GUEST_SYNC3(*a, *b, *c);
+	GUEST_DONE();
+}
+
+TEST(hugepage_2m)
+{
+	const gpa_t gpa = 1ULL << 30;
+	const gva_t gva = 0x7f0000000000ULL;	/* 2 MiB aligned, far from the binary */
+	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	uint64_t *mem;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read3, GUEST_CPL3);
+	vm_memslot_add(vm, 3, gpa, HUGEPAGE_SIZE, 0);
+	virt_map_2m(vm, gva, gpa);
+	mem = vm_memslot_hva(vm, 3);
+	mem[0] = 0xa0;
+	mem[0x123458 / 8] = 0xb1;
+	mem[HUGEPAGE_SIZE / 8 - 1] = 0xc2;
+	ASSERT_EQ(gpa + 0x123458, addr_gva2gpa(vm, gva + 0x123458));
+	vcpu_args_set(vcpu, 3, gva, gva + 0x123458, gva + HUGEPAGE_SIZE - 8);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(0xa0, uc.args[0]);
+	ASSERT_EQ(0xb1, uc.args[1]);
+	ASSERT_EQ(0xc2, uc.args[2]);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, NULL));
+}
+
+/* ---- memslot flags: dirty logging ---- */
+
+#define DIRTY_PAGES 8
+
+static void guest_dirty(uint8_t *base)
+{
+	base[1 * PAGE_SIZE] = 1;
+	base[3 * PAGE_SIZE + 100] = 3;
+	base[6 * PAGE_SIZE + PAGE_SIZE - 1] = 6;
+	GUEST_SYNC(0);
+	base[0] = 7;
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+TEST(dirty_log_reports_guest_writes)
+{
+	const gpa_t gpa = 0x80000000ULL;
+	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	struct kvm_vcpu *vcpu;
+	uint64_t bitmap[1];
+	gva_t gva;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_dirty, GUEST_CPL3);
+	vm_memslot_add(vm, 4, gpa, DIRTY_PAGES * PAGE_SIZE, 0);
+	gva = vm_map_gpa(vm, gpa, DIRTY_PAGES);
+	vm_memslot_set_flags(vm, 4, KVM_MEM_LOG_DIRTY_PAGES);
+	vcpu_args_set(vcpu, 1, gva);
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, NULL));
+	vm_dirty_log_get(vm, 4, bitmap);
+	ASSERT_EQ((1ULL << 1) | (1ULL << 3) | (1ULL << 6), bitmap[0]);
+	ASSERT_EQ(6, ((uint8_t *)vm_memslot_hva(vm, 4))[7 * PAGE_SIZE - 1]);
+	/* Reading the log cleared it: only the next write shows. */
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, NULL));
+	vm_dirty_log_get(vm, 4, bitmap);
+	ASSERT_EQ(1ULL << 0, bitmap[0]);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, NULL));
+	vm_memslot_set_flags(vm, 4, 0);
 }
 
 /* ---- module params against a fake sysfs tree ---- */

@@ -48,35 +48,14 @@ static uint64_t write_value(uint64_t i)
 
 /* ---- guest ---- */
 
-static void guest_write(uint8_t *base, uint64_t i)
-{
-	void *p = base + write_offset(i);
-	uint64_t v = write_value(i);
-
-	switch (write_len(i)) {
-	case 1:
-		*(volatile uint8_t *)p = v;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = v;
-		break;
-	case 4:
-		*(volatile uint32_t *)p = v;
-		break;
-	default:
-		*(volatile uint64_t *)p = v;
-		break;
-	}
-}
-
 /* @nbatches batches of @batch writes, a ucall after each batch. */
 static void guest_writes(uint8_t *base, uint64_t nbatches, uint64_t batch)
 {
 	uint64_t b, j, i = 0;
 
 	for (b = 0; b < nbatches; b++) {
-		for (j = 0; j < batch; j++)
-			guest_write(base, i++);
+		for (j = 0; j < batch; j++, i++)
+			write_sized(base + write_offset(i), write_len(i), write_value(i));
 		GUEST_SYNC(i);
 	}
 	GUEST_DONE();
@@ -98,12 +77,7 @@ FIXTURE(coalesced) {
 	gva_t window;		/* zone page, then a page outside the zone */
 };
 
-FIXTURE_VARIANT(coalesced) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(coalesced, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(coalesced, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(coalesced);
 
 FIXTURE_SETUP(coalesced)
 {
@@ -186,6 +160,8 @@ TEST_F(coalesced, ring_matches_writes)
 	const uint64_t batch = 100, nbatches = test_iterations(3);
 	uint64_t b;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, nbatches, batch);
 	for (b = 0; b < nbatches; b++) {
 		/* vcpu_run_ucall() fails on any KVM_EXIT_MMIO before the ucall. */
@@ -198,6 +174,8 @@ TEST_F(coalesced, ring_matches_writes)
 TEST_F(coalesced, full_ring_exits)
 {
 	const uint64_t cap = RING_MAX - 1;	/* one slot stays free to tell full from empty */
+
+	KVM_RETURN_IF_SKIPPED();
 
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, 1, cap + 3);
 	/* Writes 0 .. cap-1 fill the ring; write cap exits instead. */
@@ -215,6 +193,8 @@ TEST_F(coalesced, unregister_restores_exits)
 	const uint64_t batch = 8;
 	uint64_t i;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, 2, batch);
 	expect_sync(self->vcpu, batch);
 	drain_ring(self->ring, MMIO_GPA, 0, batch);
@@ -231,6 +211,8 @@ TEST_F(coalesced, outside_zone_exits)
 	const uint64_t batch = 8;
 	uint64_t i;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	/* The page after the zone: same VM, same ring, not coalesced. */
 	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window + PAGE_SIZE, 1, batch);
 	for (i = 0; i < batch; i++)
@@ -242,13 +224,12 @@ TEST_F(coalesced, outside_zone_exits)
 TEST_F(coalesced, read_in_zone_exits)
 {
 	const uint32_t answer = 0x600dcafe;
-	struct kvm_regs regs;
 	struct ucall uc;
 
-	vcpu_regs_get(self->vcpu, &regs);
-	regs.rip = (uintptr_t)guest_read;
-	regs.rdi = self->window;
-	vcpu_regs_set(self->vcpu, &regs);
+	KVM_RETURN_IF_SKIPPED();
+
+	vcpu_set_guest_code(self->vcpu, guest_read);
+	vcpu_args_set(self->vcpu, 1, (uint64_t)self->window);
 	vcpu_run(self->vcpu);
 	vcpu_check_mmio(self->vcpu, MMIO_GPA + 0x40, 4, false, &answer);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));

@@ -69,12 +69,7 @@ FIXTURE(inkernel) {
 	gva_t apic;
 };
 
-FIXTURE_VARIANT(inkernel) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(inkernel, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(inkernel, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(inkernel);
 
 FIXTURE_SETUP(inkernel)
 {

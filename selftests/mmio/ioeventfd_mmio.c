@@ -13,7 +13,7 @@
  *   deassigned  registered then removed: every write exits
  * Writes of another width, at a neighbouring address, or (for datamatch)
  * with another value must exit with an exact KVM_EXIT_MMIO; a read at addr
- * must exit. The eventfd's counter must equal the number of matching
+ * must exit (len-0 doorbells are write-only on VMX, see the test body). The eventfd's counter must equal the number of matching
  * writes, and the guest must reach its final ucall with no other exit.
  * Runs at CPL0 and CPL3 (emulated versus faulting on this host).
  *
@@ -53,34 +53,14 @@ static const struct mmio_write writes[] = {
 
 /* ---- guest ---- */
 
-static void guest_write(uint8_t *base, const struct mmio_write *w)
-{
-	void *p = base + w->offset;
-
-	switch (w->len) {
-	case 1:
-		*(volatile uint8_t *)p = w->value;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = w->value;
-		break;
-	case 4:
-		*(volatile uint32_t *)p = w->value;
-		break;
-	default:
-		*(volatile uint64_t *)p = w->value;
-		break;
-	}
-}
-
-static void guest_code(uint8_t *base, uint64_t rounds)
+static void guest_code(uint8_t *base, uint64_t rounds, uint64_t read_off)
 {
 	uint64_t r, i;
 
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < ARRAY_SIZE(writes); i++)
-			guest_write(base, &writes[i]);
-	GUEST_SYNC(*(volatile uint32_t *)(base + DOORBELL));
+			write_sized(base + writes[i].offset, writes[i].len, writes[i].value);
+	GUEST_SYNC(*(volatile uint32_t *)(base + read_off));
 	GUEST_DONE();
 }
 
@@ -178,10 +158,19 @@ TEST_F(ioeventfd, writes_signal_or_exit)
 {
 	const uint64_t rounds = test_iterations(20);
 	const uint32_t answer = 0x5eed;
+	/*
+	 * A read of the doorbell must exit, except with a len-0 ioeventfd: on
+	 * VMX, KVM's fast MMIO path cannot tell a read from a write on an
+	 * EPT misconfig and signals len-0 ioeventfds for both (a documented
+	 * restriction: such doorbells are write-only), so read elsewhere.
+	 */
+	const uint64_t read_off = variant->mode == ANY_LENGTH ? DOORBELL + 0x40 : DOORBELL;
 	uint64_t r, i, want = 0, exits = 0;
 	struct ucall uc;
 
-	vcpu_args_set(self->vcpu, 2, (uint64_t)self->window, rounds);
+	KVM_RETURN_IF_SKIPPED();
+
+	vcpu_args_set(self->vcpu, 3, (uint64_t)self->window, rounds, read_off);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < ARRAY_SIZE(writes); i++) {
 			const struct mmio_write *w = &writes[i];
@@ -196,9 +185,9 @@ TEST_F(ioeventfd, writes_signal_or_exit)
 			exits++;
 		}
 	}
-	/* The guest's read of the doorbell: ioeventfds never take reads. */
+	/* The guest's read: ioeventfds take writes only. */
 	vcpu_run(self->vcpu);
-	vcpu_check_mmio(self->vcpu, MMIO_GPA + DOORBELL, 4, false, &answer);
+	vcpu_check_mmio(self->vcpu, MMIO_GPA + read_off, 4, false, &answer);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));
 	ASSERT_EQ(answer, uc.args[0]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(self->vcpu, NULL));

@@ -5,8 +5,8 @@
  * The guest runs a table of accesses to guest-physical addresses that no
  * memslot backs: every width (1, 2, 4, 8), aligned and unaligned, through
  * several instruction forms (mov load/store, movzx/movsx, movs and stos,
- * xchg and add as read-modify-write), plus accesses that straddle a RAM page
- * and an MMIO page, and two MMIO pages. For every access the host checks
+ * xchg and add as read-modify-write), plus accesses that straddle RAM then
+ * MMIO, MMIO then RAM, and two MMIO pages. For every access the host checks
  * each KVM_EXIT_MMIO it gets (phys_addr, len, is_write, and the data of a
  * write), answers reads with known bytes, and the guest reports the
  * register it loaded so the host can check that exactly those bytes landed,
@@ -45,7 +45,7 @@ enum form {
 
 /*
  * One access. @offset is from the start of the guest-virtual window
- * [RAM page][MMIO page][MMIO page]. @value is what the host answers reads
+ * [RAM page][MMIO page][MMIO page][RAM page]. @value is what the host answers reads
  * with, or what the guest stores; for XCHG the guest stores @wvalue.
  */
 struct access_case {
@@ -57,7 +57,14 @@ struct access_case {
 	uint64_t wvalue;
 };
 
-#define MMIO0 PAGE_SIZE
+#define MMIO0 PAGE_SIZE			/* window offset of the first MMIO page */
+#define MMIO_END (3 * PAGE_SIZE)	/* and of the RAM page after the second */
+#define WINDOW_PAGES 4
+
+static bool is_mmio(unsigned int off)
+{
+	return off >= MMIO0 && off < MMIO_END;
+}
 
 static const struct access_case cases[] = {
 	{ "load1",              LOAD,  1, MMIO0 + 0x10, 0x81 },
@@ -86,6 +93,9 @@ static const struct access_case cases[] = {
 	/* 8 bytes from the last 4 of RAM into the first 4 of MMIO. */
 	{ "load8_ram_mmio",     LOAD,  8, MMIO0 - 4, 0x99aabbccddeeff00ULL },
 	{ "store8_ram_mmio",    STORE, 8, MMIO0 - 3, 0x0807060504030201ULL },
+	/* And from the last bytes of MMIO into the RAM page after it. */
+	{ "load8_mmio_ram",     LOAD,  8, MMIO_END - 4, 0x3132333435363738ULL },
+	{ "store8_mmio_ram",    STORE, 8, MMIO_END - 5, 0xc1c2c3c4c5c6c7c8ULL },
 	/* 8 bytes across the two MMIO pages: two exits. */
 	{ "load8_mmio_mmio",    LOAD,  8, 2 * PAGE_SIZE - 2, 0x7766554433221100ULL },
 	{ "store4_mmio_mmio",   STORE, 4, 2 * PAGE_SIZE - 1, 0xa1b2c3d4 },
@@ -204,7 +214,7 @@ static uint64_t expect_exits(struct kvm_vcpu *vcpu, const struct access_case *c,
 
 		if (part > c->len - k)
 			part = c->len - k;
-		if (off < MMIO0) {
+		if (!is_mmio(off)) {
 			unsigned int j;
 
 			for (j = 0; j < part; j++)
@@ -218,6 +228,12 @@ static uint64_t expect_exits(struct kvm_vcpu *vcpu, const struct access_case *c,
 		k += part;
 	}
 	return seen;
+}
+
+/* Host address of RAM byte @off of the window. */
+static uint8_t *ram_at(uint8_t *const ram[2], unsigned int off)
+{
+	return off < MMIO0 ? ram[0] + off : ram[1] + (off - MMIO_END);
 }
 
 /* The register value the guest must report for read @c given loaded bytes. */
@@ -245,30 +261,28 @@ static uint64_t expected_result(const struct access_case *c, uint64_t loaded)
 FIXTURE(mmio) {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	uint8_t *ram;		/* host view of the window's RAM page */
+	uint8_t *ram[2];	/* host view of the window's two RAM pages */
 	gva_t window;
 };
 
-FIXTURE_VARIANT(mmio) {
-	enum guest_cpl cpl;
-};
-
-FIXTURE_VARIANT_ADD(mmio, cpl0) { .cpl = GUEST_CPL0 };
-FIXTURE_VARIANT_ADD(mmio, cpl3) { .cpl = GUEST_CPL3 };
+FIXTURE_VARIANT_CPL(mmio);
 
 FIXTURE_SETUP(mmio)
 {
-	gpa_t ram_gpa;
-	unsigned int i;
+	unsigned int i, r;
 
 	self->vm = vm_create_with_one_vcpu(&self->vcpu, guest_code, variant->cpl);
-	/* Three contiguous guest-virtual pages: RAM, then the two MMIO pages. */
-	self->window = vm_map_gpa(self->vm, MMIO_GPA - PAGE_SIZE, 3);
-	ram_gpa = vm_phy_pages_alloc(self->vm, 1);
-	virt_map(self->vm, self->window, ram_gpa, 1);
-	self->ram = addr_gpa2hva(self->vm, ram_gpa);
-	for (i = 0; i < PAGE_SIZE; i++)
-		self->ram[i] = ram_byte(i);
+	/* Contiguous guest-virtual pages: RAM, the two MMIO pages, RAM. */
+	self->window = vm_map_gpa(self->vm, MMIO_GPA - PAGE_SIZE, WINDOW_PAGES);
+	for (r = 0; r < 2; r++) {
+		unsigned int base = r ? MMIO_END : 0;
+		gpa_t gpa = vm_phy_pages_alloc(self->vm, 1);
+
+		virt_map(self->vm, self->window + base, gpa, 1);
+		self->ram[r] = addr_gpa2hva(self->vm, gpa);
+		for (i = 0; i < PAGE_SIZE; i++)
+			self->ram[r][i] = ram_byte(base + i);
+	}
 }
 
 FIXTURE_TEARDOWN(mmio)
@@ -322,12 +336,18 @@ TEST_F(mmio, every_exit_field)
 		EXPECT_EQ(want, uc.args[1])
 			TH_LOG("case %s: guest register %#llx, expected %#llx", c->name,
 			       (unsigned long long)uc.args[1], (unsigned long long)want);
-		/* A store's RAM part lands in RAM, and nothing before it changes. */
-		if (c->form == STORE && c->offset < MMIO0) {
-			for (k = 0; c->offset + k < MMIO0; k++)
-				EXPECT_EQ((uint8_t)(c->value >> (8 * k)), self->ram[c->offset + k])
-					TH_LOG("case %s: RAM byte %u", c->name, k);
-			EXPECT_EQ(ram_byte(c->offset - 1), self->ram[c->offset - 1]);
+		/* A store's RAM part lands in RAM, and the bytes around it do not change. */
+		if (c->form == STORE && (!is_mmio(c->offset) || !is_mmio(c->offset + c->len - 1))) {
+			for (k = 0; k <= c->len + 1; k++) {
+				unsigned int off = c->offset - 1 + k;
+				uint8_t want_byte = k == 0 || k > c->len ? ram_byte(off) :
+						    (uint8_t)(c->value >> (8 * (k - 1)));
+
+				if (is_mmio(off))
+					continue;
+				EXPECT_EQ(want_byte, *ram_at(self->ram, off))
+					TH_LOG("case %s: RAM byte at window offset %#x", c->name, off);
+			}
 		}
 	}
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(self->vcpu, &uc));

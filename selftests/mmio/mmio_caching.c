@@ -109,6 +109,8 @@ TEST_F(caching, stats_match_param)
 	uint64_t t0, t1;
 	struct ucall uc;
 
+	KVM_RETURN_IF_SKIPPED();
+
 	vcpu_args_set(self->vcpu, 4, (uint64_t)self->window, k, n, (uint64_t)variant->is_write);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(self->vcpu, &uc));
 	vcpu_stats_snapshot(self->vcpu, &before);

@@ -76,6 +76,7 @@ int catalog_parse_settings(const char *text, unsigned int *timeout, unsigned int
 	return 0;
 }
 
+/* A small text file, whole. An empty file gives "". */
 static int read_text(const char *path, char **ret)
 {
 	char *buf = NULL;
@@ -89,9 +90,14 @@ static int read_text(const char *path, char **ret)
 	n = getdelim(&buf, &cap, '\0', f);
 	err = ferror(f) ? -EIO : 0;
 	fclose(f);
-	if (err || n < 0) {
+	if (!err && n < 0) {
 		free(buf);
-		return err ? err : (*ret = strdup(""), *ret ? 0 : -ENOMEM);
+		buf = strdup("");
+		err = buf ? 0 : -ENOMEM;
+	}
+	if (err) {
+		free(buf);
+		return err;
 	}
 	*ret = buf;
 	return 0;

@@ -78,9 +78,37 @@ static void kill_job(struct job *j, int sig)
 	exec_kill_session(j->pid, sig);
 }
 
+/*
+ * Like kselftest's runner.sh: extra arguments come from
+ * KSELFTEST_<NAME>_ARGS, NAME the binary's name upper-cased with every other
+ * character than [A-Z0-9_] made '_', split at blanks. Runs in the child only.
+ */
+static char **test_argv(const struct test *t)
+{
+	char var[300], *args, *word, *save = NULL, **argv;
+	size_t i, n = 1;
+
+	snprintf(var, sizeof(var), "KSELFTEST_%s_ARGS", t->name);
+	for (i = strlen("KSELFTEST_"); var[i]; i++) {
+		if (var[i] >= 'a' && var[i] <= 'z')
+			var[i] -= 'a' - 'A';
+		else if (!(var[i] >= 'A' && var[i] <= 'Z') && !(var[i] >= '0' && var[i] <= '9'))
+			var[i] = '_';
+	}
+	args = getenv(var) ? strdup(getenv(var)) : NULL;
+	argv = calloc(2 + (args ? strlen(args) / 2 + 1 : 0), sizeof(*argv));
+	if (!argv)
+		return NULL;
+	argv[0] = t->path;
+	for (word = args ? strtok_r(args, " \t\n", &save) : NULL; word;
+	     word = strtok_r(NULL, " \t\n", &save))
+		argv[n++] = word;
+	return argv;
+}
+
 static void child(struct test *t, int out, const sigset_t *oldmask)
 {
-	char *dir = strdup(t->path), *slash;
+	char *dir = strdup(t->path), *slash, **argv;
 	int null;
 
 	/* A new session: its own process group, no controlling terminal. */
@@ -103,7 +131,9 @@ static void child(struct test *t, int out, const sigset_t *oldmask)
 			_exit(127);
 		}
 	}
-	execl(t->path, t->path, (char *)NULL);
+	argv = test_argv(t);
+	if (argv)
+		execv(t->path, argv);
 	fprintf(stderr, "kvm-selftests: cannot execute %s: %m\n", t->path);
 	_exit(127);
 }
@@ -140,14 +170,20 @@ static int start(struct job *j, struct test *t, const sigset_t *oldmask)
 	return 0;
 }
 
+/*
+ * Read what is there, but not forever: a test that never stops printing
+ * must not starve the other tests' deadlines.
+ */
 static void drain(struct job *j)
 {
 	char buf[8192];
 	ssize_t n;
+	int rounds;
 
-	while (j->fd >= 0) {
+	for (rounds = 0; j->fd >= 0 && rounds < 64; rounds++) {
 		n = read(j->fd, buf, sizeof(buf));
 		if (n > 0) {
+			j->t->clock = (now_ms() - j->t0) / 1000.0;
 			test_feed(j->t, buf, n);
 			continue;
 		}
@@ -167,6 +203,7 @@ static void finish(struct job *j, const struct exec_opts *o)
 		j->fd = -1;
 	}
 	t->duration = (now_ms() - j->t0) / 1000.0;
+	t->clock = t->duration;
 	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 &&
 	    t->sum.tests == 0 && !t->timed_out && !t->exec_error &&
 	    asprintf(&t->exec_error, "could not execute %s (exit 127)", t->path) < 0)
@@ -200,20 +237,33 @@ static void on_deadline(struct job *j, long long now, unsigned int grace_ms)
 
 static void reap(struct job *jobs, unsigned int njobs)
 {
-	int status;
-	pid_t pid;
+	siginfo_t info;
 	unsigned int i;
+	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		info.si_pid = 0;
+		/* Look without reaping: while the leader is a zombie its pid, and so
+		 * its session id, cannot be reused, so the sweep hits only its own. */
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || !info.si_pid)
+			return;
 		for (i = 0; i < njobs; i++) {
 			struct job *j = &jobs[i];
 
-			if (!j->t || j->exited || j->pid != pid)
+			if (!j->t || j->exited || j->pid != info.si_pid)
+				continue;
+			/* Whatever the test left behind in its session goes with it. */
+			kill_job(j, SIGKILL);
+		}
+		if (waitpid(info.si_pid, &status, 0) < 0)
+			return;
+		for (i = 0; i < njobs; i++) {
+			struct job *j = &jobs[i];
+
+			if (!j->t || j->exited || j->pid != info.si_pid)
 				continue;
 			j->exited = true;
 			j->t->wait_status = status;
-			/* Whatever the test left behind in its session goes with it. */
-			kill_job(j, SIGKILL);
 			j->deadline = now_ms() + DRAIN_MS;
 		}
 	}
@@ -330,6 +380,14 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 		}
 	}
 
+	/* Only after an error can tests still run here: leave none behind. */
+	for (i = 0; i < njobs; i++) {
+		if (!jobs[i].t)
+			continue;
+		kill_job(&jobs[i], SIGKILL);
+		if (jobs[i].fd >= 0)
+			close(jobs[i].fd);
+	}
 	close(sfd);
 restore:
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);

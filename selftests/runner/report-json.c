@@ -23,20 +23,21 @@ static void host(FILE *f, const struct hostinfo *h)
 {
 	size_t i;
 
-	fputs("  \"host\": {\n    \"hostname\": ", f);
-	str(f, h->hostname);
-	fputs(",\n    \"kernel_release\": ", f);
-	str(f, h->kernel_release);
-	fputs(",\n    \"kernel_version\": ", f);
-	str(f, h->kernel_version);
-	fputs(",\n    \"cpu_vendor\": ", f);
-	str(f, h->cpu_vendor);
-	fputs(",\n    \"cpu_model\": ", f);
-	str(f, h->cpu_model);
-	fputs(",\n    \"kvm_device\": ", f);
-	str(f, h->kvm_device);
-	fputs(",\n    \"sysfs_root\": ", f);
-	str(f, h->sysfs_root);
+	const struct { const char *key, *value; } facts[] = {
+		{ "hostname", h->hostname },
+		{ "kernel_release", h->kernel_release },
+		{ "kernel_version", h->kernel_version },
+		{ "cpu_vendor", h->cpu_vendor },
+		{ "cpu_model", h->cpu_model },
+		{ "kvm_device", h->kvm_device },
+		{ "sysfs_root", h->sysfs_root },
+	};
+
+	fputs("  \"host\": {", f);
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		fprintf(f, "%s\n    \"%s\": ", i ? "," : "", facts[i].key);
+		str(f, facts[i].value);
+	}
 	fputs(",\n    \"module_params\": {", f);
 	for (i = 0; i < h->n_params; i++) {
 		const struct host_param *p = &h->params[i];
@@ -98,8 +99,8 @@ static void test(FILE *f, const struct test *t)
 	str(f, verdict_name(t->verdict));
 	fputs(", \"reason\": ", f);
 	str(f, t->reason);
-	fprintf(f, ",\n      \"timeout\": %u, \"duration\": %.3f, \"exit\": ", t->timeout,
-		t->duration);
+	fprintf(f, ",\n      \"timeout\": %u, \"started\": %.3f, \"duration\": %.3f, \"exit\": ",
+		t->timeout, t->start_time, t->duration);
 	exit_status(f, t);
 	fputs(",\n      \"subtests\": [", f);
 	for (i = 0; i < t->n_subtests; i++) {
@@ -117,7 +118,7 @@ static void test(FILE *f, const struct test *t)
 		str(f, verdict_name(s->verdict));
 		fputs(", \"reason\": ", f);
 		str(f, s->reason);
-		fputc('}', f);
+		fprintf(f, ", \"duration\": %.3f}", s->duration);
 	}
 	fputs(t->n_subtests ? "\n      ],\n" : "],\n", f);
 	fprintf(f, "      \"output_dropped_bytes\": %zu,\n      \"output\": \"", t->output_dropped);

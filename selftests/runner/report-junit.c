@@ -35,14 +35,19 @@ static void properties(FILE *f, const struct run *r)
 	char buf[64];
 	size_t i;
 
+	const struct { const char *name, *value; } facts[] = {
+		{ "host.hostname", h->hostname },
+		{ "host.kernel_release", h->kernel_release },
+		{ "host.kernel_version", h->kernel_version },
+		{ "host.cpu_vendor", h->cpu_vendor },
+		{ "host.cpu_model", h->cpu_model },
+		{ "host.kvm_device", h->kvm_device },
+		{ "runner.mode", r->full ? "full" : "quick" },
+	};
+
 	fputs("    <properties>\n", f);
-	property(f, "host.hostname", h->hostname);
-	property(f, "host.kernel_release", h->kernel_release);
-	property(f, "host.kernel_version", h->kernel_version);
-	property(f, "host.cpu_vendor", h->cpu_vendor);
-	property(f, "host.cpu_model", h->cpu_model);
-	property(f, "host.kvm_device", h->kvm_device);
-	property(f, "runner.mode", r->full ? "full" : "quick");
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		property(f, facts[i].name, facts[i].value);
 	snprintf(buf, sizeof(buf), "%u", r->scale);
 	property(f, "runner.scale", buf);
 	for (i = 0; i < h->n_params; i++) {
@@ -119,7 +124,7 @@ static void suite(FILE *f, const struct run *r, const struct test *t)
 	fputs(">\n", f);
 	properties(f, r);
 	for (i = 0; i < t->n_subtests; i++)
-		testcase(f, t, &t->subtests[i], t->n_subtests == 1 ? t->duration : 0);
+		testcase(f, t, &t->subtests[i], t->subtests[i].duration);
 	if (!t->n_subtests)
 		testcase(f, t, &whole, t->duration);
 	fputs("    <system-out>", f);

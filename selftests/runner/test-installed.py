@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The installed suite, run three ways that must agree (integration suite).
 
-Usage: test-installed.py kselftest|meson BUILD_ROOT KSELFTEST_DIR
+Usage: test-installed.py kselftest|meson|nokvm BUILD_ROOT KSELFTEST_DIR
 
 Both modes `meson install --destdir` the build into a temporary directory and
 run the installed kvm-selftests on it without --dir (it must find the suite
@@ -18,6 +18,10 @@ relative to itself). Then:
              that every listed test's verdict and TAP subtest counts match
              (meson-only checks in that suite, not kselftest binaries, are
              listed and left out).
+  nokvm      runs the installed suite in a mount namespace where /dev/kvm
+             cannot be opened (a socket bound over it): no test may fail,
+             every skip must name /dev/kvm, the report must record why
+             /dev/kvm did not open, and when all skipped the exit is 4.
 
 Expected results come from the runs themselves; nothing is hard-coded.
 """
@@ -173,8 +177,35 @@ def mode_meson(tmp, suite, rep):
     check(mine == theirs, f"summary: kvm-selftests {mine} = meson {theirs}")
 
 
+def mode_nokvm(tmp, suite, runner):
+    import socket
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(f"{tmp}/kvm.sock")
+    script = (f'mount --bind {tmp}/kvm.sock /dev/kvm || exit 77; '
+              f'{runner} --json {tmp}/nokvm.json >{tmp}/nokvm.out 2>&1; echo $? >{tmp}/nokvm.rc')
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if p.returncode == 77 or not os.path.exists(f"{tmp}/nokvm.rc"):
+        print(f"SKIP: cannot hide /dev/kvm in a mount namespace (needs CAP_SYS_ADMIN): {p.stderr.strip()}")
+        sys.exit(77)
+    print(open(f"{tmp}/nokvm.out").read()[-2000:])
+    rc = int(open(f"{tmp}/nokvm.rc").read())
+    rep = json.load(open(f"{tmp}/nokvm.json"))
+    check(rep["host"]["kvm_device"].startswith("/dev/kvm: "),
+          f"the report records why /dev/kvm did not open ({rep['host']['kvm_device']})")
+    check(not any(t["result"] in ("fail", "timeout") for t in rep["tests"]), "without /dev/kvm nothing fails")
+    skipped = [t for t in rep["tests"] if t["result"] == "skip"]
+    check(all("/dev/kvm" in (t["reason"] or "") for t in skipped),
+          f"every one of the {len(skipped)} skips names /dev/kvm")
+    want = 4 if len(skipped) == len(rep["tests"]) else 0
+    check(rc == want, f"exit {rc}: {'everything skipped' if want == 4 else 'some passed without KVM'} -> {want}")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     runner, suite = install(f"{tmp}/dest")
+    if MODE == "nokvm":
+        mode_nokvm(tmp, suite, runner)
+        print(f"{len(failures)} check(s) failed" if failures else "all checks passed")
+        sys.exit(1 if failures else 0)
     check(os.access(runner, os.X_OK), f"kvm-selftests installed at {runner}")
     rep = run_runner(runner, tmp)
     check(os.path.realpath(rep["runner"]["dir"]) == os.path.realpath(suite),

@@ -20,7 +20,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-RUNNER, FAKES = sys.argv[1], sys.argv[2]
+RUNNER, FAKES = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 failures = []
 
 
@@ -58,6 +58,7 @@ EXPECT = {
     "fake:fake_xfail": ("pass", None),
     "fake:fake_hang": ("timeout", "timed out after 3 s in fake.hangs"),
     "fake:fake_sleep": ("timeout", "timed out after 3 s"),
+    "fake:fake_flood": ("timeout", "timed out after 3 s"),
     "fake:fake_crash": ("fail", "signal 11"),
     "fake:fake_malformed": ("fail", "planned 3"),
     "fake:fake_notap": ("fail", "without reporting any test"),
@@ -113,6 +114,20 @@ with tempfile.TemporaryDirectory() as tmp:
     for pid, what in zip(pids, ["the hung test", "its child in its process group",
                                 "its child in a process group of its own"]):
         check(not alive(pid), f"{what} (pid {pid}) is gone")
+
+    check(all(sum(s["duration"] for s in t["subtests"]) <= t["duration"] + 0.01 for t in rep["tests"]),
+          "subtest durations add up to at most their test's")
+    hung_sub = [s for s in hang["subtests"] if s["result"] == "timeout"]
+    check(len(hung_sub) == 1 and hung_sub[0]["duration"] >= hang["duration"] - 0.5,
+          "the timed-out subtest carries the time from its RUN line to the kill")
+    fl = got["fake:fake_flood"]
+    check(fl["duration"] < 5.0 and fl["output_dropped_bytes"] > 0 and len(fl["output"]) <= 1 << 20,
+          f"endless output: timed out on time ({fl['duration']:.2f} s), kept output capped at 1 MiB")
+
+    # --jobs 4: the two slow fakes ran at the same time.
+    sl = got["fake:fake_sleep"]
+    check(sl["started"] < hang["started"] + hang["duration"] and
+          hang["started"] < sl["started"] + sl["duration"], "--jobs 4 ran tests in parallel")
 
     # Host facts: from the fake sysfs tree, through libkvmcfg.
     host = rep["host"]
@@ -204,6 +219,18 @@ with tempfile.TemporaryDirectory() as tmp:
     p, _ = run("--list", "--filter", "fake:fake_[cx]*")
     check(p.stdout.split() == ["fake:fake_xfail", "fake:fake_crash"], f"--list --filter ({p.stdout.split()})")
 
+    # Arguments as kselftest's runner.sh passes them: KSELFTEST_<NAME>_ARGS.
+    p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/a.json",
+               env={"KSELFTEST_FAKE_PASS_ARGS": " -t  fake.one "})
+    check("# args: [-t] [fake.one]\n" in json.load(open(f"{tmp}/a.json"))["tests"][0]["output"],
+          "KSELFTEST_FAKE_PASS_ARGS reaches fake_pass, split at blanks")
+
+    # From a build tree without --dir: that tree's suite.
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(FAKES)))
+    p = subprocess.run([RUNNER, "--list"], capture_output=True, text=True, cwd="/")
+    check(p.returncode == 0 and p.stdout.split() == open(f"{tree}/kselftest-list.txt").read().split(),
+          "in a build tree, --list without --dir lists the tree's kselftest-list.txt")
+
     # --quick / --full reach the tests.
     p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/q.json")
     out = json.load(open(f"{tmp}/q.json"))["tests"][0]["output"]
@@ -218,6 +245,44 @@ with tempfile.TemporaryDirectory() as tmp:
           "an explicit KVMCFG_TEST_SCALE wins")
     check("/fakes" in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
           "tests run from their own directory")
+
+    # --jobs 1: one after the other.
+    p, _ = run("--jobs", "1", "--timeout", "1", "--filter", "fake_sleep", "--filter", "fake_pass",
+               "--json", f"{tmp}/j1.json")
+    a, b = json.load(open(f"{tmp}/j1.json"))["tests"]
+    check(b["started"] >= a["started"] + a["duration"] - 0.01, "--jobs 1 runs one test at a time")
+
+    # SIGINT: running tests and their children are killed, the run ends as a failure.
+    os.unlink(pidfile)
+    e = dict(os.environ, **env)
+    proc = subprocess.Popen([RUNNER, "--dir", FAKES, "--filter", "fake_hang", "--timeout", "600",
+                             "--json", f"{tmp}/int.json"], env=e, stdout=subprocess.PIPE, text=True)
+    for _ in range(100):
+        if os.path.exists(pidfile) and len(open(pidfile).read().split()) == 3:
+            break
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    proc.send_signal(2)
+    out, _ = proc.communicate(timeout=30)
+    check(proc.returncode == 1, f"SIGINT: exit 1 (got {proc.returncode})")
+    check(time.monotonic() - t0 < 5, "SIGINT: the run stopped at once, not at the timeout")
+    intr = json.load(open(f"{tmp}/int.json"))
+    check(intr["runner"]["interrupted"] and intr["tests"][0]["result"] == "fail" and
+          "interrupted" in intr["tests"][0]["reason"], "SIGINT: the running test is an interrupted failure")
+    time.sleep(0.5)
+    check(not any(alive(int(x)) for x in open(pidfile).read().split()),
+          "SIGINT: the test and its children are gone")
+
+    # On a terminal: colour. `script` gives the runner a pty.
+    if subprocess.run(["sh", "-c", "command -v script"], capture_output=True).returncode == 0:
+        p = subprocess.run(["script", "-qec", f"{RUNNER} --dir {FAKES} --filter fake_pass", "/dev/null"],
+                           capture_output=True, text=True, env=dict(os.environ, TERM="xterm"))
+        check("\033[32mPASS" in p.stdout, "a terminal gets coloured results")
+        p = subprocess.run(["script", "-qec", f"{RUNNER} --dir {FAKES} --filter fake_pass", "/dev/null"],
+                           capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+        check("\033[" not in p.stdout, "NO_COLOR turns colour off")
+    else:
+        print("note  script(1) not installed: colour on a terminal not checked")
 
     # Plain output when not on a tty: no escape sequences.
     p, _ = run("--filter", "fake_fail")

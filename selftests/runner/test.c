@@ -76,7 +76,7 @@ static int add_subtest(struct test *t, long number, const char *name, size_t nam
 		return -ENOMEM;
 	t->subtests = grown;
 	s = &t->subtests[t->n_subtests];
-	*s = (struct subtest){ .number = number, .verdict = v };
+	*s = (struct subtest){ .number = number, .verdict = v, .duration = t->clock - t->mark };
 	s->name = strndup(name, name_len);
 	s->reason = reason && reason_len ? strndup(reason, reason_len) : NULL;
 	if (!s->name || (reason && reason_len && !s->reason)) {
@@ -85,6 +85,7 @@ static int add_subtest(struct test *t, long number, const char *name, size_t nam
 		return -ENOMEM;
 	}
 	t->n_subtests++;
+	t->mark = t->clock;
 	return 0;
 }
 
@@ -110,6 +111,7 @@ static int note_harness_run(struct test *t, const char *line)
 		end = p + strcspn(p, "\n");
 	free(t->running);
 	t->running = strndup(p, end - p);
+	t->mark = t->clock;
 	return t->running ? 0 : -ENOMEM;
 }
 

@@ -28,6 +28,7 @@ struct subtest {
 	char *name;
 	enum verdict verdict;
 	char *reason;		/* skip/xfail reason or why it failed; may be NULL */
+	double duration;	/* seconds from its RUN line (or the previous result) to its result */
 };
 
 /* Captured output beyond this is counted but not kept. */
@@ -56,6 +57,12 @@ struct test {
 	char *partial;		/* an unterminated last line */
 	size_t partial_len;
 	char *running;		/* the kselftest harness's last "RUN name" without a result */
+	/*
+	 * Seconds since the start as of the bytes being fed, kept up to date
+	 * by the caller (parsing stays free of clocks), and when the current
+	 * subtest began: its RUN line or the previous result.
+	 */
+	double clock, mark;
 
 	enum verdict verdict;
 	char *reason;		/* why it failed, timed out or skipped */

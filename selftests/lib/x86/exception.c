@@ -67,6 +67,22 @@ static int emulate_user_pio(struct ex_regs *regs)
 	return 1;
 }
 
+/*
+ * guest_flush_tlb() at CPL3: "mov %rax, %cr3" (0f 22 d8) faults with #GP;
+ * reload CR3 with its own value here and skip the instruction.
+ */
+static int emulate_user_cr3_reload(struct ex_regs *regs)
+{
+	const uint8_t *insn = (const uint8_t *)regs->rip;
+
+	if ((regs->cs & 3) != 3 || regs->error_code ||
+	    insn[0] != 0x0f || insn[1] != 0x22 || insn[2] != 0xd8)
+		return 0;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
+	regs->rip += 3;
+	return 1;
+}
+
 void guest_exception_handle(struct ex_regs *regs)
 {
 	guest_exception_handler_t h = regs->vector < NR_EXCEPTION_VECTORS ?
@@ -76,7 +92,7 @@ void guest_exception_handle(struct ex_regs *regs)
 		h(regs);
 		return;
 	}
-	if (regs->vector == GP_VECTOR && emulate_user_pio(regs))
+	if (regs->vector == GP_VECTOR && (emulate_user_pio(regs) || emulate_user_cr3_reload(regs)))
 		return;
 	for (;;)
 		ucall(UCALL_UNHANDLED, 4, regs->vector, regs->rip, regs->error_code,

@@ -28,6 +28,16 @@ static uint64_t *pte_table(struct kvm_vm *vm, gpa_t table)
 	return t;
 }
 
+/*
+ * Note that a present entry is about to change. Once the guest has run, KVM
+ * may hold shadow pages built from it (see the TLB rule in kvm_util.h).
+ */
+static void pte_changed(struct kvm_vm *vm, uint64_t old)
+{
+	if ((old & PTE_PRESENT) && vm->ran)
+		vm->pt_stale = true;
+}
+
 static unsigned int pt_index(gva_t gva, int level)
 {
 	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
@@ -50,6 +60,7 @@ static uint64_t *pte_lookup(struct kvm_vm *vm, gva_t gva, int level, bool create
 		if (!(*e & PTE_PRESENT) || (*e & PTE_LARGE)) {
 			if (!create)
 				return NULL;
+			pte_changed(vm, *e);
 			/* A huge mapping in the way is replaced by a fresh table. */
 			*e = vm_phy_pages_alloc(vm, 1) | PTE_PRESENT | PTE_WRITE | PTE_USER;
 		}
@@ -67,6 +78,7 @@ void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, size_t npages)
 	for (i = 0; i < npages; i++) {
 		uint64_t *e = pte_lookup(vm, gva + i * PAGE_SIZE, 1, true);
 
+		pte_changed(vm, *e);
 		/* User-accessible so the same mappings serve CPL0 and CPL3 code. */
 		*e = (gpa + i * PAGE_SIZE) | PTE_PRESENT | PTE_WRITE | PTE_USER;
 	}
@@ -80,6 +92,7 @@ void virt_map_2m(struct kvm_vm *vm, gva_t gva, gpa_t gpa)
 		    "virt_map_2m: unaligned gva %#llx gpa %#llx", (unsigned long long)gva,
 		    (unsigned long long)gpa);
 	e = pte_lookup(vm, gva, 2, true);
+	pte_changed(vm, *e);
 	*e = gpa | PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_LARGE;
 }
 
@@ -87,8 +100,10 @@ void virt_unmap(struct kvm_vm *vm, gva_t gva)
 {
 	uint64_t *e = pte_lookup(vm, gva, 1, false);
 
-	if (e)
+	if (e) {
+		pte_changed(vm, *e);
 		*e = 0;
+	}
 }
 
 gpa_t addr_gva2gpa(struct kvm_vm *vm, gva_t gva)

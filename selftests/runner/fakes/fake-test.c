@@ -25,13 +25,19 @@ __attribute__((used)) const char *__asan_default_options(void)
 	return "handle_segv=0";
 }
 
-static void env(void)
+static void env(int argc, char **argv)
 {
+	int i;
+
 	const char *scale = getenv("KVMCFG_TEST_SCALE"), *full = getenv("KVMCFG_TEST_FULL");
 	char cwd[256];
 
 	printf("# env: KVMCFG_TEST_SCALE=%s KVMCFG_TEST_FULL=%s cwd=%s\n", scale ? scale : "",
 	       full ? full : "", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+	printf("# args:");
+	for (i = 1; i < argc; i++)
+		printf(" [%s]", argv[i]);
+	printf("\n");
 }
 
 /* A child that sleeps forever; @own_group like the kselftest harness's setpgrp(). */
@@ -50,11 +56,11 @@ static __attribute__((unused)) pid_t sleeper(int own_group)
 	return pid;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("TAP version 13\n");
-	env();
+	env(argc, argv);
 #if defined(FAKE_PASS)
 	printf("1..2\n# RUN           fake.one ...\nok 1 fake.one\nok 2 fake.two\n");
 	return 0;
@@ -94,6 +100,12 @@ int main(void)
 	sleep(60);
 	printf("ok 1 fake.slow\n");
 	return 0;
+#elif defined(FAKE_FLOOD)
+	/* Never stops printing: the deadline must still hold, the kept output stay bounded. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	printf("1..1\n");
+	for (;;)
+		printf("# flooding the runner with output that never ends .......................\n");
 #elif defined(FAKE_CRASH)
 	printf("1..2\nok 1 fake.before_crash\n");
 	raise(SIGSEGV);
