@@ -49,7 +49,8 @@ run_one() {
 		"$(grep -E '^#[0-9]+' "$work/$t/log" | tail -1)" >>"$work/summary"
 }
 
-: >"$work/summary" 2>/dev/null || { mkdir -p "$work"; : >"$work/summary"; }
+mkdir -p "$work"
+: >"$work/summary"
 n=0
 for t in $targets; do
 	run_one "$t" &
