@@ -206,7 +206,7 @@ END_TEST
 /*
  * A param value is outside input: a newline in it must not become a line of
  * its own in sd_notify's newline-separated STATUS= (where "\nWATCHDOG=trigger"
- * would make systemd kill the daemon) or in a stderr log line.
+ * makes systemd act as if the watchdog expired) or in a stderr log line.
  */
 START_TEST(hostile_values)
 {
