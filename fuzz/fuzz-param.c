@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "json-escape.h"
 #include "match.h"
 #include "param.h"
 #include "textfile.h"
-#include "utf8.h"
 
 /* What the label writer printed must be a valid Prometheus label body. */
 static void check_label(const char *value)
@@ -37,7 +37,7 @@ static void check_label(const char *value)
 		}
 		fuzz_assert(out[i] != '"' && out[i] != '\n' && out[i] != '\0');
 		/* The exposition format is UTF-8. */
-		n = utf8_sequence_len((const unsigned char *)out + i);
+		n = kvmcfg_utf8_seq_len((const unsigned char *)out + i, len - i);
 		fuzz_assert(n > 0);
 		i += n - 1;
 	}

@@ -16,8 +16,8 @@
 #include "fake-sysfs.h"
 #include "finding.h"
 #include "fuzz.h"
+#include "json-escape.h"
 #include "policy.h"
-#include "utf8.h"
 
 static char *sysfs_root;
 static int sysfs_fd = -1;
@@ -101,9 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(findings_to_json(f, true, &json) == 0);
 	fuzz_assert(json[0] == '{' && json[strlen(json) - 1] == '\n');
 	/* JSON is UTF-8 with no raw control byte, whatever the params hold. */
-	for (const char *c = json; *c; c += utf8_sequence_len((const unsigned char *)c)) {
-		fuzz_assert(utf8_sequence_len((const unsigned char *)c) > 0);
-		fuzz_assert(*c == '\n' || (unsigned char)*c >= 0x20);
+	for (size_t i = 0, len = strlen(json), n; i < len; i += n) {
+		n = kvmcfg_utf8_seq_len((const unsigned char *)json + i, len - i);
+		fuzz_assert(n > 0);
+		fuzz_assert(json[i] == '\n' || (unsigned char)json[i] >= 0x20);
 	}
 	(void)findings_verdict(f);
 out:

@@ -2,17 +2,22 @@
 # Install what kvmcfg needs to build and test on Debian 12, as root.
 # Idempotent: does nothing (and touches no network) when every package is present.
 #
-#   scripts/deps.sh [build|test|all]     default: all
+#   scripts/deps.sh [build|test|box|all]     default: all
 set -eu
 
 build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
 check libsystemd-dev libinih-dev libkmod-dev scdoc"
 test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev"
+# The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
+# itself is not installed: scripts/fleetbox-build.sh apt-get downloads it.
+box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
-test | all) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test) want="$build_pkgs $test_pkgs" ;;
+box) want="$box_pkgs" ;;
+all) want="$build_pkgs $test_pkgs $box_pkgs" ;;
+*) echo "usage: $0 [build|test|box|all]" >&2; exit 2 ;;
 esac
 
 missing=""

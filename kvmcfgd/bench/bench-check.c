@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "json-escape.h"
 #include "param.h"
 #include "snapshot.h"
 
@@ -168,13 +169,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmcfg-bench-check: cannot write %s: %m\n", output);
 		return 1;
 	}
+	/* A --sysfs-root may hold any byte: escaped like every other JSON string. */
+	fputs("{\n  \"benchmark\": \"kvmcfg-check\",\n  \"sysfs_root\": ", out);
+	kvmcfg_json_string(out, root ? root : tmp);
 	fprintf(out,
-		"{\n  \"benchmark\": \"kvmcfg-check\",\n  \"sysfs_root\": \"%s\",\n"
-		"  \"fake_tree\": %s,\n  \"params\": %u,\n  \"findings_per_check\": %zu,\n"
+		",\n  \"fake_tree\": %s,\n  \"params\": %u,\n  \"findings_per_check\": %zu,\n"
 		"  \"iterations\": %ld,\n  \"mean_us\": %.2f,\n  \"median_us\": %.2f,\n"
 		"  \"p99_us\": %.2f,\n  \"min_us\": %.2f,\n  \"max_us\": %.2f,\n"
 		"  \"target_us\": 1000,\n  \"meets_target\": %s\n}\n",
-		root ? root : tmp, root ? "false" : "true", n_rules, n_findings, iterations,
+		root ? "false" : "true", n_rules, n_findings, iterations,
 		sum / 1000.0 / iterations, t[iterations / 2] / 1000.0,
 		t[(size_t)(iterations * 0.99)] / 1000.0, t[0] / 1000.0, t[iterations - 1] / 1000.0,
 		t[iterations / 2] < 1000000 ? "true" : "false");

@@ -13,6 +13,7 @@
 
 #include "checker.h"
 #include "kvmcfgctl.h"
+#include "param-set.h"
 #include "param.h"
 #include "table.h"
 
@@ -21,34 +22,30 @@ static bool finding_is_for(const Finding *f, const char *module, const char *par
 	return !f->rule && f->param && !strcmp(f->module, module) && !strcmp(f->param, param);
 }
 
-static int add_param_rows(Table *t, int fd, const Findings *f, bool *used, const char *module,
-			  const char *param)
+static int add_param_rows(Table *t, const Findings *f, bool *used, const KvmcfgParam *p)
 {
-	char *value = NULL, origin[512];
-	const char *shown;
+	const char *shown = p->value ? p->value : kvmcfg_errno_name(p->error);
+	char origin[512];
 	bool any = false;
 	size_t i;
-	int r = 0, rr;
+	int r = 0;
 
-	rr = kvmcfg_param_read_at(fd, module, param, &value);
-	shown = rr == 0 ? value : kvmcfg_errno_name(rr);
 	for (i = 0; r == 0 && f && i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		if (!finding_is_for(x, module, param))
+		if (!finding_is_for(x, p->module, p->param))
 			continue;
-		const char *row[] = { module, param, shown, x->expected, ctl_status_cell(x),
+		const char *row[] = { p->module, p->param, shown, x->expected, ctl_status_cell(x),
 				      ctl_origin_cell(x, origin, sizeof(origin)) };
 
 		used[i] = any = true;
 		r = table_add(t, row);
 	}
 	if (r == 0 && !any) {
-		const char *row[] = { module, param, shown, NULL, NULL, NULL };
+		const char *row[] = { p->module, p->param, shown, NULL, NULL, NULL };
 
 		r = table_add(t, row);
 	}
-	free(value);
 	return r;
 }
 
@@ -59,9 +56,10 @@ int verb_show(const Ctl *c)
 	_cleanup_policy_ Policy *p = NULL;
 	_cleanup_findings_ Findings *f = NULL;
 	_cleanup_table_ Table *t = NULL;
-	char **modules = NULL, **params = NULL, origin[512];
+	KvmcfgParams params = { 0 };
+	char **modules = NULL, origin[512];
 	bool *used = NULL;
-	size_t i, j;
+	size_t i;
 	int fd = -1, r;
 
 	if (c->n_args) {
@@ -90,25 +88,16 @@ int verb_show(const Ctl *c)
 		close(fd);
 		return CTL_EXIT_UNREADABLE;
 	}
-	used = calloc(f ? f->n + 1 : 1, sizeof(*used));
-	r = used ? table_new(&t, header) : -ENOMEM;
-	for (i = 0; r == 0 && modules[i]; i++) {
-		r = kvmcfg_param_list_at(fd, modules[i], &params);
-		if (r == -ENODEV) {
-			/* Not loaded: its rows come from the findings below. */
-			r = 0;
-			continue;
-		}
-		if (r < 0) {
-			fprintf(stderr, "kvmcfgctl: cannot list parameters of %s: %s\n", modules[i],
-				strerror(-r));
-			break;
-		}
-		for (j = 0; r == 0 && params[j]; j++)
-			r = add_param_rows(t, fd, f, used, modules[i], params[j]);
-		kvmcfg_strv_free(params);
-		params = NULL;
-	}
+	/* Modules that are not loaded have no rows here: theirs come from the findings below. */
+	r = kvmcfg_params_collect_at(fd, (const char *const *)modules, &params);
+	if (r < 0 && r != -ENOMEM)
+		fprintf(stderr, "kvmcfgctl: cannot list module parameters under %s: %s\n",
+			c->sysfs_root, strerror(-r));
+	used = r == 0 ? calloc(f ? f->n + 1 : 1, sizeof(*used)) : NULL;
+	if (r == 0)
+		r = used ? table_new(&t, header) : -ENOMEM;
+	for (i = 0; r == 0 && i < params.n; i++)
+		r = add_param_rows(t, f, used, &params.items[i]);
 	/* What the policy says of things that are not there, and the derived rules. */
 	for (i = 0; r == 0 && f && i < f->n; i++) {
 		const Finding *x = &f->items[i];
@@ -123,6 +112,7 @@ int verb_show(const Ctl *c)
 	}
 	close(fd);
 	kvmcfg_strv_free(modules);
+	kvmcfg_params_deinit(&params);
 	free(used);
 	if (r < 0) {
 		if (r == -ENOMEM)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-escape.h"
 #include "table.h"
-#include "utf8.h"
 
 /* Cells longer than this are cut with "..." so one odd value cannot wreck the
  * layout; the last column (an origin, say) is never cut, nothing follows it. */
@@ -37,10 +37,10 @@ Table *table_free(Table *t)
  */
 static void sanitize_cell(char *s)
 {
-	unsigned char *p = (unsigned char *)s;
+	unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
 
-	while (*p) {
-		size_t n = utf8_sequence_len(p);
+	while (p < end) {
+		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
 
 		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
 			p[0] = p[1] = '?';

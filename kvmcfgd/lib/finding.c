@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "finding.h"
-#include "utf8.h"
+#include "json-escape.h"
 
 static const char *const kind_names[_FINDING_KIND_MAX] = {
 	[FINDING_OK] = "ok",
@@ -242,64 +242,13 @@ KvmcfgVerdict findings_verdict(const Findings *f)
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *o, const char *s)
-{
-	const unsigned char *p;
-
-	if (!s) {
-		fputs("null", o);
-		return;
-	}
-	fputc('"', o);
-	for (p = (const unsigned char *)s; *p; p++) {
-		size_t n = utf8_sequence_len(p);
-
-		/*
-		 * JSON is UTF-8, and a charp param holds whatever bytes root wrote:
-		 * one invalid byte would make the whole document unparseable.
-		 */
-		if (n == 0) {
-			fputs("\\ufffd", o);
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, o);
-			p += n - 1;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			fputs("\\\"", o);
-			break;
-		case '\\':
-			fputs("\\\\", o);
-			break;
-		case '\n':
-			fputs("\\n", o);
-			break;
-		case '\t':
-			fputs("\\t", o);
-			break;
-		case '\r':
-			fputs("\\r", o);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(o, "\\u%04x", *p);
-			else
-				fputc(*p, o);
-		}
-	}
-	fputc('"', o);
-}
-
 static void json_field(FILE *o, bool pretty, unsigned indent, bool first, const char *key)
 {
 	if (!first)
 		fputc(',', o);
 	if (pretty)
 		fprintf(o, "\n%*s", indent * 2, "");
-	json_string(o, key);
+	kvmcfg_json_string(o, key);
 	fputs(pretty ? ": " : ":", o);
 }
 
@@ -309,32 +258,32 @@ static void json_finding(FILE *o, const Finding *x, bool pretty)
 
 	fputc('{', o);
 	json_field(o, pretty, d, true, "kind");
-	json_string(o, finding_kind_to_string(x->kind));
+	kvmcfg_json_string(o, finding_kind_to_string(x->kind));
 	json_field(o, pretty, d, false, "severity");
-	json_string(o, policy_severity_to_string(x->severity));
+	kvmcfg_json_string(o, policy_severity_to_string(x->severity));
 	json_field(o, pretty, d, false, "module");
-	json_string(o, x->module);
+	kvmcfg_json_string(o, x->module);
 	json_field(o, pretty, d, false, "param");
-	json_string(o, x->param);
+	kvmcfg_json_string(o, x->param);
 	json_field(o, pretty, d, false, "expected");
-	json_string(o, x->expected);
+	kvmcfg_json_string(o, x->expected);
 	json_field(o, pretty, d, false, "actual");
-	json_string(o, x->actual);
+	kvmcfg_json_string(o, x->actual);
 	json_field(o, pretty, d, false, "status");
-	json_string(o, kvmcfg_errno_name(x->read_error));
+	kvmcfg_json_string(o, kvmcfg_errno_name(x->read_error));
 	json_field(o, pretty, d, false, "origin");
 	fputc('{', o);
 	json_field(o, pretty, d + 1, true, "file");
-	json_string(o, x->origin_file);
+	kvmcfg_json_string(o, x->origin_file);
 	json_field(o, pretty, d + 1, false, "line");
 	fprintf(o, "%u", x->origin_line);
 	if (pretty)
 		fprintf(o, "\n%*s", d * 2, "");
 	fputc('}', o);
 	json_field(o, pretty, d, false, "rule");
-	json_string(o, x->rule);
+	kvmcfg_json_string(o, x->rule);
 	json_field(o, pretty, d, false, "message");
-	json_string(o, x->message);
+	kvmcfg_json_string(o, x->message);
 	if (pretty)
 		fprintf(o, "\n%*s", (d - 1) * 2, "");
 	fputc('}', o);
@@ -351,9 +300,9 @@ int findings_to_json(const Findings *f, bool pretty, char **ret)
 		return -ENOMEM;
 	fputc('{', o);
 	json_field(o, pretty, 1, true, "schema");
-	json_string(o, "kvmcfg-findings/1");
+	kvmcfg_json_string(o, "kvmcfg-findings/1");
 	json_field(o, pretty, 1, false, "verdict");
-	json_string(o, kvmcfg_verdict_to_string(findings_verdict(f)));
+	kvmcfg_json_string(o, kvmcfg_verdict_to_string(findings_verdict(f)));
 	json_field(o, pretty, 1, false, "checked");
 	fprintf(o, "%zu", f->n);
 	json_field(o, pretty, 1, false, "problems");

@@ -8,9 +8,9 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
+#include "json-escape.h"
 #include "log.h"
 #include "macro.h"
-#include "utf8.h"
 
 #define LOG_FIELDS_MAX 32
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -65,10 +65,10 @@ static bool needs_quotes(const char *v)
 
 void log_write_escaped(FILE *f, const char *s, bool quote_chars)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	for (p = (const unsigned char *)s; *p; p++) {
-		size_t n = utf8_sequence_len(p);
+	for (; p < end; p++) {
+		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
 
 		if (n == 0) {
 			/* Not UTF-8: U+FFFD, as journald and systemd want text. */

@@ -8,15 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json-escape.h"
 #include "macro.h"
 #include "textfile.h"
-#include "utf8.h"
 
 void prom_write_label_value(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	while (*p) {
+	while (p < end) {
 		size_t n;
 
 		switch (*p) {
@@ -33,7 +33,7 @@ void prom_write_label_value(FILE *f, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_sequence_len(p);
+		n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
 		if (n == 0) {
 			/* The exposition format is UTF-8; one bad byte would void the file. */
 			fputs("\xef\xbf\xbd", f);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-escape.h"
 #include "json.h"
 
 /* ---- writer ---- */
@@ -15,28 +16,6 @@ void json_writer_init(struct json_writer *w, FILE *f)
 	memset(w, 0, sizeof(*w));
 	w->f = f;
 	w->first[0] = true;
-}
-
-static void put_escaped(FILE *f, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', f);
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
 }
 
 /* Separator, indentation and key before a value at the current depth. */
@@ -52,7 +31,7 @@ static void prefix(struct json_writer *w, const char *key)
 	}
 	w->first[w->depth] = false;
 	if (key) {
-		put_escaped(w->f, key);
+		kvmcfg_json_string(w->f, key);
 		fputs(": ", w->f);
 	}
 }
@@ -93,7 +72,7 @@ void json_string(struct json_writer *w, const char *key, const char *v)
 {
 	prefix(w, key);
 	if (!w->error)
-		put_escaped(w->f, v ? v : "");
+		kvmcfg_json_string(w->f, v ? v : "");
 }
 
 void json_uint(struct json_writer *w, const char *key, uint64_t v)

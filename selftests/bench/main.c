@@ -8,7 +8,6 @@
  * by each batch, the KVM configuration, and output. The paths themselves
  * (and all guest code) are in paths.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,7 +23,7 @@
 #include "json.h"
 #include "kvm_params.h"
 #include "kvm_util.h"
-#include "param.h"
+#include "param-set.h"
 #include "paths.h"
 #include "report.h"
 #include "stats.h"
@@ -234,53 +233,15 @@ static void run_harness(uint64_t budget_ns, const struct options *o, struct benc
 
 /* ---- the configuration it ran under ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every parameter of every loaded kvm* module, through libkvmcfg's reader. */
 static int collect_params(struct bench_report *rep)
 {
-	const char *root = kvm_sysfs_root();
-	char path[4096], *mods[32];
-	size_t n = 0, i;
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
+	int fd, r;
 
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(kvm_sysfs_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/module", root);
-	d = opendir(path);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while ((de = readdir(d)) && n < ARRAY_SIZE(mods))
-		if (strcmp(de->d_name, "kvm") == 0 || strncmp(de->d_name, "kvm_", 4) == 0)
-			mods[n++] = strdup(de->d_name);
-	closedir(d);
-	qsort(mods, n, sizeof(mods[0]), cmp_str);
-
-	for (i = 0; i < n; i++) {
-		char **names = NULL, **p;
-
-		if (!mods[i] || kvmcfg_param_list_at(fd, mods[i], &names) < 0)
-			continue;	/* unloaded meanwhile: nothing to report */
-		for (p = names; *p && r >= 0; p++) {
-			char *v = NULL;
-			int e = kvmcfg_param_read_at(fd, mods[i], *p, &v);
-
-			r = bench_report_add_param(rep, mods[i], *p, e < 0 ? NULL : v, e < 0 ? e : 0);
-			free(v);
-		}
-		kvmcfg_strv_free(names);
-	}
-	for (i = 0; i < n; i++)
-		free(mods[i]);
+	r = kvmcfg_params_collect_at(fd, NULL, &rep->params);
 	close(fd);
 	return r;
 }

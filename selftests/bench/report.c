@@ -29,14 +29,7 @@ void bench_report_init(struct bench_report *r)
 
 void bench_report_deinit(struct bench_report *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->n_params; i++) {
-		free(r->params[i].module);
-		free(r->params[i].name);
-		free(r->params[i].value);
-	}
-	free(r->params);
+	kvmcfg_params_deinit(&r->params);
 	free(r->paths);
 	free(r->kernel_release);
 	free(r->kernel_version);
@@ -48,24 +41,7 @@ void bench_report_deinit(struct bench_report *r)
 int bench_report_add_param(struct bench_report *r, const char *module, const char *name,
 			   const char *value, int error)
 {
-	struct bench_param *p = realloc(r->params, (r->n_params + 1) * sizeof(*p));
-	struct bench_param n = {
-		.module = strdup(module),
-		.name = strdup(name),
-		.value = value ? strdup(value) : NULL,
-		.error = error,
-	};
-
-	if (p)
-		r->params = p;
-	if (!p || !n.module || !n.name || (value && !n.value)) {
-		free(n.module);
-		free(n.name);
-		free(n.value);
-		return -ENOMEM;
-	}
-	r->params[r->n_params++] = n;
-	return 0;
+	return kvmcfg_params_add(&r->params, module, name, value, error);
 }
 
 /* ---- table ---- */
@@ -75,8 +51,8 @@ static void print_params(const struct bench_report *r, FILE *f)
 	const char *module = NULL;
 	size_t i, col = 0;
 
-	for (i = 0; i < r->n_params; i++) {
-		const struct bench_param *p = &r->params[i];
+	for (i = 0; i < r->params.n; i++) {
+		const KvmcfgParam *p = &r->params.items[i];
 		char item[160];
 		int len;
 
@@ -86,9 +62,9 @@ static void print_params(const struct bench_report *r, FILE *f)
 			col = strlen(module) + 3;
 		}
 		if (p->value)
-			len = snprintf(item, sizeof(item), " %s=%s", p->name, p->value);
+			len = snprintf(item, sizeof(item), " %s=%s", p->param, p->value);
 		else
-			len = snprintf(item, sizeof(item), " %s=(%s)", p->name, strerror(-p->error));
+			len = snprintf(item, sizeof(item), " %s=(%s)", p->param, strerror(-p->error));
 		if (col + (size_t)len > 100) {
 			fprintf(f, "\n   ");
 			col = 3;
@@ -242,8 +218,8 @@ int bench_report_write_json(const struct bench_report *r, FILE *f)
 
 	/* Parameters arrive grouped by module (the collector reads module by module). */
 	json_begin_object(&w, "kvm_params");
-	for (i = 0; i < r->n_params; i++) {
-		const struct bench_param *p = &r->params[i];
+	for (i = 0; i < r->params.n; i++) {
+		const KvmcfgParam *p = &r->params.items[i];
 
 		if (!module || strcmp(module, p->module) != 0) {
 			if (module)
@@ -252,9 +228,9 @@ int bench_report_write_json(const struct bench_report *r, FILE *f)
 			module = p->module;
 		}
 		if (p->value)
-			json_string(&w, p->name, p->value);
+			json_string(&w, p->param, p->value);
 		else
-			json_null(&w, p->name);
+			json_null(&w, p->param);
 	}
 	if (module)
 		json_end_object(&w);

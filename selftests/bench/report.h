@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "param-set.h"
 #include "stats.h"
 
 /* The KVM stats reported per access, by KVM's own names. */
@@ -56,18 +57,12 @@ struct bench_harness {
 	double ratio_mean;		/* bench_ns.mean / raw_ns.mean (load spikes move it) */
 };
 
-struct bench_param {
-	char *module, *name, *value;	/* value NULL: unreadable */
-	int error;			/* -errno when value is NULL */
-};
-
 struct bench_report {
 	char *kernel_release, *kernel_version, *machine;
 	char *timestamp;		/* UTC, ISO 8601 */
 	uint64_t tsc_khz;
 	double budget_s, ci_target;
-	struct bench_param *params;
-	size_t n_params;
+	KvmcfgParams params;		/* the kvm* module params, grouped by module */
 	struct bench_path_result *paths;
 	size_t n_paths;
 	struct bench_harness harness;

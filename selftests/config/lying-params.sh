@@ -9,20 +9,32 @@
 # with the real params, i.e. where the real params are honest and the
 # behaviour is observable; otherwise it is reported as not applicable.
 #
-#   lying-params.sh BINDIR    (holds tdp_reality, sev_reality and mmio_caching)
+#   lying-params.sh [DIR]
+#
+# DIR holds the binaries tdp_reality, sev_reality (area config) and
+# mmio_caching (area mmio), either flat (the build tree: build/selftests) or
+# one directory per area (the installed suite, <area>/<test>). Without DIR,
+# the suite this script is installed in: it lives in <suite>/config.
 #
 # Exit: 0 every applicable case failed as it must, 1 a lie went unnoticed
 # (or a tool broke), 77 nothing was applicable (no usable /dev/kvm).
 set -u
 
-bindir=${1:?usage: lying-params.sh BINDIR}
-tdp=$bindir/tdp_reality mmio=$bindir/mmio_caching sev=$bindir/sev_reality
-for b in "$tdp" "$mmio" "$sev"; do
-	if [ ! -x "$b" ]; then
-		echo "error: $b is not built (run ninja first)"
-		exit 1
-	fi
-done
+bindir=${1:-$(dirname "$0")/..}
+
+# find_bin AREA NAME: DIR/NAME (build tree) or DIR/AREA/NAME (installed).
+find_bin() {
+	for b in "$bindir/$2" "$bindir/$1/$2"; do
+		if [ -f "$b" ] && [ -x "$b" ]; then
+			echo "$b"
+			return 0
+		fi
+	done
+	echo "error: neither $bindir/$2 nor $bindir/$1/$2 is an executable (run ninja first)" >&2
+	return 1
+}
+tdp=$(find_bin config tdp_reality) && mmio=$(find_bin mmio mmio_caching) &&
+	sev=$(find_bin config sev_reality) || exit 1
 real=${KVMCFG_SYSFS_ROOT:-/sys}
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is not usable here"

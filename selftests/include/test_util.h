@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Host-side test utilities: assertions that abort a test with the failing
- * expression, file:line and errno, and the iteration scale.
+ * expression, file:line and errno, the iteration scale and whether long
+ * variants run.
  */
 #pragma once
 
@@ -57,6 +58,13 @@ unsigned long test_scale(void);
 
 /* @base iterations times test_scale(), saturating. */
 unsigned long test_iterations(unsigned long base);
+
+/*
+ * Whether long variants should run: KVMCFG_TEST_FULL=1, which
+ * `kvm-selftests --full` sets (docs/runner.md). A long variant that does
+ * not run skips with a reason naming how to run it, so reports show it.
+ */
+bool test_full(void);
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -52,3 +52,10 @@ unsigned long test_iterations(unsigned long base)
 
 	return base > ULONG_MAX / s ? ULONG_MAX : base * s;
 }
+
+bool test_full(void)
+{
+	const char *s = getenv("KVMCFG_TEST_FULL");
+
+	return s && !strcmp(s, "1");
+}

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "proc.h"
 
 /* After the binary exits, how long stragglers outside its session may hold the pipe. */
 #define DRAIN_MS 2000
@@ -28,54 +28,9 @@ struct job {
 	long long t0;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-int exec_kill_session(int sid, int sig)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[64], buf[512], *p;
-		int pid, fd, sess;
-		ssize_t len;
-
-		pid = atoi(de->d_name);
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* The command name may hold anything; fields resume after the last ')'. */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %*c %*d %*d %d", &sess) != 1)
-			continue;
-		if (sess == sid && kill(pid, sig) == 0)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void kill_job(struct job *j, int sig)
 {
-	kill(-j->pid, sig);
-	exec_kill_session(j->pid, sig);
+	proc_kill_session(j->pid, sig);
 }
 
 /*
@@ -162,7 +117,7 @@ static int start(struct job *j, struct test *t, const sigset_t *oldmask)
 	j->fd = p[0];
 	j->exited = false;
 	j->stage = 0;
-	j->t0 = now_ms();
+	j->t0 = proc_now_ms();
 	j->deadline = j->t0 + t->timeout * 1000LL;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	t->start_time = wall.tv_sec + wall.tv_nsec / 1e9;
@@ -183,7 +138,7 @@ static void drain(struct job *j)
 	for (rounds = 0; j->fd >= 0 && rounds < 64; rounds++) {
 		n = read(j->fd, buf, sizeof(buf));
 		if (n > 0) {
-			j->t->clock = (now_ms() - j->t0) / 1000.0;
+			j->t->clock = (proc_now_ms() - j->t0) / 1000.0;
 			test_feed(j->t, buf, n);
 			continue;
 		}
@@ -202,7 +157,7 @@ static void finish(struct job *j, const struct exec_opts *o)
 		close(j->fd);
 		j->fd = -1;
 	}
-	t->duration = (now_ms() - j->t0) / 1000.0;
+	t->duration = (proc_now_ms() - j->t0) / 1000.0;
 	t->clock = t->duration;
 	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 &&
 	    t->sum.tests == 0 && !t->timed_out && !t->exec_error &&
@@ -264,7 +219,7 @@ static void reap(struct job *jobs, unsigned int njobs)
 				continue;
 			j->exited = true;
 			j->t->wait_status = status;
-			j->deadline = now_ms() + DRAIN_MS;
+			j->deadline = proc_now_ms() + DRAIN_MS;
 		}
 	}
 }
@@ -302,7 +257,7 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 	}
 
 	for (;;) {
-		long long now = now_ms(), wait = -1;
+		long long now = proc_now_ms(), wait = -1;
 		struct signalfd_siginfo si;
 		unsigned int np = 0;
 
@@ -364,7 +319,7 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 		}
 		reap(jobs, njobs);
 
-		now = now_ms();
+		now = proc_now_ms();
 		for (i = 0; i < njobs; i++) {
 			struct job *j = &jobs[i];
 

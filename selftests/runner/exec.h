@@ -6,7 +6,8 @@
  * On timeout the whole group gets SIGTERM, then SIGKILL after a grace
  * period. The session is swept as well, because the kselftest harness puts
  * each test case in a process group of its own (setpgrp() in __run_test()):
- * killing only the binary's group would leave that child running.
+ * killing only the binary's group would leave that child running
+ * (proc_kill_session(), shared with kvm-config-matrix).
  */
 #pragma once
 
@@ -30,6 +31,3 @@ struct exec_opts {
  * the runner itself could not go on.
  */
 int exec_run(struct test **tests, size_t n, const struct exec_opts *opts);
-
-/* Send @sig to every process whose session is @sid. Returns how many. */
-int exec_kill_session(int sid, int sig);

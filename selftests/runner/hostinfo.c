@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <cpuid.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -13,7 +12,6 @@
 
 #include "hostinfo.h"
 #include "kvm-caps.h"
-#include "param.h"
 
 static char *trimmed_dup(const char *s)
 {
@@ -50,69 +48,6 @@ static int cpu_facts(struct hostinfo *h)
 	h->cpu_vendor = trimmed_dup(vendor[0] ? vendor : "unknown");
 	h->cpu_model = trimmed_dup(brand[0] ? brand : "unknown");
 	return h->cpu_vendor && h->cpu_model ? 0 : -ENOMEM;
-}
-
-static int add_param(struct hostinfo *h, const char *module, const char *param, char *value,
-		     int error)
-{
-	struct host_param *grown = realloc(h->params, (h->n_params + 1) * sizeof(*grown));
-
-	if (!grown)
-		return -ENOMEM;
-	h->params = grown;
-	grown[h->n_params] = (struct host_param){
-		.module = strdup(module), .param = strdup(param), .value = value, .error = error,
-	};
-	h->n_params++;
-	return grown[h->n_params - 1].module && grown[h->n_params - 1].param ? 0 : -ENOMEM;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every parameter of every loaded module whose name starts with "kvm". */
-static int kvm_params(struct hostinfo *h, int sysfs_fd)
-{
-	char *mods[64];
-	size_t n = 0, i, k;
-	struct dirent *de;
-	int fd, r = 0;
-	DIR *d;
-
-	fd = openat(sysfs_fd, "module", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d)) && n < 64)
-		if (!strncmp(de->d_name, "kvm", 3) && (mods[n] = strdup(de->d_name)))
-			n++;
-	closedir(d);
-	qsort(mods, n, sizeof(mods[0]), cmp_str);
-
-	for (i = 0; i < n && r == 0; i++) {
-		char **names = NULL;
-
-		if (kvmcfg_param_list_at(sysfs_fd, mods[i], &names) < 0)
-			continue;
-		for (k = 0; names[k] && r == 0; k++) {
-			char *value = NULL;
-			int err = kvmcfg_param_read_at(sysfs_fd, mods[i], names[k], &value);
-
-			r = add_param(h, mods[i], names[k], err < 0 ? NULL : value, err);
-			if (r < 0)
-				free(value);
-		}
-		kvmcfg_strv_free(names);
-	}
-	for (i = 0; i < n; i++)
-		free(mods[i]);
-	return r;
 }
 
 static int note_caps_in(struct hostinfo *h, const char *text)
@@ -195,9 +130,10 @@ int hostinfo_collect(struct hostinfo **ret, const char *sysfs_root, struct test 
 
 	fd = open(sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		r = kvm_params(h, fd);
+		/* No params we can list is a fact the report shows by their absence. */
+		r = kvmcfg_params_collect_at(fd, NULL, &h->params);
 		close(fd);
-		if (r < 0)
+		if (r == -ENOMEM)
 			goto fail;
 	}
 
@@ -223,14 +159,9 @@ struct hostinfo *hostinfo_free(struct hostinfo *h)
 
 	if (!h)
 		return NULL;
-	for (i = 0; i < h->n_params; i++) {
-		free(h->params[i].module);
-		free(h->params[i].param);
-		free(h->params[i].value);
-	}
+	kvmcfg_params_deinit(&h->params);
 	for (i = 0; i < h->n_caps; i++)
 		free(h->caps[i].name);
-	free(h->params);
 	free(h->caps);
 	free(h->hostname);
 	free(h->kernel_release);

@@ -2,21 +2,15 @@
 /*
  * The host facts a report records, so a CI failure shows the configuration
  * it happened under: kernel release, CPU vendor and model, every parameter
- * of every loaded kvm* module (read through libkvmcfg), whether /dev/kvm
+ * of every loaded KVM module, kvm and kvm_* (read through libkvmcfg), whether /dev/kvm
  * opened, and the value of each KVM capability a skip reason named.
  */
 #pragma once
 
 #include <stddef.h>
 
+#include "param-set.h"
 #include "test.h"
-
-struct host_param {
-	char *module;
-	char *param;
-	char *value;		/* NULL when it could not be read */
-	int error;		/* -errno from libkvmcfg when value is NULL */
-};
 
 struct host_cap {
 	char *name;		/* "KVM_CAP_..." as named by a skip reason */
@@ -32,8 +26,7 @@ struct hostinfo {
 	char *cpu_model;
 	char *sysfs_root;
 	char *kvm_device;	/* "ok" or why /dev/kvm did not open */
-	struct host_param *params;
-	size_t n_params;
+	KvmcfgParams params;	/* the KVM modules' params, grouped by module */
 	struct host_cap *caps;
 	size_t n_caps;
 };

@@ -5,19 +5,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "escape.h"
+#include "json-escape.h"
 #include "report.h"
-
-static void str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	escape_json(f, s, strlen(s));
-	fputc('"', f);
-}
 
 static void host(FILE *f, const struct hostinfo *h)
 {
@@ -36,34 +25,34 @@ static void host(FILE *f, const struct hostinfo *h)
 	fputs("  \"host\": {", f);
 	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
 		fprintf(f, "%s\n    \"%s\": ", i ? "," : "", facts[i].key);
-		str(f, facts[i].value);
+		kvmcfg_json_string(f, facts[i].value);
 	}
 	fputs(",\n    \"module_params\": {", f);
-	for (i = 0; i < h->n_params; i++) {
-		const struct host_param *p = &h->params[i];
+	for (i = 0; i < h->params.n; i++) {
+		const KvmcfgParam *p = &h->params.items[i];
 
-		if (i == 0 || strcmp(p->module, h->params[i - 1].module)) {
+		if (i == 0 || strcmp(p->module, h->params.items[i - 1].module)) {
 			fputs(i ? "\n      },\n      " : "\n      ", f);
-			str(f, p->module);
+			kvmcfg_json_string(f, p->module);
 			fputs(": {", f);
 		} else {
 			fputc(',', f);
 		}
 		fputs("\n        ", f);
-		str(f, p->param);
+		kvmcfg_json_string(f, p->param);
 		fputs(": ", f);
 		if (p->value)
-			str(f, p->value);
+			kvmcfg_json_string(f, p->value);
 		else
 			fprintf(f, "{\"error\": \"%s\"}", strerror(-p->error));
 	}
-	fputs(h->n_params ? "\n      }\n    },\n" : "},\n", f);
+	fputs(h->params.n ? "\n      }\n    },\n" : "},\n", f);
 	fputs("    \"kvm_caps\": {", f);
 	for (i = 0; i < h->n_caps; i++) {
 		const struct host_cap *c = &h->caps[i];
 
 		fputs(i ? ",\n      " : "\n      ", f);
-		str(f, c->name);
+		kvmcfg_json_string(f, c->name);
 		if (c->value >= 0)
 			fprintf(f, ": %d", c->value);
 		else
@@ -88,17 +77,17 @@ static void test(FILE *f, const struct test *t)
 	size_t i;
 
 	fputs("    {\n      \"id\": ", f);
-	str(f, t->id);
+	kvmcfg_json_string(f, t->id);
 	fputs(", \"collection\": ", f);
-	str(f, t->collection);
+	kvmcfg_json_string(f, t->collection);
 	fputs(", \"name\": ", f);
-	str(f, t->name);
+	kvmcfg_json_string(f, t->name);
 	fputs(",\n      \"path\": ", f);
-	str(f, t->path);
+	kvmcfg_json_string(f, t->path);
 	fputs(",\n      \"result\": ", f);
-	str(f, verdict_name(t->verdict));
+	kvmcfg_json_string(f, verdict_name(t->verdict));
 	fputs(", \"reason\": ", f);
-	str(f, t->reason);
+	kvmcfg_json_string(f, t->reason);
 	fprintf(f, ",\n      \"timeout\": %u, \"started\": %.3f, \"duration\": %.3f, \"exit\": ",
 		t->timeout, t->start_time, t->duration);
 	exit_status(f, t);
@@ -113,16 +102,16 @@ static void test(FILE *f, const struct test *t)
 		else
 			fputs("null", f);
 		fputs(", \"name\": ", f);
-		str(f, s->name);
+		kvmcfg_json_string(f, s->name);
 		fputs(", \"result\": ", f);
-		str(f, verdict_name(s->verdict));
+		kvmcfg_json_string(f, verdict_name(s->verdict));
 		fputs(", \"reason\": ", f);
-		str(f, s->reason);
+		kvmcfg_json_string(f, s->reason);
 		fprintf(f, ", \"duration\": %.3f}", s->duration);
 	}
 	fputs(t->n_subtests ? "\n      ],\n" : "],\n", f);
 	fprintf(f, "      \"output_dropped_bytes\": %zu,\n      \"output\": \"", t->output_dropped);
-	escape_json(f, t->output ? t->output : "", t->output_len);
+	kvmcfg_json_escape(f, t->output ? t->output : "", t->output_len);
 	fputs("\"\n    }", f);
 }
 
@@ -140,9 +129,9 @@ int report_json_write(const struct run *r, const char *path)
 		return err;
 	report_timestamp(r->start_time, when, sizeof(when));
 	fputs("{\n  \"runner\": {\"name\": \"kvm-selftests\", \"version\": ", f);
-	str(f, PACKAGE_VERSION);
+	kvmcfg_json_string(f, PACKAGE_VERSION);
 	fputs(", \"dir\": ", f);
-	str(f, r->dir);
+	kvmcfg_json_string(f, r->dir);
 	fprintf(f, ",\n    \"mode\": \"%s\", \"scale\": %u, \"jobs\": %u, \"started\": \"%s\", "
 		   "\"duration\": %.3f, \"interrupted\": %s, \"exit_code\": %d},\n",
 		r->full ? "full" : "quick", r->scale, r->jobs, when, r->duration,

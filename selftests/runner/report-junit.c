@@ -50,8 +50,8 @@ static void properties(FILE *f, const struct run *r)
 		property(f, facts[i].name, facts[i].value);
 	snprintf(buf, sizeof(buf), "%u", r->scale);
 	property(f, "runner.scale", buf);
-	for (i = 0; i < h->n_params; i++) {
-		const struct host_param *p = &h->params[i];
+	for (i = 0; i < h->params.n; i++) {
+		const KvmcfgParam *p = &h->params.items[i];
 		char *name;
 
 		if (asprintf(&name, "param.%s.%s", p->module, p->param) < 0)

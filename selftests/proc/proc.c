@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+/* The session id of process @pid, or -1 when it is gone or unreadable. */
+static int session_of(int pid)
+{
+	char path[64], buf[512], *p;
+	int fd, sess;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	/* The command name may hold anything, ')' too; fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %d", &sess) != 1)
+		return -1;
+	return sess;
+}
+
+int proc_kill_session(pid_t sid, int sig)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (sid <= 0)
+		return -EINVAL;
+	/* The binary's own group at once; the sweep below finds the rest. */
+	kill(-sid, sig);
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int pid = atoi(de->d_name);
+
+		if (pid > 0 && session_of(pid) == sid && kill(pid, sig) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+long long proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}

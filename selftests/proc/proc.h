@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Supervising test binaries: what kvm-config-matrix (spawn.c) and
+ * kvm-selftests (exec.c) both need to bound a child in time and leave
+ * nothing of it behind. No logging here; callers report.
+ *
+ * Both run each binary as the leader of a session of its own (setsid()).
+ * Killing that process group is not enough: the kselftest harness puts each
+ * test case in a process group of its own (setpgrp() in __run_test()), so a
+ * hung test case survives a kill of the binary's group and keeps the output
+ * pipe open. Those processes stay in the session, though, and the session
+ * id is what proc_kill_session() goes by.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+/*
+ * Send @sig to process group @sid, then to every process whose session id
+ * (/proc/PID/stat field 6) is @sid. Call it while the session leader is
+ * unreaped (running or a zombie): until then its pid, and so the session
+ * id, cannot be reused, so the sweep hits only its own processes.
+ *
+ * Returns how many processes the sweep signalled, -EINVAL when @sid is not
+ * positive (kill(0) and kill(-1) would hit far more than a test), or -errno
+ * when /proc cannot be read (the group has been signalled all the same).
+ */
+int proc_kill_session(pid_t sid, int sig);
+
+/* CLOCK_MONOTONIC in milliseconds: for deadlines and durations. */
+long long proc_now_ms(void);
