@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-escape.h"
 #include "table.h"
 
 /* Cells longer than this are cut with "..." so one odd value cannot wreck the
@@ -27,6 +28,30 @@ Table *table_free(Table *t)
 	return NULL;
 }
 
+/*
+ * Values are outside input and go to a terminal. Keep one row per line and
+ * nothing a terminal acts on: "N\rY" would display as "Y", an escape
+ * sequence could rewrite what was printed before. Newlines and tabs become
+ * spaces; other C0/C1 controls, DEL and bytes that are not UTF-8 become '?'.
+ * In place: the cell never grows.
+ */
+static void sanitize_cell(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+
+	while (p < end) {
+		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
+
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			p[0] = p[1] = '?';
+		} else if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			*p = *p == '\n' || *p == '\t' ? ' ' : '?';
+			n = 1;
+		}
+		p += n;
+	}
+}
+
 int table_add(Table *t, const char *const *cells)
 {
 	char **v = realloc(t->cells, (t->n_rows + 1) * t->n_cols * sizeof(*v));
@@ -48,10 +73,8 @@ int table_add(Table *t, const char *const *cells)
 			}
 		} else
 			v[i] = strdup(c);
-		/* Newlines or tabs in a value would break the row. */
-		for (char *p = v[i]; p && *p; p++)
-			if (*p == '\n' || *p == '\t')
-				*p = ' ';
+		if (v[i])
+			sanitize_cell(v[i]);
 		if (!v[i]) {
 			while (i--)
 				free(v[i]);

@@ -22,48 +22,114 @@
 /* A policy is a few KiB; anything this big is not one. */
 #define POLICY_FILE_MAX (1024 * 1024)
 
-static int read_text(const char *path, char **ret)
+/*
+ * Whether KVMCFG_POLICY_INSECURE=1 lifts the ownership and mode checks. For
+ * test harnesses that build policies as an unprivileged user in shared
+ * directories; never set it on a host.
+ */
+static bool insecure_allowed(void)
+{
+	const char *e = secure_getenv("KVMCFG_POLICY_INSECURE");
+
+	return e && !strcmp(e, "1");
+}
+
+int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len)
+{
+	if (insecure_allowed())
+		return 0;
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		snprintf(why, len, "owned by uid %u, not root", (unsigned)st->st_uid);
+	else if (st->st_mode & S_IWOTH)
+		snprintf(why, len, "writable by every user (mode %04o)",
+			 (unsigned)(st->st_mode & 07777));
+	else if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && st->st_gid != getegid())
+		snprintf(why, len, "writable by group %u (mode %04o)", (unsigned)st->st_gid,
+			 (unsigned)(st->st_mode & 07777));
+	else
+		return 0;
+	return -EPERM;
+}
+
+/* kvmcfg_check_trusted() for a policy file or drop-in dir, the reason in @err. */
+static int check_trusted(const char *path, const struct stat *st, PolicyError *err)
+{
+	char why[96];
+	int r;
+
+	r = kvmcfg_check_trusted(st, why, sizeof(why));
+	if (r < 0)
+		policy_error_add(err, path, 0,
+				 "refusing insecure policy %s: %s (chown root and chmod go-w it; "
+				 "KVMCFG_POLICY_INSECURE=1 lifts this for tests)",
+				 S_ISDIR(st->st_mode) ? "directory" : "file", why);
+	return r;
+}
+
+/*
+ * Read one policy file into a NUL-terminated buffer. Every refusal goes to
+ * @err naming the file (and the line, for a NUL byte). Opened non-blocking
+ * so a FIFO named *.conf cannot hang a reload; only regular files are read.
+ */
+static int read_text(const char *path, char **ret, PolicyError *err)
 {
 	struct stat st;
-	char *buf;
+	char *buf = NULL, *nul;
 	size_t len = 0;
 	ssize_t n;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
 		r = -errno;
-		close(fd);
+		policy_error_add(err, path, 0, "cannot read: %s", strerror(-r));
 		return r;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		policy_error_add(err, path, 0, "cannot read: %s", strerror(-r));
+		goto fail;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+		policy_error_add(err, path, 0, "cannot read: %s", S_ISDIR(st.st_mode)
+				 ? "is a directory" : "not a regular file");
+		goto fail;
+	}
+	r = check_trusted(path, &st, err);
+	if (r < 0)
+		goto fail;
 	buf = malloc(POLICY_FILE_MAX + 1);
 	if (!buf) {
-		close(fd);
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto fail;
 	}
 	while ((n = read(fd, buf + len, POLICY_FILE_MAX + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
+			policy_error_add(err, path, 0, "cannot read: %s", strerror(-r));
 			goto fail;
 		}
 		len += n;
 		if (len > POLICY_FILE_MAX) {
-			r = -EFBIG;
+			r = -EINVAL;
+			policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
 			goto fail;
 		}
 	}
 	close(fd);
-	if (memchr(buf, '\0', len)) {
+	nul = memchr(buf, '\0', len);
+	if (nul) {
+		unsigned line = 1;
+		const char *c;
+
+		for (c = buf; c < nul; c++)
+			line += *c == '\n';
+		policy_error_add(err, path, line, "not a text file (contains a NUL byte)");
 		free(buf);
-		return -EBADMSG;
+		return -EINVAL;
 	}
 	buf[len] = '\0';
 	*ret = buf;
@@ -80,19 +146,9 @@ static int load_one(Policy **ret, const char *path, PolicyError *err)
 	char *text = NULL;
 	int r;
 
-	r = read_text(path, &text);
-	if (r == -EBADMSG) {
-		policy_error_add(err, path, 0, "not a text file (contains a NUL byte)");
-		return -EINVAL;
-	}
-	if (r == -EFBIG) {
-		policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
-		return -EINVAL;
-	}
-	if (r < 0) {
-		policy_error_add(err, path, 0, "cannot read: %s", strerror(-r));
+	r = read_text(path, &text, err);
+	if (r < 0)
 		return r;
-	}
 	r = policy_parse(ret, text, path, err);
 	free(text);
 	return r;
@@ -140,6 +196,7 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 	for (; *dirs && r == 0; dirs++) {
 		struct dirent *de;
 		DIR *d = opendir(*dirs);
+		struct stat st;
 
 		if (!d) {
 			if (errno == ENOENT)
@@ -147,6 +204,19 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 			r = -errno;
 			policy_error_add(err, *dirs, 0, "cannot read drop-in directory: %s",
 					 strerror(-r));
+			break;
+		}
+		if (fstat(dirfd(d), &st) < 0) {
+			r = -errno;
+			policy_error_add(err, *dirs, 0, "cannot read drop-in directory: %s",
+					 strerror(-r));
+			closedir(d);
+			break;
+		}
+		/* Whoever can add a file here can add a rule. */
+		r = check_trusted(*dirs, &st, err);
+		if (r < 0) {
+			closedir(d);
 			break;
 		}
 		while ((de = readdir(d))) {

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "match.h"
 
@@ -119,6 +120,8 @@ int policy_merge(Policy *base, Policy *overlay);
  *   3. when the result says ImportModprobe=yes, options from modprobe.d via
  *      libkmod's default config paths (see policy_load_full()).
  * A missing dir is fine; a missing main file is -ENOENT (with a message).
+ * A file or drop-in dir that kvmcfg_check_trusted() refuses is -EPERM; only
+ * regular files are read (never blocking on a FIFO).
  * Every file is parsed before anything is returned: an error anywhere
  * returns no policy at all.
  */
@@ -137,6 +140,17 @@ int policy_load_full(Policy **ret, const char *main_path, const char *const *dro
  * sections, which are created only-when-loaded).
  */
 int policy_import_modprobe(Policy *p, const char *const *config_paths, PolicyError *err);
+
+/*
+ * sshd's StrictModes for files kvmcfg takes orders from (policy files,
+ * drop-in dirs, kvmcfgd.conf with its AlertCommand=): whoever can write
+ * them decides what runs or passes, so only root (or the user running us,
+ * who could pass any file anyway) may. Returns 0 when @st is trusted, else
+ * -EPERM with the reason ("writable by every user (mode 0666)") in @why.
+ * KVMCFG_POLICY_INSECURE=1 in the environment lifts the check for test
+ * harnesses. Policy loading applies it itself.
+ */
+int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len);
 
 Policy *policy_free(Policy *p);
 static inline void policy_freep(Policy **p) { policy_free(*p); }

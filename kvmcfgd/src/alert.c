@@ -145,8 +145,14 @@ int alert_status(const char *verdict, const Snapshot *s, char **ret)
 	for (i = 0; i < s->n && i < STATUS_LIST_MAX; i++) {
 		const Mismatch *m = &s->v[i];
 
-		fprintf(f, "%s %s%s%s=%s (expected %s)", i ? "," : "", m->module, mismatch_dot(m),
-			m->param, m->actual, m->expected);
+		/* sd_notify() is newline-separated: a value must not add assignments. */
+		fprintf(f, "%s %s%s", i ? "," : "", m->module, mismatch_dot(m));
+		log_write_escaped(f, m->param, false);
+		fputc('=', f);
+		log_write_escaped(f, m->actual ? m->actual : "", false);
+		fputs(" (expected ", f);
+		log_write_escaped(f, m->expected, false);
+		fputc(')', f);
 	}
 	if (s->n > STATUS_LIST_MAX)
 		fprintf(f, ", and %zu more", s->n - STATUS_LIST_MAX);

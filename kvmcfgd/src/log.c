@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
+#include "json-escape.h"
 #include "log.h"
 #include "macro.h"
 
@@ -62,22 +63,32 @@ static bool needs_quotes(const char *v)
 	return false;
 }
 
-void log_write_field(FILE *f, const char *key, const char *value)
+void log_write_escaped(FILE *f, const char *s, bool quote_chars)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	fprintf(f, " %s=", key);
-	if (!needs_quotes(value)) {
-		fputs(value, f);
-		return;
-	}
-	fputc('"', f);
-	for (p = (const unsigned char *)value; *p; p++) {
+	for (; p < end; p++) {
+		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
+
+		if (n == 0) {
+			/* Not UTF-8: U+FFFD, as journald and systemd want text. */
+			fputs("\xef\xbf\xbd", f);
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
-		case '"':  fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\t': fputs("\\t", f); break;
+		case '"':
+		case '\\':
+			if (quote_chars)
+				fputc('\\', f);
+			fputc(*p, f);
+			break;
 		default:
 			if (*p < ' ' || *p == 0x7f)
 				fprintf(f, "\\x%02x", *p);
@@ -85,6 +96,17 @@ void log_write_field(FILE *f, const char *key, const char *value)
 				fputc(*p, f);
 		}
 	}
+}
+
+void log_write_field(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, " %s=", key);
+	if (!needs_quotes(value)) {
+		fputs(value, f);
+		return;
+	}
+	fputc('"', f);
+	log_write_escaped(f, value, true);
 	fputc('"', f);
 }
 
@@ -125,7 +147,8 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 	/* Under systemd (stderr to the journal stream) the prefix sets the priority. */
 	if (getenv("JOURNAL_STREAM"))
 		fprintf(f, "<%d>", priority);
-	fputs(message, f);
+	/* Messages quote param values: one entry must stay one line. */
+	log_write_escaped(f, message, false);
 	if (message_id)
 		log_write_field(f, "MESSAGE_ID", message_id);
 	for (; fields && *fields; fields++) {
@@ -135,8 +158,11 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 		if (!eq)
 			continue;
 		key = strndup(*fields, (size_t)(eq - *fields));
-		if (!key)
-			continue;
+		if (!key) {
+			/* An alert without its fields is not an alert: fail it whole. */
+			fclose(f);
+			return -ENOMEM;
+		}
 		log_write_field(f, key, eq + 1);
 	}
 	fputc('\n', f);
@@ -147,6 +173,8 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 	return 0;
 }
 
+/* The format attribute lets clang's -Wformat-nonliteral see callers' formats. */
+__attribute__((format(printf, 4, 0)))
 static int log_vstruct(int priority, const char *message_id, const char *const *fields,
 		       const char *fmt, va_list ap)
 {

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -44,3 +45,12 @@ int log_errno(int priority, int error, const char *fmt, ...) __attribute__((form
  * or holds spaces, quotes, backslashes, '=' or control bytes. Pure formatting.
  */
 void log_write_field(FILE *f, const char *key, const char *value);
+
+/*
+ * Write @s with newlines, tabs and other control bytes as C escapes (\n, \t,
+ * \x01), bytes that are not UTF-8 as U+FFFD, and with '"' and '\\' escaped
+ * too when @quote_chars. For text that
+ * ends up in a line-based channel (stderr log lines, sd_notify STATUS=) and
+ * may carry param values: a newline there would forge a line of its own.
+ */
+void log_write_escaped(FILE *f, const char *s, bool quote_chars);

@@ -8,46 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json-escape.h"
 #include "macro.h"
 #include "textfile.h"
 
-/* Length of the valid UTF-8 sequence at @s, or 0 if it is not one. */
-static size_t utf8_sequence_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 void prom_write_label_value(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	while (*p) {
+	while (p < end) {
 		size_t n;
 
 		switch (*p) {
@@ -64,7 +33,7 @@ void prom_write_label_value(FILE *f, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_sequence_len(p);
+		n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
 		if (n == 0) {
 			/* The exposition format is UTF-8; one bad byte would void the file. */
 			fputs("\xef\xbf\xbd", f);

@@ -651,6 +651,105 @@ CASES = {
 }
 
 
+# ---- hostile input (issue 8) ----
+
+def set_raw(tree, module, param, value):
+    """Write @value (bytes, anything but NUL) as the param, newline-terminated like sysfs."""
+    d = os.path.join(tree.root, "module", module, "parameters")
+    with open(os.path.join(d, param), "wb") as f:
+        f.write(value + b"\n")
+
+
+def case_hostile_values(base):
+    """Param values with newlines, shell syntax, quotes and bytes that are not UTF-8
+    reach AlertCommand= byte for byte through its environment only, and stay valid,
+    correctly escaped labels in the Prometheus textfile."""
+    pwned = os.path.join(base, "pwned").encode()
+    values = [
+        b"N\n$(touch " + pwned + b")\n`touch " + pwned + b"`",    # newlines + substitution
+        b"\xff\xfe caf\xc3\xa9 \x01\x1b[31m \x7f\x80",         # high and control bytes
+        b'a"b\\c\\"} 1\nkvmcfg_ok{x="',                          # label/line injection
+        b"x" * 3000,                                            # long (sysfs allows 4 KiB)
+    ]
+    tree, prom, out, d = alert_daemon(base, [], "30s")
+    for n, v in enumerate(values):
+        set_raw(tree, "kvm", "mmio_caching", v)
+        m = check_now(d, prom)
+        # Every new or changed mismatch runs the command once.
+        recs = wait_recorded(out, n + 1)
+        want = os.fsdecode(v)
+        got = [r["env"].get("KVMCFG_ACTUAL") for r in recs]
+        check(want in got, "value %d byte for byte in KVMCFG_ACTUAL: %r not in %r"
+              % (n, want[:80], [g[:80] for g in got if g]))
+        samples = parse_textfile(prom)
+        mism = [s for s in samples if s["name"] == "kvmcfg_mismatch"]
+        check(len(mism) == 1, "one mismatch sample, got %r" % mism)
+        # The writer replaces bytes that are not UTF-8 (one U+FFFD per byte).
+        check(mism[0]["labels"]["actual"] == v.decode("utf-8", "replace"),
+              "label round trip of value %d: %r" % (n, mism[0]["labels"]["actual"][:80]))
+        check(mism[0]["labels"]["param"] == "mmio_caching", "labels: %r" % mism[0]["labels"])
+        check(not any(s["name"] == "kvmcfg_ok" and s["labels"] for s in samples),
+              "no sample injected through a label")
+        check(m["kvmcfg_ok"] == 0, "mismatch counted")
+    check(not os.path.exists(pwned), "nothing was run through a shell")
+    # sd_notify is newline-separated: a value must not add an assignment of its own.
+    d.wait_notify(lambda m: m.startswith("STATUS=MISMATCH") and "x" * 100 in m)
+    check(all(l.split("=", 1)[0] in ("READY", "STATUS", "WATCHDOG", "RELOADING", "STOPPING")
+              for m in d.notifications for l in m.split("\n") if l),
+          "only the daemon's own notify assignments: %r" % [m[:100] for m in d.notifications])
+    check(any("$(touch" in m and "\\n" in m for m in d.notifications),
+          "the newline value is in STATUS=, escaped")
+    wait_no_children(d.proc.pid)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_insecure_policy(base):
+    """A world-writable policy or kvmcfgd.conf is refused at start, a policy also on
+    reload (old policy kept); KVMCFG_POLICY_INSECURE=1 lifts the check."""
+    tree, pol, prom, args = setup(base)
+    os.chmod(pol, 0o666)
+    rc, _, err = run(args + ["--log-target=stderr"])
+    check(rc == 1 and re.search(r"Policy rejected: " + re.escape(pol) +
+                                r": refusing insecure policy file: writable by every user", err),
+          "world-writable policy at start: %d %r" % (rc, err))
+    conf = os.path.join(base, "kvmcfgd.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nAlertCommand=/bin/true\n")
+    os.chmod(conf, 0o666)
+    rc, _, err = run(["--config=" + conf])
+    check(rc == 2 and conf + ": refusing insecure configuration file: writable by every user"
+          in err, "world-writable kvmcfgd.conf (it names a command run as root): %d %r"
+          % (rc, err))
+    # Each daemon gets a directory of its own for its notify socket.
+    first = os.path.join(base, "override")
+    os.mkdir(first)
+    d = Daemon(first, args + ["--interval=1h"], env={"KVMCFG_POLICY_INSECURE": "1"})
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    check(d.stop() == 0, "override: starts and exits cleanly")
+
+    os.chmod(pol, 0o644)
+    d = Daemon(base, args + ["--interval=1h"])
+    d.wait_notify(lambda m: "READY=1" in m.split("\n"))
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\nRequired=yes\ntdp_mmu=N\n")
+    os.chmod(pol, 0o646)
+    d.signal(signal.SIGHUP)
+    line = d.wait_log(POLICY_REJECTED)[0]
+    check("refusing insecure policy file" in line and parse_fields(line)["POLICY_FILE"] == pol,
+          "reload refused: " + line)
+    d.wait_log(r"^Keeping the previous policy")
+    m = check_now(d, prom)
+    check(m["kvmcfg_ok"] == 1 and m["kvmcfg_reload_failures_total"] == 1,
+          "old policy (tdp_mmu=Y) still in force")
+    check(d.stop() == 0, "clean exit")
+
+
+CASES.update({
+    "hostile-values": case_hostile_values,
+    "insecure-policy": case_insecure_policy,
+})
+
+
 def main():
     global KVMCFGD, RECORDER
     if len(sys.argv) != 4 or sys.argv[3] not in CASES:

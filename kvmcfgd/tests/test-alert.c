@@ -203,9 +203,48 @@ START_TEST(stderr_fallback)
 }
 END_TEST
 
+/*
+ * A param value is outside input: a newline in it must not become a line of
+ * its own in sd_notify's newline-separated STATUS= (where "\nWATCHDOG=trigger"
+ * makes systemd act as if the watchdog expired) or in a stderr log line.
+ */
+START_TEST(hostile_values)
+{
+	char path[] = "/tmp/kvmcfg-log-XXXXXX", buf[512] = { 0 };
+	Snapshot s = SNAPSHOT_INIT;
+	Mismatch m = plain;
+	char *st = NULL;
+	int fd, saved;
+
+	m.actual = (char *)"N\nWATCHDOG=trigger\x01\"\\\xff\xc3\xa9";
+	ck_assert_int_eq(snapshot_add(&s, &m), 0);
+	ck_assert_int_eq(snapshot_seal(&s), 0);
+	ck_assert_int_eq(alert_status("mismatch", &s, &st), 0);
+	ck_assert_str_eq(st, "MISMATCH: 1 problem: kvm.nx_huge_pages="
+			     "N\\nWATCHDOG=trigger\\x01\"\\\xef\xbf\xbd\xc3\xa9 (expected never)");
+	free(st);
+	snapshot_done(&s);
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	unsetenv("JOURNAL_STREAM");
+	log_set_target(LOG_TARGET_STDERR);
+	ck_assert_int_eq(log_struct(LOG_WARNING, NULL, NULL, "actual %s", "x\n<0>forged\ty"), 0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ck_assert_int_gt(pread(fd, buf, sizeof(buf) - 1, 0), 0);
+	close(fd);
+	unlink(path);
+	ck_assert_str_eq(buf, "actual x\\n<0>forged\\ty\n");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
+		hostile_values,
 		fields,
 		exec_env,
 		messages,

@@ -2,8 +2,12 @@
 /* Unit tests for kvmcfgd's settings: time spans, command splitting, the file parser and its errors. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "param.h"
@@ -194,9 +198,56 @@ START_TEST(load_file)
 }
 END_TEST
 
+/* kvmcfgd.conf names a command run as root: StrictModes as for the policy. */
+START_TEST(load_file_insecure)
+{
+	char dir[] = "/tmp/kvmcfg-conf-XXXXXX", path[64];
+	DaemonConf c;
+	char *err = NULL;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kvmcfgd.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "[Daemon]\nAlertCommand=/bin/true\n", 32), 32);
+	close(fd);
+	unsetenv("KVMCFG_POLICY_INSECURE");
+	ck_assert_int_eq(conf_init(&c), 0);
+	ck_assert_int_eq(conf_load_file(&c, path, true, &err), 0);
+	ck_assert_ptr_nonnull(c.alert_command);
+	conf_done(&c);
+
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(conf_init(&c), 0);
+	ck_assert_int_eq(conf_load_file(&c, path, true, &err), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "refusing insecure configuration file: writable by every "
+					  "user (mode 0666)"));
+	ck_assert_ptr_null(c.alert_command);
+	free(err);
+	err = NULL;
+	setenv("KVMCFG_POLICY_INSECURE", "1", 1);
+	ck_assert_int_eq(conf_load_file(&c, path, true, &err), 0);
+	unsetenv("KVMCFG_POLICY_INSECURE");
+	conf_done(&c);
+
+	/* A FIFO in its place: an error at once, not a start that hangs. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(conf_init(&c), 0);
+	ck_assert_int_eq(conf_load_file(&c, path, true, &err), -EBADFD);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	free(err);
+	conf_done(&c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
+		load_file_insecure,
 		timespans,
 		split_command,
 		parse_file,

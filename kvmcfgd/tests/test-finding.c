@@ -99,6 +99,24 @@ START_TEST(identity_and_verdict)
 }
 END_TEST
 
+/* A param may hold any bytes but NUL; the JSON must stay UTF-8 and one line per string. */
+START_TEST(json_hostile_bytes)
+{
+	Findings *f = NULL;
+	char *j = NULL;
+
+	ck_assert_int_eq(findings_new(&f), 0);
+	ck_assert_int_eq(findings_add(f, FINDING_MISMATCH, POLICY_SEVERITY_WARN, "kvm", "p", "Y",
+				      "a\xff\xc3\xa9\xc3\n\"\x7f\xed\xa0\x80z", 0, "p.conf", 1,
+				      NULL, "m"), 0);
+	ck_assert_int_eq(findings_to_json(f, false, &j), 0);
+	ck_assert_ptr_nonnull(strstr(j, "\"actual\":\"a\\ufffd\xc3\xa9\\ufffd\\n\\\"\\u007f"
+					"\\ufffd\\ufffd\\ufffdz\""));
+	free(j);
+	findings_free(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("finding");
@@ -106,6 +124,7 @@ int main(void)
 
 	tcase_add_test(tc, json_exact);
 	tcase_add_test(tc, identity_and_verdict);
+	tcase_add_test(tc, json_hostile_bytes);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

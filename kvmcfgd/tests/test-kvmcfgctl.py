@@ -192,6 +192,33 @@ class IntelHost(Base):
         self.assertEqual(rc, 3)
         self.assertEqual(doc["verdict"], "unreadable")
 
+    def test_hostile_values(self):
+        """Bytes a charp param may hold: JSON stays UTF-8, show stays one line per
+        row with nothing a terminal would act on."""
+        values = {
+            "esc": b"\x1b]0;pwned\x07\x1b[2J",
+            "cr": b"N\rY",
+            "nl": b"N\nkvm  tdp_mmu  Y",
+            "high": b"\xff\xfe caf\xc3\xa9 \xc2\x9b31m",
+        }
+        for k, v in values.items():
+            self.tree.set("kvm", k, v + b"\n", raw=True)
+        p = self.policy("[kvm]\n" + "".join("%s = Y\n" % k for k in values))
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 1)
+        for k, v in values.items():
+            f = self.find(doc, "kvm", k)
+            self.assertEqual((f["kind"], f["actual"]), ("mismatch", v.decode("utf-8", "replace")))
+        rc, out, err = run("show", "--policy", p, "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(any(c < " " and c != "\n" or "\x7f" <= c < "\xa0" for c in out),
+                         repr(out))
+        rows = {l.split()[1]: l for l in out.splitlines()[1:] if l.split()[:1] == ["kvm"]}
+        self.assertEqual(sorted(k for k in rows if k in values), sorted(values))
+        self.assertIn("N?Y", rows["cr"])
+        self.assertIn("?]0;pwned??[2J", rows["esc"])
+        self.assertIn("?? caf\xe9 ??31m", rows["high"])
+
     def test_eacces_as_nobody(self):
         self.tree.set("kvm", "tdp_mmu", "Y", mode=0o000)
         ctl = os.path.join(self.tree.root, "kvmcfgctl")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 	enum tap_line kind = tap_classify(line);
 	struct tap_result r;
 	const char *d;
+	long n;
 
 	/* Numbers are optional in TAP; a given one must be the next in turn. */
 	if (tap_result_parse(line, &r) == 0 && r.number >= 0 &&
@@ -115,8 +117,14 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 
 	switch (kind) {
 	case TAP_LINE_PLAN:
-		if (sscanf(line, "1..%d", &sum->plan) != 1)
-			sum->plan = -1;
+		/*
+		 * Not sscanf("%d"): an out-of-range number is undefined there, and
+		 * "1..4294967295" read as -1 used to skip the plan check. A plan
+		 * too large for an int is malformed (-1), which check_stream() fails.
+		 */
+		errno = 0;
+		n = strtol(line + 3, NULL, 10);
+		sum->plan = errno == ERANGE || n > INT_MAX ? -1 : (int)n;
 		d = directive(line);
 		if (sum->plan == 0 && d && !strncasecmp(d, "skip", 4))
 			sum->skip_all = true;
@@ -149,7 +157,9 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 /* A stream that claims success must be self-consistent. */
 static void check_stream(const struct tap_summary *sum, char *why, size_t len)
 {
-	if (sum->plan > 0 && (unsigned int)sum->plan != sum->tests)
+	if (sum->plan < 0)
+		snprintf(why, len, "malformed TAP: the plan's test count is out of range");
+	else if (sum->plan > 0 && (unsigned int)sum->plan != sum->tests)
 		snprintf(why, len, "malformed TAP: planned %d test(s) but reported %u",
 			 sum->plan, sum->tests);
 	else if (sum->misnumbered)

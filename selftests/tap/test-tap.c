@@ -150,6 +150,16 @@ START_TEST(malformed_streams)
 	tap_explain_exit(&s, EXIT_STATUS(0), why, sizeof(why));
 	ck_assert_ptr_nonnull(strstr(why, "sequence"));
 
+	/* A plan count past INT_MAX (4294967295 used to wrap to -1 and pass). */
+	s = (struct tap_summary){};
+	tap_summary_feed(&s, "1..4294967295\n");
+	tap_summary_feed(&s, "ok 1 a\n");
+	tap_explain_exit(&s, EXIT_STATUS(0), why, sizeof(why));
+	ck_assert_ptr_nonnull(strstr(why, "out of range"));
+	s = (struct tap_summary){};
+	tap_summary_feed(&s, "1..99999999999999999999999\n");
+	ck_assert_int_eq(s.plan, -1);
+
 	/* A trailing plan that matches is fine. */
 	s = (struct tap_summary){};
 	tap_summary_feed(&s, "ok 1 a\n");

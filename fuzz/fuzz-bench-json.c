@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fuzz target: the JSON parser of kvm-mmio-bench --compare
+ * (selftests/bench/json.c) and the comparison that walks what it parsed.
+ * A result file is outside input (a CI artifact from another run). The
+ * parser must accept or reject with a position inside the text; a document
+ * it accepts is compared against itself, which can never be a regression.
+ */
+#include <errno.h>
+
+#include "compare.h"
+#include "fuzz.h"
+#include "json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_error err = {};
+	struct json_value *v = NULL;
+	FILE *devnull;
+	int r;
+
+	r = json_parse((const char *)data, size, &v, &err);
+	if (r < 0) {
+		fuzz_assert(r == -EBADMSG && !v);
+		fuzz_assert(err.line >= 1 && err.column >= 1);
+		fuzz_assert(err.line <= size + 1 && err.column <= size + 1);
+		fuzz_assert(err.what[0]);
+		return 0;
+	}
+	fuzz_assert(v);
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		abort();
+	r = bench_compare(v, "a.json", v, "b.json", 0.05, devnull, devnull);
+	fuzz_assert(r == 0 || r == -EBADMSG);
+	fclose(devnull);
+	json_value_free(v);
+	return 0;
+}

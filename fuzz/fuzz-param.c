@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fuzz target: the sysfs value side. The input is "MATCHER\nVALUE": the
+ * first line is parsed as a rule's value (matcher_parse), the rest is what
+ * a param file might hold (kvmcfg_parse_bool/int, matcher_test). Values
+ * come from the kernel, but a module param can hold any text a root user
+ * wrote, so they are hostile input too; the same value is rendered as a
+ * Prometheus label, whose escaping is checked byte for byte.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "json-escape.h"
+#include "match.h"
+#include "param.h"
+#include "textfile.h"
+
+/* What the label writer printed must be a valid Prometheus label body. */
+static void check_label(const char *value)
+{
+	char *out = NULL;
+	size_t len = 0, i, n;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		abort();
+	prom_write_label_value(f, value);
+	fclose(f);
+	for (i = 0; i < len; i++) {
+		if (out[i] == '\\') {
+			fuzz_assert(i + 1 < len);
+			i++;
+			fuzz_assert(out[i] == '\\' || out[i] == '"' || out[i] == 'n');
+			continue;
+		}
+		fuzz_assert(out[i] != '"' && out[i] != '\n' && out[i] != '\0');
+		/* The exposition format is UTF-8. */
+		n = kvmcfg_utf8_seq_len((const unsigned char *)out + i, len - i);
+		fuzz_assert(n > 0);
+		i += n - 1;
+	}
+	free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = fuzz_strndup(data, size), *value = strchr(text, '\n');
+	const char *msg = NULL;
+	Matcher m = {};
+	int64_t i, j;
+	bool b;
+	int r;
+
+	if (value)
+		*value++ = '\0';
+	else
+		value = text;
+
+	r = kvmcfg_parse_int(value, &i);
+	fuzz_assert(r == 0 || r == -EINVAL || r == -ERANGE);
+	if (r == 0) {
+		char again[32];
+
+		/* Whatever spelling was accepted, the number survives a round trip. */
+		snprintf(again, sizeof(again), "%" PRId64, i);
+		fuzz_assert(kvmcfg_parse_int(again, &j) == 0 && i == j);
+	}
+	r = kvmcfg_parse_bool(value, &b);
+	fuzz_assert(r == 0 || r == -EINVAL);
+	if (r == 0) {
+		/* A boolean matcher compares by meaning. */
+		Matcher y = {};
+
+		fuzz_assert(matcher_parse(&y, "Y", NULL) == 0);
+		fuzz_assert(matcher_test(&y, value) == b);
+		matcher_done(&y);
+	}
+	(void)matcher_text_needs_quotes(value);
+
+	r = matcher_parse(&m, text, &msg);
+	if (r < 0) {
+		fuzz_assert(r == -EINVAL && msg && *msg);
+	} else {
+		fuzz_assert(m.text);
+		if (m.kind == MATCHER_ANY)
+			fuzz_assert(matcher_test(&m, value) && matcher_test(&m, NULL));
+		if (m.kind == MATCHER_PRESENT)
+			fuzz_assert(matcher_test(&m, value) && !matcher_test(&m, NULL));
+		(void)matcher_test(&m, value);
+		(void)matcher_test(&m, NULL);
+		/* The normalized text parses to a matcher that decides the same. */
+		Matcher n = {};
+
+		fuzz_assert(matcher_parse(&n, m.text, NULL) == 0);
+		fuzz_assert(matcher_test(&n, value) == matcher_test(&m, value));
+		fuzz_assert(matcher_test(&n, NULL) == matcher_test(&m, NULL));
+		matcher_done(&n);
+		matcher_done(&m);
+		matcher_done(&m); /* documented safe twice */
+	}
+	check_label(value);
+	free(text);
+	return 0;
+}
