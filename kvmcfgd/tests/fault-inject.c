@@ -66,9 +66,10 @@ static char vanish_dir[4096];
 static volatile sig_atomic_t vanish_armed;
 static volatile sig_atomic_t vanish_fd = -1;
 
+/* One stderr line "@a[N]@b", N left out when negative; async-signal-safe. */
 static void say(const char *a, long n, const char *b)
 {
-	char buf[160], num[24];
+	char buf[512], num[24];
 	size_t len = 0, i = sizeof(num);
 	unsigned long v = n < 0 ? 0 : (unsigned long)n;
 
@@ -76,14 +77,15 @@ static void say(const char *a, long n, const char *b)
 		num[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v && i > 0);
-	len = strlen(a);
+	len = strnlen(a, 128);
 	memcpy(buf, a, len);
 	if (n >= 0) {
 		memcpy(buf + len, num + i, sizeof(num) - i);
 		len += sizeof(num) - i;
 	}
-	memcpy(buf + len, b, strlen(b));
-	len += strlen(b);
+	i = strnlen(b, sizeof(buf) - len - 1);
+	memcpy(buf + len, b, i);
+	len += i;
 	buf[len++] = '\n';
 	(void)!write(STDERR_FILENO, buf, len);
 }
