@@ -12,6 +12,10 @@ test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev"
 # itself is not installed: scripts/fleetbox-build.sh apt-get downloads it.
 box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod"
 
+# The systemd suite (tests/systemd: a debootstrapped guest under QEMU, the
+# Debian package) and the Prometheus rule tests (docs/prometheus).
+test_pkgs="$test_pkgs prometheus debootstrap qemu-system-x86 cpio dpkg-dev debhelper lintian"
+
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;

@@ -87,6 +87,12 @@ static Read *reads_get(Reads *c, const char *module, const char *param)
 		e->r = kvmcfg_param_read_at(c->fd, module, param, &e->value);
 	else
 		e->r = kvmcfg_module_loaded_at(c->fd, module);
+	/* Our own lack of memory says nothing about the param: fail the check. */
+	if (e->r == -ENOMEM) {
+		free(e->module);
+		free(e->param);
+		return NULL;
+	}
 	c->n++;
 	return e;
 }

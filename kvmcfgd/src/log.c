@@ -158,8 +158,11 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 		if (!eq)
 			continue;
 		key = strndup(*fields, (size_t)(eq - *fields));
-		if (!key)
-			continue;
+		if (!key) {
+			/* An alert without its fields is not an alert: fail it whole. */
+			fclose(f);
+			return -ENOMEM;
+		}
 		log_write_field(f, key, eq + 1);
 	}
 	fputc('\n', f);

@@ -173,7 +173,8 @@ int main(int argc, char *argv[])
 	if (r < 0) {
 		fprintf(stderr, "kvmcfgd: %s\n", error ? error : strerror(-r));
 		conf_done(&conf);
-		return EXIT_USAGE;
+		/* Out of memory is not a usage error: a restart may well work. */
+		return r == -ENOMEM ? EXIT_FAILURE : EXIT_USAGE;
 	}
 	/* Second pass: the command line overrides the file, through the same checks. */
 	optind = 0;
@@ -186,7 +187,7 @@ int main(int argc, char *argv[])
 				fprintf(stderr, "kvmcfgd: command line: %s\n",
 					error ? error : strerror(-r));
 				conf_done(&conf);
-				return EXIT_USAGE;
+				return r == -ENOMEM ? EXIT_FAILURE : EXIT_USAGE;
 			}
 		}
 	}

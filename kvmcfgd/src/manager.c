@@ -23,6 +23,19 @@
 /* Timer slack: the interval check may drift a little to save wakeups. */
 #define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)
 #define SETTLE_ACCURACY_USEC (1 * USEC_PER_MSEC)
+/*
+ * A check that could not finish or alert (out of memory, a journal write
+ * that failed) is retried, first after the settle delay (at least
+ * RETRY_MIN_USEC), doubling up to RETRY_MAX_USEC while it keeps failing.
+ */
+#define RETRY_MIN_USEC (10 * USEC_PER_MSEC)
+#define RETRY_MAX_USEC (30 * USEC_PER_SEC)
+/*
+ * A module that disappears while a check reads it (ESTALE) makes a torn
+ * check: it is re-checked after the settle delay instead of alerted, up to
+ * this many times in a row, so a module that keeps flapping is still reported.
+ */
+#define TORN_CHECKS_MAX 3
 
 struct Manager {
 	sd_event *event;
@@ -45,6 +58,9 @@ struct Manager {
 
 	sd_event_source *settle_timer;
 	sd_event_source *interval_timer;
+	sd_event_source *retry_timer;
+	uint64_t retry_usec;       /* next retry delay; 0 when the last check went through */
+	unsigned torn_checks;      /* torn checks in a row, see TORN_CHECKS_MAX */
 	sd_event_source *signals[4];
 
 	AlertRunner *runner;
@@ -62,6 +78,7 @@ Manager *manager_free(Manager *m)
 		sd_event_source_disable_unref(m->signals[i]);
 	sd_event_source_disable_unref(m->settle_timer);
 	sd_event_source_disable_unref(m->interval_timer);
+	sd_event_source_disable_unref(m->retry_timer);
 	sd_event_source_disable_unref(m->uevent_source);
 	sd_event_source_disable_unref(m->test_uevent_source);
 	if (m->uevent_fd >= 0)
@@ -147,24 +164,86 @@ static bool findings_readable(const Findings *f)
 	return true;
 }
 
-static void alert_transitions(Manager *m, const Transition *t, size_t n)
+/*
+ * Alert each transition; @failed[i] is set for those to raise again. The
+ * AlertCommand job is queued first and the journal entry written second:
+ * when queuing fails (out of memory) nothing went out, and when the journal
+ * write fails the retry may run the command twice. Either way no channel
+ * loses a transition (a command may see one twice). A full AlertCommand
+ * queue is a counted drop by design, not a retry. Returns how many failed.
+ */
+static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool *failed)
 {
-	size_t i;
-	int r;
+	size_t i, n_failed = 0;
+	int r = 0;
 
 	for (i = 0; i < n; i++) {
-		m->metrics.transitions[t[i].kind]++;
-		(void)alert_journal(&t[i]);
-		if (!m->runner)
-			continue;
-		r = alert_runner_submit(m->runner, &t[i]);
-		if (r < 0) {
-			const Mismatch *x = transition_subject(&t[i]);
+		const Mismatch *x = transition_subject(&t[i]);
 
-			log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s: %m",
-				  x->module, mismatch_dot(x), x->param);
+		if (m->runner) {
+			r = alert_runner_submit(m->runner, &t[i]);
+			if (r < 0)
+				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s%s: %m",
+					  x->module, mismatch_dot(x), x->param,
+					  r == -ENOBUFS ? "" : ", will retry");
+			if (r == -ENOBUFS)
+				r = 0;
 		}
+		if (r >= 0) {
+			r = alert_journal(&t[i]);
+			if (r < 0)
+				log_errno(LOG_ERR, r, "Failed to log the %s alert for %s%s%s, will retry: %m",
+					  transition_kind_to_string(t[i].kind), x->module,
+					  mismatch_dot(x), x->param);
+		}
+		failed[i] = r < 0;
+		if (failed[i])
+			n_failed++;
+		else
+			m->metrics.transitions[t[i].kind]++;
 	}
+	return n_failed;
+}
+
+/* (Re)start one-shot timer @s to fire @usec from now. */
+static int timer_arm(sd_event_source *s, uint64_t usec)
+{
+	int r = sd_event_source_set_time_relative(s, usec);
+
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return r;
+}
+
+static void arm_retry(Manager *m, uint64_t usec)
+{
+	int r = timer_arm(m->retry_timer, usec);
+
+	if (r < 0)
+		log_errno(LOG_ERR, r, "Failed to arm the retry timer, next check on the next event: %m");
+}
+
+/* A check that could not finish: try again later, backing off while it fails. */
+static int check_retry(Manager *m, int error)
+{
+	uint64_t min = m->conf.settle_usec > RETRY_MIN_USEC ? m->conf.settle_usec : RETRY_MIN_USEC;
+
+	m->retry_usec = m->retry_usec ? m->retry_usec * 2 : min;
+	if (m->retry_usec > RETRY_MAX_USEC)
+		m->retry_usec = RETRY_MAX_USEC;
+	arm_retry(m, m->retry_usec);
+	return error;
+}
+
+/* Did a module go away while this check read it? */
+static bool findings_torn(const Findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->items[i].kind == FINDING_UNREADABLE && f->items[i].read_error == -ESTALE)
+			return true;
+	return false;
 }
 
 static void check_failed(Manager *m, int error)
@@ -202,10 +281,11 @@ static int manager_check(Manager *m, const char *reason)
 {
 	_cleanup_(findings_freep) Findings *f = NULL;
 	_cleanup_free_ Transition *t = NULL;
+	_cleanup_free_ bool *failed = NULL;
 	Snapshot now = SNAPSHOT_INIT;
 	char *status = NULL;
 	uint64_t t0;
-	size_t n = 0;
+	size_t n = 0, n_failed = 0;
 	int r;
 
 	t0 = now_usec(CLOCK_MONOTONIC);
@@ -214,7 +294,7 @@ static int manager_check(Manager *m, const char *reason)
 	m->metrics.last_check_realtime_usec = now_usec(CLOCK_REALTIME);
 	m->metrics.checks++;
 	if (r == -ENOMEM)
-		return log_errno(LOG_ERR, r, "Check (%s) failed: %m", reason);
+		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s) failed, will retry: %m", reason));
 	if (r < 0) {
 		check_failed(m, r);
 		update_textfile(m);
@@ -224,15 +304,35 @@ static int manager_check(Manager *m, const char *reason)
 		log_info("Checking module parameters under %s works again.", m->conf.sysfs_root);
 	m->check_error = 0;
 
+	if (findings_torn(f) && m->torn_checks < TORN_CHECKS_MAX) {
+		m->torn_checks++;
+		log_debug("Check (%s): a module went away while it was read, re-checking.", reason);
+		arm_retry(m, m->conf.settle_usec > RETRY_MIN_USEC ? m->conf.settle_usec : RETRY_MIN_USEC);
+		return 0;
+	}
+	m->torn_checks = 0;
+
 	r = snapshot_from_findings(&now, f);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "Check (%s): failed to collect findings: %m", reason);
+		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to collect findings, will retry: %m",
+						reason));
 	r = snapshot_diff(&m->current, &now, &t, &n);
+	if (r >= 0 && n > 0) {
+		failed = calloc(n, sizeof(*failed));
+		if (!failed)
+			r = -ENOMEM;
+	}
 	if (r < 0) {
 		snapshot_done(&now);
-		return log_errno(LOG_ERR, r, "Check (%s): failed to compare findings: %m", reason);
+		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to compare findings, will retry: %m",
+						reason));
 	}
-	alert_transitions(m, t, n);
+	n_failed = alert_transitions(m, t, n, failed);
+	if (n_failed > 0 && snapshot_keep_unalerted(&now, &m->current, t, failed, n) < 0) {
+		/* Keep the old state whole: the retry raises every transition again. */
+		snapshot_done(&now);
+		return check_retry(m, -ENOMEM);
+	}
 	snapshot_swap(&m->current, &now);
 	snapshot_done(&now);
 
@@ -244,6 +344,9 @@ static int manager_check(Manager *m, const char *reason)
 	update_textfile(m);
 	if (alert_status(kvmcfg_verdict_to_string(m->verdict), &m->current, &status) >= 0)
 		notify_status(m, NULL, status);
+	if (n_failed > 0)
+		return check_retry(m, -EAGAIN);
+	m->retry_usec = 0;
 	return 0;
 }
 
@@ -296,9 +399,7 @@ static int arm_settle(Manager *m)
 	if (m->conf.settle_usec == 0)
 		return 0;
 	/* Debounce: a burst of loads is re-checked once, settle after the last. */
-	r = sd_event_source_set_time_relative(m->settle_timer, m->conf.settle_usec);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_ONESHOT);
+	r = timer_arm(m->settle_timer, m->conf.settle_usec);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "Failed to arm the settle timer: %m");
 	return 0;
@@ -365,6 +466,14 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	(void)manager_check(userdata, "retry");
+	return 0;
+}
+
 static int on_interval(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
@@ -391,6 +500,7 @@ static void stop_sources(Manager *m)
 {
 	(void)sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->interval_timer, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(m->retry_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->uevent_source, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->test_uevent_source, SD_EVENT_OFF);
 }
@@ -519,17 +629,28 @@ static int add_signal_sources(Manager *m)
 	return 0;
 }
 
+/* A one-shot timer, created disarmed; timer_arm() starts it. */
+static int timer_new_off(Manager *m, sd_event_source **ret, sd_event_time_handler_t cb)
+{
+	int r = sd_event_add_time_relative(m->event, ret, CLOCK_MONOTONIC, 0, SETTLE_ACCURACY_USEC,
+					   cb, m);
+
+	if (r >= 0)
+		r = sd_event_source_set_enabled(*ret, SD_EVENT_OFF);
+	return r;
+}
+
 static int add_timers(Manager *m)
 {
 	uint64_t acc;
 	int r;
 
-	r = sd_event_add_time_relative(m->event, &m->settle_timer, CLOCK_MONOTONIC, 0,
-				       SETTLE_ACCURACY_USEC, on_settle, m);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
+	r = timer_new_off(m, &m->settle_timer, on_settle);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "Failed to create the settle timer: %m");
+	r = timer_new_off(m, &m->retry_timer, on_retry);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "Failed to create the retry timer: %m");
 	if (m->conf.interval_usec == 0)
 		return 0;
 	acc = m->conf.interval_usec / 10;

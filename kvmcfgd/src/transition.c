@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,58 @@ int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret,
 	*ret = TAKE_PTR(t);
 	*ret_n = n;
 	return 0;
+}
+
+int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t,
+			    const bool *failed, size_t n)
+{
+	/* As a number: realloc() below may move the array @t points into. */
+	const uintptr_t old = (uintptr_t)now->v;
+	size_t i, j, k, n_back = 0;
+
+	for (i = 0; i < n; i++)
+		if (failed[i] && t[i].kind == TRANSITION_RESOLVED)
+			n_back++;
+	/* The only allocation, first: after it nothing can fail half-way. */
+	if (now->n + n_back > now->allocated) {
+		Mismatch *nv = realloc(now->v, (now->n + n_back) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		now->v = nv;
+		now->allocated = now->n + n_back;
+	}
+	for (i = 0, k = now->n; i < n; i++) {
+		Mismatch *b = t[i].before ? &before->v[t[i].before - before->v] : NULL;
+		Mismatch *x = t[i].now ?
+			&now->v[((uintptr_t)t[i].now - old) / sizeof(Mismatch)] : NULL;
+		Mismatch tmp;
+
+		if (!failed[i])
+			continue;
+		switch (t[i].kind) {
+		case TRANSITION_NEW:
+			/* A NULL module marks it for removal below. */
+			mismatch_done(x);
+			*x = (Mismatch) { 0 };
+			break;
+		case TRANSITION_RESOLVED:
+			now->v[k++] = *b;
+			*b = (Mismatch) { 0 };
+			break;
+		default:
+			tmp = *x;
+			*x = *b;
+			*b = tmp;
+			break;
+		}
+	}
+	now->n = k;
+	for (i = j = 0; i < now->n; i++)
+		if (now->v[i].module)
+			now->v[j++] = now->v[i];
+	now->n = j;
+	return snapshot_seal(now);
 }
 
 static const char *absent_actual(const Finding *f, char *buf, size_t size)

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One param that does not match the policy (or could not be read). */
@@ -74,6 +75,17 @@ static inline const Mismatch *transition_subject(const Transition *t)
  * malloc'd (NULL when there are none).
  */
 int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret, size_t *ret_n);
+
+/*
+ * Turn @now into what was actually alerted, for a diff @t (computed from
+ * @before to @now) where @failed[i] says transition i reached no channel:
+ * its identity keeps its @before state (a NEW is dropped, a RESOLVED entry
+ * is moved back in from @before, a CHANGED one gets its old fields back), so
+ * the next check's diff raises it again. Moves entries out of @before (which
+ * the caller then discards). -ENOMEM leaves both snapshots as they were.
+ */
+int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t,
+			    const bool *failed, size_t n);
 
 typedef struct Findings Findings;
 

@@ -16,6 +16,9 @@ int report_junit_write(const struct run *r, const char *path);
 /* JSON: runner settings, host facts, summary, every test and subtest. */
 int report_json_write(const struct run *r, const char *path);
 
+/* node_exporter textfile (Prometheus text format): counts, failed tests, last run. */
+int report_textfile_write(const struct run *r, const char *path);
+
 /* Shared by the writers (report-file.c): open a temporary file, rename it into place. */
 int report_open(const char *path, FILE **ret, char **tmp_path);
 int report_close(FILE *f, const char *tmp_path, const char *path);

@@ -35,7 +35,7 @@ struct options {
 	bool list, full, tap;
 	unsigned int timeout;	/* 0: from settings */
 	unsigned int jobs;
-	const char *junit, *json, *dir;
+	const char *junit, *json, *textfile, *dir;
 	char **filters;
 	size_t n_filters;
 };
@@ -54,6 +54,7 @@ static void usage(FILE *f)
 	      "      --tap           print one TAP stream of the whole run\n"
 	      "      --junit FILE    write a JUnit XML report\n"
 	      "      --json FILE     write a JSON report\n"
+	      "      --textfile FILE write a node_exporter textfile summary (.prom)\n"
 	      "  -d, --dir DIR       the suite's directory (holding kselftest-list.txt)\n"
 	      "  -h, --help          this text;  -V, --version\n\n"
 	      "Exit status: 0 all passed (skips allowed), 1 a failure or timeout,\n"
@@ -76,7 +77,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_TAP = 256, OPT_JUNIT, OPT_JSON };
+	enum { OPT_TAP = 256, OPT_JUNIT, OPT_JSON, OPT_TEXTFILE };
 	static const struct option longopts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -87,6 +88,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "tap", no_argument, NULL, OPT_TAP },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "json", required_argument, NULL, OPT_JSON },
+		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -126,6 +128,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JUNIT:
 			o->junit = optarg;
+			break;
+		case OPT_TEXTFILE:
+			o->textfile = optarg;
 			break;
 		case OPT_JSON:
 			o->json = optarg;
@@ -240,8 +245,12 @@ static int write_reports(const struct options *o, struct run *r)
 	const char *sysfs = getenv("KVMCFG_SYSFS_ROOT");
 	int err, rc = 0;
 
+	if (o->textfile && (err = report_textfile_write(r, o->textfile)) < 0) {
+		fprintf(stderr, "kvm-selftests: failed to write %s: %s\n", o->textfile, strerror(-err));
+		rc = -1;
+	}
 	if (!o->junit && !o->json)
-		return 0;
+		return rc;
 	err = hostinfo_collect(&r->host, sysfs && *sysfs ? sysfs : "/sys", r->tests, r->n_tests);
 	if (err < 0) {
 		fprintf(stderr, "kvm-selftests: failed to collect host facts: %s\n", strerror(-err));
