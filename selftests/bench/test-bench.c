@@ -3,6 +3,7 @@
  * Unit tests for kvm-mmio-bench's pure parts: the statistics engine, the
  * JSON writer and parser, the result renderer and the --compare verdict.
  */
+#include "check-run.h"
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -500,8 +501,6 @@ int main(void)
 {
 	Suite *s = suite_create("bench");
 	TCase *tc = tcase_create("stats");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, quantiles_known_values);
 	tcase_add_test(tc, summarize_single_and_empty);
@@ -528,9 +527,5 @@ int main(void)
 	tcase_add_test(tc, compare_rejects_foreign_json);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

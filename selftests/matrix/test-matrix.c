@@ -4,6 +4,7 @@
  * its errors, config enumeration, which axes a host drops, the cpuinfo
  * parser and the per-binary TAP verdict.
  */
+#include "check-run.h"
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -212,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("matrix");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse_product);
 	tcase_add_test(tc, test_parse_file_form);
@@ -223,9 +222,5 @@ int main(void)
 	tcase_add_test(tc, test_judge);
 	tcase_add_test(tc, test_parse_kvm_selftests);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

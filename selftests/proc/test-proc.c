@@ -4,6 +4,7 @@
  * leave behind (same session, other process group) is killed; a process in
  * another session is not.
  */
+#include "check-run.h"
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -117,16 +118,10 @@ int main(void)
 {
 	Suite *s = suite_create("proc");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, sweep_kills_other_groups_only);
 	tcase_add_test(tc, rejects_broadcast_ids);
 	tcase_add_test(tc, clock_advances);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

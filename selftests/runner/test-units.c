@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the runner's pure parts: list/settings parsing, escaping, verdicts. */
+#include "check-run.h"
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -163,8 +164,6 @@ int main(void)
 {
 	Suite *s = suite_create("runner");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, list_lines);
 	tcase_add_test(tc, settings_text);
@@ -172,9 +171,5 @@ int main(void)
 	tcase_add_test(tc, verdicts);
 	tcase_add_test(tc, timeout_and_exit_codes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the TAP classifier and the exit-status explanation. */
+#include "check-run.h"
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -173,8 +174,6 @@ int main(void)
 {
 	Suite *s = suite_create("tap");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, classify_lines);
 	tcase_add_test(tc, summary_counts);
@@ -183,9 +182,5 @@ int main(void)
 	tcase_add_test(tc, result_parse);
 	tcase_add_test(tc, malformed_streams);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
