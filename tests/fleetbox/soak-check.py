@@ -87,7 +87,7 @@ def check(args):
     tail = cur
     open_, open_derived = set(), set()
     need_new = need_res = missed_alert = missed_resolve = extra_pairs = 0
-    wrong_loads = wrong_params = 0
+    wrong_loads = wrong_params = fresh = carried = 0
     flash_wrong = flash_caught = flash_open = 0
     prev_wrong = set()
     order = sorted(syncs)
@@ -97,10 +97,6 @@ def check(args):
     for n in order:
         s = syncs[n]
         wrong = {p for p, v in POLICY.items() if s.get(p, "-") not in ("-", v)}
-        if s["label"] == "loaded" and n > 1:
-            if wrong:
-                wrong_loads += 1
-                wrong_params += len(wrong)
         news = set()
         for ev, ident, rule, actual in events.get(n, []):
             if rule != "policy":
@@ -121,6 +117,13 @@ def check(args):
             elif ev == "changed":
                 if ident not in open_:
                     problems.append(f"sync {n}: 'changed' for {ident}, not open")
+        if s["label"] == "loaded" and n > 1 and wrong:
+            wrong_loads += 1
+            wrong_params += len(wrong)
+            # Alerted afresh in this interval, or still open from the load
+            # before (no check saw the module unloaded in between).
+            fresh += len(wrong & news)
+            carried += len(wrong - news)
         need_new += len(wrong - prev_wrong)
         need_res += len(prev_wrong - wrong)
         for p in sorted(wrong - open_):
@@ -175,7 +178,8 @@ def check(args):
     summary = [
         f"reloads: {len(loads)} ({', '.join(f'{k} {v}' for k, v in sorted(modes.items()))})",
         f"sync points: {len(order)}",
-        f"wrong loads (out of policy after the reload): {wrong_loads}, {wrong_params} wrong params",
+        f"wrong loads (out of policy after the reload): {wrong_loads}, {wrong_params} wrong params: "
+        f"{fresh} alerted in their reload, {carried} with the alert still open from the load before",
         f"flash loads with a param newly out of policy: {flash_wrong}, alerted: {flash_caught} "
         f"(and {flash_open} whose wrong param was already alerted)",
         f"policy alerts: new {n_alerts['new']} (needed {need_new}), "
