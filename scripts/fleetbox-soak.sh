@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--summary) summary=$2; shift ;;
 	--workdir) workdir=$2; shift ;;
 	--skip) echo "fleetbox-soak: SKIP $2"; exit 77 ;;
-	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fleetbox-soak: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift

@@ -163,6 +163,14 @@ def check(args):
     rss0, rss1 = int(first["rss"]), int(last["rss"])
     fdmax = max(int(s["fds"]) for s in syncs.values())
     rssmax = max(int(s["rss"]) for s in syncs.values())
+    # Where VmRSS moved (sync, reload, KiB): a steady leak steps often, a
+    # one-off fault-in once.
+    rss_steps, prev = [], None
+    for n in order:
+        r = int(syncs[n]["rss"])
+        if prev is not None and r != prev:
+            rss_steps.append((n, syncs[n]["idx"], r - prev))
+        prev = r
     if fd1 > fd0 or fdmax > fd0 + 2:
         problems.append(f"fds grew: {fd0} -> {fd1} (max {fdmax})")
     if rss1 - rss0 > args.rss_bound:
@@ -189,6 +197,9 @@ def check(args):
         f"changed {derived['changed']}",
         f"missed alerts: {missed_alert}, missed resolves: {missed_resolve}",
         f"kvmcfgd fds: {fd0} -> {fd1} (max {fdmax}); VmRSS KiB: {rss0} -> {rss1} (max {rssmax})",
+        *([f"kvmcfgd RssAnon KiB: {first['anon']} -> {last['anon']}, RssFile KiB: "
+           f"{first['file']} -> {last['file']}, RssShmem KiB: {first.get('shmem')} -> {last.get('shmem')}; "
+           f"VmRSS steps (sync, reload, KiB): {rss_steps}"] if "anon" in first else []),
         f"soak wall time in the box: {secs:.0f} s",
         f"problems: {len(problems)}",
     ]

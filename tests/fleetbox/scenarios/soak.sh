@@ -42,6 +42,8 @@ kvmcfgd --policy=/tmp/policy.conf --policy-dropins=none --textfile=/tmp/prom/kvm
 pid=$!
 wait_file /tmp/prom/kvmcfg.prom || { echo "kvmcfgd wrote no textfile"; exit 1; }
 
+# A /proc/PID/status figure in KiB (VmRSS = RssAnon + RssFile + RssShmem).
+kib() { sed -n "s/^$1:[^0-9]*\([0-9]*\).*/\1/p" /proc/$pid/status; }
 pval() { cat /sys/module/$1/parameters/$2 2>/dev/null || echo -; }
 nsync=0
 # sync_point INDEX LABEL: returns non-zero when kvmcfgd did not answer.
@@ -57,7 +59,7 @@ sync_point() {
 	echo "@@SYNC $nsync@@" >>$dlog
 	echo "sync $nsync $1 $2 kvm.tdp_mmu=$(pval kvm tdp_mmu) kvm.mmio_caching=$(pval kvm mmio_caching)" \
 		"kvm_amd.npt=$(pval kvm_amd npt) fds=$(ls /proc/$pid/fd | wc -l)" \
-		"rss=$(sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' /proc/$pid/status)" >>$log
+		"rss=$(kib VmRSS) anon=$(kib RssAnon) file=$(kib RssFile) shmem=$(kib RssShmem)" >>$log
 }
 
 t0=$(cut -d' ' -f1 /proc/uptime)
