@@ -6,17 +6,18 @@
 # See docs/reliability.md ("Soak in the fleet box").
 #
 #   scripts/fleetbox-soak.sh [--reloads N] [--seed S] [--builddir DIR]
-#                            [--rss-bound KIB] [--summary FILE]
+#                            [--rss-bound KIB] [--heap-bound KIB] [--summary FILE]
 #
 #   --reloads N     reloads (default 300); ~1.3 s each under TCG
 #   --seed S        the plan's random seed (default: from the clock, printed)
 #   --builddir DIR  a configured, built meson tree (default: build)
 #   --rss-bound K   allowed VmRSS growth in KiB (default 256)
+#   --heap-bound K  allowed growth of kvmcfgd's malloc heap in KiB (default 64)
 #   --summary FILE  also write the figures there
 #   --workdir DIR   plan, box and serial log (default BUILDDIR/fleetbox/soak)
 #   --skip REASON   say why and exit 77 (meson's skip; sanitizer builds)
 #
-# Exit 0: no missed alert or resolve, fds flat, RSS within the bound;
+# Exit 0: no missed alert or resolve, fds flat, RSS and heap within bounds;
 # 1: the comparison failed; 2: the box or the run broke; 77: skipped
 # (--skip, or qemu-system-x86_64 not installed).
 set -eu
@@ -26,6 +27,7 @@ reloads=300
 seed=$(date +%s)
 builddir=$src/build
 rss_bound=256
+heap_bound=64
 summary=""
 workdir=""
 while [ $# -gt 0 ]; do
@@ -34,10 +36,11 @@ while [ $# -gt 0 ]; do
 	--seed) seed=$2; shift ;;
 	--builddir) builddir=$2; shift ;;
 	--rss-bound) rss_bound=$2; shift ;;
+	--heap-bound) heap_bound=$2; shift ;;
 	--summary) summary=$2; shift ;;
 	--workdir) workdir=$2; shift ;;
 	--skip) echo "fleetbox-soak: SKIP $2"; exit 77 ;;
-	-h | --help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fleetbox-soak: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -72,6 +75,6 @@ if [ $rc -ne 0 ]; then
 	echo "fleetbox-soak: qemu failed or timed out after $limit s; serial log $work/serial.log" >&2
 	exit 2
 fi
-set -- check "$work/serial.log" --rss-bound "$rss_bound"
+set -- check "$work/serial.log" --rss-bound "$rss_bound" --heap-bound "$heap_bound"
 [ -z "$summary" ] || set -- "$@" --summary "$summary"
 python3 "$src/tests/fleetbox/soak-check.py" "$@"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "memstream.h"
 #include "param.h"
 
 const KvmcfgDerivedRule kvmcfg_derived_rules[] = {
@@ -205,7 +206,7 @@ static int check_derived(Reads *c, const KvmcfgDerivedRule *d, Findings *f)
 	if (!claim)
 		return -ENOMEM;
 
-	o = open_memstream(&actual, &len);
+	o = kvmcfg_memstream_open(&actual, &len);
 	if (!o)
 		return -ENOMEM;
 	describe(o, &d->when, claim);

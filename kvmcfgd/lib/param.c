@@ -101,51 +101,64 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The sorted names in directory @rel under @dirfd; entries starting with '.' skipped. */
+static int strv_push(char ***v, size_t *n, size_t *cap, const char *name)
+{
+	if (*n + 2 > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		char **nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[*n] = strdup(name);
+	if (!(*v)[*n])
+		return -ENOMEM;
+	(*v)[++*n] = NULL;
+	return 0;
+}
+
+/*
+ * The sorted names in directory @rel under @dirfd; entries starting with '.'
+ * skipped. Read with getdents64() into a buffer on the stack, not readdir():
+ * glibc's opendir() mallocs a 32 KiB buffer per directory, and a daemon that
+ * lists module directories on every check would churn its heap with it (a
+ * transient block that size between long-lived small ones is what made
+ * kvmcfgd's RSS creep over a reload soak; docs/reliability.md).
+ */
 static int list_dir_at(int dirfd, const char *rel, char ***ret)
 {
+	char buf[4096] __attribute__((aligned(__alignof__(struct dirent64))));
 	char **v = NULL;
 	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
 	int fd, r = 0;
 
 	fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n + 2 > cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nv = realloc(v, ncap * sizeof(*nv));
+	for (;;) {
+		ssize_t got = getdents64(fd, buf, sizeof(buf));
+		size_t off;
 
-			if (!nv) {
-				r = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[n] = strdup(de->d_name);
-		if (!v[n]) {
-			r = -ENOMEM;
+		if (got < 0) {
+			r = -errno;
 			break;
 		}
-		v[++n] = NULL;
+		if (got == 0)
+			break;
+		for (off = 0; off < (size_t)got && r == 0;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+
+			off += de->d_reclen;
+			if (de->d_name[0] != '.')
+				r = strv_push(&v, &n, &cap, de->d_name);
+		}
+		if (r < 0)
+			break;
 	}
-	if (!r && errno)
-		r = -errno;
-	closedir(d);
+	close(fd);
 	if (r < 0) {
-		if (v)
-			v[n] = NULL;
 		kvmcfg_strv_free(v);
 		return r;
 	}

@@ -75,7 +75,7 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 {
 	struct stat st;
 	char *buf = NULL, *nul;
-	size_t len = 0;
+	size_t len = 0, cap;
 	ssize_t n;
 	int fd, r;
 
@@ -99,12 +99,38 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 	r = check_trusted(path, &st, err);
 	if (r < 0)
 		goto fail;
-	buf = malloc(POLICY_FILE_MAX + 1);
+	/*
+	 * Sized from fstat(), not POLICY_FILE_MAX: a 1 MiB malloc() is an
+	 * mmap(), and freeing it raises glibc's dynamic mmap and trim
+	 * thresholds for the rest of the daemon's life. The file may still
+	 * grow while it is read, so the buffer grows too, up to the limit.
+	 */
+	cap = (st.st_size <= 0 ? 0 : st.st_size > POLICY_FILE_MAX ? POLICY_FILE_MAX + 1 : (size_t)st.st_size) + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	while ((n = read(fd, buf + len, POLICY_FILE_MAX + 1 - len)) != 0) {
+	for (;;) {
+		if (len + 1 == cap) {
+			char *nb;
+
+			if (cap > POLICY_FILE_MAX) {
+				r = -EINVAL;
+				policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
+				goto fail;
+			}
+			cap = cap * 2 > POLICY_FILE_MAX + 1 ? POLICY_FILE_MAX + 2 : cap * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n == 0)
+			break;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -113,11 +139,11 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 			goto fail;
 		}
 		len += n;
-		if (len > POLICY_FILE_MAX) {
-			r = -EINVAL;
-			policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
-			goto fail;
-		}
+	}
+	if (len > POLICY_FILE_MAX) {
+		r = -EINVAL;
+		policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
+		goto fail;
 	}
 	close(fd);
 	nul = memchr(buf, '\0', len);

@@ -8,6 +8,7 @@
 #include "alert.h"
 #include "log.h"
 #include "macro.h"
+#include "memstream.h"
 #include "param.h"
 
 const char *alert_message_id(TransitionKind k)
@@ -133,7 +134,7 @@ int alert_status(const char *verdict, const Snapshot *s, char **ret)
 	const char *p;
 	FILE *f;
 
-	f = open_memstream(&buf, &len);
+	f = kvmcfg_memstream_open(&buf, &len);
 	if (!f)
 		return -errno;
 	for (p = verdict; *p; p++)

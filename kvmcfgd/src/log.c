@@ -11,6 +11,7 @@
 #include "json-escape.h"
 #include "log.h"
 #include "macro.h"
+#include "memstream.h"
 
 #define LOG_FIELDS_MAX 32
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -141,7 +142,7 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 	FILE *f;
 
 	/* Build the line first, then write it once, so lines never interleave. */
-	f = open_memstream(&line, &len);
+	f = kvmcfg_memstream_open(&line, &len);
 	if (!f)
 		return -errno;
 	/* Under systemd (stderr to the journal stream) the prefix sets the priority. */

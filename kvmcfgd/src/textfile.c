@@ -10,6 +10,7 @@
 
 #include "json-escape.h"
 #include "macro.h"
+#include "memstream.h"
 #include "textfile.h"
 
 void prom_write_label_value(FILE *f, const char *s)
@@ -103,7 +104,7 @@ int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
 	FILE *f;
 	int k;
 
-	f = open_memstream(&buf, &len);
+	f = kvmcfg_memstream_open(&buf, &len);
 	if (!f)
 		return -errno;
 

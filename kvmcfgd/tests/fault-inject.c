@@ -47,6 +47,7 @@ char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
 int __real_vasprintf(char **ret, const char *fmt, va_list ap);
 FILE *__real_open_memstream(char **buf, size_t *len);
+FILE *__real_fopencookie(void *cookie, const char *mode, cookie_io_functions_t io);
 DIR *__real_opendir(const char *path);
 DIR *__real_fdopendir(int fd);
 FILE *__real_fopen64(const char *path, const char *mode);
@@ -226,6 +227,12 @@ int __wrap_asprintf(char **ret, const char *fmt, ...)
 FILE *__wrap_open_memstream(char **buf, size_t *len)
 {
 	return alloc_fails(" (open_memstream)") ? NULL : __real_open_memstream(buf, len);
+}
+
+/* kvmcfg_memstream_open()'s FILE: its buffer comes from the wrapped realloc(). */
+FILE *__wrap_fopencookie(void *cookie, const char *mode, cookie_io_functions_t io)
+{
+	return alloc_fails(" (fopencookie)") ? NULL : __real_fopencookie(cookie, mode, io);
 }
 
 DIR *__wrap_opendir(const char *path)

@@ -149,6 +149,32 @@ START_TEST(list_sorted)
 }
 END_TEST
 
+/*
+ * More entries than one getdents64() call returns (the reader's buffer is
+ * 4 KiB, ~50 of these names): every one listed once, sorted, none lost at
+ * a buffer boundary.
+ */
+START_TEST(list_many)
+{
+	enum { N = 600 };
+	char rel[128], want[N][64], **v = NULL;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(want[i], sizeof(want[i]), "param_with_a_rather_long_name_%04d", i);
+		snprintf(rel, sizeof(rel), "module/big/parameters/param_with_a_rather_long_name_%04d", i);
+		put(rel, "1\n", 2, 0444);
+	}
+	ck_assert_int_eq(kvmcfg_param_list_at(root_fd, "big", &v), 0);
+	for (i = 0; i < N; i++) {
+		ck_assert_ptr_nonnull(v[i]);
+		ck_assert_str_eq(v[i], want[i]);
+	}
+	ck_assert_ptr_null(v[N]);
+	kvmcfg_strv_free(v);
+}
+END_TEST
+
 START_TEST(parse_bool)
 {
 	const char *yes[] = { "Y", "y", "1", "yes", "TRUE", "on" };
@@ -196,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, distinct_errors);
 	tcase_add_test(tc, eacces_as_unprivileged);
 	tcase_add_test(tc, list_sorted);
+	tcase_add_test(tc, list_many);
 	tcase_add_test(tc, parse_bool);
 	tcase_add_test(tc, parse_int);
 	suite_add_tcase(s, tc);

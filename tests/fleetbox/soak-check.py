@@ -3,7 +3,7 @@
 """The fleet-box soak (scripts/fleetbox-soak.sh): make a plan, judge a run.
 
     soak-check.py plan --reloads N --seed S >plan.txt
-    soak-check.py check SERIAL_LOG [--rss-bound KIB] [--summary FILE]
+    soak-check.py check SERIAL_LOG [--rss-bound KIB] [--heap-bound KIB] [--summary FILE]
 
 `check` compares the scenario's own log (what it loaded, what sysfs read
 at each sync point) with kvmcfgd's alert lines between the "SYNC N"
@@ -13,7 +13,8 @@ policy: a param out of policy with no open alert is a missed alert, an open
 alert for a param in policy is a missed resolve. A flash load (kvm loaded
 wrong and removed at once) must have raised a "new" for each wrong param
 before the next sync. fds must not grow; VmRSS may grow by at most
---rss-bound KiB. Exits 1 on any of these, 2 on a broken run.
+--rss-bound KiB, the malloc heap (when the log has it) by at most
+--heap-bound KiB. Exits 1 on any of these, 2 on a broken run.
 """
 import argparse
 import random
@@ -175,6 +176,16 @@ def check(args):
         problems.append(f"fds grew: {fd0} -> {fd1} (max {fdmax})")
     if rss1 - rss0 > args.rss_bound:
         problems.append(f"VmRSS grew {rss1 - rss0} KiB (> {args.rss_bound}): {rss0} -> {rss1}")
+    heap_line = []
+    if "heap" in first:
+        # The malloc heap alone: warm-up growth is a few pages, a leak or an
+        # allocator creep is more (docs/reliability.md, the RSS step).
+        heap0, heap1 = int(first["heap"]), int(last["heap"])
+        heapmax = max(int(s["heap"]) for s in syncs.values())
+        heap_line = [f"kvmcfgd heap KiB: {heap0} -> {heap1} (max {heapmax})"]
+        if heapmax - heap0 > args.heap_bound:
+            problems.append(f"heap grew {heapmax - heap0} KiB (> {args.heap_bound}): "
+                            f"{heap0} -> max {heapmax}")
     m = re.search(r"soak-seconds=([\d.]+) ([\d.]+)", text)
     secs = float(m.group(2)) - float(m.group(1)) if m else float("nan")
     ex = re.search(r"kvmcfgd-exit=(\d+)", text)
@@ -200,6 +211,7 @@ def check(args):
         *([f"kvmcfgd RssAnon KiB: {first['anon']} -> {last['anon']}, RssFile KiB: "
            f"{first['file']} -> {last['file']}, RssShmem KiB: {first.get('shmem')} -> {last.get('shmem')}; "
            f"VmRSS steps (sync, reload, KiB): {rss_steps}"] if "anon" in first else []),
+        *heap_line,
         f"soak wall time in the box: {secs:.0f} s",
         f"problems: {len(problems)}",
     ]
@@ -221,6 +233,7 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("log")
     c.add_argument("--rss-bound", type=int, default=256)
+    c.add_argument("--heap-bound", type=int, default=64)
     c.add_argument("--summary")
     args = ap.parse_args()
     if args.cmd == "plan":

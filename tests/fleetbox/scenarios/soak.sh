@@ -44,6 +44,9 @@ wait_file /tmp/prom/kvmcfg.prom || { echo "kvmcfgd wrote no textfile"; exit 1; }
 
 # A /proc/PID/status figure in KiB (VmRSS = RssAnon + RssFile + RssShmem).
 kib() { sed -n "s/^$1:[^0-9]*\([0-9]*\).*/\1/p" /proc/$pid/status; }
+# Resident KiB of the malloc heap ([heap] in smaps): the daemon's own data,
+# without stack or code pages a rare path faults in.
+heap_kib() { awk '/^[0-9a-f]+-/ { h = $NF == "[heap]" } h && /^Rss:/ { s += $2 } END { print s + 0 }' /proc/$pid/smaps; }
 pval() { cat /sys/module/$1/parameters/$2 2>/dev/null || echo -; }
 nsync=0
 # sync_point INDEX LABEL: returns non-zero when kvmcfgd did not answer.
@@ -59,7 +62,8 @@ sync_point() {
 	echo "@@SYNC $nsync@@" >>$dlog
 	echo "sync $nsync $1 $2 kvm.tdp_mmu=$(pval kvm tdp_mmu) kvm.mmio_caching=$(pval kvm mmio_caching)" \
 		"kvm_amd.npt=$(pval kvm_amd npt) fds=$(ls /proc/$pid/fd | wc -l)" \
-		"rss=$(kib VmRSS) anon=$(kib RssAnon) file=$(kib RssFile) shmem=$(kib RssShmem)" >>$log
+		"rss=$(kib VmRSS) anon=$(kib RssAnon) file=$(kib RssFile) shmem=$(kib RssShmem)" \
+		"heap=$(heap_kib)" >>$log
 }
 
 t0=$(cut -d' ' -f1 /proc/uptime)
