@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'
 		exit 0
 		;;
 	-*) usage "unknown option $1 (see --help)" ;;
@@ -133,8 +133,8 @@ finished() {
 refresh() {
 	[ "$(id -u)" = 0 ] || return 1
 	say "refreshing apt's package lists (apt-get update)"
-	apt-get update -q >/dev/null 2>"$cache/.apt-update.err" || {
-		cat "$cache/.apt-update.err" >&2
+	err=$(apt-get update -q 2>&1 >/dev/null) || {
+		echo "$err" >&2
 		return 1
 	}
 }
@@ -142,7 +142,7 @@ refresh() {
 mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || die "cannot write the cache $cache (--cache DIR)"
 if ! resolve; then
 	refresh || true
-	resolve || die "apt knows no ${package:-linux-image-6.1.*-amd64 for linux-image-amd64} (apt-get update as root)"
+	resolve || die "apt knows no ${package:-linux-image-6.1.*-amd64 for linux-image-amd64}$([ "$(id -u)" = 0 ] || echo ' (apt-get update as root)')"
 fi
 if finished; then
 	say "$pkg $ver: cached in $dir"
@@ -178,6 +178,8 @@ download() {
 	(cd "$work" && apt-get download -q "$pkg=$ver") >/dev/null 2>"$work/download.err" || {
 		cat "$work/download.err" >&2
 		say "apt-get download $pkg=$ver failed"
+		# Most likely the mirror moved on from this version: worth a refresh.
+		stale=1
 		return 1
 	}
 }
@@ -247,6 +249,7 @@ unpack() {
 # Under the lock: maybe another caller made it, maybe the lists are stale.
 tries=2
 until finished; do
+	stale=0
 	work=$(mktemp -d "$cache/.fetch.XXXXXX")
 	if download && unpack; then
 		rm -rf "$dir"
@@ -258,7 +261,7 @@ until finished; do
 	rm -rf "$work"
 	work=""
 	tries=$((tries - 1))
-	[ $tries -gt 0 ] && refresh && resolve || die "could not fetch ${package:-the kernel} ($pkg $ver) into $cache"
+	[ $tries -gt 0 ] && [ $stale = 1 ] && refresh && resolve || die "could not fetch $pkg $ver into $cache"
 done
 say "$pkg $ver: ready in $dir"
 echo "$dir"
