@@ -70,6 +70,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# The default is scripts/systemd-guest-rootfs.sh's too: one cache for both
+# halves of the systemd guest and for the box.
 if [ -z "$cache" ]; then
 	if [ -n "${KVMCFG_CACHE_DIR:-}" ]; then
 		cache=$KVMCFG_CACHE_DIR
