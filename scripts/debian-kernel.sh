@@ -141,7 +141,6 @@ refresh() {
 	}
 }
 
-mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || die "cannot write the cache $cache (--cache DIR)"
 if ! resolve; then
 	refresh || true
 	resolve || die "apt knows no ${package:-linux-image-6.1.*-amd64 for linux-image-amd64}$([ "$(id -u)" = 0 ] || echo ' (apt-get update as root)')"
@@ -152,6 +151,7 @@ if finished; then
 	exit 0
 fi
 
+mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || die "cannot write the cache $cache (--cache DIR)"
 # One fetch at a time per cache: a second caller waits, then finds it done.
 exec 9>"$cache/.debian-kernel.lock"
 flock 9
