@@ -9,7 +9,7 @@ build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
 check libsystemd-dev libinih-dev libkmod-dev scdoc"
 test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev"
 # The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
-# itself is not installed: scripts/fleetbox-build.sh apt-get downloads it.
+# itself is not installed: scripts/debian-kernel.sh apt-get downloads it.
 box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod"
 
 # The systemd suite (tests/systemd: a debootstrapped guest under QEMU, the

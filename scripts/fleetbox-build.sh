@@ -12,14 +12,18 @@
 #   --file DEST=FILE  any other file (scripts), installed at DEST
 #   --kernel, --modules   your own kernel: a bzImage and the directory that
 #                     holds lib/modules/<release> (default: $KVMCFG_BOX_KERNEL
-#                     and $KVMCFG_BOX_MODULES, else Debian's linux-image-amd64,
-#                     fetched with apt-get download)
-#   --cache DIR       default $KVMCFG_BOX_CACHE or ~/.cache/kvmcfg/fleetbox
+#                     and $KVMCFG_BOX_MODULES, else Debian's linux-image-amd64
+#                     from scripts/debian-kernel.sh)
+#   --cache DIR       the base initramfs cache: default $KVMCFG_BOX_CACHE or
+#                     ~/.cache/kvmcfg/fleetbox
 #
-# The kernel package and the base initramfs (busybox + modules) are cached
-# keyed on their inputs; only the small overlay with our binaries is rebuilt,
-# and not even that when nothing changed. Needs: apt-get, dpkg-deb, depmod,
-# cpio, gzip, busybox-static (scripts/deps.sh box).
+# Debian's kernel, and busybox-static when it is not installed, come from
+# scripts/debian-kernel.sh and its cache ($KVMCFG_CACHE_DIR, else
+# /var/cache/kvmcfg as root, else ~/.cache/kvmcfg), shared with the systemd
+# guest. The base initramfs (busybox + modules) is cached keyed on its
+# inputs; only the small overlay with our binaries is rebuilt, and not even
+# that when nothing changed. Needs: apt-get, dpkg-deb, depmod, cpio, gzip,
+# busybox-static (scripts/deps.sh box).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -37,44 +41,26 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift ;;
 	--modules) moddir=$2; shift ;;
 	--cache) cache=$2; shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "fleetbox-build: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ -n "$out" ] || { echo "fleetbox-build: --out DIR is required" >&2; exit 2; }
-for tool in dpkg-deb depmod cpio gzip sha256sum; do
+for tool in depmod cpio gzip sha256sum; do
 	command -v $tool >/dev/null || { echo "fleetbox-build: $tool not found (scripts/deps.sh box)" >&2; exit 1; }
 done
 mkdir -p "$cache" "$out"
 say() { echo "fleetbox-build: $*" >&2; }
 
-# Fetch a package's .deb into the cache (once) and print its path.
-fetch_deb() {
-	mkdir -p "$cache/debs"
-	f=$(ls "$cache/debs/${1}_"*.deb 2>/dev/null | tail -n1 || true)
-	if [ -z "$f" ]; then
-		say "downloading $1"
-		# apt's _apt user may not write here; apt then downloads as root, which is fine.
-		(cd "$cache/debs" && apt-get download -q "$1" >/dev/null 2>&1) ||
-			(apt-get update -q >/dev/null && cd "$cache/debs" && apt-get download -q "$1" >/dev/null 2>&1) ||
-			{ echo "fleetbox-build: apt-get download $1 failed" >&2; return 1; }
-		f=$(ls "$cache/debs/${1}_"*.deb | tail -n1)
-	fi
-	echo "$f"
-}
-
 # busybox-static's binary (the initramfs has no libc for a dynamic one):
-# the installed one, else the package unpacked into the cache, because
+# the installed one, else the package unpacked by the fetcher, because
 # installing busybox-static would replace a dynamic busybox on this host.
 busybox=/bin/busybox
 if [ "$(dpkg-query -W -f '${db:Status-Status}' busybox-static 2>/dev/null)" != installed ]; then
-	bbdeb=$(fetch_deb busybox-static)
-	busybox=$cache/busybox/$(basename "$bbdeb" .deb)/bin/busybox
-	if [ ! -x "$busybox" ]; then
-		mkdir -p "$cache/busybox/$(basename "$bbdeb" .deb)"
-		dpkg-deb -x "$bbdeb" "$cache/busybox/$(basename "$bbdeb" .deb)"
-	fi
+	bbdir=$("$here/debian-kernel.sh" --package busybox-static) ||
+		{ echo "fleetbox-build: fetching busybox-static failed (scripts/debian-kernel.sh)" >&2; exit 1; }
+	busybox=$bbdir/bin/busybox
 fi
 
 # ---- the kernel ----
@@ -85,35 +71,19 @@ if [ -n "$kernel" ]; then
 	kroot=$moddir
 	kid="custom-$(cat "$kernel" "$moddir/lib/modules/$release/modules.order" 2>/dev/null | sha256sum | cut -c1-16)"
 else
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-6\.1[^ ]*\).*/\1/p' | head -n1)
-	if [ -z "$pkg" ]; then
-		say "apt knows no linux-image-amd64; running apt-get update"
-		apt-get update -q >/dev/null
-		pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-6\.1[^ ]*\).*/\1/p' | head -n1)
-	fi
-	[ -n "$pkg" ] || { echo "fleetbox-build: apt offers no 6.1 linux-image-amd64" >&2; exit 1; }
-	deb=$(fetch_deb "$pkg")
-	kid=$(basename "$deb" .deb)
-	kroot=$cache/kernel/$kid
-	if [ ! -d "$kroot" ]; then
-		say "extracting $kid"
-		rm -rf "$kroot.tmp"
-		mkdir -p "$kroot.tmp"
-		dpkg-deb -x "$deb" "$kroot.tmp"
-		# Keep the kernel and the modules the box uses: 70 MB, not 470.
-		find "$kroot.tmp/lib/modules" -name '*.ko*' ! -name 'kvm.ko*' ! -name 'kvm-amd.ko*' \
-			! -name 'kvm-intel.ko*' ! -name 'irqbypass.ko*' ! -name 'ccp.ko*' -delete
-		rm -rf "$kroot.tmp/usr"
-		mv "$kroot.tmp" "$kroot"
-	fi
-	release=$(ls "$kroot/lib/modules" | head -n1)
-	kernel=$kroot/boot/vmlinuz-$release
+	# vmlinuz, version, and lib/modules/<release> with the KVM modules.
+	kroot=$("$here/debian-kernel.sh") ||
+		{ echo "fleetbox-build: fetching Debian's kernel failed (scripts/debian-kernel.sh)" >&2; exit 1; }
+	kid=$(basename "$kroot")
+	release=$(cat "$kroot/version")
+	kernel=$kroot/vmlinuz
 fi
 [ -f "$kernel" ] || { echo "fleetbox-build: no kernel image at $kernel" >&2; exit 1; }
 
 # ---- the base initramfs: busybox, the KVM modules, depmod ----
 bbver=$($busybox 2>&1 | head -n1)
-base_key=$( (echo "$kid $release $bbver"; cat "$here/fleetbox-build.sh" "$src/tests/fleetbox/init") | sha256sum | cut -c1-16)
+base_key=$( (echo "$kid $release $bbver"; cat "$here/fleetbox-build.sh" "$here/debian-kernel.sh" "$src/tests/fleetbox/init") |
+	sha256sum | cut -c1-16)
 base=$cache/base-$base_key.cpio.gz
 if [ ! -f "$base" ]; then
 	say "building the base initramfs ($release)"
@@ -140,8 +110,9 @@ if [ ! -f "$base" ]; then
 		[ -f "$kroot/lib/modules/$release/$f" ] && cp "$kroot/lib/modules/$release/$f" "$root/lib/modules/$release/"
 	done
 	depmod -b "$root" "$release"
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$base.tmp"
-	mv "$base.tmp" "$base"
+	# A private temporary name: builds sharing the cache may race here.
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$base.$$"
+	mv "$base.$$" "$base"
 	rm -rf "$root"
 	trap - EXIT
 fi
