@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "json-escape.h"
 #include "match.h"
 #include "param.h"
 #include "prom-escape.h"
+#include "utf8.h"
 
 /* What the label writer printed must be a valid Prometheus label body. */
 static void check_label(const char *value)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <string.h>
 
-#include "json-escape.h"
 #include "prom-escape.h"
+#include "utf8.h"
 
 void kvmcfg_prom_label_value(FILE *f, const char *s)
 {
@@ -13,7 +13,7 @@ void kvmcfg_prom_label_value(FILE *f, const char *s)
 
 		if (n == 0) {
 			/* One bad byte would void the whole file for the collector. */
-			fputs("\xef\xbf\xbd", f);
+			fputs(KVMCFG_UTF8_REPLACEMENT, f);
 			n = 1;
 		} else if (*p == '\\') {
 			fputs("\\\\", f);

@@ -77,17 +77,6 @@ START_TEST(invalid_utf8)
 }
 END_TEST
 
-START_TEST(seq_len)
-{
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"a", 1), 1);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xc3\xa9", 2), 2);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xc3\xa9", 1), 0);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 3), 3);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xe0\x80\x80", 3), 0);
-}
-END_TEST
-
 START_TEST(quoted_string)
 {
 	char *out;
@@ -111,7 +100,6 @@ int main(void)
 
 	tcase_add_test(tc, valid_text);
 	tcase_add_test(tc, invalid_utf8);
-	tcase_add_test(tc, seq_len);
 	tcase_add_test(tc, quoted_string);
 	suite_add_tcase(s, tc);
 	return check_run(s);
