@@ -9,36 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check-run.h"
 #include "json-escape.h"
-
-static char *escaped(const char *s, size_t len)
-{
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	ck_assert_ptr_nonnull(f);
-	kvmcfg_json_escape(f, s, len);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
-}
+#include "kvmcfgd-test.h"
 
 static char *quoted(const char *s)
 {
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	ck_assert_ptr_nonnull(f);
-	kvmcfg_json_string(f, s);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
+	return CAPTURE(f, kvmcfg_json_string(f, s));
 }
 
 static void assert_escapes(const char *in, size_t len, const char *want)
 {
-	char *out = escaped(in, len);
+	char *out = CAPTURE(f, kvmcfg_json_escape(f, in, len));
 
 	ck_assert_str_eq(out, want);
 	free(out);

@@ -46,23 +46,33 @@ END_TEST
 
 START_TEST(uint_refused)
 {
-	uint_bad("x", 1, 1024, -EINVAL, "--jobs: not a number: 'x'");
-	uint_bad("", 1, 1024, -EINVAL, "--jobs: not a number: ''");
-	uint_bad("4x", 1, 1024, -EINVAL, "--jobs: not a number: '4x'");
-	uint_bad(" 4", 1, 1024, -EINVAL, "--jobs: not a number: ' 4'");
-	uint_bad("4 ", 1, 1024, -EINVAL, "--jobs: not a number: '4 '");
-	uint_bad("+4", 1, 1024, -EINVAL, "--jobs: not a number: '+4'");
-	uint_bad("0x10", 1, 1024, -EINVAL, "--jobs: not a number: '0x10'");
-	uint_bad("1.5", 1, 1024, -EINVAL, "--jobs: not a number: '1.5'");
-	uint_bad("-", 1, 1024, -EINVAL, "--jobs: not a number: '-'");
-	uint_bad("0", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '0'");
-	uint_bad("1025", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '1025'");
-	uint_bad("-1", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '-1'");
-	/* Past unsigned int and past unsigned long long: never wrapped round. */
-	uint_bad("4294967296", 0, 4294967295u, -ERANGE,
-		 "--jobs: out of range 0-4294967295: '4294967296'");
-	uint_bad("99999999999999999999999", 1, 1024, -ERANGE,
-		 "--jobs: out of range 1-1024: '99999999999999999999999'");
+	static const struct {
+		const char *s;
+		unsigned int min, max;
+		int err;
+		const char *msg;
+	} cases[] = {
+		{ "x", 1, 1024, -EINVAL, "--jobs: not a number: 'x'" },
+		{ "", 1, 1024, -EINVAL, "--jobs: not a number: ''" },
+		{ "4x", 1, 1024, -EINVAL, "--jobs: not a number: '4x'" },
+		{ " 4", 1, 1024, -EINVAL, "--jobs: not a number: ' 4'" },
+		{ "4 ", 1, 1024, -EINVAL, "--jobs: not a number: '4 '" },
+		{ "+4", 1, 1024, -EINVAL, "--jobs: not a number: '+4'" },
+		{ "0x10", 1, 1024, -EINVAL, "--jobs: not a number: '0x10'" },
+		{ "1.5", 1, 1024, -EINVAL, "--jobs: not a number: '1.5'" },
+		{ "-", 1, 1024, -EINVAL, "--jobs: not a number: '-'" },
+		{ "0", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '0'" },
+		{ "1025", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '1025'" },
+		{ "-1", 1, 1024, -ERANGE, "--jobs: out of range 1-1024: '-1'" },
+		/* Past unsigned int and past unsigned long long: never wrapped round. */
+		{ "4294967296", 0, 4294967295u, -ERANGE,
+		  "--jobs: out of range 0-4294967295: '4294967296'" },
+		{ "99999999999999999999999", 1, 1024, -ERANGE,
+		  "--jobs: out of range 1-1024: '99999999999999999999999'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		uint_bad(cases[i].s, cases[i].min, cases[i].max, cases[i].err, cases[i].msg);
 }
 END_TEST
 
@@ -90,6 +100,22 @@ static void positive_bad(const char *s, int err, const char *msg)
 	ck_assert_str_eq(error, msg);
 }
 
+static const struct {
+	const char *s;
+	int err;
+	const char *msg;
+} positive_cases[] = {
+	{ "abc", -EINVAL, "--budget: not a number: 'abc'" },
+	{ "", -EINVAL, "--budget: not a number: ''" },
+	{ "2s", -EINVAL, "--budget: not a number: '2s'" },
+	{ " 2", -EINVAL, "--budget: not a number: ' 2'" },
+	{ "nan", -EINVAL, "--budget: not a number: 'nan'" },
+	{ "0", -ERANGE, "--budget: not a positive number: '0'" },
+	{ "-1", -ERANGE, "--budget: not a positive number: '-1'" },
+	{ "inf", -ERANGE, "--budget: not a positive number: 'inf'" },
+	{ "1e999", -ERANGE, "--budget: not a positive number: '1e999'" },
+};
+
 START_TEST(positive)
 {
 	char error[KVMCFG_ARG_ERROR_MAX];
@@ -102,15 +128,8 @@ START_TEST(positive)
 	ck_assert_int_eq(kvmcfg_arg_positive("--budget", "7", &v, NULL), 0);
 	ck_assert(v == 7);
 
-	positive_bad("abc", -EINVAL, "--budget: not a number: 'abc'");
-	positive_bad("", -EINVAL, "--budget: not a number: ''");
-	positive_bad("2s", -EINVAL, "--budget: not a number: '2s'");
-	positive_bad(" 2", -EINVAL, "--budget: not a number: ' 2'");
-	positive_bad("nan", -EINVAL, "--budget: not a number: 'nan'");
-	positive_bad("0", -ERANGE, "--budget: not a positive number: '0'");
-	positive_bad("-1", -ERANGE, "--budget: not a positive number: '-1'");
-	positive_bad("inf", -ERANGE, "--budget: not a positive number: 'inf'");
-	positive_bad("1e999", -ERANGE, "--budget: not a positive number: '1e999'");
+	for (size_t i = 0; i < sizeof(positive_cases) / sizeof(positive_cases[0]); i++)
+		positive_bad(positive_cases[i].s, positive_cases[i].err, positive_cases[i].msg);
 }
 END_TEST
 

@@ -17,13 +17,8 @@
 
 static void expect_label(const char *in, const char *want)
 {
-	char *got = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&got, &len);
+	char *got = CAPTURE(f, kvmcfg_prom_label_value(f, in));
 
-	ck_assert_ptr_nonnull(f);
-	kvmcfg_prom_label_value(f, in);
-	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_str_eq(got, want);
 	free(got);
 }
