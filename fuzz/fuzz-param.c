@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "json-escape.h"
 #include "match.h"
 #include "param.h"
-#include "textfile.h"
+#include "prom-escape.h"
+#include "utf8.h"
 
 /* What the label writer printed must be a valid Prometheus label body. */
 static void check_label(const char *value)
@@ -26,7 +26,7 @@ static void check_label(const char *value)
 
 	if (!f)
 		abort();
-	prom_write_label_value(f, value);
+	kvmcfg_prom_label_value(f, value);
 	fclose(f);
 	for (i = 0; i < len; i++) {
 		if (out[i] == '\\') {

@@ -16,8 +16,8 @@
 #include "fake-sysfs.h"
 #include "finding.h"
 #include "fuzz.h"
-#include "json-escape.h"
 #include "policy.h"
+#include "utf8.h"
 
 static char *sysfs_root;
 static int sysfs_fd = -1;

@@ -33,13 +33,13 @@ static char *escaped(void (*esc)(FILE *, const char *, size_t, bool), bool json,
 	return out;
 }
 
-/* Valid UTF-8 throughout (utf8_seq_len is the escapers' own judge; this asks it per byte). */
+/* Valid UTF-8 throughout (kvmcfg_utf8_seq_len is the escapers' own judge; this asks it per byte). */
 static void check_utf8(const char *s, size_t len)
 {
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8_seq_len((const unsigned char *)s + i, len - i);
+		n = kvmcfg_utf8_seq_len((const unsigned char *)s + i, len - i);
 		fuzz_assert(n >= 1 && n <= 4);
 		i += n;
 	}

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json-escape.h"
 #include "table.h"
+#include "utf8.h"
 
 /* Cells longer than this are cut with "..." so one odd value cannot wreck the
  * layout; the last column (an origin, say) is never cut, nothing follows it. */

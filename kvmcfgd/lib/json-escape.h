@@ -5,25 +5,21 @@
  *
  * What goes in may be anything a kernel, a sysfs file or a test printed,
  * including bytes that are not UTF-8; what comes out must always parse.
- * Valid UTF-8 passes through; each byte of an invalid sequence becomes
- * \ufffd; '"' and '\\' are escaped, \n \t \r as such, and other C0 controls
- * and DEL as \u00XX. No I/O beyond the FILE given, no logging.
+ * Valid UTF-8 (by kvmcfg's one rule, utf8.h) passes through; each byte of
+ * an invalid sequence becomes \ufffd; '"' and '\\' are escaped, \n \t \r
+ * as such, and other C0 controls and DEL as \u00XX. No I/O beyond the FILE
+ * given, no logging.
  */
 #pragma once
 
 #include <stddef.h>
 #include <stdio.h>
 
+/* kvmcfg_utf8_seq_len(), which decides what "valid" means here. */
+#include "utf8.h"
+
 /* Write @len bytes of @s as the inside of a JSON string (no quotes). */
 void kvmcfg_json_escape(FILE *f, const char *s, size_t len);
 
 /* Write the NUL-terminated @s as a quoted JSON string, or null if @s is NULL. */
 void kvmcfg_json_string(FILE *f, const char *s);
-
-/*
- * Length of the valid UTF-8 sequence at @s (1-4), or 0 if it is not one:
- * overlong forms, surrogates, values past U+10FFFF, a sequence cut short
- * by @avail, and the noncharacters U+FFFE/U+FFFF (not XML characters, so
- * the runner's XML writer can share this) are all 0.
- */
-size_t kvmcfg_utf8_seq_len(const unsigned char *s, size_t avail);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "parse-arg.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -86,19 +87,6 @@ static int parse_level(const char *s, int *ret)
 	return -EINVAL;
 }
 
-static int parse_fd(const char *s, int *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 3 || v > 65535)
-		return -EINVAL;
-	*ret = (int)v;
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -122,6 +110,8 @@ int main(int argc, char *argv[])
 	_cleanup_free_ char *error = NULL;
 	const char *config = NULL;
 	int test_fd = -1, level = LOG_INFO;
+	unsigned int test_fd_u;
+	char arg_error[KVMCFG_ARG_ERROR_MAX];
 	DaemonConf conf;
 	sigset_t mask;
 	int c, r, i;
@@ -146,11 +136,12 @@ int main(int argc, char *argv[])
 			}
 			break;
 		case ARG_TEST_UEVENT_FD:
-			if (parse_fd(optarg, &test_fd) < 0) {
-				fprintf(stderr, "kvmcfgd: --test-uevent-fd=%s: not a file descriptor number >= 3\n",
-					optarg);
+			/* 0-2 are stdio: a test fd is always above them. */
+			if (kvmcfg_arg_uint("--test-uevent-fd", optarg, 3, 65535, &test_fd_u, arg_error) < 0) {
+				fprintf(stderr, "kvmcfgd: %s\n", arg_error);
 				return EXIT_USAGE;
 			}
+			test_fd = (int)test_fd_u;
 			break;
 		case '?':
 			fprintf(stderr, "Try 'kvmcfgd --help'.\n");

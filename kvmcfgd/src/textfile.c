@@ -8,43 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json-escape.h"
 #include "macro.h"
 #include "memstream.h"
+#include "prom-escape.h"
 #include "textfile.h"
-
-void prom_write_label_value(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-
-	while (p < end) {
-		size_t n;
-
-		switch (*p) {
-		case '\\':
-			fputs("\\\\", f);
-			p++;
-			continue;
-		case '"':
-			fputs("\\\"", f);
-			p++;
-			continue;
-		case '\n':
-			fputs("\\n", f);
-			p++;
-			continue;
-		}
-		n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
-		if (n == 0) {
-			/* The exposition format is UTF-8; one bad byte would void the file. */
-			fputs("\xef\xbf\xbd", f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, n, f);
-		p += n;
-	}
-}
 
 static void write_header(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -76,7 +43,7 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 		fputs("kvmcfg_mismatch{", f);
 		for (j = 0; j < ELEMENTSOF(labels); j++) {
 			fprintf(f, "%s%s=\"", j ? "," : "", labels[j]);
-			prom_write_label_value(f, values[j]);
+			kvmcfg_prom_label_value(f, values[j]);
 			fputc('"', f);
 		}
 		fputs("} 1\n", f);
@@ -92,7 +59,7 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 		if (j < i)
 			continue;
 		fputs("kvmcfg_mismatches{severity=\"", f);
-		prom_write_label_value(f, s->v[i].severity);
+		kvmcfg_prom_label_value(f, s->v[i].severity);
 		fprintf(f, "\"} %zu\n", snapshot_count_severity(s, s->v[i].severity));
 	}
 }

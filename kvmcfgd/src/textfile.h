@@ -30,9 +30,6 @@ typedef struct Metrics {
 	bool last_check_ok;               /* every param could be read */
 } Metrics;
 
-/* Write @s as a Prometheus label value: \ " and newline escaped, invalid UTF-8 replaced. */
-void prom_write_label_value(FILE *f, const char *s);
-
 /* Render the whole textfile into a malloc'd string. */
 int textfile_render(const Snapshot *s, const Metrics *m, char **ret);
 

@@ -9,36 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check-run.h"
 #include "json-escape.h"
-
-static char *escaped(const char *s, size_t len)
-{
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	ck_assert_ptr_nonnull(f);
-	kvmcfg_json_escape(f, s, len);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
-}
+#include "kvmcfgd-test.h"
 
 static char *quoted(const char *s)
 {
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	ck_assert_ptr_nonnull(f);
-	kvmcfg_json_string(f, s);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
+	return CAPTURE(f, kvmcfg_json_string(f, s));
 }
 
 static void assert_escapes(const char *in, size_t len, const char *want)
 {
-	char *out = escaped(in, len);
+	char *out = CAPTURE(f, kvmcfg_json_escape(f, in, len));
 
 	ck_assert_str_eq(out, want);
 	free(out);
@@ -77,17 +58,6 @@ START_TEST(invalid_utf8)
 }
 END_TEST
 
-START_TEST(seq_len)
-{
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"a", 1), 1);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xc3\xa9", 2), 2);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xc3\xa9", 1), 0);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 3), 3);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
-	ck_assert_uint_eq(kvmcfg_utf8_seq_len((const unsigned char *)"\xe0\x80\x80", 3), 0);
-}
-END_TEST
-
 START_TEST(quoted_string)
 {
 	char *out;
@@ -111,7 +81,6 @@ int main(void)
 
 	tcase_add_test(tc, valid_text);
 	tcase_add_test(tc, invalid_utf8);
-	tcase_add_test(tc, seq_len);
 	tcase_add_test(tc, quoted_string);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for the Prometheus textfile: label escaping (a value with a
- * quote, backslash, newline or bad UTF-8 must not break the whole file, which
- * node_exporter would then drop), the rendered metrics and the atomic write.
+ * Unit tests for the Prometheus textfile: the rendered metrics (label values
+ * go through kvmcfg_prom_label_value(), tested in test-prom-escape.c) and the
+ * atomic write.
  */
 #include <check.h>
 #include <dirent.h>
@@ -15,47 +15,6 @@
 
 #include "textfile.h"
 #include "kvmcfgd-test.h"
-
-static char *escape(const char *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	prom_write_label_value(f, s);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
-}
-
-static void expect_escape(const char *in, const char *want)
-{
-	char *got = escape(in);
-
-	ck_assert_str_eq(got, want);
-	free(got);
-}
-
-START_TEST(label_escaping)
-{
-	expect_escape("Y", "Y");
-	expect_escape("", "");
-	expect_escape("a\"b", "a\\\"b");
-	expect_escape("back\\slash", "back\\\\slash");
-	expect_escape("two\nlines", "two\\nlines");
-	expect_escape("\\\"\n", "\\\\\\\"\\n");
-	/* Valid UTF-8 passes through; bad bytes become U+FFFD. */
-	expect_escape("caf\xc3\xa9", "caf\xc3\xa9");
-	expect_escape("\xe2\x82\xac", "\xe2\x82\xac");
-	expect_escape("\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7");
-	expect_escape("a\xffz", "a\xef\xbf\xbdz");
-	expect_escape("\xc3", "\xef\xbf\xbd");                 /* truncated */
-	expect_escape("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong '/' */
-	expect_escape("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
-	/* Other control bytes are legal in a label value. */
-	expect_escape("tab\there", "tab\there");
-}
-END_TEST
 
 static void add(Snapshot *s, const char *param, const char *actual, const char *severity)
 {
@@ -166,7 +125,6 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-		label_escaping,
 		render,
 		atomic_write,
 		NULL,

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "kvm_params.h"
 #include "kvm_util.h"
 #include "param-set.h"
+#include "parse-arg.h"
 #include "paths.h"
 #include "report.h"
 #include "stats.h"
@@ -377,17 +377,12 @@ static int parse_paths(const char *list, bool *want)
 
 static int parse_positive(const char *opt, const char *s, double *ret)
 {
-	char *end;
-	double v;
+	char error[KVMCFG_ARG_ERROR_MAX];
+	int r = kvmcfg_arg_positive(opt, s, ret, error);
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || !isfinite(v)) {
-		fprintf(stderr, "%s: '%s' is not a positive number\n", opt, s);
-		return -EINVAL;
-	}
-	*ret = v;
-	return 0;
+	if (r < 0)
+		fprintf(stderr, "%s\n", error);
+	return r;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)

@@ -11,7 +11,6 @@
 
 #include "host.h"
 #include "param.h"
-#include "strv.h"
 
 /* Whether @flags (a space-separated list) has the word @flag. */
 static bool has_flag(const char *flags, size_t len, const char *flag)
@@ -97,11 +96,11 @@ int cpuinfo_read(const char *proc_root, struct cpu_facts *ret)
 int module_state_at(int sysfs_fd, const char *module, enum module_state *ret)
 {
 	char path[PATH_MAX];
+	int r = kvmcfg_module_loaded_at(sysfs_fd, module);
 
-	snprintf(path, sizeof(path), "module/%s", module);
-	if (faccessat(sysfs_fd, path, F_OK, 0) < 0) {
-		if (errno != ENOENT)
-			return -errno;
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		*ret = MODULE_ABSENT;
 		return 0;
 	}
@@ -138,29 +137,24 @@ static int opendir_at(int dir_fd, const char *path, DIR **ret)
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 {
 	char **v = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	size_t i, n = 0;
+	int r;
 
-	r = opendir_at(sysfs_fd, "module", &d);
+	/* libkvmcfg's listing (param.h), filtered in place. */
+	r = kvmcfg_module_list_at(sysfs_fd, &v);
 	if (r < 0)
 		return r;
-	while ((de = readdir(d))) {
-		enum module_state st;
+	for (i = 0; v[i]; i++) {
+		enum module_state st = MODULE_ABSENT;
 
-		if (strncmp(de->d_name, "kvm", 3) != 0)
-			continue;
-		r = module_state_at(sysfs_fd, de->d_name, &st);
-		if (r < 0)
-			break;
-		if (st != MODULE_BUILTIN)
-			continue;
-		r = strv_push(&v, &n, strdup(de->d_name));
-		if (r < 0)
-			break;
+		if (r == 0 && !strncmp(v[i], "kvm", 3))
+			r = module_state_at(sysfs_fd, v[i], &st);
+		if (r == 0 && st == MODULE_BUILTIN)
+			v[n++] = v[i];
+		else
+			free(v[i]);
 	}
-	closedir(d);
+	v[n] = NULL;
 	if (r < 0) {
 		kvmcfg_strv_free(v);
 		return r;
@@ -267,7 +261,7 @@ int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
 	pid_t *v = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = NULL;	/* set on success; gcc cannot see that -errno is never 0 */
 	int r;
 
 	r = opendir_at(sysfs_fd, "kernel/debug/kvm", &d);

@@ -31,7 +31,11 @@ int cpuinfo_read(const char *proc_root, struct cpu_facts *ret);
 enum module_state { MODULE_ABSENT, MODULE_LOADED, MODULE_BUILTIN };
 int module_state_at(int sysfs_fd, const char *module, enum module_state *ret);
 
-/* Names of built-in modules under <sysfs>/module whose name starts with "kvm". */
+/*
+ * Names of built-in modules under <sysfs>/module whose name starts with "kvm",
+ * sorted, in a NULL-terminated vector (empty when none; free with
+ * kvmcfg_strv_free()). Returns how many, or -errno.
+ */
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret);
 
 struct kvm_holder {

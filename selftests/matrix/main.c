@@ -20,6 +20,7 @@
 #include "matrix.h"
 #include "modules.h"
 #include "param.h"
+#include "parse-arg.h"
 #include "reload.h"
 #include "strv.h"
 #include "report.h"
@@ -130,7 +131,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	char label[64], *text, *end;
+	char label[64], arg_error[KVMCFG_ARG_ERROR_MAX], *text;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "m:f:t:o:nh", longopts, NULL)) >= 0) {
@@ -160,10 +161,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_NO_TESTS: o->no_tests = true; break;
 		case O_KVM_SELFTESTS: o->kvm_selftests = optarg; break;
 		case O_TIMEOUT:
-			errno = 0;
-			o->timeout_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || o->timeout_s == 0 || o->timeout_s > 86400) {
-				fprintf(stderr, "kvm-config-matrix: --timeout wants 1..86400 seconds, not '%s'\n", optarg);
+			if (kvmcfg_arg_uint("--timeout", optarg, 1, 86400, &o->timeout_s, arg_error) < 0) {
+				fprintf(stderr, "kvm-config-matrix: %s (seconds)\n", arg_error);
 				return -EINVAL;
 			}
 			o->timeout_set = true;

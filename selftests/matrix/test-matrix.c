@@ -7,14 +7,18 @@
 #include "check-run.h"
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "fake-sysfs.h"
 #include "host.h"
 #include "matrix.h"
 #include "modules.h"
+#include "param.h"
 #include "suite.h"
 
 static struct matrix *parse_ok(const char *text)
@@ -209,10 +213,88 @@ START_TEST(test_parse_kvm_selftests)
 }
 END_TEST
 
+/*
+ * The host readers on a fake /sys: they list and probe through libkvmcfg's
+ * one param reader (param.h) and add only what the matrix needs on top,
+ * the built-in test (a module directory without initstate).
+ */
+static int open_root(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+START_TEST(test_module_state)
+{
+	char *root = fake_sysfs_new();
+	enum module_state st;
+	int fd;
+
+	fake_sysfs_param(root, "kvm", "tdp_mmu", "N");
+	fake_sysfs_param(root, "kvm_intel", "ept", "Y");
+	fake_sysfs_put(root, "module/kvm_intel/initstate", "live\n", 0444);
+	fd = open_root(root);
+	ck_assert_int_eq(module_state_at(fd, "kvm", &st), 0);
+	ck_assert_int_eq(st, MODULE_BUILTIN);
+	ck_assert_int_eq(module_state_at(fd, "kvm_intel", &st), 0);
+	ck_assert_int_eq(st, MODULE_LOADED);
+	ck_assert_int_eq(module_state_at(fd, "kvm_amd", &st), 0);
+	ck_assert_int_eq(st, MODULE_ABSENT);
+	close(fd);
+	fake_sysfs_free(root);
+}
+END_TEST
+
+START_TEST(test_builtin_modules)
+{
+	char *root = fake_sysfs_new(), **v = (char **)1;
+	int fd;
+
+	/* Built in: kvm, kvm_pvm, vfio (not kvm*); loaded as a module: kvm_intel. */
+	fake_sysfs_param(root, "kvm_pvm", "x", "1");
+	fake_sysfs_param(root, "kvm", "tdp_mmu", "N");
+	fake_sysfs_param(root, "vfio", "x", "1");
+	fake_sysfs_param(root, "kvm_intel", "ept", "Y");
+	fake_sysfs_put(root, "module/kvm_intel/initstate", "live\n", 0444);
+	fd = open_root(root);
+	ck_assert_int_eq(builtin_kvm_modules_at(fd, &v), 2);
+	ck_assert_str_eq(v[0], "kvm");
+	ck_assert_str_eq(v[1], "kvm_pvm");
+	ck_assert_ptr_null(v[2]);
+	kvmcfg_strv_free(v);
+	close(fd);
+	fake_sysfs_free(root);
+
+	/* None built in: an empty vector, not NULL. */
+	root = fake_sysfs_new();
+	fake_sysfs_param(root, "kvm", "tdp_mmu", "N");
+	fake_sysfs_put(root, "module/kvm/initstate", "live\n", 0444);
+	fd = open_root(root);
+	ck_assert_int_eq(builtin_kvm_modules_at(fd, &v), 0);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_ptr_null(v[0]);
+	kvmcfg_strv_free(v);
+	close(fd);
+	fake_sysfs_free(root);
+
+	/* No module directory at all: the error, and *ret untouched. */
+	root = fake_sysfs_new();
+	fd = open_root(root);
+	v = (char **)1;
+	ck_assert_int_eq(builtin_kvm_modules_at(fd, &v), -ENOENT);
+	ck_assert_ptr_eq(v, (char **)1);
+	close(fd);
+	fake_sysfs_free(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("matrix");
 	TCase *tc = tcase_create("pure");
+	TCase *tc_sysfs = tcase_create("sysfs");
 
 	tcase_add_test(tc, test_parse_product);
 	tcase_add_test(tc, test_parse_file_form);
@@ -222,5 +304,8 @@ int main(void)
 	tcase_add_test(tc, test_judge);
 	tcase_add_test(tc, test_parse_kvm_selftests);
 	suite_add_tcase(s, tc);
+	tcase_add_test(tc_sysfs, test_module_state);
+	tcase_add_test(tc_sysfs, test_builtin_modules);
+	suite_add_tcase(s, tc_sysfs);
 	return check_run(s);
 }

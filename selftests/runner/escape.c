@@ -9,7 +9,7 @@ void escape_xml(FILE *f, const char *s, size_t len, bool attribute)
 		size_t n = kvmcfg_utf8_seq_len(p, end - p);
 
 		if (!n) {
-			fputs("\xef\xbf\xbd", f);
+			fputs(KVMCFG_UTF8_REPLACEMENT, f);
 			p++;
 			continue;
 		}

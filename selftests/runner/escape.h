@@ -5,7 +5,7 @@
  * forbids outright; the report must stay parseable, so invalid sequences
  * become U+FFFD and forbidden controls are dropped. (JSON goes through
  * libkvmcfg's kvmcfg_json_escape(), json-escape.h, which shares the UTF-8
- * check.)
+ * rule, utf8.h.)
  */
 #pragma once
 
@@ -18,13 +18,8 @@
 /* Write @len bytes of @s as XML character data, or as an attribute value. */
 void escape_xml(FILE *f, const char *s, size_t len, bool attribute);
 
-/* The runner's older names for the libkvmcfg functions (the fuzz targets use them). */
+/* The runner's older name for the libkvmcfg escaper (the tests and fuzz target use it). */
 static inline void escape_json(FILE *f, const char *s, size_t len)
 {
 	kvmcfg_json_escape(f, s, len);
-}
-
-static inline size_t utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	return kvmcfg_utf8_seq_len(s, avail);
 }

@@ -13,20 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "prom-escape.h"
 #include "report.h"
-
-/* A label value: backslash, double quote and newline are escaped. */
-static void label_value(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
 
 static void header(FILE *f, const char *name, const char *help)
 {
@@ -67,7 +55,7 @@ int report_textfile_write(const struct run *r, const char *path)
 			continue;
 
 		fputs("kvm_selftests_test_failed{test=\"", f);
-		label_value(f, t->id);
+		kvmcfg_prom_label_value(f, t->id);
 		fprintf(f, "\"} %d\n", failed);
 	}
 

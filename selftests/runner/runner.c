@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "console.h"
 #include "exec.h"
+#include "parse-arg.h"
 #include "report.h"
 #include "run.h"
 
@@ -64,15 +65,7 @@ static void usage(FILE *f)
 
 static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > (long)max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	return kvmcfg_arg_uint(NULL, s, 1, max, ret, NULL);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)

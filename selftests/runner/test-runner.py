@@ -8,8 +8,8 @@ Runs the runner on the fakes (pass, fail, skip, subskip, xfail, hang, crash,
 malformed, notap, exit1) and checks every verdict, the killing of a hung test
 and its children at the timeout, the exit codes, the JUnit XML (parsed with
 xml.etree, counts recomputed from the JSON), the JSON report's host facts
-against a fake sysfs tree, --tap as a valid TAP stream, --list/--filter, and
---quick/--full. Expectations come from what each fake is built to do.
+against a fake sysfs tree, the --textfile for node_exporter, --tap as a
+valid TAP stream, --list/--filter, and --quick/--full. Expectations come from what each fake is built to do.
 """
 import json
 import os
@@ -77,7 +77,7 @@ with tempfile.TemporaryDirectory() as tmp:
     env = {"FAKE_PIDFILE": pidfile, "KVMCFG_SYSFS_ROOT": f"{tmp}/sys"}
 
     p, took = run("--timeout", "3", "--jobs", "4", "--junit", f"{tmp}/r.xml",
-                  "--json", f"{tmp}/r.json", env=env)
+                  "--json", f"{tmp}/r.json", "--textfile", f"{tmp}/r.prom", env=env)
     print(p.stdout)
     check(p.returncode == 1, f"failures give exit 1 (got {p.returncode})")
     rep = json.load(open(f"{tmp}/r.json"))
@@ -89,6 +89,25 @@ with tempfile.TemporaryDirectory() as tmp:
         if words:
             check(words in (t.get("reason") or ""), f"{tid}: reason names '{words}' "
                   f"(got {t.get('reason')!r})")
+
+    # The node_exporter textfile: every line a comment or a sample whose label
+    # values hold only escaped quotes, backslashes and newlines; one
+    # kvm_selftests_test_failed series per test, 1 exactly for fail/timeout.
+    sample = re.compile(r'([a-z_]+)(?:\{([a-z_]+)="((?:[^"\\\n]|\\["\\n])*)"\})? (\S+)$')
+    failed, bad_lines = {}, []
+    with open(f"{tmp}/r.prom", encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            m = sample.match(line)
+            if line.startswith(("# HELP ", "# TYPE ")):
+                continue
+            if not m:
+                bad_lines.append(line)
+            elif m[1] == "kvm_selftests_test_failed":
+                failed[m[3]] = float(m[4])
+    check(not bad_lines, f"textfile: every line is a comment or a sample (bad: {bad_lines})")
+    check(set(failed) == set(EXPECT), f"textfile: one failed series per test (got {sorted(failed)})")
+    check(all(failed.get(tid) == (1 if v in ("fail", "timeout") else 0)
+              for tid, (v, _) in EXPECT.items()), f"textfile: 1 for fail/timeout only ({failed})")
 
     # Subtest detail.
     sub = {s["name"]: s for s in got["fake:fake_subskip"]["subtests"]}
