@@ -4,7 +4,7 @@
 
 Usage: test-runner.py RUNNER FAKES_DIR
 
-Runs the runner on the fakes (pass, fail, skip, subskip, xfail, hang, crash,
+Runs the runner on the fakes (pass, fail, skip, subskip, xfail, hang, crash, detach,
 malformed, notap, exit1) and checks every verdict, the killing of a hung test
 and its children at the timeout, the exit codes, the JUnit XML (parsed with
 xml.etree, counts recomputed from the JSON), the JSON report's host facts
@@ -63,6 +63,7 @@ EXPECT = {
     "fake:fake_malformed": ("fail", "planned 3"),
     "fake:fake_notap": ("fail", "without reporting any test"),
     "fake:fake_exit1": ("fail", "exited 1"),
+    "fake:fake_detach": ("pass", None),
 }
 
 with tempfile.TemporaryDirectory() as tmp:
