@@ -220,6 +220,22 @@ with tempfile.TemporaryDirectory() as tmp:
     p, _ = run("--list", "--filter", "fake:fake_[cx]*")
     check(p.stdout.split() == ["fake:fake_xfail", "fake:fake_crash"], f"--list --filter ({p.stdout.split()})")
 
+    # Full-only tests (full-list.txt): only with --full, or when a --filter names them.
+    full_only = open(f"{FAKES}/full-list.txt").read().split()
+    check(len(full_only) == 1, f"the fakes have a full-only entry ({full_only})")
+    p, _ = run("--list")
+    check(sorted(p.stdout.split()) == sorted(EXPECT), "--list without --full: no full-only test")
+    p, _ = run("--list", "--full")
+    check(p.stdout.split()[-1:] == full_only and sorted(p.stdout.split()[:-1]) == sorted(EXPECT),
+          "--full --list: the suite, then the full-only tests")
+    p, _ = run("--list", "--filter", "fakefull:*")
+    check(p.stdout.split() == full_only, "a --filter naming a full-only test selects it without --full")
+    p, _ = run("--full", "--filter", "fakefull:*", "--json", f"{tmp}/ff.json")
+    ff = json.load(open(f"{tmp}/ff.json"))["tests"]
+    check(p.returncode == 0 and [t["id"] for t in ff] == full_only and ff[0]["result"] == "pass",
+          "--full runs the full-only test")
+    check(ff[0]["timeout"] == 450, f"no settings: the default 45 s x10 ({ff[0]['timeout']})")
+
     # Arguments as kselftest's runner.sh passes them: KSELFTEST_<NAME>_ARGS.
     p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/a.json",
                env={"KSELFTEST_FAKE_PASS_ARGS": " -t  fake.one "})

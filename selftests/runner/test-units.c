@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,90 @@ START_TEST(settings_text)
 	ck_assert_uint_eq(bad, 2);
 	ck_assert_int_eq(catalog_parse_settings("timeout=0\n", &timeout, &bad), -EINVAL);
 	ck_assert_int_eq(catalog_parse_settings("timeout=5 \n", &timeout, &bad), -EINVAL);
+}
+END_TEST
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Load the suite in @dir, select with @globs and @full, and return the ids in order. */
+static char *selected(const char *dir, char *const *globs, bool full)
+{
+	struct catalog *c = NULL;
+	char *err = NULL, *ids = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&ids, &len);
+
+	ck_assert_int_eq(catalog_load(&c, dir, &err), 0);
+	catalog_filter(c, globs, full);
+	for (i = 0; i < c->n_tests; i++)
+		fprintf(f, "%s%s", i ? " " : "", c->tests[i]->id);
+	fclose(f);
+	catalog_free(c);
+	return ids;
+}
+
+START_TEST(full_only_tests)
+{
+	char dir[] = "/tmp/runner-catalog-XXXXXX", sub[64], *ids, *err = NULL;
+	char *stress[] = { "stress:*", NULL }, *any[] = { "*", NULL }, *mmio[] = { "mmio:*", NULL };
+	struct catalog *c = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	write_file(dir, "kselftest-list.txt", "basic:smoke\nmmio:access\n");
+	write_file(dir, "full-list.txt", "# long\nstress:churn\n");
+	snprintf(sub, sizeof(sub), "%s/stress", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	write_file(sub, "settings", "timeout=600\n");
+
+	ck_assert_int_eq(catalog_load(&c, dir, &err), 0);
+	ck_assert_uint_eq(c->n_tests, 3);
+	ck_assert(!c->tests[0]->full_only && !c->tests[1]->full_only && c->tests[2]->full_only);
+	ck_assert_uint_eq(c->tests[2]->timeout, 600);
+	ck_assert_uint_eq(c->tests[0]->timeout, CATALOG_DEFAULT_TIMEOUT);
+	c = catalog_free(c);
+
+	/* Only --full, or a filter that names them, selects the long tests. */
+	ids = selected(dir, NULL, false);
+	ck_assert_str_eq(ids, "basic:smoke mmio:access");
+	free(ids);
+	ids = selected(dir, NULL, true);
+	ck_assert_str_eq(ids, "basic:smoke mmio:access stress:churn");
+	free(ids);
+	ids = selected(dir, stress, false);
+	ck_assert_str_eq(ids, "stress:churn");
+	free(ids);
+	ids = selected(dir, any, false);
+	ck_assert_str_eq(ids, "basic:smoke mmio:access stress:churn");
+	free(ids);
+	ids = selected(dir, mmio, true);
+	ck_assert_str_eq(ids, "mmio:access");
+	free(ids);
+
+	/* A malformed full list is an error with file:line, like the main list. */
+	write_file(dir, "full-list.txt", "stress:churn\nno-colon\n");
+	ck_assert_int_eq(catalog_load(&c, dir, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err, "full-list.txt:2:"));
+	free(err);
+
+	snprintf(sub, sizeof(sub), "%s/stress/settings", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/stress", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/full-list.txt", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/kselftest-list.txt", dir);
+	unlink(sub);
+	rmdir(dir);
 }
 END_TEST
 
@@ -402,6 +487,7 @@ int main(int argc, char **argv)
 
 	tcase_add_test(tc, list_lines);
 	tcase_add_test(tc, settings_text);
+	tcase_add_test(tc, full_only_tests);
 	tcase_add_test(tc, escaping);
 	tcase_add_test(tc, verdicts);
 	tcase_add_test(tc, timeout_and_exit_codes);
