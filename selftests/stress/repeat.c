@@ -18,6 +18,9 @@
  * is looked up next to this binary: ../EXE (installed,
  * <suite>/<area>/<test>), then ../<basename> (the flat build tree).
  *
+ * Each run goes through kvm-config-matrix's spawn_capture(): its own
+ * session, 120 s, everything it started killed with it.
+ *
  * Output is kselftest TAP (one result per run, the failing run's last lines
  * as comments, a summary of per-run wall times); exit 0 pass, 1 fail, 4
  * (1..0 # SKIP, with the binary's own reason) when the binary skipped as a
@@ -27,39 +30,21 @@
  * memslot toggles), state leaking between VMs or processes, flaky waits.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "proc.h"
+#include "spawn.h"
 
 #define RUN_TIMEOUT_MS (120 * 1000)
-#define OUTPUT_MAX (1 << 20)
 #define TAIL_LINES 30
 #define MAX_REQUIRE 16
-
-struct run {
-	int status;		/* wait status; -1: not started */
-	bool timed_out;
-	char *out;		/* stdout+stderr, NUL-terminated, capped at OUTPUT_MAX */
-	size_t len;
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Resolve a relative @exe that is not where given: next to this binary. */
 static char *find_exe(const char *exe)
@@ -89,87 +74,6 @@ static char *find_exe(const char *exe)
 		free(path);
 	}
 	return strdup(exe);
-}
-
-static void child(char **argv, int out)
-{
-	int null = open("/dev/null", O_RDONLY);
-
-	if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
-		_exit(127);
-	/* Its own group, so a timeout takes its children too. */
-	setpgid(0, 0);
-	setenv("KVMCFG_TEST_SCALE", "1", 1);
-	unsetenv("KVMCFG_TEST_FULL");
-	execv(argv[0], argv);
-	fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-/* One run of @argv: its output and wait status. 0, or -errno when it could not start. */
-static int run_once(char **argv, struct run *r)
-{
-	double deadline = now_s() + RUN_TIMEOUT_MS / 1000.0;
-	size_t cap = 0;
-	int p[2];
-	pid_t pid;
-
-	*r = (struct run){ .status = -1 };
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
-	if (pid == 0)
-		child(argv, p[1]);
-	close(p[1]);
-	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		double left = deadline - now_s();
-		char buf[8192];
-		ssize_t n;
-
-		if (left <= 0) {
-			/* Still unreaped (we reap below), so the group id is still its. */
-			kill(-pid, SIGKILL);
-			r->timed_out = true;
-			break;
-		}
-		n = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n <= 0)
-			continue;	/* the deadline is checked above */
-		n = read(p[0], buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		if (r->len + n + 1 > cap && r->len < OUTPUT_MAX) {
-			char *grown = realloc(r->out, cap = r->len + n + 1 + 65536);
-
-			if (!grown)
-				break;
-			r->out = grown;
-		}
-		if (r->len + n + 1 <= cap) {
-			memcpy(r->out + r->len, buf, n);
-			r->len += n;
-			r->out[r->len] = '\0';
-		}
-	}
-	close(p[0]);
-	while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
-		;
-	return 0;
 }
 
 /* Whether @out has an "ok" result, not a skip, for a case whose dotted name has @name as a part. */
@@ -220,17 +124,16 @@ static void print_tail(const char *out, int n)
 }
 
 /* The binary's own skip reason: its "1..0 # SKIP reason" line, else its last line. */
-static void skip_exit(const struct run *r)
+static void skip_exit(const char *out)
 {
-	const char *s = r->out ? strstr(r->out, "1..0 # SKIP ") : NULL;
-	const char *last = r->out ? r->out : "";
+	const char *s = strstr(out, "1..0 # SKIP "), *last = out;
 	size_t len;
 
 	if (s) {
 		s += strlen("1..0 # SKIP ");
 		len = strcspn(s, "\n");
 	} else {
-		s = r->out ? r->out + strlen(r->out) : "";
+		s = out + strlen(out);
 		while (s > last && s[-1] == '\n')
 			s--;
 		len = s - last;
@@ -289,39 +192,43 @@ int main(int argc, char **argv)
 	if (!argv[0] || !times)
 		ksft_exit_fail_msg("out of memory\n");
 
+	/* Each run the test's ordinary size; the count carries the scale. */
+	setenv("KVMCFG_TEST_SCALE", "1", 1);
+	unsetenv("KVMCFG_TEST_FULL");
 	ksft_print_header();
 	for (i = 0; i < count; i++) {
-		double t0 = now_s();
-		struct run r;
-		char why[256] = "";
+		struct spawn_result r = {};
+		long long t0 = proc_now_ms();
+		char why[256] = "", desc[64];
+		const char *out;
 		unsigned int k;
-		int err = run_once(argv, &r);
+		int err = spawn_capture(argv, RUN_TIMEOUT_MS, NULL, &r);
 
-		times[i] = now_s() - t0;
+		times[i] = (proc_now_ms() - t0) / 1000.0;
 		total += times[i];
+		out = r.output ? r.output : "";
 		if (err)
 			snprintf(why, sizeof(why), "could not start %s: %s", argv[0], strerror(-err));
-		else if (i == 0 && WIFEXITED(r.status) && WEXITSTATUS(r.status) == KSFT_SKIP)
-			skip_exit(&r);
+		else if (i == 0 && WIFEXITED(r.wait_status) && WEXITSTATUS(r.wait_status) == KSFT_SKIP)
+			skip_exit(out);
 		else if (r.timed_out)
 			snprintf(why, sizeof(why), "timed out after %d s", RUN_TIMEOUT_MS / 1000);
-		else if (WIFSIGNALED(r.status))
-			snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(r.status));
-		else if (WEXITSTATUS(r.status))
-			snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(r.status));
+		else if (r.wait_status)
+			snprintf(why, sizeof(why), "%s",
+				 spawn_describe(r.wait_status, desc, sizeof(desc)));
 		for (k = 0; k < n_require && !why[0]; k++)
-			if (!passed_case(r.out ? r.out : "", require[k]))
+			if (!passed_case(out, require[k]))
 				snprintf(why, sizeof(why), "no pass for %s", require[k]);
 		if (i == 0)
 			ksft_set_plan(count);
 		if (why[0]) {
 			failed++;
 			ksft_test_result_fail("run %u: %s\n", i + 1, why);
-			print_tail(r.out ? r.out : "", TAIL_LINES);
+			print_tail(out, TAIL_LINES);
 		} else {
 			ksft_test_result_pass("run %u (%.2f s)\n", i + 1, times[i]);
 		}
-		free(r.out);
+		spawn_result_clear(&r);
 	}
 	qsort(times, count, sizeof(*times), cmp_double);
 	ksft_print_msg("%u runs of %s: %u failed; wall time per run min %.2f s, median %.2f s, "
