@@ -145,7 +145,7 @@ out:
 }
 
 static int add_test(struct catalog *c, const char *collection, const char *name,
-		    char **err_line)
+		    bool full_only, char **err_line)
 {
 	char *path = NULL;
 	struct test *t = NULL, **grown;
@@ -172,6 +172,7 @@ static int add_test(struct catalog *c, const char *collection, const char *name,
 	free(path);
 	if (r < 0)
 		return r;
+	t->full_only = full_only;
 	grown = realloc(c->tests, (c->n_tests + 1) * sizeof(*grown));
 	if (!grown) {
 		test_free(t);
@@ -182,13 +183,57 @@ static int add_test(struct catalog *c, const char *collection, const char *name,
 	return 0;
 }
 
-int catalog_load(struct catalog **ret, const char *dir, char **err_line)
+/* Add the tests of one list file; -ENOENT (nothing set) when it does not exist. */
+static int load_list(struct catalog *c, const char *file, bool full_only, char **err_line)
 {
-	struct catalog *c = calloc(1, sizeof(*c));
 	char *list = NULL, *line = NULL;
 	unsigned int lineno = 0;
 	size_t cap = 0;
 	FILE *f = NULL;
+	int r = 0;
+
+	if (asprintf(&list, "%s/%s", c->dir, file) < 0)
+		return -ENOMEM;
+	f = fopen(list, "re");
+	if (!f) {
+		r = -errno;
+		if (r != -ENOENT && asprintf(err_line, "%s: %s", list, strerror(-r)) < 0)
+			*err_line = NULL;
+		goto out;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		char *coll = NULL, *name = NULL;
+
+		lineno++;
+		r = catalog_parse_list_line(line, &coll, &name);
+		if (r == 1)
+			continue;
+		if (r == -EINVAL) {
+			if (asprintf(err_line, "%s:%u: expected collection:test", list, lineno) < 0)
+				*err_line = NULL;
+			r = -EBADMSG;
+			goto out;
+		}
+		if (r < 0)
+			goto out;
+		r = add_test(c, coll, name, full_only, err_line);
+		free(coll);
+		free(name);
+		if (r < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (f)
+		fclose(f);
+	free(line);
+	free(list);
+	return r;
+}
+
+int catalog_load(struct catalog **ret, const char *dir, char **err_line)
+{
+	struct catalog *c = calloc(1, sizeof(*c));
 	int r;
 
 	*err_line = NULL;
@@ -202,48 +247,18 @@ int catalog_load(struct catalog **ret, const char *dir, char **err_line)
 			*err_line = NULL;
 		goto fail;
 	}
-	if (asprintf(&list, "%s/kselftest-list.txt", dir) < 0) {
-		r = -ENOMEM;
+	r = load_list(c, CATALOG_LIST, false, err_line);
+	if (r == -ENOENT && asprintf(err_line, "%s/%s: %s", c->dir, CATALOG_LIST, strerror(-r)) < 0)
+		*err_line = NULL;
+	if (r < 0)
 		goto fail;
-	}
-	f = fopen(list, "re");
-	if (!f) {
-		r = -errno;
-		if (asprintf(err_line, "%s: %s", list, strerror(-r)) < 0)
-			*err_line = NULL;
+	/* Optional: a suite without long tests has none. */
+	r = load_list(c, CATALOG_FULL_LIST, true, err_line);
+	if (r < 0 && r != -ENOENT)
 		goto fail;
-	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *coll = NULL, *name = NULL;
-
-		lineno++;
-		r = catalog_parse_list_line(line, &coll, &name);
-		if (r == 1)
-			continue;
-		if (r == -EINVAL) {
-			if (asprintf(err_line, "%s:%u: expected collection:test", list, lineno) < 0)
-				*err_line = NULL;
-			r = -EBADMSG;
-			goto fail;
-		}
-		if (r < 0)
-			goto fail;
-		r = add_test(c, coll, name, err_line);
-		free(coll);
-		free(name);
-		if (r < 0)
-			goto fail;
-	}
-	fclose(f);
-	free(line);
-	free(list);
 	*ret = c;
 	return 0;
 fail:
-	if (f)
-		fclose(f);
-	free(line);
-	free(list);
 	catalog_free(c);
 	return r;
 }
@@ -262,18 +277,18 @@ struct catalog *catalog_free(struct catalog *c)
 	return NULL;
 }
 
-void catalog_filter(struct catalog *c, char *const *globs)
+void catalog_filter(struct catalog *c, char *const *globs, bool full)
 {
 	size_t i, kept = 0;
 
-	if (!globs || !globs[0])
-		return;
 	for (i = 0; i < c->n_tests; i++) {
 		struct test *t = c->tests[i];
 		bool match = false;
 		char *const *g;
 
-		for (g = globs; *g && !match; g++)
+		if (!globs || !globs[0])
+			match = full || !t->full_only;
+		for (g = globs; g && *g && !match; g++)
 			match = !fnmatch(*g, t->id, 0) || !fnmatch(*g, t->name, 0);
 		if (match)
 			c->tests[kept++] = t;

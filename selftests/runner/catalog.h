@@ -4,18 +4,26 @@
  * kselftest-list.txt of "collection:test" lines and, per collection, a
  * "settings" file whose timeout=N bounds each test.
  *
+ * Besides, full-list.txt (same format, optional) names the long tests
+ * (selftests/stress) that only kvm-selftests --full runs, or a --filter
+ * naming them. run_kselftest.sh runs every line of kselftest-list.txt and
+ * has no other selection by default, so they must not be in that file.
+ *
  * Installed:  DIR/kselftest-list.txt, DIR/<collection>/<test>, DIR/<collection>/settings
  * Build tree: DIR/kselftest-list.txt, DIR/<test>, DIR/settings.<collection>
  * (meson cannot put build outputs into subdirectories, so the tree is flat).
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "test.h"
 
 /* kselftest's runner.sh uses this when a collection has no settings file. */
 #define CATALOG_DEFAULT_TIMEOUT 45
+#define CATALOG_LIST "kselftest-list.txt"
+#define CATALOG_FULL_LIST "full-list.txt"
 
 struct catalog {
 	char *dir;
@@ -24,18 +32,21 @@ struct catalog {
 };
 
 /*
- * Load the suite in @dir. Errors: -ENOENT no kselftest-list.txt, -EBADMSG a
- * malformed line (then *err_line is "file:line: what"), other -errno.
+ * Load the suite in @dir: kselftest-list.txt, then full-list.txt if there
+ * (those tests get full_only). Errors: -ENOENT no kselftest-list.txt,
+ * -EBADMSG a malformed line (then *err_line is "file:line: what"), other
+ * -errno.
  */
 int catalog_load(struct catalog **ret, const char *dir, char **err_line);
 struct catalog *catalog_free(struct catalog *c);
 static inline void catalog_freep(struct catalog **c) { catalog_free(*c); }
 
 /*
- * Keep only the tests whose "collection:test" id or bare name matches one of
- * the shell globs in @globs (NULL-terminated; none given keeps all).
+ * Select what runs. With shell globs in @globs (NULL-terminated): the tests
+ * whose "collection:test" id or bare name matches one, full-only tests too.
+ * Without: every test, but the full-only ones only when @full.
  */
-void catalog_filter(struct catalog *c, char *const *globs);
+void catalog_filter(struct catalog *c, char *const *globs, bool full);
 
 /* Pure parsers, exposed for tests. */
 /* One kselftest-list.txt line: 0 and the two parts, 1 for blank/comment, -EINVAL. */

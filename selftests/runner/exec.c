@@ -17,6 +17,8 @@
 
 /* After the binary exits, how long stragglers outside its session may hold the pipe. */
 #define DRAIN_MS 2000
+/* After an error, how long to wait for SIGKILLed tests to be reapable. */
+#define ABANDON_MS 5000
 
 struct job {
 	struct test *t;
@@ -28,9 +30,34 @@ struct job {
 	long long t0;
 };
 
-static void kill_job(struct job *j, int sig)
+/*
+ * Signal the test's process group and session, only while its leader is
+ * unreaped. Until waitpid() a zombie keeps its pid, and so its group and
+ * session id, allocated: the signal reaches the test's processes and nothing
+ * else. After waitpid() the number may already be an unrelated process's, or
+ * its group's. Stragglers are swept just before the leader is reaped
+ * (reap()), so nothing is lost by refusing here.
+ *
+ * Not a pidfd: pidfd_send_signal() reaches only the leader, and the session
+ * sweep goes by the session id, which a pidfd does not keep allocated (the
+ * number is freed when the last process leaves it). The unreaped leader
+ * does, on every kernel.
+ */
+static void kill_job(struct job *j, int sig, const struct exec_opts *o)
 {
-	proc_kill_session(j->pid, sig);
+	if (j->exited)
+		return;
+	if (o->sys && o->sys->kill_session)
+		o->sys->kill_session(j->pid, sig, o->sys->userdata);
+	else
+		proc_kill_session(j->pid, sig);
+}
+
+static int wait_events(struct pollfd *pfd, nfds_t np, int timeout_ms, const struct exec_opts *o)
+{
+	if (o->sys && o->sys->poll)
+		return o->sys->poll(pfd, np, timeout_ms, o->sys->userdata);
+	return poll(pfd, np, timeout_ms);
 }
 
 /*
@@ -169,7 +196,7 @@ static void finish(struct job *j, const struct exec_opts *o)
 		o->on_done(t, o->userdata);
 }
 
-static void on_deadline(struct job *j, long long now, unsigned int grace_ms)
+static void on_deadline(struct job *j, long long now, const struct exec_opts *o)
 {
 	if (j->exited) {
 		/* Something outside the session still holds the pipe: stop waiting. */
@@ -180,17 +207,17 @@ static void on_deadline(struct job *j, long long now, unsigned int grace_ms)
 	}
 	if (j->stage == 0) {
 		j->t->timed_out = true;
-		kill_job(j, SIGTERM);
+		kill_job(j, SIGTERM, o);
 		j->stage = 1;
-		j->deadline = now + grace_ms;
+		j->deadline = now + o->grace_ms;
 	} else {
-		kill_job(j, SIGKILL);
+		kill_job(j, SIGKILL, o);
 		j->stage = 2;
 		j->deadline = now + 1000;
 	}
 }
 
-static void reap(struct job *jobs, unsigned int njobs)
+static void reap(struct job *jobs, unsigned int njobs, const struct exec_opts *o)
 {
 	siginfo_t info;
 	unsigned int i;
@@ -208,7 +235,7 @@ static void reap(struct job *jobs, unsigned int njobs)
 			if (!j->t || j->exited || j->pid != info.si_pid)
 				continue;
 			/* Whatever the test left behind in its session goes with it. */
-			kill_job(j, SIGKILL);
+			kill_job(j, SIGKILL, o);
 		}
 		if (waitpid(info.si_pid, &status, 0) < 0)
 			return;
@@ -221,6 +248,44 @@ static void reap(struct job *jobs, unsigned int njobs)
 			j->t->wait_status = status;
 			j->deadline = proc_now_ms() + DRAIN_MS;
 		}
+	}
+}
+
+/*
+ * The loop stopped on an error (poll() failed) with tests still in hand:
+ * SIGKILL the ones not yet reaped, reap them, and finish every one, so no
+ * child is left behind and every started test is reported. Tests already
+ * reaped (only their pipe still open) are finished as they are, unsignalled.
+ */
+static void abandon(struct job *jobs, unsigned int njobs, int err, const struct exec_opts *o)
+{
+	long long give_up = proc_now_ms() + ABANDON_MS;
+	unsigned int i, left;
+
+	for (i = 0; i < njobs; i++) {
+		struct test *t = jobs[i].t;
+
+		if (!t || jobs[i].exited)
+			continue;
+		if (!t->exec_error &&
+		    asprintf(&t->exec_error, "killed: the runner failed (%s)", strerror(-err)) < 0)
+			t->exec_error = NULL;
+		kill_job(&jobs[i], SIGKILL, o);
+	}
+	/* SIGKILL takes effect on the way out of the kernel: bounded, for one stuck in it. */
+	for (;;) {
+		reap(jobs, njobs, o);
+		for (i = 0, left = 0; i < njobs; i++)
+			left += jobs[i].t && !jobs[i].exited;
+		if (!left || proc_now_ms() >= give_up)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	for (i = 0; i < njobs; i++) {
+		if (!jobs[i].t)
+			continue;
+		drain(&jobs[i]);
+		finish(&jobs[i], o);
 	}
 }
 
@@ -297,7 +362,8 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 			if (wait < 0 || left < wait)
 				wait = left;
 		}
-		if (poll(pfd, np, wait > INT_MAX ? INT_MAX : (int)wait) < 0 && errno != EINTR) {
+		if (wait_events(pfd, np, wait > INT_MAX ? INT_MAX : (int)wait, o) < 0 &&
+		    errno != EINTR) {
 			r = -errno;
 			break;
 		}
@@ -313,11 +379,11 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 					if (asprintf(&jobs[i].t->exec_error,
 						     "interrupted by %s", strsignal(si.ssi_signo)) < 0)
 						jobs[i].t->exec_error = NULL;
-					kill_job(&jobs[i], SIGKILL);
+					kill_job(&jobs[i], SIGKILL, o);
 				}
 			}
 		}
-		reap(jobs, njobs);
+		reap(jobs, njobs, o);
 
 		now = proc_now_ms();
 		for (i = 0; i < njobs; i++) {
@@ -327,7 +393,7 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 				continue;
 			drain(j);
 			if (now >= j->deadline)
-				on_deadline(j, now, o->grace_ms);
+				on_deadline(j, now, o);
 			if (j->exited && j->fd < 0) {
 				finish(j, o);
 				running--;
@@ -336,13 +402,8 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 	}
 
 	/* Only after an error can tests still run here: leave none behind. */
-	for (i = 0; i < njobs; i++) {
-		if (!jobs[i].t)
-			continue;
-		kill_job(&jobs[i], SIGKILL);
-		if (jobs[i].fd >= 0)
-			close(jobs[i].fd);
-	}
+	if (r < 0)
+		abandon(jobs, njobs, r, o);
 	close(sfd);
 restore:
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);

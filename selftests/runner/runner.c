@@ -45,11 +45,13 @@ static void usage(FILE *f)
 {
 	fputs("Usage: kvm-selftests [OPTION]...\n"
 	      "Run the installed KVM selftests and report per test and subtest.\n\n"
-	      "  -l, --list          list the tests (collection:test) and exit\n"
-	      "  -f, --filter GLOB   only tests whose collection:test or name matches (repeatable)\n"
+	      "  -l, --list          list the selected tests (collection:test) and exit\n"
+	      "  -f, --filter GLOB   only tests whose collection:test or name matches (repeatable);\n"
+	      "                      selects full-only tests (stress:*) too when it matches them\n"
 	      "  -q, --quick         CI-sized iterations (default): KVMCFG_TEST_SCALE=1\n"
 	      "  -F, --full          long variants and more iterations: KVMCFG_TEST_FULL=1,\n"
-	      "                      KVMCFG_TEST_SCALE=" "10" ", timeouts x10\n"
+	      "                      KVMCFG_TEST_SCALE=" STR(FULL_SCALE) ", timeouts x" STR(FULL_SCALE) ",\n"
+	      "                      and the full-only tests (full-list.txt: the stress area)\n"
 	      "  -t, --timeout S     per-test timeout in seconds (default: the suite's settings)\n"
 	      "  -j, --jobs N        tests run in parallel (default: usable CPUs)\n"
 	      "      --tap           print one TAP stream of the whole run\n"
@@ -296,7 +298,7 @@ int main(int argc, char **argv)
 	dir = strdup(cat->dir);
 	if (!dir)
 		return RUN_EXIT_USAGE;
-	catalog_filter(cat, o.filters);
+	catalog_filter(cat, o.filters, o.full);
 	if (cat->n_tests == 0) {
 		fprintf(stderr, "kvm-selftests: no test in %s matches the filter\n", dir);
 		return RUN_EXIT_USAGE;

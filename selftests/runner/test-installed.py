@@ -68,7 +68,7 @@ def run_runner(runner, tmp):
     return rep
 
 
-def layout_checks(suite, rep):
+def layout_checks(runner, suite, rep):
     listed = open(f"{suite}/kselftest-list.txt").read().split()
     check(len(listed) > 0, f"kselftest-list.txt lists {len(listed)} test(s)")
     check(all(re.fullmatch(r"[^:/\s]+:[^:/\s]+", l) for l in listed), "every line is collection:test")
@@ -80,6 +80,23 @@ def layout_checks(suite, rep):
         check(re.search(r"^timeout=\d+$", settings, re.M) is not None, f"{coll}/settings has timeout=N")
     check(sorted(t["id"] for t in rep["tests"]) == sorted(listed),
           "kvm-selftests ran exactly the listed tests")
+
+    # The long tests (stress): in full-list.txt only, which run_kselftest.sh never reads.
+    full = open(f"{suite}/full-list.txt").read().split()
+    check(len(full) > 0 and not set(full) & set(listed),
+          f"full-list.txt lists {len(full)} test(s), none in kselftest-list.txt")
+    for l in full:
+        coll, name = l.split(":")
+        check(os.access(f"{suite}/{coll}/{name}", os.X_OK), f"{coll}/{name} installed, executable")
+        check(re.search(r"^timeout=\d+$", open(f"{suite}/{coll}/settings").read(), re.M) is not None,
+              f"{coll}/settings has timeout=N")
+    env = dict(os.environ)
+    env.pop("KVMCFG_TEST_SCALE", None)
+    quick = subprocess.run([runner, "--list"], capture_output=True, text=True, env=env).stdout.split()
+    full_run = subprocess.run([runner, "--full", "--list"], capture_output=True, text=True,
+                              env=env).stdout.split()
+    check(quick == listed, "installed kvm-selftests --list: the kselftest list, no full-only test")
+    check(full_run == listed + full, "installed kvm-selftests --full --list: and the full-only tests")
     return listed
 
 
@@ -107,8 +124,8 @@ def kselftest_sh(suite, *args):
     return p, res
 
 
-def mode_kselftest(tmp, suite, rep):
-    listed = layout_checks(suite, rep)
+def mode_kselftest(tmp, runner, suite, rep):
+    listed = layout_checks(runner, suite, rep)
     p, res = kselftest_sh(suite)
     check("Warning" not in p.stdout, "run_kselftest.sh found every binary")
     check(sorted(res) == sorted(listed), f"run_kselftest.sh ran every listed test ({len(res)})")
@@ -138,8 +155,8 @@ def mode_kselftest(tmp, suite, rep):
         check(res.get(f"fake:{name}") == v, f"run_kselftest.sh on fake:{name}: {v} (got {res.get('fake:' + name)})")
 
 
-def mode_meson(tmp, suite, rep):
-    layout_checks(suite, rep)
+def mode_meson(tmp, runner, suite, rep):
+    layout_checks(runner, suite, rep)
     subprocess.run(["meson", "test", "-C", BUILD, "--suite", "selftests", "--no-rebuild",
                     "--logbase", "runner-compare", "-q"], capture_output=True, text=True)
     rows = [json.loads(l) for l in open(f"{BUILD}/meson-logs/runner-compare.json") if l.strip()]
@@ -210,7 +227,7 @@ with tempfile.TemporaryDirectory() as tmp:
     rep = run_runner(runner, tmp)
     check(os.path.realpath(rep["runner"]["dir"]) == os.path.realpath(suite),
           "the installed runner found the installed suite by itself")
-    {"kselftest": mode_kselftest, "meson": mode_meson}[MODE](tmp, suite, rep)
+    {"kselftest": mode_kselftest, "meson": mode_meson}[MODE](tmp, runner, suite, rep)
 
 print(f"{len(failures)} check(s) failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)

@@ -4,7 +4,7 @@
 
 Usage: test-runner.py RUNNER FAKES_DIR
 
-Runs the runner on the fakes (pass, fail, skip, subskip, xfail, hang, crash,
+Runs the runner on the fakes (pass, fail, skip, subskip, xfail, hang, crash, detach,
 malformed, notap, exit1) and checks every verdict, the killing of a hung test
 and its children at the timeout, the exit codes, the JUnit XML (parsed with
 xml.etree, counts recomputed from the JSON), the JSON report's host facts
@@ -63,6 +63,7 @@ EXPECT = {
     "fake:fake_malformed": ("fail", "planned 3"),
     "fake:fake_notap": ("fail", "without reporting any test"),
     "fake:fake_exit1": ("fail", "exited 1"),
+    "fake:fake_detach": ("pass", None),
 }
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -237,6 +238,22 @@ with tempfile.TemporaryDirectory() as tmp:
     # --list and --filter.
     p, _ = run("--list", "--filter", "fake:fake_[cx]*")
     check(p.stdout.split() == ["fake:fake_xfail", "fake:fake_crash"], f"--list --filter ({p.stdout.split()})")
+
+    # Full-only tests (full-list.txt): only with --full, or when a --filter names them.
+    full_only = open(f"{FAKES}/full-list.txt").read().split()
+    check(len(full_only) == 1, f"the fakes have a full-only entry ({full_only})")
+    p, _ = run("--list")
+    check(sorted(p.stdout.split()) == sorted(EXPECT), "--list without --full: no full-only test")
+    p, _ = run("--list", "--full")
+    check(p.stdout.split()[-1:] == full_only and sorted(p.stdout.split()[:-1]) == sorted(EXPECT),
+          "--full --list: the suite, then the full-only tests")
+    p, _ = run("--list", "--filter", "fakefull:*")
+    check(p.stdout.split() == full_only, "a --filter naming a full-only test selects it without --full")
+    p, _ = run("--full", "--filter", "fakefull:*", "--json", f"{tmp}/ff.json")
+    ff = json.load(open(f"{tmp}/ff.json"))["tests"]
+    check(p.returncode == 0 and [t["id"] for t in ff] == full_only and ff[0]["result"] == "pass",
+          "--full runs the full-only test")
+    check(ff[0]["timeout"] == 450, f"no settings: the default 45 s x10 ({ff[0]['timeout']})")
 
     # Arguments as kselftest's runner.sh passes them: KSELFTEST_<NAME>_ARGS.
     p, _ = run("--filter", "fake_pass", "--json", f"{tmp}/a.json",

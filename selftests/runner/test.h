@@ -40,6 +40,7 @@ struct test {
 	char *name;
 	char *path;		/* the binary */
 	unsigned int timeout;	/* seconds */
+	bool full_only;		/* from full-list.txt: runs with --full or when named */
 
 	/* What happened, filled by exec and test_feed()/test_finish(). */
 	bool started, finished, timed_out;

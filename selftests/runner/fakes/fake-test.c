@@ -7,7 +7,9 @@
  * Every fake reports its environment as a TAP comment so tests can check
  * what the runner passed on (KVMCFG_TEST_SCALE, KVMCFG_TEST_FULL).
  * fake_hang ignores SIGTERM and writes the pids of its children to $FAKE_PIDFILE so a test can
- * prove they were killed with it.
+ * prove they were killed with it. fake_detach passes and exits at once, leaving a child in a
+ * session of its own that holds the output pipe for 3 s (pids in $FAKE_DETACH_PIDFILE): a test
+ * that was reaped while the runner still reads its output.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +96,37 @@ int main(int argc, char **argv)
 	printf("1..2\nok 1 fake.before_hang\n#  RUN           fake.hangs ...\n");
 	for (;;)
 		pause();
+#elif defined(FAKE_DETACH)
+	FILE *f;
+	pid_t child;
+	const char *pidfile = getenv("FAKE_DETACH_PIDFILE");
+
+	int sync[2];
+	char c = 0;
+
+	printf("1..1\nok 1 fake.detached\n");
+	if (pipe(sync) < 0)
+		return 1;
+	child = fork();
+	if (child == 0) {
+		/* Out of the test's session: the runner's sweep does not reach it. */
+		setsid();
+		close(sync[0]);
+		if (write(sync[1], &c, 1) != 1)
+			_exit(1);
+		close(sync[1]);
+		sleep(3);
+		_exit(0);
+	}
+	/* Exit only once it left: the runner sweeps the session when we do. */
+	close(sync[1]);
+	if (child < 0 || read(sync[0], &c, 1) != 1)
+		return 1;
+	if (pidfile && (f = fopen(pidfile, "w"))) {
+		fprintf(f, "%d %d\n", (int)getpid(), (int)child);
+		fclose(f);
+	}
+	return 0;
 #elif defined(FAKE_SLEEP)
 	/* Slow but well-behaved: no children, dies on SIGTERM. */
 	printf("1..1\n");
