@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "parse-arg.h"
 #include "proc.h"
 #include "spawn.h"
 
@@ -151,6 +152,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [--count N] [--require NAME]... [EXE [ARG]...]\n"
+		"Run the kselftest binary EXE N times (default 100 x KVMCFG_TEST_SCALE),\n"
+		"each a fresh process; fail if a run fails or a --require'd case is not ok.\n"
+		"With no arguments it runs the test it was built for.\n", prog);
+}
+
 int main(int argc, char **argv)
 {
 #ifdef REPEAT_DEFAULT_ARGS
@@ -168,19 +178,30 @@ int main(int argc, char **argv)
 		argc = sizeof(defaults) / sizeof(defaults[0]) - 1;
 	}
 #endif
-	for (; a + 1 < argc && !strncmp(argv[a], "--", 2); a += 2) {
+	for (; a < argc && !strncmp(argv[a], "-", 1); a += 2) {
+		char error[KVMCFG_ARG_ERROR_MAX];
+
+		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			usage(stdout, argv[0]);
+			return 0;
+		}
+		if (strcmp(argv[a], "--count") && strcmp(argv[a], "--require"))
+			ksft_exit_fail_msg("unknown option %s (see --help)\n", argv[a]);
+		if (a + 1 >= argc)
+			ksft_exit_fail_msg("%s needs a value (see --help)\n", argv[a]);
 		if (!strcmp(argv[a], "--count")) {
-			count = strtoul(argv[a + 1], &end, 10);
-			if (*end || !count)
-				ksft_exit_fail_msg("--count wants a positive number, not '%s'\n", argv[a + 1]);
-		} else if (!strcmp(argv[a], "--require") && n_require < MAX_REQUIRE) {
+			if (kvmcfg_arg_uint("--count", argv[a + 1], 1, 1000000, &count, error) < 0)
+				ksft_exit_fail_msg("%s\n", error);
+		} else if (n_require < MAX_REQUIRE) {
 			require[n_require++] = argv[a + 1];
 		} else {
-			ksft_exit_fail_msg("unknown option %s\n", argv[a]);
+			ksft_exit_fail_msg("more than %d --require\n", MAX_REQUIRE);
 		}
 	}
-	if (a >= argc)
-		ksft_exit_fail_msg("usage: %s [--count N] [--require NAME]... EXE [ARG]...\n", argv[0]);
+	if (a >= argc) {
+		usage(stderr, argv[0]);
+		ksft_exit_fail();
+	}
 	if (!count) {
 		unsigned long s = scale ? strtoul(scale, &end, 10) : 1;
 
