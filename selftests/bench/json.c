@@ -8,6 +8,7 @@
 
 #include "json-escape.h"
 #include "json.h"
+#include "utf8.h"
 
 /* ---- writer ---- */
 
@@ -188,7 +189,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Append code point @cp as UTF-8. */
+/* Append code point @cp (at most U+10FFFF) as UTF-8; returns the length. */
 static size_t put_utf8(char *out, unsigned int cp)
 {
 	if (cp < 0x80) {
@@ -200,17 +201,114 @@ static size_t put_utf8(char *out, unsigned int cp)
 		out[1] = (char)(0x80 | (cp & 0x3f));
 		return 2;
 	}
-	out[0] = (char)(0xe0 | (cp >> 12));
-	out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
-/* A string starting at the opening quote; returns a malloc'd decoded copy. */
+/* The four hex digits after the 'u' at @u; false if they are not there. */
+static bool read_hex4(const struct parser *ps, const char *u, unsigned int *ret)
+{
+	unsigned int cp = 0;
+	int i, h;
+
+	for (i = 1; i <= 4; i++) {
+		h = u + i < ps->end ? hexval(u[i]) : -1;
+		if (h < 0)
+			return false;
+		cp = cp * 16 + (unsigned int)h;
+	}
+	*ret = cp;
+	return true;
+}
+
+#define IS_HIGH_SURROGATE(cp) ((cp) >= 0xd800 && (cp) <= 0xdbff)
+#define IS_LOW_SURROGATE(cp) ((cp) >= 0xdc00 && (cp) <= 0xdfff)
+
+/*
+ * A \u escape, ps->p at its 'u': decode it into @o and leave ps->p on its
+ * last hex digit. Returns the bytes written, or 0 after fail().
+ *
+ * Characters outside the BMP arrive as a UTF-16 surrogate pair,
+ * \uD83D\uDE00, which is one character (U+1F600) and becomes one 4-byte
+ * sequence. A surrogate that is not half of such a pair (a high one not
+ * followed by a \u low one, or a low one on its own) stands for no
+ * character: RFC 8259 allows it syntactically but leaves its meaning open,
+ * and the only UTF-8 it could become is invalid. Our own writer never
+ * produces one (kvmcfg_json_escape() writes non-ASCII text as raw UTF-8),
+ * so a lone surrogate means the file came from elsewhere or was damaged,
+ * and it is an error rather than a silent U+FFFD.
+ *
+ * The decoded character must also pass kvmcfg's one UTF-8 rule (utf8.h),
+ * the rule raw bytes are held to: an escape is another spelling of the
+ * same text, so \uFFFF is refused like the raw bytes EF BF BF.
+ */
+static size_t parse_u_escape(struct parser *ps, char *o)
+{
+	unsigned int cp, lo;
+	size_t n;
+
+	if (!read_hex4(ps, ps->p, &cp)) {
+		fail(ps, "bad \\u escape");
+		return 0;
+	}
+	if (cp == 0) {
+		/* Decoded strings are NUL-terminated. */
+		fail(ps, "\\u0000 in string");
+		return 0;
+	}
+	if (IS_LOW_SURROGATE(cp)) {
+		fail(ps, "lone low surrogate \\u%04X (no high surrogate before it)", cp);
+		return 0;
+	}
+	if (IS_HIGH_SURROGATE(cp)) {
+		const char *next = ps->p + 5;
+
+		if (ps->end - next < 2 || next[0] != '\\' || next[1] != 'u') {
+			fail(ps, "lone high surrogate \\u%04X (not followed by a \\u low surrogate)", cp);
+			return 0;
+		}
+		if (!read_hex4(ps, next + 1, &lo)) {
+			ps->p = next + 1;
+			fail(ps, "bad \\u escape");
+			return 0;
+		}
+		if (!IS_LOW_SURROGATE(lo)) {
+			fail(ps, "lone high surrogate \\u%04X (followed by \\u%04X, not a low surrogate)",
+			     cp, lo);
+			return 0;
+		}
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		ps->p += 6;
+	}
+	n = put_utf8(o, cp);
+	if (kvmcfg_utf8_seq_len((const unsigned char *)o, n) != n) {
+		fail(ps, "\\u%04X is not a character kvmcfg accepts", cp);
+		return 0;
+	}
+	ps->p += 4;
+	return n;
+}
+
+/*
+ * A string starting at the opening quote; returns a malloc'd decoded copy.
+ * Raw bytes must be UTF-8 by kvmcfg's one rule (utf8.h): RFC 8259 requires
+ * UTF-8 text, and the strings read here (parameter values, path names) are
+ * printed again by --compare.
+ */
 static char *parse_string(struct parser *ps)
 {
 	const char *q = ps->p + 1;
 	char *out, *o;
+	size_t n;
 
 	/* Decoded text is never longer than the encoded text. */
 	while (q < ps->end && *q != '"')
@@ -226,12 +324,22 @@ static char *parse_string(struct parser *ps)
 	}
 	for (ps->p++; *ps->p != '"'; ps->p++) {
 		unsigned char c = (unsigned char)*ps->p;
-		unsigned int cp = 0;
-		int i, h;
 
 		if (c < 0x20) {
 			fail(ps, "control character in string");
 			goto bad;
+		}
+		if (c >= 0x80) {
+			/* The closing quote is ASCII, so no sequence accepted here runs past it. */
+			n = kvmcfg_utf8_seq_len((const unsigned char *)ps->p, (size_t)(ps->end - ps->p));
+			if (!n) {
+				fail(ps, "invalid UTF-8 in string (byte 0x%02X)", c);
+				goto bad;
+			}
+			memcpy(o, ps->p, n);
+			o += n;
+			ps->p += n - 1;
+			continue;
 		}
 		if (c != '\\') {
 			*o++ = (char)c;
@@ -248,24 +356,17 @@ static char *parse_string(struct parser *ps)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u':
-			for (i = 1; i <= 4; i++) {
-				h = ps->p + i < ps->end ? hexval(ps->p[i]) : -1;
-				if (h < 0) {
-					fail(ps, "bad \\u escape");
-					goto bad;
-				}
-				cp = cp * 16 + (unsigned int)h;
-			}
-			if (cp == 0) {
-				fail(ps, "\\u0000 in string");
+			n = parse_u_escape(ps, o);
+			if (!n)
 				goto bad;
-			}
-			/* Surrogates are kept as their own 3-byte forms: enough here. */
-			o += put_utf8(o, cp);
-			ps->p += 4;
+			o += n;
 			break;
 		default:
-			fail(ps, "bad escape \\%c", *ps->p);
+			/* The message reaches a terminal: only printable ASCII as is. */
+			if (*ps->p > 0x20 && *ps->p < 0x7f)
+				fail(ps, "bad escape \\%c", *ps->p);
+			else
+				fail(ps, "bad escape: '\\' then byte 0x%02X", (unsigned char)*ps->p);
 			goto bad;
 		}
 	}

@@ -72,6 +72,9 @@ struct json_error {
  * Parse @len bytes of @text (one value, surrounded only by whitespace).
  * 0 and *ret on success; -EBADMSG with @err filled on a syntax error;
  * -ENOMEM. Nesting deeper than JSON_MAX_DEPTH is a syntax error.
+ * Strings must be UTF-8 by kvmcfg's rule (utf8.h), raw or escaped; a \u
+ * surrogate pair decodes to one 4-byte character, a lone surrogate and
+ * \u0000 are errors. @err->column counts bytes, not characters.
  */
 int json_parse(const char *text, size_t len, struct json_value **ret, struct json_error *err);
 struct json_value *json_value_free(struct json_value *v);

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "report.h"
 #include "stats.h"
+#include "utf8.h"
 
 #define ARRAY_SIZE_T(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -281,6 +282,7 @@ END_TEST
 static const struct {
 	const char *text;
 	unsigned int line, column;
+	const char *want;	/* in err.what, when set */
 } bad_json[] = {
 	{ "", 1, 1 },
 	{ "{", 1, 2 },
@@ -296,6 +298,32 @@ static const struct {
 	{ "1.2.3", 1, 1 },
 	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 1, 33 },
 	{ "\"a\x01\"", 1, 3 },
+	{ "\"\\\x01\"", 1, 3, "bad escape: '\\' then byte 0x01" },
+	/* Surrogates: only a high one directly followed by a \u low one is a character. */
+	{ "\"\\uD83D\"", 1, 3, "lone high surrogate \\uD83D (not followed by a \\u low" },
+	{ "\"\\uDE00\"", 1, 3, "lone low surrogate \\uDE00" },
+	{ "\"\\uDE00\\uD83D\"", 1, 3, "lone low surrogate \\uDE00" },
+	{ "\"\\uD83Dx\"", 1, 3, "lone high surrogate \\uD83D (not followed" },
+	{ "\"\\uD83D\\n\"", 1, 3, "lone high surrogate \\uD83D (not followed" },
+	{ "[\"ok\",\n \"\\ud83d\\u0041\"]", 2, 4,
+	  "lone high surrogate \\uD83D (followed by \\u0041, not a low surrogate)" },
+	{ "\"\\uD83D\\uD83D\"", 1, 3, "followed by \\uD83D, not a low surrogate" },
+	{ "\"\\uD83D\\u12G4\"", 1, 9, "bad \\u escape" },
+	/* Escaped or raw, the same text rule (utf8.h): U+FFFF is out. */
+	{ "\"\\uFFFF\"", 1, 3, "\\uFFFF is not a character" },
+	/* Raw bytes that are not UTF-8: overlong, truncated, never valid, surrogate, too big. */
+	{ "\"ab\xC0\xAF\"", 1, 4, "invalid UTF-8 in string (byte 0xC0)" },
+	{ "\"\xE0\x80\xAF\"", 1, 2, "invalid UTF-8 in string (byte 0xE0)" },
+	{ "\"ab\xE2\x82\"", 1, 4, "invalid UTF-8 in string (byte 0xE2)" },
+	{ "\"\xF0\x9F\x98\"", 1, 2, "invalid UTF-8 in string (byte 0xF0)" },
+	{ "\"\xFF\"", 1, 2, "invalid UTF-8 in string (byte 0xFF)" },
+	{ "\"\x80\"", 1, 2, "invalid UTF-8 in string (byte 0x80)" },
+	{ "\"\xED\xA0\x80\"", 1, 2, "invalid UTF-8 in string (byte 0xED)" },
+	{ "\"\xF4\x90\x80\x80\"", 1, 2, "invalid UTF-8 in string (byte 0xF4)" },
+	{ "\"\xEF\xBF\xBF\"", 1, 2, "invalid UTF-8 in string (byte 0xEF)" },
+	/* Columns count bytes: the euro sign is 3 of them. */
+	{ "\"\xE2\x82\xAC\xFF\"", 1, 5, "invalid UTF-8 in string (byte 0xFF)" },
+	{ "{\n  \"k\xFF\": 1}", 2, 5, "invalid UTF-8 in string (byte 0xFF)" },
 };
 
 START_TEST(json_parse_errors_have_positions)
@@ -310,6 +338,9 @@ START_TEST(json_parse_errors_have_positions)
 		      "'%s': got %u:%u (%s), want %u:%u", bad_json[_i].text, err.line, err.column,
 		      err.what, bad_json[_i].line, bad_json[_i].column);
 	ck_assert(err.what[0]);
+	if (bad_json[_i].want)
+		ck_assert_msg(strstr(err.what, bad_json[_i].want), "got '%s', want '%s'", err.what,
+			      bad_json[_i].want);
 }
 END_TEST
 
@@ -338,14 +369,99 @@ START_TEST(json_truncations)
 }
 END_TEST
 
-START_TEST(json_unicode_escape)
+/* Parse @text, which must succeed, and return its one string's decoded bytes. */
+static char *parse_one_string(const char *text)
 {
-	const char *text = "[\"\\u00e9\\u0041\\u20ac\"]";
-	struct json_value *v;
+	struct json_error err = { 0 };
+	struct json_value *v = NULL;
+	char *s;
 
-	ck_assert_int_eq(json_parse(text, strlen(text), &v, NULL), 0);
-	ck_assert_str_eq(v->items[0]->string, "\xc3\xa9" "A" "\xe2\x82\xac");
+	ck_assert_msg(json_parse(text, strlen(text), &v, &err) == 0, "'%s': %u:%u: %s", text,
+		      err.line, err.column, err.what);
+	ck_assert_int_eq(v->type, JSON_STRING);
+	s = strdup(v->string);
 	json_value_free(v);
+	/* Whatever the reader accepts is text by kvmcfg's one rule. */
+	for (size_t i = 0, n; s[i]; i += n) {
+		n = kvmcfg_utf8_seq_len((const unsigned char *)s + i, strlen(s + i));
+		ck_assert_msg(n > 0, "'%s' decoded to invalid UTF-8 at byte %zu", text, i);
+	}
+	return s;
+}
+
+static const struct {
+	const char *text, *want;
+} good_strings[] = {
+	{ "\"\\u00e9\\u0041\\u20ac\"", "\xC3\xA9" "A" "\xE2\x82\xAC" },
+	/* Boundaries of the 2- and 3-byte forms; U+FFFD and the noncharacter U+FDD0 pass. */
+	{ "\"\\u007f\\u0080\\u07FF\\u0800\"", "\x7F" "\xC2\x80" "\xDF\xBF" "\xE0\xA0\x80" },
+	{ "\"\\uFFFD\\uFDD0\\uD7FF\\uE000\"", "\xEF\xBF\xBD" "\xEF\xB7\x90" "\xED\x9F\xBF" "\xEE\x80\x80" },
+	/* A surrogate pair is one character, four bytes: U+1F600, either case. */
+	{ "\"\\uD83D\\uDE00\"", "\xF0\x9F\x98\x80" },
+	{ "\"\\ud83d\\ude00\"", "\xF0\x9F\x98\x80" },
+	/* The first and last pairs: U+10000 and U+10FFFF. */
+	{ "\"\\uD800\\uDC00\"", "\xF0\x90\x80\x80" },
+	{ "\"\\uDBFF\\uDFFF\"", "\xF4\x8F\xBF\xBF" },
+	/* Pairs next to other text and escapes, and back to back. */
+	{ "\"a\\uD83D\\uDE00\\n\\uD83D\\uDE01\\uD83D\\uDE02b\"",
+	  "a\xF0\x9F\x98\x80\n\xF0\x9F\x98\x81\xF0\x9F\x98\x82" "b" },
+	/* Raw UTF-8 of every length passes through byte for byte. */
+	{ "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xB7\x90\"",
+	  "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xB7\x90" },
+	/* Raw and escaped spellings of one character decode alike. */
+	{ "\"\xF0\x9F\x98\x80\\uD83D\\uDE00\"", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80" },
+};
+
+START_TEST(json_unicode_good)
+{
+	char *s = parse_one_string(good_strings[_i].text);
+
+	ck_assert_msg(strcmp(s, good_strings[_i].want) == 0, "'%s' decoded to %zu bytes, want %zu",
+		      good_strings[_i].text, strlen(s), strlen(good_strings[_i].want));
+	free(s);
+}
+END_TEST
+
+/* Raw multi-byte text in keys too, and what our writer writes reads back unchanged. */
+static void write_unicode(struct json_writer *w)
+{
+	json_begin_object(w, NULL);
+	json_string(w, "caf\xC3\xA9 \xF0\x9F\x98\x80", "\xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF");
+	json_end_object(w);
+}
+
+START_TEST(json_unicode_roundtrip)
+{
+	int rc;
+	char *text = write_to_string(write_unicode, &rc);
+	struct json_value *v;
+	const char *s;
+
+	ck_assert_int_eq(rc, 0);
+	/* Written raw, not as \u escapes or surrogate pairs. */
+	ck_assert_ptr_nonnull(strstr(text, "\xF0\x9F\x98\x80"));
+	ck_assert_int_eq(json_parse(text, strlen(text), &v, NULL), 0);
+	ck_assert_int_eq(json_get_string(v, "caf\xC3\xA9 \xF0\x9F\x98\x80", &s), 0);
+	ck_assert_str_eq(s, "\xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF");
+	json_value_free(v);
+	free(text);
+}
+END_TEST
+
+/* Every byte 0x80-0xFF alone in a string is an error at that byte, never copied through. */
+START_TEST(json_raw_high_bytes_alone)
+{
+	char text[] = { '"', (char)(0x80 + _i), '"' };
+	struct json_value *v = NULL;
+	struct json_error err = { 0 };
+	char want[64];
+
+	ck_assert_int_eq(json_parse(text, sizeof(text), &v, &err), -EBADMSG);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(err.line, 1);
+	ck_assert_uint_eq(err.column, 2);
+	snprintf(want, sizeof(want), "invalid UTF-8 in string (byte 0x%02X)", 0x80 + _i);
+	ck_assert_str_eq(err.what, want);
 }
 END_TEST
 
@@ -516,7 +632,9 @@ int main(void)
 	tcase_add_test(tc, json_roundtrip);
 	tcase_add_test(tc, json_writer_nesting_errors);
 	tcase_add_loop_test(tc, json_parse_errors_have_positions, 0, ARRAY_SIZE_T(bad_json));
-	tcase_add_test(tc, json_unicode_escape);
+	tcase_add_loop_test(tc, json_unicode_good, 0, ARRAY_SIZE_T(good_strings));
+	tcase_add_test(tc, json_unicode_roundtrip);
+	tcase_add_loop_test(tc, json_raw_high_bytes_alone, 0, 0x80);
 	tcase_add_test(tc, json_truncations);
 	suite_add_tcase(s, tc);
 
