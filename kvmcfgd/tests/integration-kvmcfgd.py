@@ -82,6 +82,7 @@ class Daemon:
     def __init__(self, base, args, env=None):
         self.base = base
         self.lines = []
+        self.usr1_checks = 0     # SIGUSR1 checks asked for by check_now()
         self.cond = threading.Condition()
         self.notify_path = os.path.join(base, "notify.sock")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -241,10 +242,23 @@ def wait_checks(prom, n, timeout=4.0):
 
 
 def check_now(d, prom):
-    """SIGUSR1 and wait for that check to be done; returns the metrics."""
+    """SIGUSR1 and wait for that check to be done; returns the metrics.
+
+    The textfile is written last in a check, but the alert lines reach this
+    process through a pipe and a reader thread: on a loaded machine the
+    file can be there before the thread has read them. So also wait for the
+    check's own debug line, "Check (SIGUSR1): ...", which the daemon writes
+    after its alerts. Soft: a check whose debug line could not be written
+    (the fault tests fail allocations) is judged by the caller's asserts."""
     n = textfile_metrics(prom)["kvmcfg_checks_total"]
+    d.usr1_checks += 1
     d.signal(signal.SIGUSR1)
-    return wait_checks(prom, n + 1)
+    m = wait_checks(prom, n + 1)
+    try:
+        d.wait_log(r"^Check \(SIGUSR1\)", count=d.usr1_checks)
+    except Failure:
+        pass
+    return m
 
 
 POLICY = """[kvm]
