@@ -297,6 +297,8 @@ static int manager_check(Manager *m, const char *reason)
 		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s) failed, will retry: %m", reason));
 	if (r < 0) {
 		check_failed(m, r);
+		/* Every check ends in one "Check (reason)..." debug line; tests sync on it. */
+		log_debug("Check (%s): could not run: %s.", reason, strerror(-r));
 		update_textfile(m);
 		return r;
 	}
