@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The policy model and its parser. The INI syntax is ini.c's (no I/O: text
- * in); this file turns its sections and keys into the model, collecting
- * every error as file:line: message.
+ * The policy model and its parser: ini.c tokenizes the text, this file turns
+ * sections and keys into the model, collecting every error as file:line: msg.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -280,14 +279,11 @@ static int on_section(void *userdata, const char *name, unsigned line)
 	ps->line = line;
 	ps->section = NULL;
 	ps->in_policy_section = !strcmp(name, POLICY_SECTION);
-	ps->after_bad_header = false;
-	if (ps->in_policy_section)
-		return 0;
-	if (!name_valid(name, strlen(name))) {
+	ps->after_bad_header = !ps->in_policy_section && !name_valid(name, strlen(name));
+	if (ps->after_bad_header)
 		perror_at(ps, "invalid section name '%s': a module name or [Policy]", name);
-		ps->after_bad_header = true;
+	if (ps->in_policy_section || ps->after_bad_header)
 		return 0;
-	}
 	ps->section = find_section(ps->p, name);
 	if (!ps->section && !(ps->section = add_section(ps->p, name, ps->file, line)))
 		return -ENOMEM;
