@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The policy model and its parser. The INI syntax is libinih's; this file
- * feeds it text line by line from memory (so it does no I/O), counts lines
- * itself (Debian's inih is built without line numbers in the handler), and
- * turns sections and keys into the model, collecting every error as
- * file:line: message.
+ * The policy model and its parser: ini.c tokenizes the text, this file turns
+ * sections and keys into the model, collecting every error as file:line: msg.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ini.h"
 #include "param.h"
 #include "policy.h"
 #include "policy-internal.h"
@@ -267,10 +264,7 @@ typedef struct Parser {
 	const char *file; /* == p->files[0] */
 	PolicyError *err;
 	unsigned errors_at_start;
-	int oom;
-	/* the reader */
-	const char *pos;
-	unsigned line;
+	unsigned line;          /* of the token being handled */
 	PolicySection *section; /* NULL before any section, for [Policy], or a bad header */
 	bool in_policy_section;
 	bool after_bad_header;  /* its keys are not reported again, one error is enough */
@@ -278,87 +272,37 @@ typedef struct Parser {
 
 #define perror_at(ps, ...) policy_error_add((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
 
-/* A section header as seen by the reader: record where it is and check its name. */
-static void parse_header(Parser *ps, const char *line)
+static int on_section(void *userdata, const char *name, unsigned line)
 {
-	const char *end = strchr(line, ']'), *rest;
+	Parser *ps = userdata;
 
+	ps->line = line;
 	ps->section = NULL;
-	ps->in_policy_section = false;
-	ps->after_bad_header = true;
-	if (!end) {
-		perror_at(ps, "missing ']' in section header");
-		return;
-	}
-	rest = end + 1;
-	while (isspace((unsigned char)*rest))
-		rest++;
-	if (*rest && *rest != ';' && *rest != '#') {
-		perror_at(ps, "unexpected text after section header");
-		return;
-	}
-	if (end - line - 1 == (int)strlen(POLICY_SECTION) &&
-	    !strncmp(line + 1, POLICY_SECTION, end - line - 1)) {
-		ps->in_policy_section = true;
-		ps->after_bad_header = false;
-		return;
-	}
-	if (!name_valid(line + 1, end - line - 1)) {
-		perror_at(ps, "invalid section name '%.*s': a module name or [Policy]",
-			  (int)(end - line - 1), line + 1);
-		return;
-	}
-	{
-		char *name = strndup(line + 1, end - line - 1);
-
-		if (!name) {
-			ps->oom = -ENOMEM;
-			return;
-		}
-		ps->section = find_section(ps->p, name);
-		if (!ps->section && !(ps->section = add_section(ps->p, name, ps->file, ps->line)))
-			ps->oom = -ENOMEM;
-		ps->after_bad_header = false;
-		free(name);
-	}
+	ps->in_policy_section = !strcmp(name, POLICY_SECTION);
+	ps->after_bad_header = !ps->in_policy_section && !name_valid(name, strlen(name));
+	if (ps->after_bad_header)
+		perror_at(ps, "invalid section name '%s': a module name or [Policy]", name);
+	if (ps->in_policy_section || ps->after_bad_header)
+		return 0;
+	ps->section = find_section(ps->p, name);
+	if (!ps->section && !(ps->section = add_section(ps->p, name, ps->file, line)))
+		return -ENOMEM;
+	return 0;
 }
 
-/*
- * The ini_reader: hands inih one line at a time, with leading whitespace
- * removed (so an indented key is a key, never a multi-line continuation),
- * and checks what inih would only report as a bare line number.
- */
-static char *reader(char *str, int num, void *stream)
+static int on_error(void *userdata, IniError e, unsigned line)
 {
-	Parser *ps = stream;
-	const char *nl, *s;
-	size_t len;
+	Parser *ps = userdata;
 
-	if (!*ps->pos)
-		return NULL;
-	ps->line++;
-	nl = strchr(ps->pos, '\n');
-	s = ps->pos;
-	ps->pos = nl ? nl + 1 : s + strlen(s);
-	/* A UTF-8 byte order mark some editors write; inih would skip it too. */
-	if (ps->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-		s += 3;
-	while (s < ps->pos && (*s == ' ' || *s == '\t'))
-		s++;
-	len = ps->pos - s;
-	if (len + 1 > (size_t)num) {
-		perror_at(ps, "line too long (more than %d characters)", num - 3);
-		len = 0;
+	ps->line = line;
+	perror_at(ps, "%s", ini_error_to_string(e));
+	/* A broken header: the keys under it belong to no section we know. */
+	if (e == INI_ERROR_HEADER_UNCLOSED || e == INI_ERROR_HEADER_TRAILING) {
+		ps->section = NULL;
+		ps->in_policy_section = false;
+		ps->after_bad_header = true;
 	}
-	memcpy(str, s, len);
-	str[len] = '\0';
-	if (!len || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
-		return str;
-	if (*s == '[')
-		parse_header(ps, str);
-	else if (!strpbrk(str, "=:"))
-		perror_at(ps, "expected 'key = value' or '[section]'");
-	return str;
+	return 0;
 }
 
 /* Split "VALUE @severity" into the value and its severity. */
@@ -412,27 +356,27 @@ static void handle_setting(Parser *ps, const char *name, const char *value)
 			      "parameter names start in lower case)", name, s->module);
 }
 
-static void handle_rule(Parser *ps, const char *name, const char *value)
+static int handle_rule(Parser *ps, const char *name, const char *value)
 {
 	PolicySection *s = ps->section;
 	PolicyRule rule = { .file = ps->file, .line = ps->line };
 	const char *dot = strchr(name, '.'), *param = dot ? dot + 1 : name, *msg = NULL;
 	const PolicyRule *dup;
 	char *v;
-	int r;
+	int r = 0;
 
 	/* Upper case first is a setting's mark; "kvm.Required" would read back as one. */
 	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param)) ||
 	    isupper((unsigned char)param[0])) {
 		perror_at(ps, "invalid parameter name '%s' (lower case first, then letters, digits, "
 			      "'_', '-'; or module.param)", name);
-		return;
+		return 0;
 	}
 	rule.module = dot ? name_normalize(name, dot - name) : strdup(s->module);
 	rule.param = name_normalize(param, strlen(param));
 	v = strdup(value);
 	if (!rule.module || !rule.param || !v) {
-		ps->oom = -ENOMEM;
+		r = -ENOMEM;
 		goto out;
 	}
 	dup = section_find_rule(s, rule.module, rule.param);
@@ -444,24 +388,23 @@ static void handle_rule(Parser *ps, const char *name, const char *value)
 	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
 		goto out;
 	r = matcher_parse(&rule.matcher, v, &msg);
-	if (r == -ENOMEM)
-		ps->oom = r;
-	else if (r < 0)
+	if (r == 0)
+		r = section_add_rule(s, &rule);
+	else if (r != -ENOMEM) {
 		perror_at(ps, "%s.%s: %s: '%s'", rule.module, rule.param, msg, value);
-	else if (section_add_rule(s, &rule) < 0)
-		ps->oom = -ENOMEM;
+		r = 0;
+	}
 out:
 	free(v);
 	rule_done(&rule);
+	return r;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static int on_key(void *userdata, const char *name, const char *value, unsigned line)
 {
-	Parser *ps = user;
+	Parser *ps = userdata;
 
-	/* The reader tracked the section from the header line, with its line number. */
-	(void)section;
-
+	ps->line = line;
 	if (ps->in_policy_section) {
 		bool b;
 
@@ -475,24 +418,27 @@ static int handler(void *user, const char *section, const char *name, const char
 			ps->p->import_modprobe = b;
 			ps->p->import_modprobe_set = true;
 		}
-		return 1;
+		return 0;
 	}
 	if (!ps->section) {
 		/* A bad header was reported already; a key before any header was not. */
 		if (!ps->after_bad_header)
 			perror_at(ps, "'%s' is outside any section: start with [module]", name);
-		return 1;
+		return 0;
 	}
-	if (isupper((unsigned char)name[0]))
-		handle_setting(ps, name, value);
-	else
-		handle_rule(ps, name, value);
-	/* Errors are collected in ps->err; inih's own count is for syntax only. */
-	return 1;
+	if (!isupper((unsigned char)name[0]))
+		return handle_rule(ps, name, value);
+	handle_setting(ps, name, value);
+	return 0;
 }
 
 int policy_parse(Policy **ret, const char *text, const char *filename, PolicyError *err)
 {
+	static const IniCallbacks callbacks = {
+		.section = on_section,
+		.key = on_key,
+		.error = on_error,
+	};
 	PolicyError local = {};
 	Policy *p = NULL;
 	Parser ps;
@@ -510,20 +456,13 @@ int policy_parse(Policy **ret, const char *text, const char *filename, PolicyErr
 		.file = p->files[0],
 		.err = err,
 		.errors_at_start = err->n_errors,
-		.pos = text,
 	};
-	r = ini_parse_stream(reader, &ps, handler, &ps);
-	if (ps.oom) {
+	/* Errors go to ps.err and the tokenizer goes on: all of them at once. */
+	r = ini_tokenize(text, strlen(text), &callbacks, &ps);
+	if (r < 0) {
 		policy_free(p);
-		return ps.oom;
+		return r;
 	}
-	if (r == -2) {
-		policy_free(p);
-		return -ENOMEM;
-	}
-	/* Every syntax error inih can see, the reader reported with a message already. */
-	if (r > 0 && err->n_errors == ps.errors_at_start)
-		policy_error_add(err, ps.file, r, "syntax error");
 	if (err->n_errors != ps.errors_at_start) {
 		policy_free(p);
 		return -EINVAL;

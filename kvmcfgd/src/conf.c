@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ini.h"
 #include "macro.h"
 #include "param.h"
 #include "policy.h"
@@ -278,87 +278,81 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 typedef struct ParseState {
 	DaemonConf *conf;
 	const char *filename;
-	const char *pos;          /* next unread line */
-	unsigned line;            /* line the handler is looking at */
-	char *error;              /* first error, with location */
-	int r;
+	char *section;            /* the last header's name; NULL before any */
+	char *error;              /* the first error, with location */
 } ParseState;
 
-static void parse_fail(ParseState *st, int r, const char *msg)
+/* Record the first error and stop the tokenizer with @r. */
+static int parse_fail(ParseState *st, unsigned line, int r, const char *msg)
 {
-	if (st->error)
-		return;
-	st->r = r;
-	if (asprintf(&st->error, "%s:%u: %s", st->filename, st->line, msg) < 0)
+	if (asprintf(&st->error, "%s:%u: %s", st->filename, line, msg) < 0) {
 		st->error = NULL;
+		return -ENOMEM;
+	}
+	return r;
 }
 
-/* inih reader over a string that counts lines, so errors can name theirs. */
-static char *reader(char *buf, int size, void *userdata)
+static int on_section(void *userdata, const char *name, unsigned line)
 {
 	ParseState *st = userdata;
-	const char *nl;
-	size_t len;
 
-	if (!*st->pos)
-		return NULL;
-	st->line++;
-	nl = strchr(st->pos, '\n');
-	len = nl ? (size_t)(nl - st->pos) : strlen(st->pos);
-	if (len >= (size_t)size) {
-		/* inih would split the line and parse its tail as a new line. */
-		parse_fail(st, -E2BIG, "line too long");
-		return NULL;
-	}
-	/* Without the newline: inih trims line ends itself. */
-	memcpy(buf, st->pos, len);
-	buf[len] = '\0';
-	st->pos += len + (nl ? 1 : 0);
-	return buf;
+	(void)line;
+	/* An unknown section is reported at its first key, as ever. */
+	free(st->section);
+	st->section = strdup(name);
+	return st->section ? 0 : -ENOMEM;
 }
 
-static int handler(void *userdata, const char *section, const char *name, const char *value)
+static int on_key(void *userdata, const char *name, const char *value, unsigned line)
 {
 	ParseState *st = userdata;
 	_cleanup_free_ char *err = NULL;
 	int r;
 
-	if (st->error)
-		return 0;
-	if (strcmp(section, "Daemon") != 0) {
-		if (asprintf(&err, "unknown section [%s], expected [Daemon]", section) < 0)
-			err = NULL;
-		parse_fail(st, -EINVAL, err ? err : "unknown section");
-		return 0;
+	if (!st->section) {
+		if (asprintf(&err, "'%s' is outside any section: start with [Daemon]", name) < 0)
+			return -ENOMEM;
+		return parse_fail(st, line, -EINVAL, err);
+	}
+	if (strcmp(st->section, "Daemon") != 0) {
+		if (asprintf(&err, "unknown section [%s], expected [Daemon]", st->section) < 0)
+			return -ENOMEM;
+		return parse_fail(st, line, -EINVAL, err);
 	}
 	r = conf_set(st->conf, name, value, &err);
-	if (r < 0) {
-		parse_fail(st, r, err ? err : strerror(-r));
-		return 0;
-	}
-	return 1;
+	if (r < 0)
+		return parse_fail(st, line, r, err ? err : strerror(-r));
+	return 0;
+}
+
+static int on_error(void *userdata, IniError e, unsigned line)
+{
+	ParseState *st = userdata;
+
+	/* The wording kvmcfgd.conf has always used for what is no INI at all. */
+	if (e == INI_ERROR_NO_SEPARATOR || e == INI_ERROR_HEADER_UNCLOSED)
+		return parse_fail(st, line, -EINVAL, "syntax error (expected [Section] or Key=Value)");
+	return parse_fail(st, line, -EINVAL, ini_error_to_string(e));
 }
 
 int conf_parse_text(DaemonConf *c, const char *text, const char *filename, char **ret_error)
 {
-	ParseState st = { .conf = c, .filename = filename, .pos = text };
+	static const IniCallbacks callbacks = {
+		.section = on_section,
+		.key = on_key,
+		.error = on_error,
+	};
+	ParseState st = { .conf = c, .filename = filename };
 	int r;
 
-	r = ini_parse_stream(reader, &st, handler, &st);
-	if (st.error) {
+	/* The first error stops the parse: it is the one reported. */
+	r = ini_tokenize(text, strlen(text), &callbacks, &st);
+	free(st.section);
+	if (r < 0 && st.error)
 		*ret_error = st.error;
-		return st.r;
-	}
-	if (r != 0) {
-		/* inih's own error: a syntax error on line r (or -2: out of memory). */
-		if (r < 0)
-			return -ENOMEM;
-		st.line = (unsigned)r;
-		parse_fail(&st, -EINVAL, "syntax error (expected [Section] or Key=Value)");
-		*ret_error = st.error;
-		return st.r;
-	}
-	return 0;
+	else
+		free(st.error);
+	return r;
 }
 
 int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_error)

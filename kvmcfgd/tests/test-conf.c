@@ -111,6 +111,17 @@ START_TEST(parse_file)
 	ck_assert_str_eq(c.policy_dropins[1], "/b");
 	ck_assert_int_eq(c.log_target, LOG_TARGET_STDERR);
 
+	/* A ';' in double quotes is the command's, one after whitespace outside them a comment. */
+	ck_assert_int_eq(conf_parse_text(&c,
+		"\xEF\xBB\xBF[Daemon] ; settings\r\n"
+		"  AlertCommand = /bin/sh -c \"page ; log\"   ; comment\r\n"
+		"Textfile=/x;y",
+		"kvmcfgd.conf", &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_str_eq(c.alert_command[2], "page ; log");
+	ck_assert_ptr_null(c.alert_command[3]);
+	ck_assert_str_eq(c.textfile, "/x;y");
+
 	/* Empty values restore defaults (the command line can undo the file). */
 	ck_assert_int_eq(conf_set(&c, "Textfile", "", &err), 0);
 	ck_assert_ptr_null(c.textfile);
@@ -161,23 +172,33 @@ START_TEST(errors_name_file_and_line)
 		     "/etc/kvmcfgd/kvmcfgd.conf:2: AlertTimeout= must be greater than zero");
 	expect_error("[Daemon]\nLogTarget=syslog\n",
 		     "/etc/kvmcfgd/kvmcfgd.conf:2: LogTarget=syslog: expected auto, journal or stderr");
-	memset(longline, 'x', sizeof(longline) - 1);
-	memcpy(longline, "[Daemon]\nAlertCommand=/", 23);
-	expect_error(longline, "/etc/kvmcfgd/kvmcfgd.conf:2: line too long");
-	/* 199 characters is the longest line inih takes whole. */
+	/* No line length limit: 300 characters of command, and a comment after it. */
 	{
 		DaemonConf c;
 		char *err = NULL;
 
 		memset(longline, 0, sizeof(longline));
-		strcpy(longline, "[Daemon]\nAlertCommand=/");
-		memset(longline + strlen(longline), 'y', 199 - strlen("AlertCommand=/"));
-		strcat(longline, "\n");
+		strcpy(longline, "[Daemon]\n# a comment\nAlertCommand=/");
+		memset(longline + strlen(longline), 'y', 300);
+		strcat(longline, " ; why\r\n");
 		ck_assert_int_eq(conf_init(&c), 0);
 		ck_assert_int_eq(conf_parse_text(&c, longline, "f", &err), 0);
-		ck_assert_uint_eq(strlen(c.alert_command[0]), 199 - strlen("AlertCommand="));
+		ck_assert_uint_eq(strlen(c.alert_command[0]), 301);
+		ck_assert_ptr_null(c.alert_command[1]);
 		conf_done(&c);
 	}
+	expect_error("Interval=5s\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:1: 'Interval' is outside any section: start with [Daemon]");
+	expect_error("[Daemon\nInterval=5s\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:1: syntax error (expected [Section] or Key=Value)");
+	expect_error("[Daemon] x\nInterval=5s\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:1: unexpected text after section header");
+	/* No continuation lines: an indented line is a line of its own. */
+	expect_error("[Daemon]\nAlertCommand=/bin/page\n  --urgent\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:3: syntax error (expected [Section] or Key=Value)");
+	/* The first error in line order, syntax or not. */
+	expect_error("[Daemon]\nthis is not ini\nA=1\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:2: syntax error (expected [Section] or Key=Value)");
 	/* The first error is the one reported. */
 	expect_error("[Daemon]\nA=1\nB=2\n", "/etc/kvmcfgd/kvmcfgd.conf:2: unknown key 'A'");
 }
