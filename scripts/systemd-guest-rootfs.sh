@@ -21,7 +21,7 @@ suite=bookworm
 # What the end-to-end suite needs in the guest: systemd as init, the
 # journal, udev (module autoload, dev-ttyS*.device), kmod/procps for the
 # checks, and the shared libraries kvmcfgd/kvmcfgctl link against.
-packages="systemd,systemd-sysv,dbus,kmod,procps,udev,libinih1,libkmod2,libsystemd0"
+packages="systemd,systemd-sysv,dbus,kmod,procps,udev,libkmod2,libsystemd0"
 
 default_cache() {
 	if [ -n "${KVMCFG_CACHE_DIR:-}" ]; then

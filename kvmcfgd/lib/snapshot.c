@@ -67,9 +67,8 @@ static int write_param(FILE *o, const char *param, const char *value, int r)
 		fprintf(o, "%s = %s\n", param, value);
 		return 1;
 	}
-	/* inih ends a value at " ;" even inside quotes, and quotes cannot nest. */
-	if (strchr(value, '"') || strstr(value, " ;") || strstr(value, "\t;") ||
-	    strchr(value, '\n')) {
+	/* Quotes cannot nest and a rule is one line; a ';' inside quotes is text (ini.h). */
+	if (strchr(value, '"') || strchr(value, '\n')) {
 		fprintf(o, "# %s: value cannot be written as a rule, left out\n", param);
 		return 0;
 	}

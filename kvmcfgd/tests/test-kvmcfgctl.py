@@ -279,6 +279,8 @@ class IntelHost(Base):
         self.tree.set("kvm_intel", "vmentry_l1d_flush", "not required")
         self.tree.set("kvm", "weird", "a|b")
         self.tree.set("kvm", "empty", "")
+        self.tree.set("kvm", "semi", "a ; b")       # ';' inside quotes is text
+        self.tree.set("kvm", "quoted", 'say "hi"')  # a quote cannot be written
         self.tree.set("kvm", "secret", "x", mode=0o000)
         out_path = os.path.join(self.tree.root, "snap.conf")
         rc, _, err = run("snapshot", "--sysfs-root", self.tree.root, "-o", out_path)
@@ -287,6 +289,8 @@ class IntelHost(Base):
         self.assertIn('vmentry_l1d_flush = "not required"', text)
         self.assertIn('weird = "a|b"', text)
         self.assertIn('empty = ""', text)
+        self.assertIn('semi = "a ; b"', text)
+        self.assertIn("# quoted: value cannot be written as a rule, left out", text)
         self.assertIn("tdp_mmu = Y", text)
         rc, out, err = self.check(policy=out_path)
         if os.geteuid() == 0:  # root reads the 0000 file, so it is in the snapshot
