@@ -70,17 +70,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-# The default is scripts/systemd-guest-rootfs.sh's too: one cache for both
-# halves of the systemd guest and for the box.
-if [ -z "$cache" ]; then
-	if [ -n "${KVMCFG_CACHE_DIR:-}" ]; then
-		cache=$KVMCFG_CACHE_DIR
-	elif [ "$(id -u)" = 0 ]; then
-		cache=/var/cache/kvmcfg
-	else
-		cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kvmcfg
-	fi
-fi
+# One cache for both halves of the systemd guest and for the box.
+[ -n "$cache" ] || cache=$("$here/cache-dir.sh")
 
 # depmod and modinfo live in /sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin

@@ -23,16 +23,7 @@ suite=bookworm
 # checks, and the shared libraries kvmcfgd/kvmcfgctl link against.
 packages="systemd,systemd-sysv,dbus,kmod,procps,udev,libkmod2,libsystemd0"
 
-default_cache() {
-	if [ -n "${KVMCFG_CACHE_DIR:-}" ]; then
-		echo "$KVMCFG_CACHE_DIR"
-	elif [ "$(id -u)" = 0 ]; then
-		echo /var/cache/kvmcfg
-	else
-		echo "${XDG_CACHE_HOME:-$HOME/.cache}/kvmcfg"
-	fi
-}
-cache=${1:-$(default_cache)}
+cache=${1:-$("$here/cache-dir.sh")}
 
 mirror=$("$here/apt-mirror.sh" "$suite")
 key=$( (cat "$0"; echo "$suite $packages $mirror") | sha256sum | cut -c1-16)
