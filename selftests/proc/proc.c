@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,32 @@ static int session_of(int pid)
 	return sess;
 }
 
+/*
+ * Signal @pid, a process the sweep saw in session @sid, and not whatever
+ * holds that pid by the time the signal goes out: it is not our child, so
+ * init may reap it and the pid be reused between the /proc read and kill().
+ * A pidfd pins one process; the session is read again after opening it, so
+ * a reused pid (another session) is left alone. Where the kernel has no
+ * pidfds (before 5.3) it is a plain kill(), the old, tiny window.
+ * Returns whether a signal was sent.
+ */
+static int signal_member(int pid, pid_t sid, int sig)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), r;
+
+	if (fd >= 0) {
+		r = session_of(pid) == sid &&
+		    syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
+		close(fd);
+		return r;
+	}
+	if (errno != ENOSYS)
+		return 0;	/* gone already (ESRCH) */
+#endif
+	return kill(pid, sig) == 0;
+}
+
 int proc_kill_session(pid_t sid, int sig)
 {
 	struct dirent *de;
@@ -50,7 +77,7 @@ int proc_kill_session(pid_t sid, int sig)
 	while ((de = readdir(d))) {
 		int pid = atoi(de->d_name);
 
-		if (pid > 0 && session_of(pid) == sid && kill(pid, sig) == 0)
+		if (pid > 0 && session_of(pid) == sid && signal_member(pid, sid, sig))
 			n++;
 	}
 	closedir(d);
