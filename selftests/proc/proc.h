@@ -19,7 +19,9 @@
  * Send @sig to process group @sid, then to every process whose session id
  * (/proc/PID/stat field 6) is @sid. Call it while the session leader is
  * unreaped (running or a zombie): until then its pid, and so the session
- * id, cannot be reused, so the sweep hits only its own processes.
+ * id, cannot be reused, so the sweep hits only its own processes. Each
+ * member is signalled through a pidfd after its session is read again, so a
+ * member that exits and whose pid is reused meanwhile is not hit either.
  *
  * Returns how many processes the sweep signalled, -EINVAL when @sid is not
  * positive (kill(0) and kill(-1) would hit far more than a test), or -errno
