@@ -7,7 +7,7 @@
 
 #include "modules.h"
 #include "param.h"
-#include "spawn.h"
+#include "spawn-capture.h"
 #include "strv.h"
 
 void param_snapshot_clear(struct param_snapshot *s)

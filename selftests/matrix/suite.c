@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "param.h"
-#include "spawn.h"
+#include "spawn-capture.h"
 #include "strv.h"
 #include "suite.h"
 #include "tap.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Supervising test binaries: what kvm-config-matrix (spawn.c) and
+ * Supervising test binaries: what kvm-config-matrix (spawn-capture.c) and
  * kvm-selftests (exec.c) both need to bound a child in time and leave
  * nothing of it behind. No logging here; callers report.
  *

@@ -18,7 +18,7 @@
  * is looked up next to this binary: ../EXE (installed,
  * <suite>/<area>/<test>), then ../<basename> (the flat build tree).
  *
- * Each run goes through kvm-config-matrix's spawn_capture(): its own
+ * Each run goes through spawn_capture() (selftests/proc): its own
  * session, 120 s, everything it started killed with it.
  *
  * Output is kselftest TAP (one result per run, the failing run's last lines
@@ -41,7 +41,7 @@
 #include "kselftest.h"
 #include "parse-arg.h"
 #include "proc.h"
-#include "spawn.h"
+#include "spawn-capture.h"
 
 #define RUN_TIMEOUT_MS (120 * 1000)
 #define TAIL_LINES 30

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "proc.h"
-#include "spawn.h"
+#include "spawn-capture.h"
 
 /* Output past this is dropped (and said so): a runaway test must not eat RAM. */
 #define SPAWN_OUTPUT_MAX (4u << 20)
