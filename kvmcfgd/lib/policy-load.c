@@ -105,7 +105,12 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 	 * thresholds for the rest of the daemon's life. The file may still
 	 * grow while it is read, so the buffer grows too, up to the limit.
 	 */
-	cap = (st.st_size <= 0 ? 0 : st.st_size > POLICY_FILE_MAX ? POLICY_FILE_MAX + 1 : (size_t)st.st_size) + 1;
+	if (st.st_size <= 0)
+		cap = 1;
+	else if (st.st_size > POLICY_FILE_MAX)
+		cap = POLICY_FILE_MAX + 2;	/* one byte over the limit tells */
+	else
+		cap = (size_t)st.st_size + 1;
 	buf = malloc(cap);
 	if (!buf) {
 		r = -ENOMEM;
@@ -115,7 +120,7 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 		if (len + 1 == cap) {
 			char *nb;
 
-			if (cap > POLICY_FILE_MAX) {
+			if (len > POLICY_FILE_MAX) {
 				r = -EINVAL;
 				policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
 				goto fail;

@@ -172,18 +172,27 @@ START_TEST(long_line)
 }
 END_TEST
 
-START_TEST(too_large)
+/* Valid short lines of @n bytes in all: only the size can be wrong. */
+static void put_comments(const char *name, size_t n)
 {
-	size_t n = 1024 * 1024 + 1, i;
 	char *text = malloc(n + 1);
+	size_t i;
 
 	ck_assert_ptr_nonnull(text);
-	/* Valid short lines: only the size can be wrong. */
 	for (i = 0; i < n; i++)
-		text[i] = i % 16 == 15 ? '\n' : ';';
+		text[i] = i % 16 == 15 || i == n - 1 ? '\n' : ';';
 	text[n] = '\0';
-	fake_sysfs_put(dir, "policy.conf", text, 0644);
+	fake_sysfs_put(dir, name, text, 0644);
 	free(text);
+}
+
+START_TEST(too_large)
+{
+	/* The limit itself is fine (the buffer is sized from fstat and grows to it)... */
+	put_comments("policy.conf", 1024 * 1024);
+	load_expect(0, NULL, 0, NULL);
+	/* ...one byte more is not. */
+	put_comments("policy.conf", 1024 * 1024 + 1);
 	load_expect(-EINVAL, "policy.conf", 0, "larger than 1048576 bytes");
 }
 END_TEST
