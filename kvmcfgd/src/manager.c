@@ -518,6 +518,15 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 		return sd_event_exit(m->event, 0);
 	}
 	m->stopping = true;
+	/*
+	 * An alert that could not be raised waits for the retry timer, which
+	 * stops with everything else: try once more on the way out, or it is
+	 * lost (a "resolved" would never come back; a new daemon only sees
+	 * the mismatches still there).
+	 */
+	if (m->retry_usec > 0 && manager_check(m, "stop") < 0)
+		log_error("Stopping with an alert that could not be raised; "
+			  "the next start re-checks every parameter.");
 	stop_sources(m);
 	status = strdup("Shutting down.");
 	if (status)

@@ -18,6 +18,8 @@
  *                    DIR/parameters/ renames DIR to DIR.unloaded first and
  *                    fails with ENODEV, as sysfs does for an attribute of a
  *                    module being unloaded (once)
+ *         "stderr N" the next N writes of a log line to stderr fail with
+ *                    EIO (the log channel down: an alert cannot be raised)
  *         "off"      disarm; the ack says how many allocations were seen
  *                    and whether the armed fault fired
  *   KVMCFG_FAULT_ALLOC_AT_START=N  the N-th allocation of the process fails.
@@ -54,7 +56,9 @@ FILE *__real_fopen64(const char *path, const char *mode);
 int __real_open64(const char *path, int flags, ...);
 int __real_openat64(int dirfd, const char *path, int flags, ...);
 ssize_t __real_read(int fd, void *buf, size_t n);
+int __real_fputs(const char *s, FILE *f);
 
+static volatile sig_atomic_t stderr_fails;
 static const char *control_path;
 static const char *slow_name;
 static long slow_ms;
@@ -132,11 +136,15 @@ static void on_sigusr2(int sig)
 		vanish_fd = -1;
 		vanish_armed = 1;
 		say("fault-inject: armed: vanish", -1, "");
+	} else if (strncmp(cmd, "stderr ", 7) == 0 && parse_num(cmd + 7) > 0) {
+		stderr_fails = (sig_atomic_t)parse_num(cmd + 7);
+		say("fault-inject: armed: stderr writes failing: ", stderr_fails, "");
 	} else if (strcmp(cmd, "off") == 0) {
 		say("fault-inject: off: allocations seen ", alloc_seen,
 		    alloc_fired ? ", fault fired" : ", fault not reached");
 		alloc_target = 0;
 		vanish_armed = 0;
+		stderr_fails = 0;
 	} else {
 		say("fault-inject: unknown command", -1, "");
 	}
@@ -233,6 +241,17 @@ FILE *__wrap_open_memstream(char **buf, size_t *len)
 FILE *__wrap_fopencookie(void *cookie, const char *mode, cookie_io_functions_t io)
 {
 	return alloc_fails(" (fopencookie)") ? NULL : __real_fopencookie(cookie, mode, io);
+}
+
+/* log.c writes each stderr line with one fputs(). */
+int __wrap_fputs(const char *s, FILE *f)
+{
+	if (f == stderr && stderr_fails > 0) {
+		stderr_fails--;
+		errno = EIO;
+		return EOF;
+	}
+	return __real_fputs(s, f);
 }
 
 DIR *__wrap_opendir(const char *path)

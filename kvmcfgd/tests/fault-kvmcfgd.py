@@ -821,6 +821,42 @@ def case_heap_soak(base):
     stop_ok(d)
 
 
+# ---- SIGTERM while an alert waits for its retry ----
+
+def case_stop_retry(base):
+    """The log channel fails the one write that carries a new alert: the
+    daemon keeps the mismatch unalerted and arms its retry (5 s: the settle
+    delay). SIGTERM comes first. The alert must still go out, on the way
+    out, and the daemon exit 0; then the same with the "resolved" alert,
+    which a restarted daemon could never raise (it would see nothing wrong)."""
+    for kind, value, want in (("new", "N", MISMATCH), ("resolved", "Y", RESOLVED)):
+        sub = os.path.join(base, kind)
+        os.mkdir(sub)
+        tree, _, prom, args = setup(sub)
+        if kind == "resolved":
+            tree.set("kvm", "tdp_mmu", "N")      # start out of policy: "new" at start
+        d = FaultDaemon(sub, args + ["--interval=1h", "--settle-delay=5s"])
+        ready(d)
+        before = len(d.alerts(want, "tdp_mmu"))
+        tree.set("kvm", "tdp_mmu", value)
+        d.inject("stderr 1", "armed")
+        start = log_len(d)
+        d.signal(signal.SIGUSR1)
+        wait_log_after(d, start, r"^Failed to log the %s alert for kvm\.tdp_mmu, will retry" % kind)
+        check(len(d.alerts(want, "tdp_mmu")) == before,
+              "%s: the alert's line really failed (none logged yet)" % kind)
+        d.signal(signal.SIGTERM)
+        rc = d.proc.wait(timeout=8)
+        d.stop()
+        got = d.alerts(want, "tdp_mmu")
+        check(len(got) == before + 1,
+              "%s: the alert went out at stop: %d line(s); log tail:\n  %s" %
+              (kind, len(got) - before, "\n  ".join(d.log()[-12:])))
+        check(any(l.startswith("Check (stop): ") for l in d.log()), "%s: the stop check ran" % kind)
+        check(rc == 0, "%s: exit 0, got %s" % (kind, rc))
+    print("stop-retry: a new and a resolved alert whose write failed went out at SIGTERM")
+
+
 CASES = {
     "vanish": (case_vanish, ""),
     "eacces": (case_eacces, ""),
@@ -835,6 +871,7 @@ CASES = {
     "dropin-during-reload": (case_dropin_during_reload, ""),
     "lsan": (case_lsan, ""),
     "heap-soak": (case_heap_soak, ""),
+    "stop-retry": (case_stop_retry, ""),
 }
 
 
