@@ -525,8 +525,8 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	 * the mismatches still there).
 	 */
 	if (m->retry_usec > 0 && manager_check(m, "stop") < 0)
-		log_error("Stopping with an alert that could not be raised; "
-			  "the next start re-checks every parameter.");
+		log_error("Stopping while the pending retry still fails (an alert may not "
+			  "have been raised); the next start re-checks every parameter.");
 	stop_sources(m);
 	status = strdup("Shutting down.");
 	if (status)
