@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fuzz target: the JSON parser of kvm-mmio-bench --compare
- * (selftests/bench/json.c) and the comparison that walks what it parsed.
+ * (tools/bench/json.c) and the comparison that walks what it parsed.
  * A result file is outside input (a CI artifact from another run). The
  * parser must accept or reject with a position inside the text; a document
  * it accepts holds only valid UTF-8 (utf8.h) in its strings and keys, and

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fuzz target: the sysfs value side. The input is "MATCHER\nVALUE": the
- * first line is parsed as a rule's value (matcher_parse), the rest is what
- * a param file might hold (kvmcfg_parse_bool/int, matcher_test). Values
+ * first line is parsed as a rule's value (kvmcfg_matcher_parse), the rest is what
+ * a param file might hold (kvmcfg_parse_bool/int, kvmcfg_matcher_test). Values
  * come from the kernel, but a module param can hold any text a root user
  * wrote, so they are hostile input too; the same value is rendered as a
  * Prometheus label, whose escaping is checked byte for byte.
@@ -73,32 +73,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A boolean matcher compares by meaning. */
 		Matcher y = {};
 
-		fuzz_assert(matcher_parse(&y, "Y", NULL) == 0);
-		fuzz_assert(matcher_test(&y, value) == b);
-		matcher_done(&y);
+		fuzz_assert(kvmcfg_matcher_parse(&y, "Y", NULL) == 0);
+		fuzz_assert(kvmcfg_matcher_test(&y, value) == b);
+		kvmcfg_matcher_done(&y);
 	}
-	(void)matcher_text_needs_quotes(value);
+	(void)kvmcfg_matcher_text_needs_quotes(value);
 
-	r = matcher_parse(&m, text, &msg);
+	r = kvmcfg_matcher_parse(&m, text, &msg);
 	if (r < 0) {
 		fuzz_assert(r == -EINVAL && msg && *msg);
 	} else {
 		fuzz_assert(m.text);
 		if (m.kind == MATCHER_ANY)
-			fuzz_assert(matcher_test(&m, value) && matcher_test(&m, NULL));
+			fuzz_assert(kvmcfg_matcher_test(&m, value) && kvmcfg_matcher_test(&m, NULL));
 		if (m.kind == MATCHER_PRESENT)
-			fuzz_assert(matcher_test(&m, value) && !matcher_test(&m, NULL));
-		(void)matcher_test(&m, value);
-		(void)matcher_test(&m, NULL);
+			fuzz_assert(kvmcfg_matcher_test(&m, value) && !kvmcfg_matcher_test(&m, NULL));
+		(void)kvmcfg_matcher_test(&m, value);
+		(void)kvmcfg_matcher_test(&m, NULL);
 		/* The normalized text parses to a matcher that decides the same. */
 		Matcher n = {};
 
-		fuzz_assert(matcher_parse(&n, m.text, NULL) == 0);
-		fuzz_assert(matcher_test(&n, value) == matcher_test(&m, value));
-		fuzz_assert(matcher_test(&n, NULL) == matcher_test(&m, NULL));
-		matcher_done(&n);
-		matcher_done(&m);
-		matcher_done(&m); /* documented safe twice */
+		fuzz_assert(kvmcfg_matcher_parse(&n, m.text, NULL) == 0);
+		fuzz_assert(kvmcfg_matcher_test(&n, value) == kvmcfg_matcher_test(&m, value));
+		fuzz_assert(kvmcfg_matcher_test(&n, NULL) == kvmcfg_matcher_test(&m, NULL));
+		kvmcfg_matcher_done(&n);
+		kvmcfg_matcher_done(&m);
+		kvmcfg_matcher_done(&m); /* documented safe twice */
 	}
 	check_label(value);
 	free(text);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fuzz target: the policy parser and matcher, end to end. The input is a
- * policy text; whatever it holds, policy_parse() must return a complete
+ * policy text; whatever it holds, kvmcfg_policy_parse() must return a complete
  * policy or an error on a real line, and an accepted policy must format
- * (policy_format), check against a small fake sysfs tree (kvmcfg_check:
+ * (kvmcfg_policy_format), check against a small fake sysfs tree (kvmcfg_check:
  * every matcher runs against real values, including a non-boolean, a huge
  * integer and bytes that are not UTF-8) and serialize its findings as JSON.
  */
@@ -73,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sysfs_fd < 0)
 		sysfs_setup();
-	r = policy_parse(&p, text, "fuzz.conf", &err);
+	r = kvmcfg_policy_parse(&p, text, "fuzz.conf", &err);
 	if (r < 0) {
 		if (r != -EINVAL)
-			fuzz_fail("policy_parse: %d", r);
+			fuzz_fail("kvmcfg_policy_parse: %d", r);
 		fuzz_assert(!p);
 		fuzz_assert(err.n_errors > 0);
 		fuzz_assert(err.line >= 1 && err.line <= count_lines(text));
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	fuzz_assert(p && err.n_errors == 0);
-	fuzz_assert(policy_format(p, &formatted) == 0);
+	fuzz_assert(kvmcfg_policy_format(p, &formatted) == 0);
 
 	r = kvmcfg_check(p, sysfs_fd, &f);
 	fuzz_assert(r == 0);
@@ -93,12 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		fuzz_assert(finding_kind_to_string(x->kind));
+		fuzz_assert(kvmcfg_finding_kind_to_string(x->kind));
 		/* A mismatch is about a value that was read. */
 		fuzz_assert(x->kind != FINDING_MISMATCH || x->actual);
 		fuzz_assert(x->module && x->expected && x->message);
 	}
-	fuzz_assert(findings_to_json(f, true, &json) == 0);
+	fuzz_assert(kvmcfg_findings_to_json(f, true, &json) == 0);
 	fuzz_assert(json[0] == '{' && json[strlen(json) - 1] == '\n');
 	/* JSON is UTF-8 with no raw control byte, whatever the params hold. */
 	for (size_t i = 0, len = strlen(json), n; i < len; i += n) {
@@ -106,12 +106,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(n > 0);
 		fuzz_assert(json[i] == '\n' || (unsigned char)json[i] >= 0x20);
 	}
-	(void)findings_verdict(f);
+	(void)kvmcfg_findings_verdict(f);
 out:
 	free(json);
-	findings_free(f);
+	kvmcfg_findings_free(f);
 	free(formatted);
-	policy_free(p);
+	kvmcfg_policy_free(p);
 	free(text);
 	return 0;
 }

@@ -2,16 +2,16 @@
 /*
  * Fuzz target: what the selftest runner takes from a test binary's output.
  * The input is a TAP stream; each line goes through the classifier and the
- * summary (selftests/tap), the summary through tap_explain_exit() for the
+ * summary (common), the summary through tap_explain_exit() for the
  * exit statuses kselftest uses, and the raw bytes through the JUnit and
- * JSON report escapers (selftests/runner/escape.c), whose output must stay
+ * JSON report escapers (common/xml-escape.c), whose output must stay
  * well-formed whatever a test printed.
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 
-#include "escape.h"
+#include "xml-escape.h"
 #include "fuzz.h"
 #include "tap.h"
 

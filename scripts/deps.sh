@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
-check libsystemd-dev libkmod-dev scdoc"
+check libsystemd-dev libkmod-dev libjson-c-dev clang-format scdoc"
 test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev"
 # The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
 # itself is not installed: scripts/debian-kernel.sh apt-get downloads it.

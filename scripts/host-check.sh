@@ -33,7 +33,7 @@ logs="$builddir/meson-logs"
 mkdir -p "$logs"
 {
 	src=0
-	"$builddir/selftests/runner/kvm-selftests" --junit "$logs/kvm-selftests.xml" \
+	"$builddir/tools/runner/kvm-selftests" --junit "$logs/kvm-selftests.xml" \
 		--json "$logs/kvm-selftests.json" || src=$?
 	echo "$src" >"$logs/kvm-selftests.rc"
 } | tee "$logs/kvm-selftests.log"

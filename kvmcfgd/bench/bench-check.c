@@ -25,7 +25,7 @@
 #include "checker.h"
 #include "json-escape.h"
 #include "param.h"
-#include "snapshot.h"
+#include "policy-from-host.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	/* The policy asserts every current value: the check does all its matching work. */
 	if (kvmcfg_kvm_modules_at(fd, NULL, &modules) < 0 ||
 	    kvmcfg_snapshot_at(fd, (const char *const *)modules, NULL, &text, &n_rules) < 0 ||
-	    policy_parse(&p, text, "bench.conf", &err) < 0) {
+	    kvmcfg_policy_parse(&p, text, "bench.conf", &err) < 0) {
 		fprintf(stderr, "kvmcfg-bench-check: policy: %s", err.text);
 		return 1;
 	}
@@ -156,13 +156,13 @@ int main(int argc, char **argv)
 		t[i] = now_ns() - a;
 		sum += t[i];
 		/* Every check must pass, or we would be timing error paths. */
-		if (findings_verdict(f) != KVMCFG_VERDICT_OK) {
+		if (kvmcfg_findings_verdict(f) != KVMCFG_VERDICT_OK) {
 			fprintf(stderr, "kvmcfg-bench-check: verdict %s on its own snapshot\n",
-				kvmcfg_verdict_to_string(findings_verdict(f)));
+				kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)));
 			return 1;
 		}
 		n_findings = f->n;
-		findings_free(f);
+		kvmcfg_findings_free(f);
 	}
 	qsort(t, iterations, sizeof(*t), cmp_u64);
 	if (output && !(out = fopen(output, "w"))) {
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	free(t);
 	free(text);
 	kvmcfg_strv_free(modules);
-	policy_free(p);
+	kvmcfg_policy_free(p);
 	close(fd);
 	if (!root) {
 		char cmd[128];

@@ -16,7 +16,7 @@
 
 #include "checker.h"
 #include "param.h"
-#include "snapshot.h"
+#include "policy-from-host.h"
 #include "kvmcfgctl.h"
 #include "table.h"
 
@@ -94,7 +94,7 @@ int ctl_load_policy(const Ctl *c, bool optional, Policy **ret)
 		*ret = NULL;
 		return 0;
 	}
-	r = policy_load_full(&p, c->policy_path, dirs, c->modprobe_dirs, &err);
+	r = kvmcfg_policy_load_full(&p, c->policy_path, dirs, c->modprobe_dirs, &err);
 	if (r < 0) {
 		fputs(err.text, stderr);
 		if (r == -ENOMEM)
@@ -195,13 +195,13 @@ static int print_table(const Findings *f)
 					      "ACTUAL", "ORIGIN", NULL };
 	_cleanup_table_ Table *t = NULL;
 	char origin[512];
-	size_t i, n_problems = findings_n_problems(f);
+	size_t i, n_problems = kvmcfg_findings_n_problems(f);
 	int r;
 
 	r = table_new(&t, header);
 	for (i = 0; r == 0 && i < f->n; i++) {
 		const Finding *x = &f->items[i];
-		const char *row[] = { ctl_status_cell(x), policy_severity_to_string(x->severity),
+		const char *row[] = { ctl_status_cell(x), kvmcfg_policy_severity_to_string(x->severity),
 				      x->module, x->param, x->expected, ctl_actual_cell(x),
 				      ctl_origin_cell(x, origin, sizeof(origin)) };
 
@@ -217,13 +217,13 @@ static int print_table(const Findings *f)
 		for (i = 0; i < f->n; i++) {
 			const Finding *x = &f->items[i];
 
-			if (finding_is_problem(x))
-				printf("  %s %s: %s\n", policy_severity_to_string(x->severity),
+			if (kvmcfg_finding_is_problem(x))
+				printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
 				       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
 		}
 	}
 	printf("\nverdict: %s (%zu checked, %zu problem%s)\n",
-	       kvmcfg_verdict_to_string(findings_verdict(f)), f->n, n_problems,
+	       kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)), f->n, n_problems,
 	       n_problems == 1 ? "" : "s");
 	return 0;
 }
@@ -245,7 +245,7 @@ static int verb_check(const Ctl *c)
 	if (c->json) {
 		char *j = NULL;
 
-		if (findings_to_json(f, true, &j) < 0) {
+		if (kvmcfg_findings_to_json(f, true, &j) < 0) {
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 			return CTL_EXIT_UNREADABLE;
 		}
@@ -256,7 +256,7 @@ static int verb_check(const Ctl *c)
 		if (r)
 			return r;
 	}
-	return kvmcfg_verdict_exit_code(findings_verdict(f));
+	return kvmcfg_verdict_exit_code(kvmcfg_findings_verdict(f));
 }
 
 static int validate_one(const Ctl *c, const char *path)
@@ -271,7 +271,7 @@ static int validate_one(const Ctl *c, const char *path)
 	if (!dirs && path)
 		dirs = none;
 	/* Modprobe import reads modprobe.d, not sysfs: validate shows its result too. */
-	r = policy_load_full(&p, path, dirs, c->modprobe_dirs, &err);
+	r = kvmcfg_policy_load_full(&p, path, dirs, c->modprobe_dirs, &err);
 	if (r < 0) {
 		fputs(err.text, stderr);
 		fprintf(stderr, "%s: invalid (%u error%s)\n", path ? path : "policy", err.n_errors,
@@ -279,7 +279,7 @@ static int validate_one(const Ctl *c, const char *path)
 		return CTL_EXIT_POLICY;
 	}
 	if (c->print) {
-		if (policy_format(p, &text) < 0) {
+		if (kvmcfg_policy_format(p, &text) < 0) {
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 			return CTL_EXIT_POLICY;
 		}
@@ -287,8 +287,8 @@ static int validate_one(const Ctl *c, const char *path)
 		free(text);
 	} else
 		printf("%s: ok (%zu section%s, %zu rule%s)\n", path ? path : p->files[0],
-		       p->n_sections, p->n_sections == 1 ? "" : "s", policy_n_rules(p),
-		       policy_n_rules(p) == 1 ? "" : "s");
+		       p->n_sections, p->n_sections == 1 ? "" : "s", kvmcfg_policy_n_rules(p),
+		       kvmcfg_policy_n_rules(p) == 1 ? "" : "s");
 	return 0;
 }
 

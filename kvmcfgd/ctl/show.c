@@ -124,6 +124,6 @@ int verb_show(const Ctl *c)
 		printf("\n(no policy: values only)\n");
 	else
 		printf("\npolicy: %s; verdict: %s\n", p->files[0],
-		       kvmcfg_verdict_to_string(findings_verdict(f)));
+		       kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)));
 	return CTL_EXIT_OK;
 }

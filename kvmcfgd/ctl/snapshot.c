@@ -16,7 +16,7 @@
 
 #include "kvmcfgctl.h"
 #include "param.h"
-#include "snapshot.h"
+#include "policy-from-host.h"
 
 /* Temp file and rename: a reader never sees half a policy. */
 static int write_atomic(const char *path, const char *text)

@@ -86,7 +86,7 @@ Manager *manager_free(Manager *m)
 	if (m->test_uevent_fd >= 0)
 		close(m->test_uevent_fd);
 	sd_event_unref(m->event);
-	policy_free(m->policy);
+	kvmcfg_policy_free(m->policy);
 	snapshot_done(&m->current);
 	conf_done(&m->conf);
 	free(m->status);
@@ -159,7 +159,7 @@ static bool findings_readable(const Findings *f)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (f->items[i].kind == FINDING_UNREADABLE && finding_is_problem(&f->items[i]))
+		if (f->items[i].kind == FINDING_UNREADABLE && kvmcfg_finding_is_problem(&f->items[i]))
 			return false;
 	return true;
 }
@@ -279,7 +279,7 @@ static uint64_t now_usec(clockid_t clock)
 /* One check: findings -> snapshot -> transitions -> every channel. */
 static int manager_check(Manager *m, const char *reason)
 {
-	_cleanup_(findings_freep) Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	_cleanup_free_ Transition *t = NULL;
 	_cleanup_free_ bool *failed = NULL;
 	Snapshot now = SNAPSHOT_INIT;
@@ -338,7 +338,7 @@ static int manager_check(Manager *m, const char *reason)
 	snapshot_swap(&m->current, &now);
 	snapshot_done(&now);
 
-	m->verdict = findings_verdict(f);
+	m->verdict = kvmcfg_findings_verdict(f);
 	m->metrics.last_check_ok = findings_readable(f);
 	log_debug("Check (%s): %s, %zu problem(s), %zu transition(s), %" PRIu64 "us.", reason,
 		  kvmcfg_verdict_to_string(m->verdict), m->current.n, n,
@@ -363,7 +363,7 @@ static int load_policy(Manager *m, Policy **ret)
 	if (m->conf.policy_dropins)
 		dropins = strcmp(m->conf.policy_dropins[0], "none") == 0 ?
 			none : (const char *const *)m->conf.policy_dropins;
-	r = policy_load(&p, m->conf.policy, dropins, &err);
+	r = kvmcfg_policy_load(&p, m->conf.policy, dropins, &err);
 	if (r >= 0) {
 		*ret = p;
 		return 0;
@@ -564,11 +564,11 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	r = load_policy(m, &p);
 	if (r < 0) {
 		m->metrics.reload_failures++;
-		log_warning("Keeping the previous policy (%zu rules).", policy_n_rules(m->policy));
+		log_warning("Keeping the previous policy (%zu rules).", kvmcfg_policy_n_rules(m->policy));
 	} else {
-		policy_free(m->policy);
+		kvmcfg_policy_free(m->policy);
 		m->policy = p;
-		log_info("Policy reloaded: %zu rules from %s.", policy_n_rules(p),
+		log_info("Policy reloaded: %zu rules from %s.", kvmcfg_policy_n_rules(p),
 			 p->files && p->files[0] ? p->files[0] : "(none)");
 	}
 	/* Check under whichever policy is in force; READY=1 ends the reload. */
@@ -684,7 +684,7 @@ int manager_start(Manager *m)
 	r = load_policy(m, &m->policy);
 	if (r < 0)
 		return r;
-	log_info("Policy loaded: %zu rules from %s.", policy_n_rules(m->policy),
+	log_info("Policy loaded: %zu rules from %s.", kvmcfg_policy_n_rules(m->policy),
 		 m->policy->files && m->policy->files[0] ? m->policy->files[0] : "(none)");
 	if (m->runner)
 		alert_runner_set_idle_callback(m->runner, on_runner_idle, m);

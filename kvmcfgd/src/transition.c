@@ -254,7 +254,7 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 		const Finding *x = &f->items[i];
 		char origin[512], note[64];
 
-		if (!finding_is_problem(x))
+		if (!kvmcfg_finding_is_problem(x))
 			continue;
 		if (x->origin_line > 0)
 			snprintf(origin, sizeof(origin), "%s:%u", x->origin_file ? x->origin_file : "",
@@ -265,10 +265,10 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 			.module = x->module,
 			.param = x->param,
 			.rule = x->rule ? x->rule : (char *)"policy",
-			.kind = (char *)finding_kind_to_string(x->kind),
+			.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
 			.expected = x->expected,
 			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),
-			.severity = (char *)policy_severity_to_string(x->severity),
+			.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
 			.origin = origin,
 		});
 		if (r < 0)

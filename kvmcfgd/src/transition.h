@@ -90,7 +90,7 @@ int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t
 typedef struct Findings Findings;
 
 /*
- * The problems of one check (finding_is_problem()) as a sealed snapshot:
+ * The problems of one check (kvmcfg_finding_is_problem()) as a sealed snapshot:
  * identity (module, param or "", derived rule name or "policy"), ACTUAL a
  * value or a "(...)" note when nothing could be read, ORIGIN "file:line".
  */

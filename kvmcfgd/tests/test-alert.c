@@ -15,7 +15,7 @@
 #include "alert.h"
 #include "log.h"
 #include "param.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 static const Mismatch nasty = {
 	.module = (char *)"kvm", .param = (char *)"nx_huge_pages", .rule = (char *)"policy",
@@ -254,5 +254,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("alert", tests);
+	return unit_test_run("alert", tests);
 }

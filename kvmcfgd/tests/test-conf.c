@@ -11,7 +11,7 @@
 
 #include "conf.h"
 #include "param.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 START_TEST(timespans)
 {
@@ -277,5 +277,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("conf", tests);
+	return unit_test_run("conf", tests);
 }

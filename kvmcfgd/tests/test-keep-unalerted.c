@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "transition.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 static void add(Snapshot *s, const char *param, const char *actual)
 {
@@ -130,5 +130,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("keep-unalerted", tests);
+	return unit_test_run("keep-unalerted", tests);
 }

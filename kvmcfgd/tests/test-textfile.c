@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "textfile.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 static void add(Snapshot *s, const char *param, const char *actual, const char *severity)
 {
@@ -130,5 +130,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("textfile", tests);
+	return unit_test_run("textfile", tests);
 }

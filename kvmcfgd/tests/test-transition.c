@@ -11,7 +11,7 @@
 
 #include "finding.h"
 #include "transition.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 static void add(Snapshot *s, const char *module, const char *param, const char *expected,
 		const char *actual)
@@ -148,19 +148,19 @@ START_TEST(from_findings)
 	Findings *f = NULL;
 	Snapshot s = SNAPSHOT_INIT;
 
-	ck_assert_int_eq(findings_new(&f), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_OK, POLICY_SEVERITY_CRITICAL, "kvm", "ept", "Y", "Y",
+	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_OK, POLICY_SEVERITY_CRITICAL, "kvm", "ept", "Y", "Y",
 				      0, "/etc/p.conf", 2, NULL, NULL), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_MISMATCH, POLICY_SEVERITY_CRITICAL, "kvm", "tdp_mmu",
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_MISMATCH, POLICY_SEVERITY_CRITICAL, "kvm", "tdp_mmu",
 				      "Y", "N", 0, "/etc/p.conf", 3, NULL, NULL), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_MODULE_MISSING, POLICY_SEVERITY_WARN, "kvm_intel",
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_MODULE_MISSING, POLICY_SEVERITY_WARN, "kvm_intel",
 				      NULL, "loaded", NULL, -ENODEV, "/etc/p.conf", 7, NULL, NULL), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_UNREADABLE, POLICY_SEVERITY_CRITICAL, "kvm",
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_UNREADABLE, POLICY_SEVERITY_CRITICAL, "kvm",
 				      "secret", "Y", NULL, -EACCES, "/etc/p.conf", 4, NULL, NULL), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_DERIVED, POLICY_SEVERITY_CRITICAL, "kvm", "tdp_mmu",
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_DERIVED, POLICY_SEVERITY_CRITICAL, "kvm", "tdp_mmu",
 				      "ept=Y or npt=Y", "Y", 0, "derived", 0, "tdp-mmu-requires-tdp",
 				      NULL), 0);
-	ck_assert_int_eq(findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_CRITICAL, "kvm_amd", "npt",
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_CRITICAL, "kvm_amd", "npt",
 				      "Y", NULL, -ENODEV, "/etc/p.conf", 9, NULL, NULL), 0);
 
 	ck_assert_int_eq(snapshot_from_findings(&s, f), 0);
@@ -182,7 +182,7 @@ START_TEST(from_findings)
 	ck_assert_str_eq(s.v[3].actual, "(module not loaded)");
 	ck_assert_str_eq(s.v[3].severity, "warn");
 	snapshot_done(&s);
-	findings_free(f);
+	kvmcfg_findings_free(f);
 }
 END_TEST
 
@@ -197,5 +197,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("transition", tests);
+	return unit_test_run("transition", tests);
 }

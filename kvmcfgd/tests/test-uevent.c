@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "uevent.h"
-#include "kvmcfgd-test.h"
+#include "unit-test.h"
 
 /* Build a datagram from NUL-separated pieces; sizeof() keeps the last NUL. */
 #define DGRAM(s) s, sizeof(s)
@@ -210,5 +210,5 @@ int main(void)
 		NULL,
 	};
 
-	return kvmcfgd_test_run("uevent", tests);
+	return unit_test_run("uevent", tests);
 }

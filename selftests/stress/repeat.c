@@ -18,7 +18,7 @@
  * is looked up next to this binary: ../EXE (installed,
  * <suite>/<area>/<test>), then ../<basename> (the flat build tree).
  *
- * Each run goes through spawn_capture() (selftests/proc): its own
+ * Each run goes through spawn_capture() (common): its own
  * session, 120 s, everything it started killed with it.
  *
  * Output is kselftest TAP (one result per run, the failing run's last lines

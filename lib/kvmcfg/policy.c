@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The policy model and its parser: ini.c tokenizes the text, this file turns
+ * sections and keys into the model, collecting every error as file:line: msg.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ini.h"
+#include "param.h"
+#include "policy.h"
+#include "policy-internal.h"
+
+#define POLICY_SECTION "Policy"
+
+static const char *const severity_names[_POLICY_SEVERITY_MAX] = {
+	[POLICY_SEVERITY_INFO] = "info",
+	[POLICY_SEVERITY_WARN] = "warn",
+	[POLICY_SEVERITY_CRITICAL] = "critical",
+};
+
+const char *kvmcfg_policy_severity_to_string(PolicySeverity s)
+{
+	return (unsigned)s < _POLICY_SEVERITY_MAX ? severity_names[s] : NULL;
+}
+
+int kvmcfg_policy_severity_from_string(const char *s, PolicySeverity *ret)
+{
+	static const struct {
+		const char *name;
+		PolicySeverity s;
+	} names[] = {
+		{ "info", POLICY_SEVERITY_INFO },	  { "warn", POLICY_SEVERITY_WARN },
+		{ "warning", POLICY_SEVERITY_WARN },	  { "critical", POLICY_SEVERITY_CRITICAL },
+		{ "crit", POLICY_SEVERITY_CRITICAL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*ret = names[i].s;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* ---- errors ---- */
+
+void kvmcfg_policy_error_reset(PolicyError *err)
+{
+	*err = (PolicyError){};
+}
+
+void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[sizeof(err->message)], where[sizeof(err->file) + 16];
+	size_t used;
+	va_list ap;
+
+	if (!err)
+		return;
+	used = strlen(err->text);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!file)
+		file = "<policy>";
+	if (line)
+		snprintf(where, sizeof(where), "%s:%u", file, line);
+	else
+		snprintf(where, sizeof(where), "%s", file);
+	if (err->n_errors++ == 0) {
+		snprintf(err->file, sizeof(err->file), "%s", file);
+		err->line = line;
+		snprintf(err->message, sizeof(err->message), "%s", msg);
+	}
+	if (used < sizeof(err->text) - 1) {
+		int n = snprintf(err->text + used, sizeof(err->text) - used, "%s: %s\n", where, msg);
+
+		/* Keep the text newline-terminated even when it fills up. */
+		if (n < 0 || (size_t)n >= sizeof(err->text) - used)
+			memcpy(err->text + sizeof(err->text) - 5, "...\n", 5);
+	}
+}
+
+/* ---- the model ---- */
+
+static void rule_done(PolicyRule *r)
+{
+	free(r->module);
+	free(r->param);
+	kvmcfg_matcher_done(&r->matcher);
+}
+
+static void section_done(PolicySection *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_rules; i++)
+		rule_done(&s->rules[i]);
+	free(s->rules);
+	free(s->module);
+}
+
+Policy *kvmcfg_policy_free(Policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < p->n_sections; i++)
+		section_done(&p->sections[i]);
+	free(p->sections);
+	kvmcfg_strv_free(p->files);
+	free(p);
+	return NULL;
+}
+
+/* Module and param names compare with '-' and '_' equal, as the kernel does. */
+static bool name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return *a == *b;
+}
+
+static char *name_normalize(const char *s, size_t n)
+{
+	char *r = strndup(s, n), *p;
+
+	for (p = r; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return r;
+}
+
+static bool name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static PolicySection *find_section(const Policy *p, const char *module)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_sections; i++)
+		if (name_eq(p->sections[i].module, module))
+			return &p->sections[i];
+	return NULL;
+}
+
+static PolicyRule *section_find_rule(const PolicySection *s, const char *module, const char *param)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_rules; i++)
+		if (name_eq(s->rules[i].module, module) && name_eq(s->rules[i].param, param))
+			return &s->rules[i];
+	return NULL;
+}
+
+const PolicySection *kvmcfg_policy_find_section(const Policy *p, const char *module)
+{
+	return find_section(p, module);
+}
+
+const PolicyRule *kvmcfg_policy_find_rule(const Policy *p, const char *module, const char *param)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_sections; i++) {
+		const PolicyRule *r = section_find_rule(&p->sections[i], module, param);
+
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+size_t kvmcfg_policy_n_rules(const Policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_sections; i++)
+		n += p->sections[i].n_rules;
+	return n;
+}
+
+static int policy_new(Policy **ret, const char *filename)
+{
+	Policy *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->files = calloc(2, sizeof(char *));
+	if (!p->files || !(p->files[0] = strdup(filename)))
+		return kvmcfg_policy_free(p), -ENOMEM;
+	*ret = p;
+	return 0;
+}
+
+/* Add a section (module names normalized); returns it, or NULL on ENOMEM. */
+static PolicySection *add_section(Policy *p, const char *module, const char *file, unsigned line)
+{
+	PolicySection *s = realloc(p->sections, (p->n_sections + 1) * sizeof(*s));
+
+	if (!s)
+		return NULL;
+	p->sections = s;
+	s = &p->sections[p->n_sections];
+	*s = (PolicySection){
+		.required = true,
+		.severity = POLICY_SEVERITY_CRITICAL,
+		.file = file,
+		.line = line,
+	};
+	s->module = name_normalize(module, strlen(module));
+	if (!s->module)
+		return NULL;
+	p->n_sections++;
+	return s;
+}
+
+/* Takes ownership of *rule's allocations on success. */
+static int section_add_rule(PolicySection *s, PolicyRule *rule)
+{
+	PolicyRule *r = realloc(s->rules, (s->n_rules + 1) * sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	s->rules = r;
+	s->rules[s->n_rules++] = *rule;
+	*rule = (PolicyRule){};
+	return 0;
+}
+
+/* A rule without its own @severity takes its section's, wherever Severity= was set. */
+static void resolve_severities(Policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_sections; i++)
+		for (j = 0; j < p->sections[i].n_rules; j++)
+			if (!p->sections[i].rules[j].severity_explicit)
+				p->sections[i].rules[j].severity = p->sections[i].severity;
+}
+
+/* ---- the parser ---- */
+
+typedef struct Parser {
+	Policy *p;
+	const char *file; /* == p->files[0] */
+	PolicyError *err;
+	unsigned errors_at_start;
+	unsigned line;          /* of the token being handled */
+	PolicySection *section; /* NULL before any section, for [Policy], or a bad header */
+	bool in_policy_section;
+	bool after_bad_header;  /* its keys are not reported again, one error is enough */
+} Parser;
+
+#define perror_at(ps, ...) kvmcfg_policy_error_add((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
+
+static int on_section(void *userdata, const char *name, unsigned line)
+{
+	Parser *ps = userdata;
+
+	ps->line = line;
+	ps->section = NULL;
+	ps->in_policy_section = !strcmp(name, POLICY_SECTION);
+	ps->after_bad_header = !ps->in_policy_section && !name_valid(name, strlen(name));
+	if (ps->after_bad_header)
+		perror_at(ps, "invalid section name '%s': a module name or [Policy]", name);
+	if (ps->in_policy_section || ps->after_bad_header)
+		return 0;
+	ps->section = find_section(ps->p, name);
+	if (!ps->section && !(ps->section = add_section(ps->p, name, ps->file, line)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int on_error(void *userdata, IniError e, unsigned line)
+{
+	Parser *ps = userdata;
+
+	ps->line = line;
+	perror_at(ps, "%s", ini_error_to_string(e));
+	/* A broken header: the keys under it belong to no section we know. */
+	if (e == INI_ERROR_HEADER_UNCLOSED || e == INI_ERROR_HEADER_TRAILING) {
+		ps->section = NULL;
+		ps->in_policy_section = false;
+		ps->after_bad_header = true;
+	}
+	return 0;
+}
+
+/* Split "VALUE @severity" into the value and its severity. */
+static int split_severity(Parser *ps, char *value, PolicySeverity *sev, bool *explicit_sev)
+{
+	char *at = strrchr(value, '@');
+	char *p;
+
+	*explicit_sev = false;
+	if (!at || (at > value && !isspace((unsigned char)at[-1])))
+		return 0;
+	for (p = at + 1; *p; p++)
+		if (!isalpha((unsigned char)*p))
+			return 0;
+	if (kvmcfg_policy_severity_from_string(at + 1, sev) < 0) {
+		perror_at(ps, "unknown severity '%s' (info, warn or critical)", at + 1);
+		return -EINVAL;
+	}
+	*explicit_sev = true;
+	*at = '\0';
+	return 0;
+}
+
+static void handle_setting(Parser *ps, const char *name, const char *value)
+{
+	PolicySection *s = ps->section;
+	bool b;
+
+	if (!strcmp(name, "Required")) {
+		if (kvmcfg_parse_bool(value, &b) < 0)
+			perror_at(ps, "Required= takes a boolean (yes or no), not '%s'", value);
+		else if (s->required_set)
+			perror_at(ps, "duplicate setting Required= in [%s]", s->module);
+		else {
+			s->required = b;
+			s->required_set = true;
+		}
+	} else if (!strcmp(name, "Severity")) {
+		PolicySeverity sev;
+
+		if (kvmcfg_policy_severity_from_string(value, &sev) < 0)
+			perror_at(ps, "Severity= takes info, warn or critical, not '%s'", value);
+		else if (s->severity_set)
+			perror_at(ps, "duplicate setting Severity= in [%s]", s->module);
+		else {
+			s->severity = sev;
+			s->severity_set = true;
+		}
+	} else
+		perror_at(ps, "unknown setting '%s' in [%s] (Required=, Severity=; "
+			      "parameter names start in lower case)", name, s->module);
+}
+
+static int handle_rule(Parser *ps, const char *name, const char *value)
+{
+	PolicySection *s = ps->section;
+	PolicyRule rule = { .file = ps->file, .line = ps->line };
+	const char *dot = strchr(name, '.'), *param = dot ? dot + 1 : name, *msg = NULL;
+	const PolicyRule *dup;
+	char *v;
+	int r = 0;
+
+	/* Upper case first is a setting's mark; "kvm.Required" would read back as one. */
+	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param)) ||
+	    isupper((unsigned char)param[0])) {
+		perror_at(ps, "invalid parameter name '%s' (lower case first, then letters, digits, "
+			      "'_', '-'; or module.param)", name);
+		return 0;
+	}
+	rule.module = dot ? name_normalize(name, dot - name) : strdup(s->module);
+	rule.param = name_normalize(param, strlen(param));
+	v = strdup(value);
+	if (!rule.module || !rule.param || !v) {
+		r = -ENOMEM;
+		goto out;
+	}
+	dup = section_find_rule(s, rule.module, rule.param);
+	if (dup) {
+		perror_at(ps, "duplicate rule for %s.%s in [%s] (first at line %u)", rule.module,
+			  rule.param, s->module, dup->line);
+		goto out;
+	}
+	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
+		goto out;
+	r = kvmcfg_matcher_parse(&rule.matcher, v, &msg);
+	if (r == 0)
+		r = section_add_rule(s, &rule);
+	else if (r != -ENOMEM) {
+		perror_at(ps, "%s.%s: %s: '%s'", rule.module, rule.param, msg, value);
+		r = 0;
+	}
+out:
+	free(v);
+	rule_done(&rule);
+	return r;
+}
+
+static int on_key(void *userdata, const char *name, const char *value, unsigned line)
+{
+	Parser *ps = userdata;
+
+	ps->line = line;
+	if (ps->in_policy_section) {
+		bool b;
+
+		if (strcmp(name, "ImportModprobe"))
+			perror_at(ps, "unknown setting '%s' in [Policy] (ImportModprobe=)", name);
+		else if (kvmcfg_parse_bool(value, &b) < 0)
+			perror_at(ps, "ImportModprobe= takes a boolean (yes or no), not '%s'", value);
+		else if (ps->p->import_modprobe_set)
+			perror_at(ps, "duplicate setting ImportModprobe= in [Policy]");
+		else {
+			ps->p->import_modprobe = b;
+			ps->p->import_modprobe_set = true;
+		}
+		return 0;
+	}
+	if (!ps->section) {
+		/* A bad header was reported already; a key before any header was not. */
+		if (!ps->after_bad_header)
+			perror_at(ps, "'%s' is outside any section: start with [module]", name);
+		return 0;
+	}
+	if (!isupper((unsigned char)name[0]))
+		return handle_rule(ps, name, value);
+	handle_setting(ps, name, value);
+	return 0;
+}
+
+int kvmcfg_policy_parse(Policy **ret, const char *text, const char *filename, PolicyError *err)
+{
+	static const IniCallbacks callbacks = {
+		.section = on_section,
+		.key = on_key,
+		.error = on_error,
+	};
+	PolicyError local = {};
+	Policy *p = NULL;
+	Parser ps;
+	int r;
+
+	if (!err)
+		err = &local;
+	if (!filename)
+		filename = "<string>";
+	r = policy_new(&p, filename);
+	if (r < 0)
+		return r;
+	ps = (Parser){
+		.p = p,
+		.file = p->files[0],
+		.err = err,
+		.errors_at_start = err->n_errors,
+	};
+	/* Errors go to ps.err and the tokenizer goes on: all of them at once. */
+	r = ini_tokenize(text, strlen(text), &callbacks, &ps);
+	if (r < 0) {
+		kvmcfg_policy_free(p);
+		return r;
+	}
+	if (err->n_errors != ps.errors_at_start) {
+		kvmcfg_policy_free(p);
+		return -EINVAL;
+	}
+	resolve_severities(p);
+	*ret = p;
+	return 0;
+}
+
+/* ---- drop-in merge ---- */
+
+static int merge_section(Policy *base, PolicySection *o)
+{
+	PolicySection *s = find_section(base, o->module);
+	size_t i;
+	int r;
+
+	if (!s) {
+		PolicySection *v = realloc(base->sections, (base->n_sections + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		base->sections = v;
+		base->sections[base->n_sections++] = *o;
+		*o = (PolicySection){};
+		return 0;
+	}
+	if (o->required_set) {
+		s->required = o->required;
+		s->required_set = true;
+	}
+	if (o->severity_set) {
+		s->severity = o->severity;
+		s->severity_set = true;
+	}
+	for (i = 0; i < o->n_rules; i++) {
+		PolicyRule *old = section_find_rule(s, o->rules[i].module, o->rules[i].param);
+
+		if (old) {
+			rule_done(old);
+			*old = o->rules[i];
+			o->rules[i] = (PolicyRule){};
+		} else if ((r = section_add_rule(s, &o->rules[i])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int kvmcfg_policy_merge(Policy *base, Policy *overlay)
+{
+	size_t nb = 0, no = 0, i;
+	char **files;
+	int r = 0;
+
+	while (base->files[nb])
+		nb++;
+	while (overlay->files[no])
+		no++;
+	/* Move the file names first: the overlay's rules point into them. */
+	files = realloc(base->files, (nb + no + 1) * sizeof(*files));
+	if (!files) {
+		kvmcfg_policy_free(overlay);
+		return -ENOMEM;
+	}
+	base->files = files;
+	memcpy(files + nb, overlay->files, (no + 1) * sizeof(*files));
+	overlay->files[0] = NULL;
+	for (i = 0; i < overlay->n_sections && r == 0; i++)
+		r = merge_section(base, &overlay->sections[i]);
+	if (overlay->import_modprobe_set) {
+		base->import_modprobe = overlay->import_modprobe;
+		base->import_modprobe_set = true;
+	}
+	resolve_severities(base);
+	kvmcfg_policy_free(overlay);
+	return r;
+}
+
+int kvmcfg_policy_add_rule_internal(Policy *p, const char *module, const char *param,
+			     const char *value, const char *origin)
+{
+	PolicySection *s = find_section(p, module);
+	PolicyRule rule = {};
+	const char *file = NULL;
+	size_t n;
+	int r;
+
+	/* Intern the origin among the policy's files so rules can point at it. */
+	for (n = 0; p->files[n]; n++)
+		if (!strcmp(p->files[n], origin))
+			file = p->files[n];
+	if (!file) {
+		char **files = realloc(p->files, (n + 2) * sizeof(*files));
+
+		if (!files)
+			return -ENOMEM;
+		p->files = files;
+		files[n] = strdup(origin);
+		files[n + 1] = NULL;
+		if (!files[n])
+			return -ENOMEM;
+		file = files[n];
+	}
+	if (!s) {
+		s = add_section(p, module, file, 0);
+		if (!s)
+			return -ENOMEM;
+		s->required = false;
+		s->severity = POLICY_SEVERITY_WARN;
+	}
+	r = kvmcfg_matcher_parse(&rule.matcher, value, NULL);
+	if (r < 0)
+		return r;
+	rule.module = name_normalize(module, strlen(module));
+	rule.param = name_normalize(param, strlen(param));
+	rule.file = file;
+	rule.severity = s->severity;
+	if (!rule.module || !rule.param) {
+		rule_done(&rule);
+		return -ENOMEM;
+	}
+	{
+		PolicyRule *old = section_find_rule(s, module, param);
+
+		if (old) {
+			rule_done(old);
+			*old = rule;
+			return 0;
+		}
+	}
+	r = section_add_rule(s, &rule);
+	rule_done(&rule);
+	return r;
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvm-mmio-bench: what each MMIO exit path costs on this host, under this
+ * KVM configuration, with percentiles, confidence intervals and the KVM
+ * stats that show which route KVM took. See docs/bench.md.
+ *
+ * This file is the host-side driver: options, the adaptive stop rule fed
+ * by each batch, the KVM configuration, and output. The paths themselves
+ * (and all guest code) are in paths.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "json.h"
+#include "kvm_params.h"
+#include "kvm_util.h"
+#include "param-set.h"
+#include "parse-arg.h"
+#include "paths.h"
+#include "results.h"
+#include "sample-stats.h"
+#include "timing.h"
+
+#define DEFAULT_BUDGET_S 20.0
+#define DEFAULT_CI_TARGET 0.02
+#define DEFAULT_MIN_CHANGE 0.02
+#define MIN_SAMPLES 4096
+#define MAX_SAMPLES (4u << 20)
+#define PROGRESS_NS (2 * NSEC_PER_SEC)
+
+struct options {
+	double budget_s, ci_target, min_change;
+	bool want[_BENCH_PATH_MAX];
+	bool harness, quiet;
+	const char *json_path;
+	const char *compare[2];
+};
+
+/* ---- one path's samples and stop rule ---- */
+
+struct acc {
+	const char *name;
+	const char *unit;		/* of the progress figures */
+	struct bench_samples cycles;	/* per access, guest TSC */
+	struct bench_samples host_ps;	/* per access, host ps (one per batch) */
+	struct bench_samples raw_ps;	/* harness only: raw loop, per access */
+	uint64_t start_ns, budget_ns, next_progress_ns;
+	double ci_target;
+	bool converged, quiet;
+};
+
+static void acc_init(struct acc *a, const char *name, const char *unit, uint64_t budget_ns,
+		     const struct options *o)
+{
+	memset(a, 0, sizeof(*a));
+	a->name = name;
+	a->unit = unit;
+	bench_samples_init(&a->cycles, MAX_SAMPLES);
+	bench_samples_init(&a->host_ps, MAX_SAMPLES);
+	bench_samples_init(&a->raw_ps, MAX_SAMPLES);
+	a->start_ns = now_ns();
+	a->budget_ns = budget_ns;
+	a->next_progress_ns = a->start_ns + PROGRESS_NS;
+	a->ci_target = o->ci_target;
+	a->quiet = o->quiet;
+}
+
+static void acc_deinit(struct acc *a)
+{
+	bench_samples_deinit(&a->cycles);
+	bench_samples_deinit(&a->host_ps);
+	bench_samples_deinit(&a->raw_ps);
+}
+
+/*
+ * Stop once @converged, or at the budget, or when the sample buffers are
+ * full; print progress about @s now and then.
+ */
+static bool acc_should_stop(struct acc *a, bool converged, const struct bench_samples *s, bool full)
+{
+	uint64_t now = now_ns();
+
+	if (converged) {
+		a->converged = true;
+		return true;
+	}
+	if (!a->quiet && now >= a->next_progress_ns && s->n) {
+		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f %s (%.1f%%), %.1f s\n", a->name, s->n,
+			s->mean, bench_samples_ci95(s), a->unit, 100 * bench_samples_ci95(s) / s->mean,
+			(double)(now - a->start_ns) / NSEC_PER_SEC);
+		a->next_progress_ns = now + PROGRESS_NS;
+	}
+	return full || now - a->start_ns >= a->budget_ns;
+}
+
+static bool on_batch(void *opaque, const uint64_t *cycles, unsigned int n, uint64_t host_ns)
+{
+	struct acc *a = opaque;
+	bool full = false;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (bench_samples_add(&a->cycles, cycles[i]) < 0)
+			full = true;
+	if (bench_samples_add(&a->host_ps, host_ns * 1000 / n) < 0)
+		full = true;
+	/* Stop before a batch could not be stored whole: samples must match accesses. */
+	if (a->cycles.n + n > MAX_SAMPLES)
+		full = true;
+	return acc_should_stop(a, bench_samples_converged(&a->cycles, MIN_SAMPLES, a->ci_target),
+			       &a->cycles, full);
+}
+
+/* Harness samples are per batch (host clock), so fewer of them are needed. */
+#define MIN_PAIRS 20
+
+static bool on_pair(void *opaque, unsigned int n, uint64_t bench_ns, uint64_t raw_ns)
+{
+	struct acc *a = opaque;
+	bool full = bench_samples_add(&a->host_ps, bench_ns * 1000 / n) < 0 ||
+		    bench_samples_add(&a->raw_ps, raw_ns * 1000 / n) < 0;
+	bool converged = bench_samples_converged(&a->host_ps, MIN_PAIRS, a->ci_target) &&
+			 bench_samples_converged(&a->raw_ps, MIN_PAIRS, a->ci_target);
+
+	return acc_should_stop(a, converged, &a->raw_ps, full);
+}
+
+static void scale_summary(struct bench_summary *s, double k)
+{
+	s->min *= k;
+	s->max *= k;
+	s->median *= k;
+	s->p90 *= k;
+	s->p99 *= k;
+	s->mean *= k;
+	s->stddev *= k;
+	s->ci95 *= k;
+	s->median_lo *= k;
+	s->median_hi *= k;
+}
+
+static int summarize_scaled(struct bench_samples *s, double k, struct bench_summary *ret)
+{
+	int r = bench_samples_summarize(s, ret);
+
+	if (r >= 0)
+		scale_summary(ret, k);
+	return r;
+}
+
+/* ---- running ---- */
+
+static void run_path(enum bench_path_id id, uint64_t budget_ns, const struct options *o,
+		     struct bench_report *rep, struct bench_path_result *res)
+{
+	const struct bench_path_info *info = &bench_path_info[id];
+	struct bench_sink sink = { .batch = on_batch };
+	struct bench_path_out out;
+	struct acc a;
+	int s;
+
+	acc_init(&a, info->name, "cycles", budget_ns, o);
+	sink.opaque = &a;
+	memset(res, 0, sizeof(*res));
+	res->name = info->name;
+	res->group = info->group;
+	res->cpl = info->cpl;
+	res->description = info->description;
+
+	bench_path_run(id, &sink, bench_stat_names, _BENCH_STAT_MAX, &out);
+	res->skip_reason = out.skip_reason;
+	res->note = out.note;
+	if (!out.skip_reason) {
+		if (!rep->tsc_khz)
+			rep->tsc_khz = out.tsc_khz;
+		res->accesses = out.accesses;
+		res->batches = out.batches;
+		res->converged = a.converged;
+		res->elapsed_s = (double)out.elapsed_ns / NSEC_PER_SEC;
+		summarize_scaled(&a.cycles, 1, &res->cycles);
+		res->ns = res->cycles;
+		scale_summary(&res->ns, 1e6 / out.tsc_khz);
+		summarize_scaled(&a.host_ps, 1e-3, &res->host_ns);
+		for (s = 0; s < _BENCH_STAT_MAX; s++) {
+			res->stat_present[s] = out.stat_present[s];
+			res->stat_per_access[s] = (double)out.stat_delta[s] / (double)out.accesses;
+		}
+		/*
+		 * Say so when the access did not reach KVM: then the figure is
+		 * whatever handled it below (an outer hypervisor, say).
+		 */
+		if (res->stat_present[BENCH_STAT_EXITS] && res->stat_per_access[BENCH_STAT_EXITS] < 0.5)
+			res->note = "under one KVM exit per access: handled without KVM on this host";
+	}
+	if (!o->quiet) {
+		if (res->skip_reason)
+			fprintf(stderr, "  %s: skipped: %s\n", info->name, res->skip_reason);
+		else
+			fprintf(stderr, "  %s: median %.0f ns, mean %.0f +- %.1f ns, %llu accesses in %.1f s (%s)\n",
+				info->name, res->ns.median, res->ns.mean, res->ns.ci95,
+				(unsigned long long)res->accesses, res->elapsed_s,
+				res->converged ? "CI target met" : "budget");
+	}
+	acc_deinit(&a);
+}
+
+static void run_harness(uint64_t budget_ns, const struct options *o, struct bench_harness *h)
+{
+	struct bench_harness_sink sink = { .pair = on_pair };
+	struct acc a;
+
+	acc_init(&a, "harness (raw loop)", "ps", budget_ns, o);
+	sink.opaque = &a;
+	bench_harness_run(&sink);
+	summarize_scaled(&a.host_ps, 1e-3, &h->bench_ns);
+	summarize_scaled(&a.raw_ps, 1e-3, &h->raw_ns);
+	h->path = bench_path_info[BENCH_MMIO_WRITE].name;
+	h->ratio = h->bench_ns.median / h->raw_ns.median;
+	h->ratio_mean = h->bench_ns.mean / h->raw_ns.mean;
+	if (!o->quiet)
+		fprintf(stderr, "  harness: bench %.0f ns, raw %.0f ns per access (medians), ratio %.3f\n",
+			h->bench_ns.median, h->raw_ns.median, h->ratio);
+	acc_deinit(&a);
+}
+
+/* ---- the configuration it ran under ---- */
+
+/* Every parameter of every loaded kvm* module, through libkvmcfg's reader. */
+static int collect_params(struct bench_report *rep)
+{
+	int fd, r;
+
+	fd = open(kvm_sysfs_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = kvmcfg_params_collect_at(fd, NULL, &rep->params);
+	close(fd);
+	return r;
+}
+
+static void collect_host(struct bench_report *rep)
+{
+	struct utsname u;
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (uname(&u) == 0) {
+		rep->kernel_release = strdup(u.release);
+		rep->kernel_version = strdup(u.version);
+		rep->machine = strdup(u.machine);
+	}
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rep->timestamp = strdup(ts);
+}
+
+/* ---- --compare ---- */
+
+static int load_json(const char *file, struct json_value **ret)
+{
+	struct json_error err;
+	char *buf = NULL;
+	size_t len = 0, got;
+	FILE *f = fopen(file, "re");
+	int r;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", file, strerror(errno));
+		return -errno;
+	}
+	for (;;) {
+		char *nb = realloc(buf, len + 65536);
+
+		if (!nb) {
+			free(buf);
+			fclose(f);
+			return -ENOMEM;
+		}
+		buf = nb;
+		got = fread(buf + len, 1, 65536, f);
+		len += got;
+		if (got < 65536)
+			break;
+	}
+	r = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (r == 0) {
+		r = json_parse(buf, len, ret, &err);
+		if (r == -EBADMSG)
+			fprintf(stderr, "%s:%u:%u: %s\n", file, err.line, err.column, err.what);
+	}
+	if (r < 0 && r != -EBADMSG)
+		fprintf(stderr, "%s: %s\n", file, strerror(-r));
+	free(buf);
+	return r;
+}
+
+static int do_compare(const struct options *o)
+{
+	_cleanup_json_ struct json_value *a = NULL;
+	_cleanup_json_ struct json_value *b = NULL;
+	int r;
+
+	if (load_json(o->compare[0], &a) < 0 || load_json(o->compare[1], &b) < 0)
+		return 2;
+	r = bench_compare(a, o->compare[0], b, o->compare[1], o->min_change, stdout, stderr);
+	if (r < 0)
+		return 2;
+	printf("%d significant regression%s\n", r, r == 1 ? "" : "s");
+	return r > 0 ? 1 : 0;
+}
+
+/* ---- options ---- */
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f,
+		"Usage: kvm-mmio-bench [OPTIONS]\n"
+		"       kvm-mmio-bench --compare A.json B.json [--min-change PCT]\n\n"
+		"Measure the cost per access of each KVM MMIO exit path (docs/bench.md).\n\n"
+		"  --budget SECONDS   time for the whole run (default %.0f); each path stops\n"
+		"                     earlier once its 95%% CI half-width is under the target\n"
+		"  --ci-target PCT    CI half-width target, %% of the median (default %.0f)\n"
+		"  --paths LIST       comma-separated path names or group letters (a-g)\n"
+		"  --no-harness       skip the harness-overhead measurement\n"
+		"  --json FILE        also write the results as JSON (- for stdout)\n"
+		"  --compare A B      compare two --json results; exit 1 on a regression\n"
+		"  --min-change PCT   smallest change --compare calls significant (default %.0f)\n"
+		"  --quiet            no progress on stderr\n"
+		"  --help\n\n"
+		"Paths:\n",
+		DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100, DEFAULT_MIN_CHANGE * 100);
+	for (i = 0; i < _BENCH_PATH_MAX; i++)
+		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group, bench_path_info[i].name,
+			bench_path_info[i].cpl, bench_path_info[i].description);
+	fprintf(f, "\nExit status: 0 ok, 1 failure or (--compare) regression, 2 usage or bad input,\n"
+		   "4 KVM unavailable (skip).\n");
+}
+
+static int parse_paths(const char *list, bool *want)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	int i, r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	memset(want, 0, sizeof(bool) * _BENCH_PATH_MAX);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		for (i = 0; i < _BENCH_PATH_MAX; i++) {
+			if (strcmp(tok, bench_path_info[i].name) == 0 ||
+			    strcmp(tok, bench_path_info[i].group) == 0) {
+				want[i] = true;
+				found = true;
+			}
+		}
+		if (!found) {
+			fprintf(stderr, "--paths: unknown path '%s' (see --help)\n", tok);
+			r = -EINVAL;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_positive(const char *opt, const char *s, double *ret)
+{
+	char error[KVMCFG_ARG_ERROR_MAX];
+	int r = kvmcfg_arg_positive(opt, s, ret, error);
+
+	if (r < 0)
+		fprintf(stderr, "%s\n", error);
+	return r;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_BUDGET = 256, OPT_CI, OPT_PATHS, OPT_NO_HARNESS, OPT_JSON, OPT_COMPARE, OPT_MIN_CHANGE, OPT_QUIET };
+	static const struct option longopts[] = {
+		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "ci-target", required_argument, NULL, OPT_CI },
+		{ "paths", required_argument, NULL, OPT_PATHS },
+		{ "no-harness", no_argument, NULL, OPT_NO_HARNESS },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "compare", required_argument, NULL, OPT_COMPARE },
+		{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	double pct;
+	int c, i;
+
+	*o = (struct options){
+		.budget_s = DEFAULT_BUDGET_S, .ci_target = DEFAULT_CI_TARGET,
+		.min_change = DEFAULT_MIN_CHANGE, .harness = true,
+	};
+	for (i = 0; i < _BENCH_PATH_MAX; i++)
+		o->want[i] = true;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BUDGET:
+			if (parse_positive("--budget", optarg, &o->budget_s) < 0)
+				return -EINVAL;
+			break;
+		case OPT_CI:
+			if (parse_positive("--ci-target", optarg, &pct) < 0)
+				return -EINVAL;
+			o->ci_target = pct / 100;
+			break;
+		case OPT_MIN_CHANGE:
+			if (parse_positive("--min-change", optarg, &pct) < 0)
+				return -EINVAL;
+			o->min_change = pct / 100;
+			break;
+		case OPT_PATHS:
+			if (parse_paths(optarg, o->want) < 0)
+				return -EINVAL;
+			break;
+		case OPT_NO_HARNESS:
+			o->harness = false;
+			break;
+		case OPT_JSON:
+			o->json_path = optarg;
+			break;
+		case OPT_COMPARE:
+			/* --compare A B: B is the next non-option argument. */
+			if (optind >= argc || argv[optind][0] == '-') {
+				fprintf(stderr, "--compare needs two files: --compare A.json B.json\n");
+				return -EINVAL;
+			}
+			o->compare[0] = optarg;
+			o->compare[1] = argv[optind++];
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int write_json_file(const struct bench_report *rep, const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdout : fopen(file, "we");
+	int r;
+
+	if (!f) {
+		fprintf(stderr, "Failed to open %s: %s\n", file, strerror(errno));
+		return -errno;
+	}
+	r = bench_report_write_json(rep, f);
+	if (f != stdout && fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		fprintf(stderr, "Failed to write %s: %s\n", file, strerror(-r));
+	return r;
+}
+
+/*
+ * The budget still left, split evenly over the @remaining measurements: a
+ * path that met its CI target early leaves its time to the ones after it.
+ */
+static uint64_t share_left(uint64_t start_ns, uint64_t budget_ns, unsigned int remaining)
+{
+	uint64_t used = now_ns() - start_ns;
+
+	if (used >= budget_ns || !remaining)
+		return 0;
+	return (budget_ns - used) / remaining;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_path_result results[_BENCH_PATH_MAX];
+	struct bench_report rep;
+	struct options o;
+	uint64_t budget_ns, t0 = now_ns();
+	unsigned int n = 0, shares, i;
+	int r, rc = 0;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 2;
+	if (o.compare[0])
+		return do_compare(&o);
+
+	/* Skips (exit 4) with the reason when there is no usable /dev/kvm. */
+	close(open_kvm_dev_path_or_exit());
+
+	bench_report_init(&rep);
+	rep.budget_s = o.budget_s;
+	rep.ci_target = o.ci_target;
+	collect_host(&rep);
+	r = collect_params(&rep);
+	if (r < 0)
+		fprintf(stderr, "Failed to read kvm* module parameters under %s: %s, ignoring\n",
+			kvm_sysfs_root(), strerror(-r));
+
+	for (i = 0; i < _BENCH_PATH_MAX; i++)
+		n += o.want[i];
+	shares = n + (o.harness ? 1 : 0);
+	budget_ns = (uint64_t)(o.budget_s * NSEC_PER_SEC);
+
+	n = 0;
+	for (i = 0; i < _BENCH_PATH_MAX; i++) {
+		if (!o.want[i])
+			continue;
+		if (!o.quiet)
+			fprintf(stderr, "[%u/%u] %s\n", n + 1, shares, bench_path_info[i].name);
+		run_path(i, share_left(t0, budget_ns, shares - n), &o, &rep, &results[n]);
+		n++;
+	}
+	rep.paths = results;
+	rep.n_paths = n;
+	if (o.harness) {
+		if (!o.quiet)
+			fprintf(stderr, "[%u/%u] harness overhead\n", shares, shares);
+		run_harness(share_left(t0, budget_ns, 1), &o, &rep.harness);
+	} else {
+		rep.harness.skip_reason = "--no-harness";
+	}
+	if (!o.quiet)
+		fprintf(stderr, "done in %.1f s\n\n", (double)(now_ns() - t0) / NSEC_PER_SEC);
+
+	bench_report_print_table(&rep, stdout);
+	if (o.json_path && write_json_file(&rep, o.json_path) < 0)
+		rc = 1;
+	rep.paths = NULL; /* on the stack */
+	bench_report_deinit(&rep);
+	return rc;
+}
