@@ -2,23 +2,25 @@
 /*
  * --compare A.json B.json: per path, did B get slower or faster than A?
  *
- * The verdict comes from the 95% CIs of the per-access median of each
- * run: a change is significant when the two intervals do not overlap AND
- * the medians differ by at least @min_rel. Medians, not means: on a loaded
- * host a few preempted accesses (milliseconds each) move the mean and
- * widen its CI from run to run, while the median stays put; two runs of
- * the same kernel here differed by 26% in the mean and 0.2% in the median.
- * Non-overlap of two 95% intervals is a conservative test (about 99.5%
- * for independent runs), which suits a CI gate that must not cry wolf.
- * The minimum change keeps a real but tiny shift between two huge runs
- * from failing CI.
+ * Each run visits every path in many short rounds, and records the path's
+ * median in each round. A path is judged by its ratio to a control path
+ * measured in the same round (an in-kernel exit, bench_control_for()),
+ * which shares the host's drift: two back-to-back runs of the same kernel
+ * on a shared host differ by several percent in every path alike, and the
+ * ratio takes that out. The shift of those per-round ratios from A to B is
+ * estimated by Hodges-Lehmann with a distribution-free 99% interval
+ * (bench_shift_ci()); a path regressed when the interval lies wholly above
+ * no change AND the estimate is at least @min_rel. The control's own move
+ * is printed as the host's drift. docs/bench.md has the measurements behind
+ * this design.
  */
 #pragma once
 
-#include <stdbool.h>
 #include <stdio.h>
 
-#include "json.h"
+#include "sample-stats.h"
+
+struct json_object;
 
 enum bench_verdict {
 	BENCH_NOISE,
@@ -26,14 +28,17 @@ enum bench_verdict {
 	BENCH_IMPROVEMENT,
 };
 
+/* z of the interval --compare judges with: 99%, two-sided. */
+#define BENCH_COMPARE_Z 2.5758
+
 const char *bench_verdict_str(enum bench_verdict v);
 
 /*
- * Pure: the verdict for A's estimate @a with 95% interval [@a_lo, @a_hi]
- * against B's; *change_rel = (b - a) / a.
+ * Pure: the verdict for @shift (B / A as a ratio, with its interval): a
+ * regression when the interval is wholly above 1 and the ratio is at least
+ * 1 + @min_rel; an improvement in the mirror image; noise otherwise.
  */
-enum bench_verdict bench_verdict(double a, double a_lo, double a_hi, double b, double b_lo,
-				 double b_hi, double min_rel, double *change_rel);
+enum bench_verdict bench_verdict(const struct bench_estimate *shift, double min_rel);
 
 /*
  * Compare two parsed result documents and print the table to @f.
@@ -41,5 +46,5 @@ enum bench_verdict bench_verdict(double a, double a_lo, double a_hi, double b, d
  * regressions (>= 0), or -EBADMSG when a document is not a kvm-mmio-bench
  * result (with a line on @err saying what is wrong and in which file).
  */
-int bench_compare(const struct json_value *a, const char *name_a, const struct json_value *b,
+int bench_compare(struct json_object *a, const char *name_a, struct json_object *b,
 		  const char *name_b, double min_rel, FILE *f, FILE *err);
