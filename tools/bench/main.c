@@ -37,13 +37,14 @@
 #define DEFAULT_ROUNDS 60
 #define MAX_ROUNDS 1000
 #define SLICE_SAMPLES 256
+#define DEFAULT_VM_ROUNDS 15
 #define MAX_SAMPLES (4u << 20)
 #define PROGRESS_NS (2 * NSEC_PER_SEC)
 #define PROC_ROOT "/proc"
 
 struct options {
 	double budget_s, ci_target, min_change;
-	unsigned int rounds;
+	unsigned int rounds, vm_rounds;
 	uint64_t slice_samples, handler_delay_ns;
 	bool want[_BENCH_PATH_MAX];
 	bool harness, quiet;
@@ -168,6 +169,7 @@ static int summarize_scaled(struct bench_samples *s, double k, struct bench_summ
 struct path_run {
 	enum bench_path_id id;
 	struct bench_path *path;
+	struct bench_path_out done;	/* totals of the VMs already rebuilt */
 	struct bench_samples cycles, host_ps;
 	double *round_ns;
 	size_t n_rounds;
@@ -202,10 +204,49 @@ static int path_run_open(struct path_run *pr, enum bench_path_id id, const struc
 
 		bench_path_totals(pr->path, &out);
 		pr->tsc_khz = out.tsc_khz;
+		pr->done.tsc_khz = out.tsc_khz;
+		for (r = 0; r < _BENCH_STAT_MAX; r++)
+			pr->done.stat_present[r] = true;
 	}
 	if (res->skip_reason && !o->quiet)
 		fprintf(stderr, "  %s: skipped: %s\n", info->name, res->skip_reason);
 	return 0;
+}
+
+/* Fold @out into the run's totals: a stat is present only if every VM had it. */
+static void totals_add(struct bench_path_out *t, const struct bench_path_out *out)
+{
+	int s;
+
+	t->accesses += out->accesses;
+	t->batches += out->batches;
+	t->elapsed_ns += out->elapsed_ns;
+	for (s = 0; s < _BENCH_STAT_MAX; s++) {
+		t->stat_present[s] = t->stat_present[s] && out->stat_present[s];
+		t->stat_delta[s] += out->stat_delta[s];
+	}
+}
+
+/*
+ * A fresh VM for the path, its totals kept: each VM instance has its own
+ * placement of memory and shadow pages, and so its own cost; rebuilding
+ * now and then puts that instance-to-instance spread into the rounds,
+ * where the CI sees it, instead of between two runs, where it does not.
+ */
+static int path_run_rebuild(struct path_run *pr, const struct options *o)
+{
+	struct bench_path_out out;
+	const char *skip, *note;
+	int r;
+
+	bench_path_totals(pr->path, &out);
+	totals_add(&pr->done, &out);
+	pr->path = bench_path_free(pr->path);
+	r = bench_path_new(pr->id, o->handler_delay_ns, bench_stat_names, _BENCH_STAT_MAX, &pr->path,
+			   &skip, &note);
+	if (r >= 0 && !pr->path)
+		r = -ENODEV;
+	return r;
 }
 
 static void path_run_close(struct path_run *pr)
@@ -258,6 +299,8 @@ static void path_run_finish(struct path_run *pr, const struct options *o,
 	if (!pr->path)
 		return;
 	bench_path_totals(pr->path, &out);
+	totals_add(&pr->done, &out);
+	out = pr->done;
 	if (!rep->tsc_khz)
 		rep->tsc_khz = out.tsc_khz;
 	res->accesses = out.accesses;
@@ -449,6 +492,7 @@ static void usage(FILE *f)
 		"  --rounds N         rounds that each visit every path (default %u); the\n"
 		"                     judged median and its CI are taken across rounds\n"
 		"  --slice-samples N  accesses per path per round (default %u)\n"
+		"  --vm-rounds N      build each path a fresh VM every N rounds (default %u)\n"
 		"  --budget SECONDS   cap on the whole run (default %.0f): a slice stops at\n"
 		"                     its share of what is left\n"
 		"  --ci-target PCT    mark a path whose CI across rounds is wider than PCT%%\n"
@@ -464,7 +508,7 @@ static void usage(FILE *f)
 		"  --quiet            no progress on stderr\n"
 		"  --help\n\n"
 		"Paths:\n",
-		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100,
+		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100,
 		DEFAULT_MIN_CHANGE * 100);
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group, bench_path_info[i].name,
@@ -529,7 +573,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
 		OPT_BUDGET = 256, OPT_CI, OPT_PATHS, OPT_NO_HARNESS, OPT_JSON, OPT_COMPARE,
-		OPT_MIN_CHANGE, OPT_QUIET, OPT_ROUNDS, OPT_SLICE, OPT_DELAY,
+		OPT_MIN_CHANGE, OPT_QUIET, OPT_ROUNDS, OPT_SLICE, OPT_DELAY, OPT_VM_ROUNDS,
 	};
 	static const struct option longopts[] = {
 		{ "budget", required_argument, NULL, OPT_BUDGET },
@@ -541,6 +585,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "vm-rounds", required_argument, NULL, OPT_VM_ROUNDS },
 		{ "slice-samples", required_argument, NULL, OPT_SLICE },
 		{ "handler-delay-ns", required_argument, NULL, OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
@@ -553,7 +598,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.budget_s = DEFAULT_BUDGET_S, .ci_target = DEFAULT_CI_TARGET,
 		.min_change = DEFAULT_MIN_CHANGE, .harness = true, .rounds = DEFAULT_ROUNDS,
-		.slice_samples = SLICE_SAMPLES,
+		.slice_samples = SLICE_SAMPLES, .vm_rounds = DEFAULT_VM_ROUNDS,
 	};
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		o->want[i] = true;
@@ -599,6 +644,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_count("--rounds", optarg, 2, MAX_ROUNDS, &v) < 0)
 				return -EINVAL;
 			o->rounds = (unsigned int)v;
+			break;
+		case OPT_VM_ROUNDS:
+			if (parse_count("--vm-rounds", optarg, 1, MAX_ROUNDS, &v) < 0)
+				return -EINVAL;
+			o->vm_rounds = (unsigned int)v;
 			break;
 		case OPT_SLICE:
 			if (parse_count("--slice-samples", optarg, 1, MAX_SAMPLES / MAX_ROUNDS, &v) < 0)
@@ -709,6 +759,16 @@ int main(int argc, char **argv)
 	for (round = 0; round < o.rounds; round++) {
 		if (!o.quiet)
 			fprintf(stderr, "round %u/%u\n", round + 1, o.rounds);
+		for (k = 0; round && round % o.vm_rounds == 0 && k < n; k++) {
+			if (!runs[k].path)
+				continue;
+			r = path_run_rebuild(&runs[k], &o);
+			if (r < 0) {
+				fprintf(stderr, "Failed to rebuild the VM of %s: %s\n",
+					bench_path_info[runs[k].id].name, strerror(-r));
+				return 1;
+			}
+		}
 		/*
 		 * Rotate the order each round, so no path always runs right
 		 * after the same neighbour (or first, with cold caches).

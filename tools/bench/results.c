@@ -216,10 +216,29 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 
 /* ---- JSON ---- */
 
-/* A double, or null where JSON has no number (NaN, infinities). */
-static struct json_object *json_num(double v)
+/* json-c spells null as a NULL object, which kvmcfg_json_add() takes for ENOMEM. */
+static int add_null(struct json_object *o, const char *key)
 {
-	return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
+	return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* A double, or null where JSON has no number (NaN, infinities). */
+static int add_num(struct json_object *o, const char *key, double v)
+{
+	return isfinite(v) ? kvmcfg_json_add(o, key, json_object_new_double(v)) : add_null(o, key);
+}
+
+static int append_num(struct json_object *a, double v)
+{
+	if (isfinite(v))
+		return kvmcfg_json_append(a, json_object_new_double(v));
+	return json_object_array_add(a, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* A string (made text by kvmcfg's rule), or null for NULL. */
+static int add_str(struct json_object *o, const char *key, const char *s)
+{
+	return s ? kvmcfg_json_add(o, key, kvmcfg_json_new_string(s)) : add_null(o, key);
 }
 
 static struct json_object *summary_json(const struct bench_summary *s)
@@ -230,16 +249,16 @@ static struct json_object *summary_json(const struct bench_summary *s)
 	if (!o)
 		return NULL;
 	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(s->n));
-	r |= kvmcfg_json_add(o, "median", json_num(s->median));
-	r |= kvmcfg_json_add(o, "p90", json_num(s->p90));
-	r |= kvmcfg_json_add(o, "p99", json_num(s->p99));
-	r |= kvmcfg_json_add(o, "mean", json_num(s->mean));
-	r |= kvmcfg_json_add(o, "ci95", json_num(s->ci95));
-	r |= kvmcfg_json_add(o, "median_ci_lo", json_num(s->median_lo));
-	r |= kvmcfg_json_add(o, "median_ci_hi", json_num(s->median_hi));
-	r |= kvmcfg_json_add(o, "stddev", json_num(s->stddev));
-	r |= kvmcfg_json_add(o, "min", json_num(s->min));
-	r |= kvmcfg_json_add(o, "max", json_num(s->max));
+	r |= add_num(o, "median", s->median);
+	r |= add_num(o, "p90", s->p90);
+	r |= add_num(o, "p99", s->p99);
+	r |= add_num(o, "mean", s->mean);
+	r |= add_num(o, "ci95", s->ci95);
+	r |= add_num(o, "median_ci_lo", s->median_lo);
+	r |= add_num(o, "median_ci_hi", s->median_hi);
+	r |= add_num(o, "stddev", s->stddev);
+	r |= add_num(o, "min", s->min);
+	r |= add_num(o, "max", s->max);
 	if (r) {
 		json_object_put(o);
 		return NULL;
@@ -259,21 +278,21 @@ static struct json_object *rounds_json(const struct bench_path_result *p)
 		return NULL;
 	}
 	for (i = 0; i < p->n_rounds; i++)
-		r |= kvmcfg_json_append(a, json_num(p->round_ns[i]));
+		r |= append_num(a, p->round_ns[i]);
 	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(p->n_rounds));
-	r |= kvmcfg_json_add(o, "median", json_num(p->est.n ? p->est.value : NAN));
-	r |= kvmcfg_json_add(o, "ci_lo", json_num(p->est.n ? p->est.lo : NAN));
-	r |= kvmcfg_json_add(o, "ci_hi", json_num(p->est.n ? p->est.hi : NAN));
+	r |= add_num(o, "median", p->est.n ? p->est.value : NAN);
+	r |= add_num(o, "ci_lo", p->est.n ? p->est.lo : NAN);
+	r |= add_num(o, "ci_hi", p->est.n ? p->est.hi : NAN);
 	r |= kvmcfg_json_add(o, "medians", a);
 	if (p->control) {
 		struct json_object *c = json_object_new_object();
 
 		r |= kvmcfg_json_add(o, "vs_control", c);
 		if (!r) {
-			r |= kvmcfg_json_add(c, "control", kvmcfg_json_new_string(p->control));
-			r |= kvmcfg_json_add(c, "median", json_num(p->vs_control.value));
-			r |= kvmcfg_json_add(c, "ci_lo", json_num(p->vs_control.lo));
-			r |= kvmcfg_json_add(c, "ci_hi", json_num(p->vs_control.hi));
+			r |= add_str(c, "control", p->control);
+			r |= add_num(c, "median", p->vs_control.value);
+			r |= add_num(c, "ci_lo", p->vs_control.lo);
+			r |= add_num(c, "ci_hi", p->vs_control.hi);
 		}
 	}
 	if (r) {
@@ -290,31 +309,30 @@ static struct json_object *path_json(const struct bench_path_result *p)
 
 	if (!o)
 		return NULL;
-	r |= kvmcfg_json_add(o, "name", kvmcfg_json_new_string(p->name));
-	r |= kvmcfg_json_add(o, "group", kvmcfg_json_new_string(p->group));
-	r |= kvmcfg_json_add(o, "description", kvmcfg_json_new_string(p->description));
+	r |= add_str(o, "name", p->name);
+	r |= add_str(o, "group", p->group);
+	r |= add_str(o, "description", p->description);
 	r |= kvmcfg_json_add(o, "cpl", json_object_new_uint64(p->cpl));
-	r |= kvmcfg_json_add(o, "status", kvmcfg_json_new_string(p->skip_reason ? "skipped" : "ok"));
+	r |= add_str(o, "status", p->skip_reason ? "skipped" : "ok");
 	if (p->skip_reason) {
-		r |= kvmcfg_json_add(o, "skip_reason", kvmcfg_json_new_string(p->skip_reason));
+		r |= add_str(o, "skip_reason", p->skip_reason);
 		goto out;
 	}
 	if (p->note)
-		r |= kvmcfg_json_add(o, "note", kvmcfg_json_new_string(p->note));
+		r |= add_str(o, "note", p->note);
 	r |= kvmcfg_json_add(o, "accesses", json_object_new_uint64(p->accesses));
 	r |= kvmcfg_json_add(o, "batches", json_object_new_uint64(p->batches));
 	r |= kvmcfg_json_add(o, "converged", json_object_new_boolean(p->converged));
 	r |= kvmcfg_json_add(o, "budget_cut", json_object_new_boolean(p->budget_cut));
-	r |= kvmcfg_json_add(o, "elapsed_s", json_num(p->elapsed_s));
+	r |= add_num(o, "elapsed_s", p->elapsed_s);
 	r |= kvmcfg_json_add(o, "rounds", rounds_json(p));
 	r |= kvmcfg_json_add(o, "ns", summary_json(&p->ns));
 	r |= kvmcfg_json_add(o, "cycles", summary_json(&p->cycles));
 	r |= kvmcfg_json_add(o, "host_ns", summary_json(&p->host_ns));
 	stats = json_object_new_object();
 	for (s = 0; stats && s < _BENCH_STAT_MAX; s++)
-		r |= kvmcfg_json_add(stats, bench_stat_names[s],
-				     p->stat_present[s] ? json_num(p->stat_per_access[s])
-							: json_object_new_null());
+		r |= p->stat_present[s] ? add_num(stats, bench_stat_names[s], p->stat_per_access[s])
+					: add_null(stats, bench_stat_names[s]);
 	r |= kvmcfg_json_add(o, "stats_per_access", stats);
 out:
 	if (r) {
@@ -333,17 +351,17 @@ static struct json_object *busy_json(const struct bench_busy *b)
 		return NULL;
 	if (b->load.valid) {
 		l = json_object_new_array();
-		if (l) {
-			r |= kvmcfg_json_append(l, json_num(b->load.avg1));
-			r |= kvmcfg_json_append(l, json_num(b->load.avg5));
-			r |= kvmcfg_json_append(l, json_num(b->load.avg15));
+		r |= kvmcfg_json_add(o, "loadavg", l);
+		if (!r) {
+			r |= append_num(l, b->load.avg1);
+			r |= append_num(l, b->load.avg5);
+			r |= append_num(l, b->load.avg15);
 		}
 	} else {
-		l = json_object_new_null();
+		r |= add_null(o, "loadavg");
 	}
-	r |= kvmcfg_json_add(o, "loadavg", l);
-	r |= kvmcfg_json_add(o, "kvm_users",
-			     b->kvm_users >= 0 ? json_object_new_int(b->kvm_users) : json_object_new_null());
+	r |= b->kvm_users >= 0 ? kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users))
+			       : add_null(o, "kvm_users");
 	if (r) {
 		json_object_put(o);
 		return NULL;
@@ -364,7 +382,7 @@ static struct json_object *conditions_json(const struct bench_report *rep)
 	r |= kvmcfg_json_add(o, "end", busy_json(&rep->cond.end));
 	r |= kvmcfg_json_add(o, "busy", json_object_new_boolean(busy));
 	if (busy)
-		r |= kvmcfg_json_add(o, "busy_reason", kvmcfg_json_new_string(why));
+		r |= add_str(o, "busy_reason", why);
 	if (r) {
 		json_object_put(o);
 		return NULL;
@@ -379,12 +397,9 @@ static struct json_object *host_json(const struct bench_report *rep)
 
 	if (!o)
 		return NULL;
-	r |= kvmcfg_json_add(o, "hostname", rep->cond.hostname ? kvmcfg_json_new_string(rep->cond.hostname)
-							     : json_object_new_null());
-	r |= kvmcfg_json_add(o, "cpu_model", rep->cond.cpu_model ? kvmcfg_json_new_string(rep->cond.cpu_model)
-							       : json_object_new_null());
-	r |= kvmcfg_json_add(o, "microcode", rep->cond.microcode ? kvmcfg_json_new_string(rep->cond.microcode)
-							       : json_object_new_null());
+	r |= add_str(o, "hostname", rep->cond.hostname);
+	r |= add_str(o, "cpu_model", rep->cond.cpu_model);
+	r |= add_str(o, "microcode", rep->cond.microcode);
 	r |= kvmcfg_json_add(o, "cpus", json_object_new_uint64(rep->cond.ncpus));
 	if (r) {
 		json_object_put(o);
@@ -413,8 +428,7 @@ static struct json_object *params_json(const struct bench_report *rep)
 			if (r)
 				break;
 		}
-		r |= kvmcfg_json_add(mod, p->param, p->value ? kvmcfg_json_new_string(p->value)
-							     : json_object_new_null());
+		r |= add_str(mod, p->param, p->value);
 	}
 	if (r) {
 		json_object_put(o);
@@ -431,14 +445,13 @@ static struct json_object *harness_json(const struct bench_harness *h)
 	if (!o)
 		return NULL;
 	if (h->path) {
-		r |= kvmcfg_json_add(o, "path", kvmcfg_json_new_string(h->path));
+		r |= add_str(o, "path", h->path);
 		r |= kvmcfg_json_add(o, "bench_ns", summary_json(&h->bench_ns));
 		r |= kvmcfg_json_add(o, "raw_ns", summary_json(&h->raw_ns));
-		r |= kvmcfg_json_add(o, "ratio", json_num(h->ratio));
-		r |= kvmcfg_json_add(o, "ratio_mean", json_num(h->ratio_mean));
+		r |= add_num(o, "ratio", h->ratio);
+		r |= add_num(o, "ratio_mean", h->ratio_mean);
 	} else {
-		r |= kvmcfg_json_add(o, "skip_reason",
-				     kvmcfg_json_new_string(h->skip_reason ? h->skip_reason : "not run"));
+		r |= add_str(o, "skip_reason", h->skip_reason ? h->skip_reason : "not run");
 	}
 	if (r) {
 		json_object_put(o);
@@ -456,21 +469,21 @@ struct json_object *bench_report_to_json(const struct bench_report *rep)
 
 	if (!o)
 		return NULL;
-	r |= kvmcfg_json_add(o, "tool", kvmcfg_json_new_string("kvm-mmio-bench"));
+	r |= add_str(o, "tool", "kvm-mmio-bench");
 	r |= kvmcfg_json_add(o, "schema", json_object_new_int(BENCH_JSON_SCHEMA));
-	r |= kvmcfg_json_add(o, "timestamp", kvmcfg_json_new_string(rep->timestamp));
+	r |= add_str(o, "timestamp", rep->timestamp);
 	r |= kvmcfg_json_add(o, "host", host_json(rep));
 	kernel = json_object_new_object();
 	r |= kvmcfg_json_add(o, "kernel", kernel);
 	if (r)
 		return NULL;
-	r |= kvmcfg_json_add(kernel, "release", kvmcfg_json_new_string(rep->kernel_release));
-	r |= kvmcfg_json_add(kernel, "version", kvmcfg_json_new_string(rep->kernel_version));
-	r |= kvmcfg_json_add(kernel, "machine", kvmcfg_json_new_string(rep->machine));
+	r |= add_str(kernel, "release", rep->kernel_release);
+	r |= add_str(kernel, "version", rep->kernel_version);
+	r |= add_str(kernel, "machine", rep->machine);
 	r |= kvmcfg_json_add(o, "conditions", conditions_json(rep));
 	r |= kvmcfg_json_add(o, "tsc_khz", json_object_new_uint64(rep->tsc_khz));
-	r |= kvmcfg_json_add(o, "budget_s", json_num(rep->budget_s));
-	r |= kvmcfg_json_add(o, "ci_target", json_num(rep->ci_target));
+	r |= add_num(o, "budget_s", rep->budget_s);
+	r |= add_num(o, "ci_target", rep->ci_target);
 	r |= kvmcfg_json_add(o, "rounds", json_object_new_uint64(rep->rounds));
 	r |= kvmcfg_json_add(o, "handler_delay_ns", json_object_new_uint64(rep->handler_delay_ns));
 	r |= kvmcfg_json_add(o, "kvm_params", params_json(rep));
