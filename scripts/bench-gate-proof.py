@@ -98,10 +98,10 @@ def main():
     ap.add_argument("--bench", default=os.path.join(here, "..", "build", "tools", "bench", "kvm-mmio-bench"))
     ap.add_argument("--out", default=os.path.join(here, "..", "docs", "results", "bench-gate-proof.json"))
     ap.add_argument("--pairs", type=int, default=10)
-    ap.add_argument("--sweep", type=int, default=4)
+    ap.add_argument("--sweep", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--power-pct", type=float, default=3.0)
-    ap.add_argument("--sweep-pct", default="1,1.5,2,2.5")
+    ap.add_argument("--sweep-pct", default="1.5,2,2.5")
     ap.add_argument("--keep", help="keep the result files in this directory")
     opt = ap.parse_args()
 
