@@ -332,10 +332,10 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	print_conditions(a, b, f);
 	print_drift(&d, min_rel, f);
 	fprintf(f, "Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
-		   "their ratio to the control (judged) [99%% CI]; significant = CI clear of 0 and >= %.1f%%\n",
+		   "their ratio to the control (judged) [99.9%% CI]; significant = CI clear of 0 and >= %.1f%%\n",
 		min_rel * 100);
 	fprintf(f, "%-20s %24s %24s %9s %28s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
-		"change", "vs control [99% CI]", "verdict");
+		"change", "vs control [99.9% CI]", "verdict");
 	n = json_object_array_length(d.pa);
 	for (i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(d.pa, i), *q;
