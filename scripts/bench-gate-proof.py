@@ -11,8 +11,9 @@ the bench back to back and counts what --compare says:
                 --handler-delay-ns of about 3% of the userspace-MMIO median:
                 mmio_read and mmio_write must be flagged in every (B_i, D_i),
                 and no kernel-handled path may be;
-  sweep         smaller and larger delays, SWEEP pairs each, for the smallest
-                change the gate detects in every pair.
+  sweep         smaller delays, SWEEP pairs each, for the smallest change the
+                gate detects in every pair, as far as --max-seconds allows
+                (the false-alarm and power pairs always run in full).
 
 The delay is sized from the first run's mmio_write median. Everything goes
 to one JSON file (default docs/results/bench-gate-proof.json) with the load
@@ -20,7 +21,7 @@ average and the other KVM users at the start and end of each run, since the
 host is shared.
 
 Usage: bench-gate-proof.py [--bench EXE] [--out FILE] [--pairs N] [--sweep N]
-                           [--rounds N] [--keep DIR]
+                           [--rounds N] [--max-seconds S] [--keep DIR]
 """
 import argparse
 import datetime
@@ -98,7 +99,9 @@ def main():
     ap.add_argument("--bench", default=os.path.join(here, "..", "build", "tools", "bench", "kvm-mmio-bench"))
     ap.add_argument("--out", default=os.path.join(here, "..", "docs", "results", "bench-gate-proof.json"))
     ap.add_argument("--pairs", type=int, default=10)
-    ap.add_argument("--sweep", type=int, default=3)
+    ap.add_argument("--sweep", type=int, default=2)
+    ap.add_argument("--max-seconds", type=float, default=540,
+                    help="start no sweep pair that would likely end after this")
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--power-pct", type=float, default=3.0)
     ap.add_argument("--sweep-pct", default="1.5,2,2.5")
@@ -137,11 +140,16 @@ def main():
 
     sweep = []
     last_b = os.path.join(tmp, f"B{opt.pairs}.json")
+    sweep_cut = False
     for pct in [float(x) for x in opt.sweep_pct.split(",") if x]:
         ns = int(round(mmio * pct / 100))
         caught = 0
         pairs = []
         for j in range(1, opt.sweep + 1):
+            per_run = (time.monotonic() - t_start) / len(runs)
+            if time.monotonic() - t_start + 2.5 * per_run > opt.max_seconds:
+                sweep_cut = True
+                break
             base = bench(f"S{pct}-{j}-base")[0]
             d = bench(f"S{pct}-{j}", ns)[0]
             c = compare(opt.bench, base, d)
@@ -149,8 +157,9 @@ def main():
             caught += hit
             pairs.append({"flagged": flagged(c),
                           "mmio_change_pct": {n: c["paths"].get(n, {}).get("change_pct") for n in MUST_FLAG}})
-        sweep.append({"delay_pct": pct, "delay_ns": ns, "pairs": opt.sweep, "detected": caught,
-                      "results": pairs})
+        if pairs:
+            sweep.append({"delay_pct": pct, "delay_ns": ns, "pairs": len(pairs), "detected": caught,
+                          "results": pairs})
 
     false_alarms = sum(len(p["flagged"]) for p in identical)
     paths_judged = sum(len(p["paths"]) for p in identical)
@@ -158,7 +167,8 @@ def main():
                      for p in power)
     kernel_flagged = sum(len([n for n in p["flagged"] if n not in USERSPACE]) for p in power)
     reliable = [s["delay_pct"] for s in sweep if s["detected"] == s["pairs"]]
-    reliable.append(opt.power_pct) if power_hits == len(power) else None
+    if power_hits == len(power):
+        reliable.append(opt.power_pct)
     summary = {
         "identical_pairs": len(identical),
         "false_alarms": false_alarms,
@@ -171,6 +181,7 @@ def main():
         "power_rate": power_hits / len(power) if power else None,
         "kernel_paths_flagged_in_power_pairs": kernel_flagged,
         "smallest_reliably_detected_pct": min(reliable) if reliable else None,
+        "sweep_cut_short_by_time": sweep_cut,
         "seconds": round(time.monotonic() - t_start, 1),
     }
     doc = {

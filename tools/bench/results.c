@@ -241,6 +241,16 @@ static int add_str(struct json_object *o, const char *key, const char *s)
 	return s ? kvmcfg_json_add(o, key, kvmcfg_json_new_string(s)) : add_null(o, key);
 }
 
+/* @o when every add went well (@r == 0), else NULL with @o put. */
+static struct json_object *built(struct json_object *o, int r)
+{
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static struct json_object *summary_json(const struct bench_summary *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -259,11 +269,7 @@ static struct json_object *summary_json(const struct bench_summary *s)
 	r |= add_num(o, "stddev", s->stddev);
 	r |= add_num(o, "min", s->min);
 	r |= add_num(o, "max", s->max);
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *rounds_json(const struct bench_path_result *p)
@@ -295,11 +301,7 @@ static struct json_object *rounds_json(const struct bench_path_result *p)
 			r |= add_num(c, "ci_hi", p->vs_control.hi);
 		}
 	}
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *path_json(const struct bench_path_result *p)
@@ -335,11 +337,7 @@ static struct json_object *path_json(const struct bench_path_result *p)
 					: add_null(stats, bench_stat_names[s]);
 	r |= kvmcfg_json_add(o, "stats_per_access", stats);
 out:
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *busy_json(const struct bench_busy *b)
@@ -362,11 +360,7 @@ static struct json_object *busy_json(const struct bench_busy *b)
 	}
 	r |= b->kvm_users >= 0 ? kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users))
 			       : add_null(o, "kvm_users");
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *conditions_json(const struct bench_report *rep)
@@ -383,11 +377,7 @@ static struct json_object *conditions_json(const struct bench_report *rep)
 	r |= kvmcfg_json_add(o, "busy", json_object_new_boolean(busy));
 	if (busy)
 		r |= add_str(o, "busy_reason", why);
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *host_json(const struct bench_report *rep)
@@ -401,11 +391,7 @@ static struct json_object *host_json(const struct bench_report *rep)
 	r |= add_str(o, "cpu_model", rep->cond.cpu_model);
 	r |= add_str(o, "microcode", rep->cond.microcode);
 	r |= kvmcfg_json_add(o, "cpus", json_object_new_uint64(rep->cond.ncpus));
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *params_json(const struct bench_report *rep)
@@ -430,11 +416,7 @@ static struct json_object *params_json(const struct bench_report *rep)
 		}
 		r |= add_str(mod, p->param, p->value);
 	}
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 static struct json_object *harness_json(const struct bench_harness *h)
@@ -453,11 +435,7 @@ static struct json_object *harness_json(const struct bench_harness *h)
 	} else {
 		r |= add_str(o, "skip_reason", h->skip_reason ? h->skip_reason : "not run");
 	}
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, r);
 }
 
 struct json_object *bench_report_to_json(const struct bench_report *rep)

@@ -228,16 +228,24 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret)
+/* Whether all @n values are finite and positive (they are logged or divided by). */
+static bool all_positive(const double *v, size_t n)
 {
-	size_t i, lo, hi;
-	double *d;
+	size_t i;
 
-	if (n < 2)
-		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (!(v[i] > 0) || !isfinite(v[i]))
-			return -EINVAL;
+			return false;
+	return true;
+}
+
+int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret)
+{
+	size_t lo, hi;
+	double *d;
+
+	if (n < 2 || !all_positive(v, n))
+		return -EINVAL;
 	d = malloc(n * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -260,14 +268,8 @@ int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, doubl
 	size_t n = na * nb, i, j, k = 0, c;
 	double *d, est, half;
 
-	if (na < 2 || nb < 2 || na > 100000 / nb)
+	if (na < 2 || nb < 2 || na > 100000 / nb || !all_positive(a, na) || !all_positive(b, nb))
 		return -EINVAL;
-	for (i = 0; i < na; i++)
-		if (!(a[i] > 0) || !isfinite(a[i]))
-			return -EINVAL;
-	for (j = 0; j < nb; j++)
-		if (!(b[j] > 0) || !isfinite(b[j]))
-			return -EINVAL;
 	d = malloc(n * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
