@@ -168,10 +168,13 @@ static void print_context_diff(struct json_object *a, struct json_object *b, FIL
 		if (!json_object_is_type(ma, json_type_object))
 			continue;
 		json_object_object_foreach(ma, param, va) {
-			struct json_object *vb = get(mb, param);
+			struct json_object *vb = NULL;
+			/* A param that could not be read is null: present, unlike a missing one. */
+			bool in_b = mb && json_object_is_type(mb, json_type_object) &&
+				    json_object_object_get_ex(mb, param, &vb);
 			const char *sa = json_object_is_type(va, json_type_string) ? json_object_get_string(va)
 										  : "(unreadable)";
-			const char *sb = !vb ? "(absent)"
+			const char *sb = !in_b ? "(absent)"
 				       : json_object_is_type(vb, json_type_string) ? json_object_get_string(vb)
 										   : "(unreadable)";
 
