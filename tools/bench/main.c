@@ -36,7 +36,7 @@
 #define DEFAULT_MIN_CHANGE 0.02
 #define DEFAULT_ROUNDS 60
 #define MAX_ROUNDS 1000
-#define SLICE_SAMPLES 256
+#define SLICE_SAMPLES 1
 #define DEFAULT_VM_ROUNDS 15
 #define MAX_SAMPLES (4u << 20)
 #define PROGRESS_NS (2 * NSEC_PER_SEC)
@@ -491,7 +491,8 @@ static void usage(FILE *f)
 		"Measure the cost per access of each KVM MMIO exit path (docs/bench.md).\n\n"
 		"  --rounds N         rounds that each visit every path (default %u); the\n"
 		"                     judged median and its CI are taken across rounds\n"
-		"  --slice-samples N  accesses per path per round (default %u)\n"
+		"  --slice-samples N  at least N accesses per path per round, in whole\n"
+		"                     batches (default %u: one batch)\n"
 		"  --vm-rounds N      build each path a fresh VM every N rounds (default %u)\n"
 		"  --budget SECONDS   cap on the whole run (default %.0f): a slice stops at\n"
 		"                     its share of what is left\n"
