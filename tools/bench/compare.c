@@ -25,15 +25,42 @@ const char *bench_verdict_str(enum bench_verdict v)
 	return "noise";
 }
 
-enum bench_verdict bench_verdict(const struct bench_estimate *s, double min_rel)
+enum bench_verdict bench_verdict(const struct bench_estimate *s, double min_rel, double floor)
 {
-	if (!isfinite(s->value) || !isfinite(s->lo) || !isfinite(s->hi) || !(s->value > 0))
+	double t = floor > min_rel ? floor : min_rel;
+
+	if (!isfinite(s->value) || !isfinite(s->lo) || !isfinite(s->hi) || !(s->value > 0) ||
+	    !isfinite(t))
 		return BENCH_NOISE;
-	if (s->lo > 1 && s->value >= 1 + min_rel)
+	if (s->lo > 1 && s->value >= 1 + t)
 		return BENCH_REGRESSION;
-	if (s->hi < 1 && s->value <= 1 / (1 + min_rel))
+	if (s->hi < 1 && s->value <= 1 / (1 + t))
 		return BENCH_IMPROVEMENT;
 	return BENCH_NOISE;
+}
+
+int bench_noise_floor(const double *a, size_t na, const double *b, size_t nb, double *ret)
+{
+	const double *v[2] = { a, b };
+	size_t n[2] = { na, nb }, i;
+	double floor = 0;
+
+	for (i = 0; i < 2; i++) {
+		struct bench_estimate e;
+		int r;
+
+		if (n[i] < 4)
+			continue; /* no halves to compare: the CI alone judges */
+		r = bench_shift_ci(v[i], n[i] / 2, v[i] + n[i] / 2, n[i] - n[i] / 2, 1.96, &e);
+		if (r < 0)
+			return r;
+		if (fabs(e.value - 1) > floor)
+			floor = fabs(e.value - 1);
+		if (1 / e.value - 1 > floor)
+			floor = 1 / e.value - 1;
+	}
+	*ret = floor;
+	return 0;
 }
 
 /* ---- reading the documents ---- */
@@ -248,7 +275,7 @@ static void print_conditions(struct json_object *a, struct json_object *b, FILE 
 
 /* The shift of path @name from A to B: relative to its control if both runs have one. */
 static int judge(const struct docs *d, const char *name, const char **control,
-		 struct bench_estimate *abs, struct bench_estimate *rel)
+		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor)
 {
 	_cleanup_free_ double *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
 	_cleanup_free_ double *ra = NULL, *rb = NULL;
@@ -267,11 +294,11 @@ static int judge(const struct docs *d, const char *name, const char **control,
 	*rel = *abs;
 	*control = bench_control_for(name, measured_in_both, d);
 	if (!*control)
-		return 0;
+		return bench_noise_floor(a, na, b, nb, floor);
 	if (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
 	    path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb) {
 		*control = NULL;
-		return 0;
+		return bench_noise_floor(a, na, b, nb, floor);
 	}
 	ra = calloc(na, sizeof(*ra));
 	rb = calloc(nb, sizeof(*rb));
@@ -282,6 +309,8 @@ static int judge(const struct docs *d, const char *name, const char **control,
 		r = bench_round_ratios(b, cb, nb, rb, &eb);
 	if (r >= 0)
 		r = bench_shift_ci(ra, na, rb, nb, BENCH_COMPARE_Z, rel);
+	if (r >= 0)
+		r = bench_noise_floor(ra, na, rb, nb, floor);
 	return r;
 }
 
@@ -289,16 +318,17 @@ static void print_drift(const struct docs *d, double min_rel, FILE *f)
 {
 	struct bench_estimate abs, rel;
 	const char *control = bench_control_for("", measured_in_both, d), *c2;
+	double floor;
 
 	if (!control) {
 		fprintf(f, "host drift: no control path in both runs: paths are judged on their own medians\n");
 		return;
 	}
-	if (judge(d, control, &c2, &abs, &rel) < 0)
+	if (judge(d, control, &c2, &abs, &rel, &floor) < 0)
 		return;
 	fprintf(f, "host drift: the control %s moved %+.1f%% [%+.1f%%, %+.1f%%]; paths are judged relative to it\n",
 		control, (abs.value - 1) * 100, (abs.lo - 1) * 100, (abs.hi - 1) * 100);
-	if (bench_verdict(&abs, min_rel) != BENCH_NOISE)
+	if (bench_verdict(&abs, min_rel, 0) != BENCH_NOISE)
 		fprintf(f, "note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
 			   "change hit every in-kernel exit alike (see the absolute column)\n",
 			min_rel * 100);
@@ -335,15 +365,17 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	print_conditions(a, b, f);
 	print_drift(&d, min_rel, f);
 	fprintf(f, "Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
-		   "their ratio to the control (judged) [99.9%% CI]; significant = CI clear of 0 and >= %.1f%%\n",
+		   "their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
+		   "differ. significant = CI clear of 0 and change >= the larger of %.1f%% and the floor\n",
 		min_rel * 100);
-	fprintf(f, "%-20s %24s %24s %9s %28s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
-		"change", "vs control [99.9% CI]", "verdict");
+	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
+		"change", "vs control [99.9% CI]", "floor", "verdict");
 	n = json_object_array_length(d.pa);
 	for (i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(d.pa, i), *q;
 		struct bench_estimate abs, rel;
 		const char *name = get_string(p, "name"), *control = NULL;
+		double floor = 0;
 		enum bench_verdict v;
 		char sa[48], sb[48], sr[48];
 		int r;
@@ -357,22 +389,22 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 			fprintf(f, "%-20s only in A\n", name);
 			continue;
 		}
-		r = judge(&d, name, &control, &abs, &rel);
+		r = judge(&d, name, &control, &abs, &rel, &floor);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
 			fprintf(f, "%-20s not comparable (skipped, incomplete or without rounds in one file)\n", name);
 			continue;
 		}
-		v = bench_verdict(&rel, min_rel);
+		v = bench_verdict(&rel, min_rel, floor);
 		if (v == BENCH_REGRESSION)
 			regressions++;
 		format_median(p, sa, sizeof(sa));
 		format_median(q, sb, sizeof(sb));
 		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100, (rel.lo - 1) * 100,
 			 (rel.hi - 1) * 100, control ? "" : " (abs)");
-		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s  %s\n", name, sa, sb, (abs.value - 1) * 100, sr,
-			bench_verdict_str(v));
+		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s %6.1f%%  %s\n", name, sa, sb, (abs.value - 1) * 100,
+			sr, floor * 100, bench_verdict_str(v));
 	}
 	n = json_object_array_length(d.pb);
 	for (i = 0; i < n; i++) {

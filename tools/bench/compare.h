@@ -10,8 +10,9 @@
  * ratio takes that out. The shift of those per-round ratios from A to B is
  * estimated by Hodges-Lehmann with a distribution-free 99.9% interval
  * (bench_shift_ci()); a path regressed when the interval lies wholly above
- * no change AND the estimate is at least @min_rel. The control's own move
- * is printed as the host's drift. docs/bench.md has the measurements behind
+ * no change AND the estimate is at least @min_rel AND beyond the noise
+ * floor (bench_noise_floor()). The control's own move is printed as the
+ * host's drift. docs/bench.md has the measurements behind
  * this design.
  */
 #pragma once
@@ -40,9 +41,21 @@ const char *bench_verdict_str(enum bench_verdict v);
 /*
  * Pure: the verdict for @shift (B / A as a ratio, with its interval): a
  * regression when the interval is wholly above 1 and the ratio is at least
- * 1 + @min_rel; an improvement in the mirror image; noise otherwise.
+ * 1 + the larger of @min_rel and @floor; an improvement in the mirror
+ * image; noise otherwise.
  */
-enum bench_verdict bench_verdict(const struct bench_estimate *shift, double min_rel);
+enum bench_verdict bench_verdict(const struct bench_estimate *shift, double min_rel, double floor);
+
+/*
+ * The noise floor from the data: how far the second half of a run's
+ * rounds is from its first half (Hodges-Lehmann shift, as a relative
+ * change either way), the larger of runs @a and @b. The halves share
+ * everything but time, so this is drift inside a run that lasts longer
+ * than a round, which the rounds' CI takes for independent noise.
+ * A run of fewer than 4 rounds adds nothing. 0, -EINVAL (a value not
+ * positive), -ENOMEM.
+ */
+int bench_noise_floor(const double *a, size_t na, const double *b, size_t nb, double *ret);
 
 /*
  * Compare two parsed result documents and print the table to @f.

@@ -252,21 +252,28 @@ START_TEST(verdicts)
 
 	/* Interval clear of 1 and 5% slower: regression; the mirror image: improvement. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.05, .lo = 1.03, .hi = 1.07 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_REGRESSION);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_REGRESSION);
 	s = (struct bench_estimate){ .n = 60, .value = 0.95, .lo = 0.93, .hi = 0.97 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_IMPROVEMENT);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_IMPROVEMENT);
 	/* 5% but the interval holds 1: noise. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.05, .lo = 0.99, .hi = 1.10 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
 	/* Clear of 1 but below the minimum change: noise, unless the minimum is lower. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.01, .lo = 1.005, .hi = 1.015 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_NOISE);
-	ck_assert_int_eq(bench_verdict(&s, 0.005), BENCH_REGRESSION);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.005, 0), BENCH_REGRESSION);
+	/* Clear of 1 and above the minimum, but within the noise floor: noise. */
+	s = (struct bench_estimate){ .n = 60, .value = 1.04, .lo = 1.01, .hi = 1.07 };
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.05), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.03), BENCH_REGRESSION);
+	s = (struct bench_estimate){ .n = 60, .value = 1 / 1.04, .lo = 0.93, .hi = 0.99 };
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.05), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.03), BENCH_IMPROVEMENT);
 	/* Degenerate input never claims a change. */
 	s = (struct bench_estimate){ .n = 60, .value = NAN, .lo = 2, .hi = 3 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
 	s = (struct bench_estimate){ 0 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
 }
 END_TEST
 
@@ -289,6 +296,34 @@ static bool have_none(const char *name, const void *opaque)
 	(void)opaque;
 	return false;
 }
+
+START_TEST(noise_floor_from_halves)
+{
+	double a[20], b[20], floor;
+	size_t i;
+
+	/* Steady runs: no floor. */
+	for (i = 0; i < 20; i++)
+		a[i] = b[i] = 100;
+	ck_assert_int_eq(bench_noise_floor(a, 20, b, 20, &floor), 0);
+	ck_assert_double_eq_tol(floor, 0, 1e-12);
+	/* B's second half 6% above its first: the floor is 6%, whichever run drifted. */
+	for (i = 10; i < 20; i++)
+		b[i] = 106;
+	ck_assert_int_eq(bench_noise_floor(a, 20, b, 20, &floor), 0);
+	ck_assert_double_eq_tol(floor, 0.06, 1e-9);
+	ck_assert_int_eq(bench_noise_floor(b, 20, a, 20, &floor), 0);
+	ck_assert_double_eq_tol(floor, 0.06, 1e-9);
+	/* Downwards counts the same, as the ratio the other way. */
+	for (i = 10; i < 20; i++)
+		b[i] = 100 / 1.06;
+	ck_assert_int_eq(bench_noise_floor(a, 20, b, 20, &floor), 0);
+	ck_assert_double_eq_tol(floor, 0.06, 1e-9);
+	/* Too few rounds to split: the CI alone judges. */
+	ck_assert_int_eq(bench_noise_floor(a, 3, b, 3, &floor), 0);
+	ck_assert_double_eq(floor, 0);
+}
+END_TEST
 
 START_TEST(control_choice)
 {
@@ -755,6 +790,29 @@ START_TEST(compare_host_drift)
 }
 END_TEST
 
+/* B's mmio_write 4% slower on average, but its halves 8% apart: within the noise floor. */
+START_TEST(compare_drift_inside_a_run)
+{
+	struct json_object *a = render(20000, 1, "N", false), *b = render(20000, 1, "N", false);
+	struct json_object *medians = NULL, *p = json_object_array_get_idx(member(b, "paths"), 0);
+	char *out = NULL;
+	size_t i;
+
+	medians = member(member(p, "rounds"), "medians");
+	for (i = 0; i < ROUNDS; i++) {
+		struct json_object *m = json_object_array_get_idx(medians, i);
+
+		json_object_set_double(m, json_object_get_double(m) * (i < ROUNDS / 2 ? 1 : 1.08));
+	}
+	ck_assert_int_eq(compare_docs(a, b, &out), 0);
+	ck_assert_ptr_null(strstr(out, "significant regression"));
+	ck_assert_ptr_nonnull(strstr(out, "   8.0%  noise"));
+	free(out);
+	json_object_put(a);
+	json_object_put(b);
+}
+END_TEST
+
 START_TEST(compare_conditions)
 {
 	struct json_object *quiet = render(20000, 1, "N", false), *busy = render(20000, 1, "N", true);
@@ -766,7 +824,7 @@ START_TEST(compare_conditions)
 	ck_assert_ptr_nonnull(strstr(out, "warning: the two runs' conditions differ"));
 	free(out);
 	ck_assert_int_eq(compare_docs(quiet, quiet, &out), 0);
-	ck_assert_ptr_null(strstr(out, "differ"));
+	ck_assert_ptr_null(strstr(out, "conditions differ"));
 	free(out);
 	json_object_put(quiet);
 	json_object_put(busy);
@@ -803,6 +861,7 @@ int main(void)
 	tcase_add_test(tc, rounds_estimate_median_and_ci);
 	tcase_add_test(tc, shift_ci_known_values);
 	tcase_add_test(tc, verdicts);
+	tcase_add_test(tc, noise_floor_from_halves);
 	tcase_add_test(tc, control_choice);
 	suite_add_tcase(s, tc);
 
@@ -824,6 +883,7 @@ int main(void)
 	tcase_add_test(tc, report_json_shape);
 	tcase_add_test(tc, compare_documents);
 	tcase_add_test(tc, compare_host_drift);
+	tcase_add_test(tc, compare_drift_inside_a_run);
 	tcase_add_test(tc, compare_conditions);
 	tcase_add_test(tc, compare_rejects_foreign_json);
 	suite_add_tcase(s, tc);
