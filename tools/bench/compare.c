@@ -275,7 +275,7 @@ static void print_conditions(struct json_object *a, struct json_object *b, FILE 
 
 /* The shift of path @name from A to B: relative to its control if both runs have one. */
 static int judge(const struct docs *d, const char *name, const char **control,
-		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor)
+		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor, double drift_floor)
 {
 	_cleanup_free_ double *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
 	_cleanup_free_ double *ra = NULL, *rb = NULL;
@@ -293,13 +293,11 @@ static int judge(const struct docs *d, const char *name, const char **control,
 		return r;
 	*rel = *abs;
 	*control = bench_control_for(name, measured_in_both, d);
+	if (*control && (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
+			 path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb))
+		*control = NULL;
 	if (!*control)
 		return bench_noise_floor(a, na, b, nb, floor);
-	if (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
-	    path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb) {
-		*control = NULL;
-		return bench_noise_floor(a, na, b, nb, floor);
-	}
 	ra = calloc(na, sizeof(*ra));
 	rb = calloc(nb, sizeof(*rb));
 	if (!ra || !rb)
@@ -311,27 +309,42 @@ static int judge(const struct docs *d, const char *name, const char **control,
 		r = bench_shift_ci(ra, na, rb, nb, BENCH_COMPARE_Z, rel);
 	if (r >= 0)
 		r = bench_noise_floor(ra, na, rb, nb, floor);
+	if (r >= 0 && drift_floor > *floor)
+		*floor = drift_floor;
 	return r;
 }
 
-static void print_drift(const struct docs *d, double min_rel, FILE *f)
+/*
+ * Print how far the control moved between the runs; returns the floor
+ * that drift sets for every path: 0 up to BENCH_DRIFT_LIMIT, the drift
+ * itself (either way, as a relative change) beyond.
+ */
+static double print_drift(const struct docs *d, double min_rel, FILE *f)
 {
 	struct bench_estimate abs, rel;
 	const char *control = bench_control_for("", measured_in_both, d), *c2;
-	double floor;
+	double floor, drift;
 
 	if (!control) {
 		fprintf(f, "host drift: no control path in both runs: paths are judged on their own medians\n");
-		return;
+		return 0;
 	}
-	if (judge(d, control, &c2, &abs, &rel, &floor) < 0)
-		return;
+	if (judge(d, control, &c2, &abs, &rel, &floor, 0) < 0)
+		return 0;
 	fprintf(f, "host drift: the control %s moved %+.1f%% [%+.1f%%, %+.1f%%]; paths are judged relative to it\n",
 		control, (abs.value - 1) * 100, (abs.lo - 1) * 100, (abs.hi - 1) * 100);
+	drift = abs.value >= 1 ? abs.value - 1 : 1 / abs.value - 1;
+	if (drift > BENCH_DRIFT_LIMIT) {
+		fprintf(f, "warning: the host's speed changed by %.1f%% between the runs, more than the control "
+			   "takes out for every path (%.0f%%): only changes beyond %.1f%% are called\n",
+			drift * 100, BENCH_DRIFT_LIMIT * 100, drift * 100);
+		return drift;
+	}
 	if (bench_verdict(&abs, min_rel, 0) != BENCH_NOISE)
 		fprintf(f, "note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
 			   "change hit every in-kernel exit alike (see the absolute column)\n",
 			min_rel * 100);
+	return 0;
 }
 
 /* The median across rounds and its CI, "12345 [12300, 12400]". */
@@ -350,6 +363,7 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 		  const char *name_b, double min_rel, FILE *f, FILE *err)
 {
 	struct docs d;
+	double drift_floor;
 	int regressions = 0;
 	size_t i, n;
 
@@ -363,10 +377,12 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	fprintf(f, "A = %s\nB = %s\n", name_a, name_b);
 	print_context_diff(a, b, f);
 	print_conditions(a, b, f);
-	print_drift(&d, min_rel, f);
+	drift_floor = print_drift(&d, min_rel, f);
 	fprintf(f, "Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
 		   "their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
-		   "differ. significant = CI clear of 0 and change >= the larger of %.1f%% and the floor\n",
+		   "differ, or the host's drift beyond %.0f%%. significant = CI clear of 0 and change >= the\n"
+		   "larger of %.1f%% and the floor\n",
+		BENCH_DRIFT_LIMIT * 100,
 		min_rel * 100);
 	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
 		"change", "vs control [99.9% CI]", "floor", "verdict");
@@ -389,7 +405,7 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 			fprintf(f, "%-20s only in A\n", name);
 			continue;
 		}
-		r = judge(&d, name, &control, &abs, &rel, &floor);
+		r = judge(&d, name, &control, &abs, &rel, &floor, drift_floor);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
