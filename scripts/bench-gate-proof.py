@@ -39,7 +39,7 @@ import time
 USERSPACE = {"mmio_write", "mmio_read", "mmio_new_page", "pio_cpl0", "pio_cpl3"}
 MUST_FLAG = ("mmio_write", "mmio_read")
 VERDICT = re.compile(r"^(\S+)\s.*\s([+-]\d+\.\d)% \[([+-]\d+\.\d), ([+-]\d+\.\d)\](?: \(abs\))?\s+"
-                     r"(noise|significant regression|significant improvement)$")
+                     r"(\d+\.\d)%\s+(noise|significant regression|significant improvement)$")
 
 
 def loadavg():
@@ -75,13 +75,15 @@ def compare(exe, a, b):
             paths[m.group(1)] = {
                 "change_pct": float(m.group(2)),
                 "ci_pct": [float(m.group(3)), float(m.group(4))],
-                "verdict": m.group(5),
+                "floor_pct": float(m.group(5)),
+                "verdict": m.group(6),
             }
         m = re.match(r"host drift: the control (\S+) moved ([+-]\d+\.\d)%", line)
         if m:
             drift = {"control": m.group(1), "pct": float(m.group(2))}
     return {"exit": r.returncode, "paths": paths, "host_drift": drift,
-            "conditions_differ": "conditions differ" in r.stdout}
+            "conditions_differ": "conditions differ" in r.stdout,
+            "drift_past_limit": "more than the control takes out" in r.stdout}
 
 
 def conditions(doc):
@@ -174,6 +176,8 @@ def main():
         "false_alarms": false_alarms,
         "false_alarm_rate": false_alarms / paths_judged if paths_judged else None,
         "pairs_with_a_false_alarm": sum(1 for p in identical if p["flagged"]),
+        "identical_pairs_with_drift_past_limit": sum(1 for p in identical if p["drift_past_limit"]),
+        "power_pairs_with_drift_past_limit": sum(1 for p in power if p["drift_past_limit"]),
         "power_pairs": len(power),
         "power_delay_ns": delay,
         "power_delay_pct": opt.power_pct,
