@@ -157,7 +157,7 @@ struct docs {
 	struct json_object *pa, *pb;
 };
 
-/* A control is usable when both runs measured it with the same number of rounds as... any path. */
+/* A control is usable when both runs measured it (the round counts are checked by the caller). */
 static bool measured_in_both(const char *name, const void *opaque)
 {
 	const struct docs *d = opaque;
