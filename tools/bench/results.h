@@ -46,8 +46,8 @@ struct bench_path_result {
 	bool budget_cut;		/* some slice stopped at its time share, short of its samples */
 	double elapsed_s;
 	/*
-	 * The judged figure: this path's median in each round (ns), their
-	 * geometric mean and its 95% CI across rounds (sample-stats.h).
+	 * This path's median in each round (ns), and the median of those with
+	 * its 95% CI across rounds (bench_rounds_estimate()).
 	 */
 	double *round_ns;
 	size_t n_rounds;
@@ -109,6 +109,7 @@ int bench_round_ratios(const double *v, const double *control, size_t n, double 
 		       struct bench_estimate *est);
 
 void bench_report_init(struct bench_report *r);
+/* Frees what @r holds, @r->paths and their round_ns arrays included. */
 void bench_report_deinit(struct bench_report *r);
 
 /* Append a parameter (strings copied): 0 or -ENOMEM. */
