@@ -101,7 +101,7 @@ def main():
     ap.add_argument("--bench", default=os.path.join(here, "..", "build", "tools", "bench", "kvm-mmio-bench"))
     ap.add_argument("--out", default=os.path.join(here, "..", "docs", "results", "bench-gate-proof.json"))
     ap.add_argument("--pairs", type=int, default=10)
-    ap.add_argument("--sweep", type=int, default=2)
+    ap.add_argument("--sweep", type=int, default=3)
     ap.add_argument("--max-seconds", type=float, default=540,
                     help="start no sweep pair that would likely end after this")
     ap.add_argument("--rounds", type=int, default=60)
