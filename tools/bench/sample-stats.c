@@ -268,7 +268,7 @@ int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, doubl
 	size_t n = na * nb, i, j, k = 0, c;
 	double *d, est, half;
 
-	if (na < 2 || nb < 2 || na > 100000 / nb || !all_positive(a, na) || !all_positive(b, nb))
+	if (na < 2 || nb < 2 || na > 1000000 / nb || !all_positive(a, na) || !all_positive(b, nb))
 		return -EINVAL;
 	d = malloc(n * sizeof(*d));
 	if (!d)

@@ -97,7 +97,7 @@ int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret)
  * the Hodges-Lehmann estimate (median of all pairwise differences of the
  * logarithms) and its distribution-free confidence interval (Mann-Whitney;
  * @z = 1.96 for 95%). -EINVAL unless both have >= 2 positive values (and
- * at most 100000 pairs), -ENOMEM.
+ * at most 10^6 pairs: 1000 rounds each), -ENOMEM.
  */
 int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, double z,
 		   struct bench_estimate *ret);
