@@ -168,9 +168,14 @@ def main():
     power_hits = sum(all(p["paths"].get(n, {}).get("verdict") == "significant regression" for n in MUST_FLAG)
                      for p in power)
     kernel_flagged = sum(len([n for n in p["flagged"] if n not in USERSPACE]) for p in power)
-    reliable = [s["delay_pct"] for s in sweep if s["detected"] == s["pairs"]]
-    if power_hits == len(power):
-        reliable.append(opt.power_pct)
+    # The smallest delay that was caught in every pair, and so was every larger one.
+    levels = sorted([(s["delay_pct"], s["detected"] == s["pairs"]) for s in sweep] +
+                    [(opt.power_pct, power_hits == len(power))])
+    reliable = []
+    for pct, all_caught in reversed(levels):
+        if not all_caught:
+            break
+        reliable.append(pct)
     summary = {
         "identical_pairs": len(identical),
         "false_alarms": false_alarms,
