@@ -11,7 +11,7 @@ the bench back to back and counts what --compare says:
                 --handler-delay-ns of about 3% of the userspace-MMIO median:
                 mmio_read and mmio_write must be flagged in every (B_i, D_i),
                 and no kernel-handled path may be;
-  sweep         smaller delays, SWEEP pairs each, for the smallest change the
+  sweep         other delays, SWEEP pairs each, for the smallest change the
                 gate detects in every pair, as far as --max-seconds allows
                 (the false-alarm and power pairs always run in full).
 
@@ -106,7 +106,8 @@ def main():
                     help="start no sweep pair that would likely end after this")
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--power-pct", type=float, default=3.0)
-    ap.add_argument("--sweep-pct", default="1.5,2,2.5")
+    ap.add_argument("--sweep-pct", default="5,2.5,2,1.5",
+                    help="delays to sweep, largest first (the time limit cuts the smallest)")
     ap.add_argument("--keep", help="keep the result files in this directory")
     opt = ap.parse_args()
 
