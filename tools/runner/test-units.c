@@ -280,6 +280,18 @@ START_TEST(verdicts)
 	ck_assert_ptr_nonnull(strstr(t->reason, "signal 6"));
 	test_free(t);
 
+	/* A harness failure says why in its last "# file.c:N:test:message" line. */
+	t = fed("1..3\n#  RUN  g.a ...\n# x.c:9:a:not this one\nok 1 g.a\n#  RUN  g.b ...\n"
+		"# x.c:10:b:Expected 0 (0) == n (1)\n# x.c:11:b:kvm.tdp_mmu=Y but shadow paging\n"
+		"#  FAIL  g.b\nnot ok 2 g.b\n#  RUN  g.c ...\nnot ok 3 g.c\n", EXIT_STATUS(1));
+	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
+	ck_assert_ptr_null(t->subtests[0].reason);
+	ck_assert_str_eq(t->subtests[1].reason, "kvm.tdp_mmu=Y but shadow paging");
+	ck_assert_str_eq(t->reason, "kvm.tdp_mmu=Y but shadow paging");
+	/* A message belongs to the test it was printed under only. */
+	ck_assert_ptr_null(t->subtests[2].reason);
+	test_free(t);
+
 }
 END_TEST
 
