@@ -77,6 +77,13 @@ struct json_object *kvmcfg_json_new_fixed(double v, int decimals)
 	return json_object_new_double_s(v, buf);
 }
 
+struct json_object *kvmcfg_json_add_array(struct json_object *obj, const char *key)
+{
+	struct json_object *arr = json_object_new_array();
+
+	return kvmcfg_json_add(obj, key, arr) < 0 ? NULL : arr;
+}
+
 int kvmcfg_json_append(struct json_object *arr, struct json_object *val)
 {
 	if (!val)

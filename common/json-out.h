@@ -46,6 +46,9 @@ int kvmcfg_json_add_string(struct json_object *obj, const char *key, const char 
  */
 struct json_object *kvmcfg_json_new_fixed(double v, int decimals);
 
+/* A new empty array added under @key of @obj; borrowed, NULL only on ENOMEM. */
+struct json_object *kvmcfg_json_add_array(struct json_object *obj, const char *key);
+
 /* Append @val to the array @arr, with kvmcfg_json_add()'s contract. */
 int kvmcfg_json_append(struct json_object *arr, struct json_object *val);
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /*
@@ -25,4 +27,18 @@ static inline int strv_push(char ***v, size_t *n, char *s)
 	nv[*n] = NULL;
 	*v = nv;
 	return 0;
+}
+
+/* strv_push() of a printf-formatted string. */
+__attribute__((format(printf, 3, 4)))
+static inline int strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return strv_push(v, n, r < 0 ? NULL : s);
 }

@@ -34,21 +34,6 @@ static int verdict(struct preflight *p, enum preflight_verdict v, const char *fm
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int line(struct preflight *p, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return strv_push(&p->lines, &p->n_lines, s);
-}
-
 /* "KVM is built in": the modules /sys/module lists without initstate. */
 static int builtin_verdict(int sysfs_fd, const char *sysfs_root, struct preflight *p)
 {
@@ -133,11 +118,11 @@ static int list_users(int sysfs_fd, const char *proc_root, pid_t self, struct pr
 	r = kvm_holders_scan(proc_root, self, &h, &n, &bad);
 	if (r < 0)
 		return r;
-	if (bad && line(p, "warning: could not look into %zu process%s fds", bad,
+	if (bad && strv_pushf(&p->lines, &p->n_lines, "warning: could not look into %zu process%s fds", bad,
 			bad == 1 ? "'s" : "es'") < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (line(p, "pid %d (%s) holds %s", (int)h[i].pid, h[i].comm,
+		if (strv_pushf(&p->lines, &p->n_lines, "pid %d (%s) holds %s", (int)h[i].pid, h[i].comm,
 			 h[i].vm ? "a VM (anon_inode:kvm-vm)" : "/dev/kvm open") < 0)
 			return -ENOMEM;
 	*n_users = n;
@@ -151,7 +136,7 @@ static int list_users(int sysfs_fd, const char *proc_root, pid_t self, struct pr
 			seen |= h[k].vm && h[k].pid == vms[i];
 		if (seen)
 			continue;
-		if (line(p, "debugfs lists a VM of pid %d (kernel/debug/kvm)", (int)vms[i]) < 0)
+		if (strv_pushf(&p->lines, &p->n_lines, "debugfs lists a VM of pid %d (kernel/debug/kvm)", (int)vms[i]) < 0)
 			return -ENOMEM;
 		(*n_users)++;
 	}

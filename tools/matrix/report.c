@@ -260,16 +260,16 @@ static struct json_object *json_config(const struct config_result *c, size_t i)
 	    kvmcfg_json_add(o, "params_ok",
 			    json_object_new_boolean(!c->load_error && !c->n_mismatches)) < 0)
 		return NULL;
-	mm = json_object_new_array();
-	if (kvmcfg_json_add(o, "mismatches", mm) < 0)
+	mm = kvmcfg_json_add_array(o, "mismatches");
+	if (!mm)
 		return NULL;
 	for (size_t k = 0; k < c->n_mismatches; k++)
 		if (kvmcfg_json_append(mm, json_mismatch(&c->mismatches[k])) < 0)
 			return NULL;
 	if (json_add_runner(o, c) < 0)
 		return NULL;
-	tests = json_object_new_array();
-	if (kvmcfg_json_add(o, "tests", tests) < 0)
+	tests = kvmcfg_json_add_array(o, "tests");
+	if (!tests)
 		return NULL;
 	for (size_t j = 0; j < c->n_tests; j++)
 		if (kvmcfg_json_append(tests, json_test(&c->tests[j])) < 0)
@@ -288,14 +288,14 @@ struct json_object *report_json(const struct matrix_report *r)
 				  json_object_new_int(MATRIX_JSON_SCHEMA_VERSION)) < 0 ||
 	    kvmcfg_json_add_string(o, "vendor_module", r->vendor_module) < 0)
 		return NULL;
-	notes = json_object_new_array();
-	if (kvmcfg_json_add(o, "notes", notes) < 0)
+	notes = kvmcfg_json_add_array(o, "notes");
+	if (!notes)
 		return NULL;
 	for (size_t i = 0; i < r->n_notes; i++)
 		if (kvmcfg_json_append(notes, kvmcfg_json_new_string(r->notes[i])) < 0)
 			return NULL;
-	configs = json_object_new_array();
-	if (kvmcfg_json_add(o, "configs", configs) < 0)
+	configs = kvmcfg_json_add_array(o, "configs");
+	if (!configs)
 		return NULL;
 	for (size_t i = 0; i < r->n_configs; i++)
 		if (kvmcfg_json_append(configs, json_config(&r->configs[i], i)) < 0)

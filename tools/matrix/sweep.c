@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,25 +37,6 @@ struct sweep {
 	struct reload rl;
 	struct matrix_report report;
 };
-
-__attribute__((format(printf, 2, 3)))
-static int note(struct sweep *s, const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	r = strv_push(&s->report.notes, &s->report.n_notes, text);
-	if (r < 0)
-		return r;
-	printf("note: %s\n", s->report.notes[s->report.n_notes - 1]);
-	return 0;
-}
 
 static void say_preflight(const struct preflight *p, bool done)
 {
@@ -128,10 +108,14 @@ static int plan_axes(struct sweep *s)
 	for (size_t i = 0; i < s->m->n_axes; i++) {
 		const struct matrix_axis *a = &s->m->axes[i];
 
-		if (a->note && note(s, "axis %s.%s dropped: %s", a->module, a->param, a->note) < 0) {
+		if (!a->note)
+			continue;
+		if (strv_pushf(&s->report.notes, &s->report.n_notes, "axis %s.%s dropped: %s",
+			       a->module, a->param, a->note) < 0) {
 			rc = MATRIX_EXIT_FAILED;
 			goto out;
 		}
+		printf("note: %s\n", s->report.notes[s->report.n_notes - 1]);
 	}
 	if (!matrix_n_configs(s->m)) {
 		fputs("kvm-config-matrix: no axis of the matrix applies to this host\n", stderr);

@@ -392,15 +392,20 @@ static char *fake_host(const char *flags, bool kvm_builtin)
 	return root;
 }
 
+/* <root>/sys opened, and the two roots' paths into @sys and @proc (4096 bytes each). */
+static int open_host(const char *root, char *sys, char *proc)
+{
+	snprintf(sys, 4096, "%s/sys", root);
+	snprintf(proc, 4096, "%s/proc", root);
+	return open_root(sys);
+}
+
 static struct preflight host_verdict(const char *root, struct cpu_facts *cpu)
 {
 	char sys[4096], proc[4096];
 	struct preflight p = {};
-	int fd;
+	int fd = open_host(root, sys, proc);
 
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	fd = open_root(sys);
 	ck_assert_int_eq(preflight_host(fd, sys, proc, cpu, &p), 0);
 	close(fd);
 	return p;
@@ -456,11 +461,8 @@ static struct preflight users_verdict(const char *root)
 {
 	char sys[4096], proc[4096];
 	struct preflight p = {};
-	int fd;
+	int fd = open_host(root, sys, proc);
 
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	fd = open_root(sys);
 	ck_assert_int_eq(preflight_users(fd, proc, 1, &p), 0);
 	close(fd);
 	return p;

@@ -157,8 +157,8 @@ static struct json_object *test(const struct test *t)
 	    kvmcfg_json_add(o, "duration", kvmcfg_json_new_fixed(t->duration, 3)) < 0 ||
 	    add_exit(o, t) < 0)
 		return NULL;
-	subs = json_object_new_array();
-	if (kvmcfg_json_add(o, "subtests", subs) < 0)
+	subs = kvmcfg_json_add_array(o, "subtests");
+	if (!subs)
 		return NULL;
 	for (size_t i = 0; i < t->n_subtests; i++)
 		if (kvmcfg_json_append(subs, subtest(&t->subtests[i])) < 0)
@@ -230,8 +230,8 @@ static struct json_object *document(const struct run *r)
 	    kvmcfg_json_add(o, "host", host(r->host)) < 0 ||
 	    kvmcfg_json_add(o, "summary", summary(r)) < 0)
 		return NULL;
-	tests = json_object_new_array();
-	if (kvmcfg_json_add(o, "tests", tests) < 0)
+	tests = kvmcfg_json_add_array(o, "tests");
+	if (!tests)
 		return NULL;
 	for (size_t i = 0; i < r->n_tests; i++)
 		if (r->tests[i]->finished && kvmcfg_json_append(tests, test(r->tests[i])) < 0)

@@ -90,8 +90,9 @@ START_TEST(test_add_string_and_fixed)
 	ck_assert_int_eq(kvmcfg_json_add_string(obj, "null", NULL), 0);
 	ck_assert_int_eq(kvmcfg_json_add(obj, "t", kvmcfg_json_new_fixed(0.1 + 0.2, 3)), 0);
 	ck_assert_int_eq(kvmcfg_json_add(obj, "z", kvmcfg_json_new_fixed(2, 0)), 0);
+	ck_assert_int_eq(kvmcfg_json_append(kvmcfg_json_add_array(obj, "a"), json_object_new_int(1)), 0);
 	s = ser(obj);
-	ck_assert_str_eq(s, "{\"s\":\"a\xef\xbf\xbd\",\"null\":null,\"t\":0.300,\"z\":2}\n");
+	ck_assert_str_eq(s, "{\"s\":\"a\xef\xbf\xbd\",\"null\":null,\"t\":0.300,\"z\":2,\"a\":[1]}\n");
 }
 END_TEST
 
