@@ -67,9 +67,8 @@ static void child(char *const argv[], int out, int errpipe)
 	_exit(127);
 }
 
-int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms,
-			   volatile sig_atomic_t *stop, unsigned int grace_ms,
-			   struct spawn_result *ret)
+int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
+			   unsigned int grace_ms, struct spawn_result *ret)
 {
 	long long kill_at = 0;
 	struct spawn_result r = {};
@@ -129,7 +128,7 @@ int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms,
 		if (kill_at && proc_now_ms() >= kill_at)
 			proc_kill_session(pid, SIGKILL);
 		if (poll(&p, 1, wait) <= 0)
-			continue;	/* timeout tick or EINTR: re-check the flags */
+			continue; /* timeout tick or EINTR: re-check the flags */
 		n = read(out[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;

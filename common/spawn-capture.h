@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 struct spawn_result {
-	char *output;		/* NUL-terminated, stdout and stderr interleaved */
+	char *output; /* NUL-terminated, stdout and stderr interleaved */
 	size_t len;
-	int wait_status;	/* from waitpid() */
-	bool timed_out;		/* killed at the deadline */
-	bool stopped;		/* killed because *stop was set */
+	int wait_status; /* from waitpid() */
+	bool timed_out;	 /* killed at the deadline */
+	bool stopped;	 /* killed because *stop was set */
 };
 
 void spawn_result_clear(struct spawn_result *r);
@@ -35,9 +35,8 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
  * the deadline or a stop, the program gets SIGTERM first, and its whole
  * session SIGKILL only @grace_ms later.
  */
-int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms,
-			   volatile sig_atomic_t *stop, unsigned int grace_ms,
-			   struct spawn_result *ret);
+int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
+			   unsigned int grace_ms, struct spawn_result *ret);
 
 /* "exit status 3", "killed by signal 9 (Killed)", ... into @buf. */
 const char *spawn_describe(int wait_status, char *buf, size_t len);

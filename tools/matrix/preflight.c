@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "macro.h"
-#include "param.h"
 #include "preflight.h"
 #include "strv.h"
 
 void preflight_clear(struct preflight *p)
 {
 	free(p->reason);
-	kvmcfg_strv_free(p->lines);
+	strv_free(p->lines);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -47,7 +46,7 @@ static int builtin_verdict(int sysfs_fd, const char *sysfs_root, struct prefligh
 	n = builtin_kvm_modules_at(sysfs_fd, &builtin);
 	for (char **b = builtin; n > 0 && *b; b++)
 		fprintf(f, " %s", *b);
-	kvmcfg_strv_free(builtin);
+	strv_free(builtin);
 	if (fclose(f) != 0) {
 		free(list);
 		return -ENOMEM;

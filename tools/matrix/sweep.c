@@ -460,7 +460,7 @@ int sweep_run(const struct sweep_options *o)
 	reload_clear(&s.rl);
 	matrix_report_clear(&s.report);
 	preflight_clear(&s.host);
-	kvmcfg_strv_free(s.tests);
+	strv_free(s.tests);
 	matrix_free(s.m);
 	close(s.sysfs_fd);
 	return rc;
