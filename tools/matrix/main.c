@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "param.h"
 #include "parse-arg.h"
 #include "selftests.h"
 #include "strv.h"
@@ -203,8 +202,8 @@ int main(int argc, char **argv)
 	o.s.runner = runner;
 	rc = sweep_run(&o.s);
 out:
-	kvmcfg_strv_free(o.s.sources);
-	kvmcfg_strv_free(o.s.labels);
-	kvmcfg_strv_free(o.s.filters);
+	strv_free(o.s.sources);
+	strv_free(o.s.labels);
+	strv_free(o.s.filters);
 	return rc;
 }
