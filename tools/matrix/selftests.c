@@ -267,6 +267,10 @@ int selftests_run(const struct selftests_cmd *cmd, const char *dir, size_t index
 	argv = runner_argv(cmd, extra, tbuf, sizeof(tbuf));
 	if (!argv)
 		return -ENOMEM;
+	/* An earlier run's reports in -o DIR must not stand in for this one's. */
+	unlink(json);
+	unlink(junit);
+	unlink(tap);
 	/* One VM at a time (-j 1): the host may be small, and the tests measure. */
 	r = spawn_capture_graceful(argv, 0, stop, RUNNER_GRACE_MS, &res);
 	free(argv);

@@ -154,6 +154,24 @@ run 'kvm.mmio_caching={0,1}' --reload-modules --kvm-selftests "$kvm_selftests" \
 check "--kvm-selftests: per-test verdicts and reasons in the table (exit 1)" \
 	'[ $rc = 1 ] && grep -q "^| 1 | kvm.mmio_caching=0 | ok | pass | skip | \*\*FAIL\*\* |" "$tmp/out.d/matrix.md" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass | skip | pass |" "$tmp/out.d/matrix.md" && grep -q "t-mmio, fail: .*mmio_caching=N observed" "$tmp/out.d/matrix.md" && grep -q "t-skip, skip: no SEV on this CPU" "$tmp/out.d/matrix.md"'
 
+# A runner that writes no report: the config fails with what it said, and
+# the report an earlier run left in the same -o DIR is not taken for it.
+cat >"$tmp/bin/broken-runner" <<'T'
+#!/bin/sh
+case " $* " in *" --list "*) echo fake:t-pass; exit 0 ;; esac
+echo "broken-runner: cannot write its report" >&2
+exit 1
+T
+chmod +x "$tmp/bin/broken-runner"
+run 'kvm.mmio_caching=1' --reload-modules --kvm-selftests "$tmp/bin/broken-runner" -o "$tmp/out.d"
+check "a runner without a report fails the config, an old config-1.json is not read" \
+	'[ $rc = 1 ] && [ ! -e "$tmp/out.d/config-1.json" ] && python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))[\"configs\"][0]
+assert c[\"tests\"] == [] and c[\"kvm_selftests\"][\"exit_code\"] == 1, c
+assert \"exit status 1: broken-runner: cannot write its report\" in c[\"kvm_selftests\"][\"error\"], c
+" "$tmp/out.d/matrix.json"'
+
 # Bytes and quotes from outside: a 0xff in a failure reason, a '"' in a loaded param value.
 fresh
 FAKE_READBACK='halt_poll_ns=5=1"2' run 'kvm.halt_poll_ns=5' --reload-modules --tests-dir "$tmp/all" \
