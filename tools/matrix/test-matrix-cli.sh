@@ -73,6 +73,13 @@ run "$M" --tests-dir "$tmp/fast" --dry-run
 check "dry run: 8 configs, ept dropped with a note, the runner's tests, nothing changed" \
 	'[ $rc = 0 ] && grep -q "plan: 8 configs on AuthenticAMD (kvm_amd), 2 tests each" "$tmp/out" && grep -q "axis kvm_intel.ept dropped: not this CPU" "$tmp/out" && grep -qx "  test: fake:t-skip" "$tmp/out" && grep -q "would run with --reload-modules" "$tmp/out" && [ "$(snapshot)" = "$before" ] && [ ! -e "$tmp/sys/.calls" ]'
 
+# No --tests-dir in a build tree: the build tree's suite as kselftest-list.txt
+# names it, and none of the build's helper programs (tapwrap, test-tap).
+build_root=$(cd "$(dirname "$bin")/../.." && pwd)
+run 'kvm.tdp_mmu={0,1}' --dry-run
+check "build tree: the tests of its kselftest-list.txt, no helper program" \
+	'[ $rc = 0 ] && [ "$(sed -n "s/^  test: //p" "$tmp/out")" = "$(cat "$build_root/selftests/kselftest-list.txt")" ] && ! grep -q "tapwrap\|test-tap" "$tmp/out"'
+
 run 'kvm_amd.sev={0,1} x kvm.tdp_mmu=1' --no-tests --dry-run
 check "kvm_amd.sev dropped without the CPU flag" '[ $rc = 0 ] && grep -q "axis kvm_amd.sev dropped: the CPU has no .sev. flag" "$tmp/out"'
 
