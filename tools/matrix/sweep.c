@@ -380,10 +380,12 @@ static int check_users(struct sweep *s, bool dry_run)
 
 static int dry_run(struct sweep *s)
 {
-	int rc = check_users(s, true);
+	int rc;
 
-	if (s->host.verdict != PREFLIGHT_OK) {
+	if (s->host.verdict != PREFLIGHT_OK)
 		say_preflight(&s->host, false);
+	rc = check_users(s, true);
+	if (s->host.verdict != PREFLIGHT_OK) {
 		puts("dry run: the plan above cannot run on this host (see above)");
 		return MATRIX_EXIT_UNSUPPORTED;
 	}
