@@ -98,6 +98,7 @@ int selftests_list(const struct selftests_cmd *cmd, char ***ret, char **why)
 		nl = p + strcspn(p, "\n");
 		if (nl > p && strv_push(&v, &n, strndup(p, nl - p)) < 0) {
 			spawn_result_clear(&res);
+			strv_free(v);
 			return -ENOMEM;
 		}
 	}
