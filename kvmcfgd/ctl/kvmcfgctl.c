@@ -79,6 +79,24 @@ static int strv_push(const char ***v, const char *s)
 	return 0;
 }
 
+/*
+ * With --json, a check that cannot run still prints its document: a CI job
+ * piping to jq sees "policy-error" or "unreadable", never empty input.
+ */
+static void json_error(const Ctl *c, const char *verdict, const PolicyError *err)
+{
+	char *j = NULL;
+
+	if (!c->json)
+		return;
+	if (kvmcfg_findings_error_to_json(verdict, err, true, &j) < 0) {
+		fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return;
+	}
+	fputs(j, stdout);
+	free(j);
+}
+
 int ctl_load_policy(const Ctl *c, bool optional, Policy **ret)
 {
 	static const char *const none[] = { NULL };
@@ -101,10 +119,22 @@ int ctl_load_policy(const Ctl *c, bool optional, Policy **ret)
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 		fprintf(stderr, "kvmcfgctl: policy not applied (%u error%s)\n", err.n_errors,
 			err.n_errors == 1 ? "" : "s");
+		json_error(c, "policy-error", &err);
 		return CTL_EXIT_POLICY;
 	}
 	*ret = p;
 	return 0;
+}
+
+/* The sysfs root cannot be used: say so on stderr (and as JSON with --json). */
+static int unreadable(const Ctl *c, const char *what, int negative_errno)
+{
+	PolicyError err = {};
+
+	kvmcfg_policy_error_add(&err, c->sysfs_root, 0, "%s: %s", what, strerror(-negative_errno));
+	fprintf(stderr, "kvmcfgctl: %s", err.text);
+	json_error(c, "unreadable", &err);
+	return CTL_EXIT_UNREADABLE;
 }
 
 int ctl_check(const Ctl *c, const Policy *p, Findings **ret)
@@ -112,21 +142,14 @@ int ctl_check(const Ctl *c, const Policy *p, Findings **ret)
 	int fd, r;
 
 	fd = open(c->sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "kvmcfgctl: cannot open sysfs root %s: %m\n", c->sysfs_root);
-		return CTL_EXIT_UNREADABLE;
-	}
+	if (fd < 0)
+		return unreadable(c, "cannot open sysfs root", -errno);
 	r = kvmcfg_check(p, fd, ret);
 	close(fd);
-	if (r == -ENOENT || r == -ENOTDIR) {
-		fprintf(stderr, "kvmcfgctl: %s is not a sysfs tree (no module/ directory)\n",
-			c->sysfs_root);
-		return CTL_EXIT_UNREADABLE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "kvmcfgctl: cannot check %s: %s\n", c->sysfs_root, strerror(-r));
-		return CTL_EXIT_UNREADABLE;
-	}
+	if (r == -ENOENT || r == -ENOTDIR)
+		return unreadable(c, "not a sysfs tree (no module/ directory)", r);
+	if (r < 0)
+		return unreadable(c, "cannot check", r);
 	return 0;
 }
 

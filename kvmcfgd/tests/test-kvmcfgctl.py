@@ -381,10 +381,10 @@ class Usage(Base):
         p = self.policy("[kvm]\n")
         rc, _, err = run("check", "-p", p, "-r", "/nonexistent-root")
         self.assertEqual(rc, 3)
-        self.assertIn("cannot open sysfs root /nonexistent-root", err)
+        self.assertIn("/nonexistent-root: cannot open sysfs root: No such file", err)
         rc, _, err = run("check", "-p", p, "-r", os.path.join(self.tree.root, "module", "kvm"))
         self.assertEqual(rc, 3)
-        self.assertIn("is not a sysfs tree (no module/ directory)", err)
+        self.assertIn("not a sysfs tree (no module/ directory)", err)
 
     def test_bad_arguments(self):
         cases = [
@@ -412,6 +412,82 @@ class Usage(Base):
         rc, out, _ = run("--version")
         self.assertEqual(rc, 0)
         self.assertRegex(out, r"^kvmcfgctl \d+\.\d+")
+
+
+MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
+                        "kvmcfgctl.8.scd")
+
+
+class JsonGate(Base):
+    """check --json writes a document whatever happens: a CI job piping it to jq
+    never sees empty input, and the exit code still says what happened."""
+
+    def test_policy_error_is_json(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\ntdp_mmu = N\nFoo = 1\n")
+        rc, out, err = self.check("--json", policy=p)
+        self.assertEqual(rc, 2)
+        doc = json.loads(out)
+        self.assertEqual(doc["verdict"], "policy-error")
+        self.assertEqual((doc["checked"], doc["problems"], doc["findings"]), (0, 0, []))
+        self.assertEqual(doc["errors_total"], 2)
+        self.assertEqual(doc["errors"], [
+            {"file": p, "line": 3,
+             "message": "duplicate rule for kvm.tdp_mmu in [kvm] (first at line 2)"},
+            {"file": p, "line": 4, "message": doc["errors"][1]["message"]}])
+        self.assertIn("unknown setting 'Foo'", doc["errors"][1]["message"])
+        self.assertIn("policy not applied (2 errors)", err)  # stderr still says it
+        rc, out, _ = run("check", "--json", "--policy", "/nonexistent.conf", "-r", self.tree.root)
+        self.assertEqual(rc, 2)
+        doc = json.loads(out)
+        self.assertEqual(doc["errors"], [{"file": "/nonexistent.conf", "line": 0,
+                                          "message": "cannot read: No such file or directory"}])
+
+    def test_unreadable_root_is_json(self):
+        p = self.policy("[kvm]\n")
+        rc, out, _ = run("check", "--json", "-p", p, "-r", "/nonexistent-root")
+        self.assertEqual(rc, 3)
+        doc = json.loads(out)
+        self.assertEqual(doc["verdict"], "unreadable")
+        self.assertEqual(doc["errors"], [{"file": "/nonexistent-root", "line": 0, "message":
+                                          "cannot open sysfs root: No such file or directory"}])
+        rc, out, _ = run("check", "--json", "-p", p, "-r", self.tree.path("module"))
+        self.assertEqual(rc, 3)
+        self.assertEqual(json.loads(out)["verdict"], "unreadable")
+
+    def man_example(self):
+        text = open(MAN_PAGE).read()
+        head = "Gate a CI job on the host's configuration"
+        self.assertIn(head, text)
+        block = text[text.index(head):].split("```\n")[1]
+        return block.replace("\\\\", "\\")  # scdoc's escape for one backslash
+
+    def run_example(self, policy_text):
+        """The man page's CI example, as written, with kvmcfgctl pointed at the fake tree."""
+        if not shutil.which("jq"):
+            self.skipTest("jq (the man page example uses it) is not installed")
+        bindir = self.tree.path("bin")
+        os.makedirs(bindir, exist_ok=True)
+        wrapper = os.path.join(bindir, "kvmcfgctl")
+        with open(wrapper, "w") as f:
+            f.write(f'#!/bin/sh\nexec "{os.path.abspath(CTL)}" "$@" --sysfs-root "{self.tree.root}"\n')
+        os.chmod(wrapper, 0o755)
+        self.tree.write("golden.conf", policy_text)
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+        return subprocess.run(["bash", "-c", self.man_example()], cwd=self.tree.root, env=env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_man_page_ci_example(self):
+        p = self.run_example("[kvm]\ntdp_mmu = Y\n")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "ok")
+        p = self.run_example("[kvm]\ntdp_mmu = N\n")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "mismatch")
+        # The case that used to pass: a broken policy fails the job.
+        p = self.run_example("[kvm]\ntdp_mmu = \"Y\n")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "policy-error")
+        self.assertIn("unterminated quoted text", p.stdout)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,33 @@ void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, 
 		/* Keep the text newline-terminated even when it fills up. */
 		if (n < 0 || (size_t)n >= sizeof(err->text) - used)
 			memcpy(err->text + sizeof(err->text) - 5, "...\n", 5);
+		else if (err->n_items < POLICY_ERROR_ITEMS_MAX) {
+			size_t where_len = strlen(where);
+
+			err->items[err->n_items++] = (typeof(err->items[0])){
+				.file_off = (unsigned short)used,
+				.file_len = (unsigned short)(line ? where_len - strlen(strrchr(where, ':'))
+							   : where_len),
+				.message_off = (unsigned short)(used + where_len + 2),
+				.message_len = (unsigned short)strlen(msg),
+				.line = line,
+			};
+		}
 	}
+}
+
+unsigned kvmcfg_policy_error_n_items(const PolicyError *err)
+{
+	return err->n_items;
+}
+
+void kvmcfg_policy_error_item(const PolicyError *err, unsigned i, PolicyErrorItem *ret)
+{
+	*ret = (PolicyErrorItem){ .line = err->items[i].line };
+	snprintf(ret->file, sizeof(ret->file), "%.*s", (int)err->items[i].file_len,
+		 err->text + err->items[i].file_off);
+	snprintf(ret->message, sizeof(ret->message), "%.*s", (int)err->items[i].message_len,
+		 err->text + err->items[i].message_off);
 }
 
 /* ---- the model ---- */
