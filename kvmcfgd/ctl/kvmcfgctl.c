@@ -166,6 +166,9 @@ const char *ctl_status_cell(const Finding *f)
 		[FINDING_DERIVED] = "DERIVED",
 	};
 
+	/* An 'any' rule asserts nothing: "ok" would claim it was checked. */
+	if (f->kind == FINDING_OK && !f->rule && f->expected && !strcmp(f->expected, "any"))
+		return "recorded";
 	return cells[f->kind];
 }
 
@@ -212,13 +215,31 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 	return r;
 }
 
+/* The explanation of every problem finding at severity info (@info) or above. */
+static void print_explanations(const Findings *f, const char *title, bool info, size_t n)
+{
+	char origin[512];
+	size_t i;
+
+	if (!n)
+		return;
+	printf("\n%s:\n", title);
+	for (i = 0; i < f->n; i++) {
+		const Finding *x = &f->items[i];
+
+		if (kvmcfg_finding_is_problem(x) && (x->severity == POLICY_SEVERITY_INFO) == info)
+			printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
+			       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
+	}
+}
+
 static int print_table(const Findings *f)
 {
 	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
 					      "ACTUAL", "ORIGIN", NULL };
 	_cleanup_table_ Table *t = NULL;
 	char origin[512];
-	size_t i, n_problems = kvmcfg_findings_n_problems(f);
+	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
 	int r;
 
 	r = table_new(&t, header);
@@ -235,19 +256,19 @@ static int print_table(const Findings *f)
 		return CTL_EXIT_UNREADABLE;
 	}
 	table_print(t, stdout);
-	if (n_problems) {
-		printf("\nProblems:\n");
-		for (i = 0; i < f->n; i++) {
-			const Finding *x = &f->items[i];
-
-			if (kvmcfg_finding_is_problem(x))
-				printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
-				       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
-		}
-	}
-	printf("\nverdict: %s (%zu checked, %zu problem%s)\n",
+	/* An info finding is reported, never a problem: the summary must not call it one. */
+	for (i = 0; i < f->n; i++)
+		n_info += kvmcfg_finding_is_problem(&f->items[i]) &&
+			  f->items[i].severity == POLICY_SEVERITY_INFO;
+	n_problems -= n_info;
+	print_explanations(f, "Problems", false, n_problems);
+	print_explanations(f, "Info (reported, never a problem)", true, n_info);
+	printf("\nverdict: %s (%zu checked, %zu problem%s",
 	       kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)), f->n, n_problems,
 	       n_problems == 1 ? "" : "s");
+	if (n_info)
+		printf(", %zu info", n_info);
+	printf(")\n");
 	return 0;
 }
 

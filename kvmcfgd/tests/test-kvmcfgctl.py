@@ -414,6 +414,59 @@ class Usage(Base):
         self.assertRegex(out, r"^kvmcfgctl \d+\.\d+")
 
 
+class Labels(Base):
+    """What the table and the verdict line say must mean what it says."""
+
+    def test_info_is_not_a_problem(self):
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @info\nhalt_poll_ns = any\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("verdict: ok (5 checked, 0 problems, 1 info)", out)
+        self.assertNotIn("Problems:", out)
+        self.assertIn("Info (reported, never a problem):\n  info ", out)
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn("verdict: mismatch (5 checked, 1 problem, 1 info)", out)
+        self.assertIn("Problems:\n  critical ", out)
+
+    def test_any_is_recorded_not_ok(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = any\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"\nrecorded\s+critical\s+kvm\s+halt_poll_ns\s+any\s+200000")
+        self.assertRegex(out, r"\nok\s+critical\s+kvm\s+tdp_mmu\s+Y\s+Y")
+
+    def test_missing_vendor_module_hints_required_no(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\n[kvm_amd]\nnpt = Y\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn("module kvm_amd is required but not loaded (if only some hosts load it, "
+                      "say Required = no in [kvm_amd])", out)
+
+    def test_policy_asserting_nothing_is_an_error(self):
+        for text in ("", "# all commented out\n# [kvm]\n",
+                     "[kvm]\nRequired = no\ntdp_mmu = any\n"):
+            p = self.policy(text)
+            rc, out, err = run("validate", p)
+            self.assertEqual(rc, 2, (text, out))
+            self.assertIn(f"{p}: the policy asserts nothing", err)
+            rc, out, err = self.check("--json", policy=p)
+            self.assertEqual(rc, 2, text)
+            self.assertEqual(json.loads(out)["verdict"], "policy-error")
+        # A required section alone asserts that its module is loaded.
+        rc, out, _ = run("validate", self.policy("[kvm]\n"))
+        self.assertEqual(rc, 0, out)
+
+    def test_inline_hash_comment_hint(self):
+        p = self.policy("[kvm]\ntdp_mmu = N # off\n")
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 2)
+        self.assertIn(f"{p}:2: kvm.tdp_mmu: '#' starts a comment only at the start of a line; "
+                      "an inline comment starts with ' ;' (tdp_mmu = N ; ...)", err)
+
+
 MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
                         "kvmcfgctl.8.scd")
 

@@ -132,7 +132,12 @@ static char *default_message(const Finding *f)
 			     f->actual ? f->actual : "absent", f->expected);
 		break;
 	case FINDING_MODULE_MISSING:
-		r = asprintf(&m, "module %s is required but not loaded", f->module);
+		/* kvm itself is always required; a vendor module is often only on some hosts. */
+		if (!strcmp(f->module, "kvm"))
+			r = asprintf(&m, "module %s is required but not loaded", f->module);
+		else
+			r = asprintf(&m, "module %s is required but not loaded (if only some hosts "
+				     "load it, say Required = no in [%s])", f->module, f->module);
 		break;
 	case FINDING_PARAM_MISSING:
 		r = asprintf(&m, "module %s is loaded but has no parameter %s (policy wants %s)",

@@ -345,6 +345,12 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 		if (r < 0)
 			first_r = r;
 	}
+	if (!first_r && !kvmcfg_policy_asserts(p)) {
+		kvmcfg_policy_error_add(err, main_path, 0,
+				 "the policy asserts nothing: no section is Required = yes and no rule "
+				 "is more than 'any' (start with [kvm] and a rule, kvmcfg.policy(5))");
+		first_r = -EINVAL;
+	}
 	if (!first_r && err->n_errors != errors_at_start)
 		first_r = -EINVAL;
 	if (first_r < 0) {

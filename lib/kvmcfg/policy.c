@@ -224,6 +224,20 @@ size_t kvmcfg_policy_n_rules(const Policy *p)
 	return n;
 }
 
+bool kvmcfg_policy_asserts(const Policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_sections; i++) {
+		if (p->sections[i].required)
+			return true;
+		for (j = 0; j < p->sections[i].n_rules; j++)
+			if (p->sections[i].rules[j].matcher.kind != MATCHER_ANY)
+				return true;
+	}
+	return false;
+}
+
 static int policy_new(Policy **ret, const char *filename)
 {
 	Policy *p = calloc(1, sizeof(*p));
@@ -382,6 +396,29 @@ static void handle_setting(Parser *ps, const char *name, const char *value)
 			      "parameter names start in lower case)", name, s->module);
 }
 
+/*
+ * Whether @v looks like "VALUE # comment" (a shell or systemd habit): returns
+ * the length of VALUE without trailing blanks, or 0. Outside quotes only.
+ */
+static int inline_hash_comment(const char *v)
+{
+	bool quoted = false;
+	const char *p;
+
+	for (p = v; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '#' && !quoted && p > v && isspace((unsigned char)p[-1])) {
+			const char *e = p;
+
+			while (e > v && isspace((unsigned char)e[-1]))
+				e--;
+			return (int)(e - v);
+		}
+	}
+	return 0;
+}
+
 static int handle_rule(Parser *ps, const char *name, const char *value)
 {
 	PolicySection *s = ps->section;
@@ -405,21 +442,26 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 		r = -ENOMEM;
 		goto out;
 	}
+	/* A duplicate is reported, and its value still checked: all errors in one pass. */
 	dup = section_find_rule(s, rule.module, rule.param);
-	if (dup) {
+	if (dup)
 		perror_at(ps, "duplicate rule for %s.%s in [%s] (first at line %u)", rule.module,
 			  rule.param, s->module, dup->line);
-		goto out;
-	}
 	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
 		goto out;
 	r = kvmcfg_matcher_parse(&rule.matcher, v, &msg);
-	if (r == 0)
+	if (r == 0 && !dup)
 		r = section_add_rule(s, &rule);
-	else if (r != -ENOMEM) {
+	else if (r == -EINVAL && inline_hash_comment(v))
+		perror_at(ps, "%s.%s: '#' starts a comment only at the start of a line; an inline "
+			      "comment starts with ' ;' (%s = %.*s ; ...): '%s'", rule.module, rule.param,
+			  name, inline_hash_comment(v), v, value);
+	else if (r == -EINVAL) {
 		perror_at(ps, "%s.%s: %s: '%s'", rule.module, rule.param, msg, value);
 		r = 0;
 	}
+	if (r == -EINVAL)
+		r = 0;
 out:
 	free(v);
 	rule_done(&rule);

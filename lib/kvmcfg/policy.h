@@ -142,7 +142,8 @@ int kvmcfg_policy_merge(Policy *base, Policy *overlay);
  * A file or drop-in dir that kvmcfg_check_trusted() refuses is -EPERM; only
  * regular files are read (never blocking on a FIFO).
  * Every file is parsed before anything is returned: an error anywhere
- * returns no policy at all.
+ * returns no policy at all, and so does a policy that asserts nothing
+ * (kvmcfg_policy_asserts(), -EINVAL).
  */
 int kvmcfg_policy_load(Policy **ret, const char *main_path, const char *const *dropin_dirs,
 		PolicyError *err);
@@ -178,6 +179,13 @@ static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }
 /* Lookups (NULL when absent). Module names compare after '-' -> '_'. */
 const PolicySection *kvmcfg_policy_find_section(const Policy *p, const char *module);
 const PolicyRule *kvmcfg_policy_find_rule(const Policy *p, const char *module, const char *param);
+
+/*
+ * Whether @p asserts anything: a Required = yes section or a rule other than
+ * 'any'. kvmcfg_policy_load() refuses a policy that does not (an empty or
+ * commented-out file would otherwise pass every check).
+ */
+bool kvmcfg_policy_asserts(const Policy *p);
 
 /* Number of rules across all sections. */
 size_t kvmcfg_policy_n_rules(const Policy *p);

@@ -53,7 +53,7 @@ START_TEST(json_exact)
 		"{\"kind\":\"module-missing\",\"severity\":\"critical\",\"module\":\"kvm_amd\",\"param\":null,"
 		"\"expected\":\"loaded\",\"actual\":null,\"status\":\"ENODEV\",\"origin\":{\"file\":"
 		"\"p.conf\",\"line\":7},\"rule\":null,\"message\":\"module kvm_amd is required but not "
-		"loaded\"},"
+		"loaded (if only some hosts load it, say Required = no in [kvm_amd])\"},"
 		"{\"kind\":\"derived\",\"severity\":\"critical\",\"module\":\"kvm\",\"param\":\"tdp_mmu\","
 		"\"expected\":\"kvm_intel.ept=Y or kvm_amd.npt=Y\",\"actual\":\"kvm.tdp_mmu=Y, "
 		"kvm_intel.ept=N\",\"status\":\"ok\",\"origin\":{\"file\":\"derived\",\"line\":0},"
