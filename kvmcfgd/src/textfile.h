@@ -28,6 +28,9 @@ typedef struct Metrics {
 	uint64_t last_check_realtime_usec;
 	uint64_t last_check_duration_usec;
 	bool last_check_ok;               /* every param could be read */
+	bool last_reload_failed;          /* the last reload was rejected */
+	uint64_t policy_rules;            /* of the policy in force */
+	char policy_sha256[65];           /* its effective text's SHA-256; "" if unknown */
 } Metrics;
 
 /* Render the whole textfile into a malloc'd string. */

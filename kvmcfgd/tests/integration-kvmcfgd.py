@@ -334,7 +334,7 @@ def case_changes(base):
           'actual="a\\"b\\\\c d\\nline2"' in text, "textfile label escaped:\n" + text)
     # And the reference parser reads the same value back out of the whole file.
     samples = parse_textfile(prom)
-    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch" and
+    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch_info" and
                   s["labels"]["param"] == "mmio_caching"]
     check(len(odd_gauges) == 1 and odd_gauges[0]["labels"]["actual"] == odd and
           odd_gauges[0]["value"] == 1, "prometheus_client parses it back: %r" % odd_gauges)
@@ -438,11 +438,21 @@ def case_reload(base):
           "reload counters")
     check(any(k.startswith('kvmcfg_mismatch{module="kvm",param="tdp_mmu"') for k in m),
           "mismatch still reported under the old policy")
+    # Monitoring sees the rejection, and which policy is still in force.
+    digest = lambda m: [k for k in m if k.startswith("kvmcfg_policy_info{sha256=")]
+    check(m["kvmcfg_reload_failed"] == 1 and m["kvmcfg_policy_rules"] == 1,
+          "reload_failed 1, the old policy's 1 rule: %r" % m)
+    old = digest(m)
+    check(len(old) == 1 and re.fullmatch(r'kvmcfg_policy_info\{sha256="[0-9a-f]{64}"\}', old[0]),
+          "policy_info: %r" % old)
 
     with open(pol, "w", encoding="utf-8") as fp:
         fp.write(POLICY)
     d.signal(signal.SIGHUP)
     d.wait_log(RESOLVED)
+    m = wait_checks(prom, 4)
+    check(m["kvmcfg_reload_failed"] == 0, "a good reload clears reload_failed")
+    check(len(digest(m)) == 1 and digest(m) != old, "new policy, new digest: %r" % digest(m))
     check(d.stop() == 0, "clean exit")
 
 
@@ -696,8 +706,10 @@ def case_hostile_values(base):
         check(want in got, "value %d byte for byte in KVMCFG_ACTUAL: %r not in %r"
               % (n, want[:80], [g[:80] for g in got if g]))
         samples = parse_textfile(prom)
-        mism = [s for s in samples if s["name"] == "kvmcfg_mismatch"]
-        check(len(mism) == 1, "one mismatch sample, got %r" % mism)
+        check(len([s for s in samples if s["name"] == "kvmcfg_mismatch"]) == 1,
+              "one mismatch sample")
+        mism = [s for s in samples if s["name"] == "kvmcfg_mismatch_info"]
+        check(len(mism) == 1, "one mismatch info sample, got %r" % mism)
         # The writer replaces bytes that are not UTF-8 (one U+FFFD per byte).
         check(mism[0]["labels"]["actual"] == v.decode("utf-8", "replace"),
               "label round trip of value %d: %r" % (n, mism[0]["labels"]["actual"][:80]))
