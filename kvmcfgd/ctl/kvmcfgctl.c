@@ -42,6 +42,10 @@ static const char usage[] =
 	"      --modprobe-dir=DIR  modprobe.d for ImportModprobe= (repeatable)\n"
 	"  -r, --sysfs-root=DIR    read DIR/module/... instead of /sys/module/...\n"
 	"  -j, --json              check: print findings as JSON (kvmcfg-findings/1)\n"
+	"  -q, --quiet             check: print only problems (nothing when ok)\n"
+	"      --fail-on=SEVERITY  check: the lowest severity that fails: critical,\n"
+	"                          warn (default) or info\n"
+	"      --textfile=FILE     check: also write node_exporter metrics to FILE\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -216,14 +220,15 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 }
 
 /* The explanation of every problem finding at severity info (@info) or above. */
-static void print_explanations(const Findings *f, const char *title, bool info, size_t n)
+static void print_explanations(const Findings *f, const char *title, bool info, size_t n,
+			       bool quiet)
 {
 	char origin[512];
 	size_t i;
 
 	if (!n)
 		return;
-	printf("\n%s:\n", title);
+	printf("%s%s:\n", quiet ? "" : "\n", title);
 	for (i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
@@ -233,17 +238,18 @@ static void print_explanations(const Findings *f, const char *title, bool info, 
 	}
 }
 
-static int print_table(const Findings *f)
+static int print_table(const Ctl *c, const Findings *f)
 {
 	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
 					      "ACTUAL", "ORIGIN", NULL };
 	_cleanup_table_ Table *t = NULL;
 	char origin[512];
 	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
+	KvmcfgVerdict verdict;
 	int r;
 
 	r = table_new(&t, header);
-	for (i = 0; r == 0 && i < f->n; i++) {
+	for (i = 0; r == 0 && !c->quiet && i < f->n; i++) {
 		const Finding *x = &f->items[i];
 		const char *row[] = { ctl_status_cell(x), kvmcfg_policy_severity_to_string(x->severity),
 				      x->module, x->param, x->expected, ctl_actual_cell(x),
@@ -255,19 +261,26 @@ static int print_table(const Findings *f)
 		fprintf(stderr, "kvmcfgctl: out of memory\n");
 		return CTL_EXIT_UNREADABLE;
 	}
-	table_print(t, stdout);
+	if (!c->quiet)
+		table_print(t, stdout);
 	/* An info finding is reported, never a problem: the summary must not call it one. */
 	for (i = 0; i < f->n; i++)
 		n_info += kvmcfg_finding_is_problem(&f->items[i]) &&
 			  f->items[i].severity == POLICY_SEVERITY_INFO;
 	n_problems -= n_info;
-	print_explanations(f, "Problems", false, n_problems);
-	print_explanations(f, "Info (reported, never a problem)", true, n_info);
-	printf("\nverdict: %s (%zu checked, %zu problem%s",
-	       kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)), f->n, n_problems,
-	       n_problems == 1 ? "" : "s");
+	verdict = kvmcfg_findings_verdict_at(f, c->fail_on);
+	/* Quiet: a gate's log shows what failed, and nothing when all is well. */
+	if (c->quiet && verdict == KVMCFG_VERDICT_OK && !n_problems)
+		return 0;
+	print_explanations(f, "Problems", false, n_problems, c->quiet);
+	if (!c->quiet || c->fail_on == POLICY_SEVERITY_INFO)
+		print_explanations(f, "Info (reported, never a problem)", true, n_info, c->quiet);
+	printf("%sverdict: %s (%zu checked, %zu problem%s", c->quiet ? "" : "\n",
+	       kvmcfg_verdict_to_string(verdict), f->n, n_problems, n_problems == 1 ? "" : "s");
 	if (n_info)
 		printf(", %zu info", n_info);
+	if (c->fail_on != POLICY_SEVERITY_WARN)
+		printf("; failing at %s and above", kvmcfg_policy_severity_to_string(c->fail_on));
 	printf(")\n");
 	return 0;
 }
@@ -278,29 +291,40 @@ static int verb_check(const Ctl *c)
 	_cleanup_findings_ Findings *f = NULL;
 	int r;
 
+	uint64_t start_usec = ctl_now_usec(CLOCK_MONOTONIC);
+
 	if (c->n_args)
 		return usage_error("check takes no arguments, got '%s'", c->args[0]);
+	if (c->quiet && c->json)
+		return usage_error("--quiet and --json exclude each other (jq selects from JSON)");
 	r = ctl_load_policy(c, false, &p);
 	if (r)
 		return r;
 	r = ctl_check(c, p, &f);
 	if (r)
 		return r;
+	if (c->textfile) {
+		r = ctl_write_textfile(c->textfile, f, start_usec);
+		if (r < 0) {
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile, strerror(-r));
+			return CTL_EXIT_UNREADABLE;
+		}
+	}
 	if (c->json) {
 		char *j = NULL;
 
-		if (kvmcfg_findings_to_json(f, true, &j) < 0) {
+		if (kvmcfg_findings_to_json_at(f, c->fail_on, true, &j) < 0) {
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 			return CTL_EXIT_UNREADABLE;
 		}
 		fputs(j, stdout);
 		free(j);
 	} else {
-		r = print_table(f);
+		r = print_table(c, f);
 		if (r)
 			return r;
 	}
-	return kvmcfg_verdict_exit_code(kvmcfg_findings_verdict(f));
+	return kvmcfg_verdict_exit_code(kvmcfg_findings_verdict_at(f, c->fail_on));
 }
 
 static int validate_one(const Ctl *c, const char *path)
@@ -360,6 +384,9 @@ int main(int argc, char **argv)
 		{ "modprobe-dir", required_argument, NULL, 'M' },
 		{ "sysfs-root", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "fail-on", required_argument, NULL, 'F' },
+		{ "textfile", required_argument, NULL, 'T' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'P' },
@@ -373,19 +400,19 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrj" },
+		{ "check", verb_check, "pdMrjqFT" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
 		{ "validate", verb_validate, "pdMP" },
 	};
-	Ctl c = { .sysfs_root = "/sys" };
+	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
 	char given[32] = "";
 	const char *verb, *g;
 	size_t i, k;
 	int o, r = 0;
 
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":p:d:r:jm:o:h", options, NULL)) >= 0) {
+	while ((o = getopt_long(argc, argv, ":p:d:r:jqm:o:h", options, NULL)) >= 0) {
 		switch (o) {
 		case 'p':
 			c.policy_path = optarg;
@@ -401,6 +428,17 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			c.json = true;
+			break;
+		case 'q':
+			c.quiet = true;
+			break;
+		case 'F':
+			if (kvmcfg_policy_severity_from_string(optarg, &c.fail_on) < 0)
+				return usage_error("--fail-on takes critical, warn or info, not '%s'",
+						   optarg);
+			break;
+		case 'T':
+			c.textfile = optarg;
 			break;
 		case 'm':
 			r = strv_push(&c.modules, optarg);

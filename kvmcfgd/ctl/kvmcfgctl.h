@@ -3,6 +3,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "finding.h"
 #include "policy.h"
@@ -22,7 +24,9 @@ typedef struct Ctl {
 	const char **modules;      /* --module */
 	const char *sysfs_root;    /* --sysfs-root, default /sys */
 	const char *output;        /* --output */
-	bool json, print, no_policy;
+	const char *textfile;      /* check --textfile */
+	PolicySeverity fail_on;    /* check --fail-on; default warn */
+	bool json, print, no_policy, quiet;
 	char **args;               /* positional arguments after the verb */
 	int n_args;
 } Ctl;
@@ -50,3 +54,8 @@ int verb_snapshot(const Ctl *c);
  * --module ones and (when @p) the policy's sections.
  */
 int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret);
+
+/* Microseconds on @clock. */
+uint64_t ctl_now_usec(clockid_t clock);
+/* check --textfile: the check's series (kvmcfgd's names) to @path, atomically. */
+int ctl_write_textfile(const char *path, const Findings *f, uint64_t start_usec);

@@ -89,17 +89,8 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 	}
 }
 
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int k;
-
-	f = kvmcfg_memstream_open(&buf, &len);
-	if (!f)
-		return -errno;
-
 	write_mismatches(f, s);
 	write_header(f, "kvmcfg_ok", "gauge",
 		     "1 when the last check read every parameter and all match the policy.");
@@ -115,6 +106,20 @@ int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
 		     "How long the last check took.");
 	fprintf(f, "kvmcfg_last_check_duration_seconds %" PRIu64 ".%06" PRIu64 "\n",
 		m->last_check_duration_usec / USEC_PER_SEC, m->last_check_duration_usec % USEC_PER_SEC);
+}
+
+int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int k;
+
+	f = kvmcfg_memstream_open(&buf, &len);
+	if (!f)
+		return -errno;
+
+	textfile_render_check(f, s, m);
 
 	write_counter(f, "kvmcfg_checks_total", "Checks run since kvmcfgd started.", m->checks);
 	write_counter(f, "kvmcfg_check_failures_total", "Checks that could not run at all.",

@@ -467,6 +467,81 @@ class Labels(Base):
                       "an inline comment starts with ' ;' (tdp_mmu = N ; ...)", err)
 
 
+class GateOptions(Base):
+    """--quiet, --fail-on and --textfile: what a gate or a host without the daemon needs."""
+
+    def test_quiet(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @info\nhalt_poll_ns = any\n")
+        rc, out, err = self.check("--quiet", policy=p)
+        self.assertEqual((rc, out, err), (0, "", ""))
+        self.tree.set("kvm", "ignore_msrs", "Y")   # info: still nothing to say
+        rc, out, _ = self.check("-q", policy=p)
+        self.assertEqual((rc, out), (0, ""))
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, out, _ = self.check("-q", policy=p)
+        self.assertEqual(rc, 1)
+        self.assertEqual(out.splitlines(), [
+            "Problems:",
+            f"  critical {p}:2: kvm.tdp_mmu is N, policy wants Y",
+            "verdict: mismatch (5 checked, 1 problem, 1 info)"])
+        rc, _, err = self.check("-q", "--json", policy=p)
+        self.assertEqual(rc, 2)
+        self.assertIn("--quiet and --json exclude each other", err)
+
+    def test_fail_on(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @warn\nmmio_caching = N @info\n")
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        rc, out, _ = self.check("--fail-on=critical", policy=p)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("verdict: ok (5 checked, 1 problem, 1 info; failing at critical and above)",
+                      out)
+        rc, doc, _ = self.check_json("--fail-on", "critical", policy=p)
+        self.assertEqual((rc, doc["verdict"], doc["fail_on"]), (0, "ok", "critical"))
+        # info: the strictest gate fails on an info finding too.
+        self.tree.set("kvm", "ignore_msrs", "N")
+        rc, _, _ = self.check(policy=p)
+        self.assertEqual(rc, 0)
+        rc, doc, _ = self.check_json("--fail-on=info", policy=p)
+        self.assertEqual((rc, doc["verdict"]), (1, "mismatch"))
+        rc, _, err = self.check("--fail-on=sometimes", policy=p)
+        self.assertEqual(rc, 2)
+        self.assertIn("--fail-on takes critical, warn or info, not 'sometimes'", err)
+        rc, _, err = run("validate", "--fail-on=warn", DEFAULT_POLICY)
+        self.assertEqual(rc, 2)
+        self.assertIn("--fail-on does not apply to validate", err)
+
+    def test_textfile(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = 200000 @warn\n")
+        out_path = self.tree.path("kvmcfg.prom")
+        rc, _, err = self.check("--textfile", out_path, policy=p)
+        self.assertEqual(rc, 0, err)
+        text = open(out_path).read()
+        self.assertIn("\nkvmcfg_ok 1\n", text)
+        self.assertIn("\nkvmcfg_check_readable 1\n", text)
+        self.assertRegex(text, r"\nkvmcfg_last_check_timestamp_seconds \d{10}\.\d{6}\n")
+        self.assertNotIn("kvmcfg_mismatch{", text)
+        self.assertNotIn("kvmcfg_checks_total", text)  # the daemon's counters are not ours
+        self.tree.set("kvm", "halt_poll_ns", "0")
+        rc, _, _ = self.check("--textfile", out_path, "--json", policy=p)
+        self.assertEqual(rc, 1)
+        text = open(out_path).read()
+        self.assertIn('\nkvmcfg_mismatch{module="kvm",param="halt_poll_ns",rule="policy",'
+                      'severity="warn"} 1\n', text)
+        self.assertIn('\nkvmcfg_mismatch_info{module="kvm",param="halt_poll_ns",rule="policy",'
+                      f'kind="mismatch",expected="200000",actual="0",origin="{p}:3"}} 1\n', text)
+        self.assertIn("\nkvmcfg_ok 0\n", text)
+        self.assertEqual([f for f in os.listdir(self.tree.root) if "prom" in f], ["kvmcfg.prom"])
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        rc, _, err = self.check("--textfile", "/nonexistent-dir/x.prom", policy=p)
+        self.assertEqual(rc, 3)
+        self.assertIn("cannot write /nonexistent-dir/x.prom", err)
+
+
 MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
                         "kvmcfgctl.8.scd")
 

@@ -231,13 +231,18 @@ size_t kvmcfg_findings_n_problems(const Findings *f)
 
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 {
+	return kvmcfg_findings_verdict_at(f, POLICY_SEVERITY_WARN);
+}
+
+KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on)
+{
 	bool unreadable = false;
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		if (!kvmcfg_finding_is_problem(x) || x->severity == POLICY_SEVERITY_INFO)
+		if (!kvmcfg_finding_is_problem(x) || x->severity < fail_on)
 			continue;
 		if (x->kind != FINDING_UNREADABLE)
 			return KVMCFG_VERDICT_MISMATCH;
@@ -311,13 +316,22 @@ static int serialize(struct json_object *o, bool pretty, char **ret)
 
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret)
 {
+	return kvmcfg_findings_to_json_at(f, POLICY_SEVERITY_WARN, pretty, ret);
+}
+
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on, bool pretty, char **ret)
+{
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *arr = NULL;
 	size_t i;
 
-	o = document_new(kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)), f->n,
+	o = document_new(kvmcfg_verdict_to_string(kvmcfg_findings_verdict_at(f, fail_on)), f->n,
 			 kvmcfg_findings_n_problems(f), &arr);
 	if (!o)
+		return -ENOMEM;
+	/* Only when not the default, so the default document stays as it was. */
+	if (fail_on != POLICY_SEVERITY_WARN &&
+	    add_string(o, "fail_on", kvmcfg_policy_severity_to_string(fail_on)) < 0)
 		return -ENOMEM;
 	for (i = 0; i < f->n; i++)
 		if (kvmcfg_json_append(arr, finding_to_json(&f->items[i])) < 0)

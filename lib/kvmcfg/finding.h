@@ -30,7 +30,8 @@
  *       }, ...
  *     ],
  *     "errors": [ { "file": ..., "line": 0 | N, "message": ... }, ... ],
- *     "errors_total": N
+ *     "errors_total": N,
+ *     "fail_on": "critical" | "info"   (kvmcfgctl check --fail-on, when not warn)
  *   }
  * "errors" and "errors_total" are there only when nothing could be checked:
  * verdict "policy-error" (the policy did not load: every error, checked 0)
@@ -126,6 +127,12 @@ size_t kvmcfg_findings_n_problems(const Findings *f);
  */
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f);
 
+/*
+ * The verdict when problems at @fail_on and above count (kvmcfgctl check
+ * --fail-on); kvmcfg_findings_verdict() is this at POLICY_SEVERITY_WARN.
+ */
+KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on);
+
 /* Exit code for kvmcfgctl check: 0 ok, 1 mismatch, 3 unreadable. */
 int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
 
@@ -134,6 +141,12 @@ int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
  * @pretty, newline-terminated. *ret is malloc'd.
  */
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret);
+
+/*
+ * kvmcfg_findings_to_json() with the verdict of kvmcfg_findings_verdict_at(@fail_on)
+ * and, when @fail_on is not warn, a "fail_on" field naming it.
+ */
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on, bool pretty, char **ret);
 
 /*
  * The document for a check that could not run (schema above, no findings):
