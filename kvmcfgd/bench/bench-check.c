@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 	}
 	/* The policy asserts every current value: the check does all its matching work. */
 	if (kvmcfg_kvm_modules_at(fd, NULL, &modules) < 0 ||
-	    kvmcfg_snapshot_at(fd, (const char *const *)modules, NULL, &text, &n_rules) < 0 ||
+	    kvmcfg_snapshot_at(fd, (const char *const *)modules, NULL, KVMCFG_SNAPSHOT_PIN_ALL, &text,
+			       &n_rules) < 0 ||
 	    kvmcfg_policy_parse(&p, text, "bench.conf", &err) < 0) {
 		fprintf(stderr, "kvmcfg-bench-check: policy: %s", err.text);
 		return 1;

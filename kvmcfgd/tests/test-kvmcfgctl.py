@@ -286,21 +286,59 @@ class IntelHost(Base):
         rc, _, err = run("snapshot", "--sysfs-root", self.tree.root, "-o", out_path)
         self.assertEqual(rc, 0, err)
         text = open(out_path).read()
-        self.assertIn('vmentry_l1d_flush = "not required"', text)
-        self.assertIn('weird = "a|b"', text)
-        self.assertIn('empty = ""', text)
-        self.assertIn('semi = "a ; b"', text)
-        self.assertIn("# quoted: value cannot be written as a rule, left out", text)
-        self.assertIn("tdp_mmu = Y", text)
+        # Tuning knobs are recorded with their value in a comment; odd values, whose
+        # quoting the comment cannot carry, are recorded bare.
+        self.assertIn('vmentry_l1d_flush = any ; here not required\n', text)
+        self.assertIn('weird = any ; here a|b\n', text)
+        self.assertIn('empty = any\n', text)
+        self.assertIn('semi = any ; here a ; b\n', text)
+        self.assertIn('quoted = any ; here say "hi"\n', text)
+        self.assertIn("halt_poll_ns = any ; here 200000\n", text)
+        self.assertIn("# Pinned: what a fleet asserts (as the default policy does).\n"
+                      "ept = Y\n", text)
+        self.assertIn("\ntdp_mmu = Y\n", text)
         rc, out, err = self.check(policy=out_path)
         if os.geteuid() == 0:  # root reads the 0000 file, so it is in the snapshot
-            self.assertIn("secret = x", text)
+            self.assertIn("secret = any ; here x", text)
         self.assertEqual(rc, 0, out + err)
-        # One changed value and the snapshot catches it.
+        # A tuning knob changes: recorded, not a problem.
         self.tree.set("kvm", "halt_poll_ns", "0")
         rc, out, _ = self.check(policy=out_path)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"recorded\s+critical\s+kvm\s+halt_poll_ns\s+any\s+0")
+        # A pinned param changes and the snapshot catches it.
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        rc, out, _ = self.check(policy=out_path)
         self.assertEqual(rc, 1)
-        self.assertRegex(out, r"MISMATCH\s+critical\s+kvm\s+halt_poll_ns\s+200000\s+0")
+        self.assertRegex(out, r"MISMATCH\s+critical\s+kvm\s+ignore_msrs\s+N\s+Y")
+
+    def test_snapshot_pins_what_the_default_policy_pins(self):
+        """snapshot's list of pinned params and default.conf agree, both ways."""
+        for module, params in (("kvm", ["allow_unsafe_mappings"]), ("kvm_amd", ["npt", "avic"])):
+            for param in params:
+                self.tree.set(module, param, "N")
+        rc, out, err = run("snapshot", "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        snap, section = set(), None
+        for line in out.splitlines():
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif "=" in line and not line.startswith(("#", "Required")):
+                k, v = (x.strip() for x in line.split("=", 1))
+                if not v.startswith("any"):
+                    snap.add((section, k))
+        rc, out, _ = run("validate", "--print", DEFAULT_POLICY)
+        self.assertEqual(rc, 0)
+        default, section = set(), None
+        for line in out.splitlines():
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif "=" in line and line[0].islower():
+                k, v = (x.strip() for x in line.split("=", 1))
+                module, _, param = k.rpartition(".")
+                if not v.startswith("any") and section != "Policy":
+                    default.add((module or section, param))
+        self.assertEqual(snap, default)
 
 
 class AmdHost(Base):
