@@ -353,18 +353,24 @@ static int manager_check(Manager *m, const char *reason)
 	return 0;
 }
 
+int manager_policy_load(const DaemonConf *conf, Policy **ret, PolicyError *err)
+{
+	const char *const none[] = { NULL };
+	const char *const *dropins = NULL;
+
+	if (conf->policy_dropins)
+		dropins = strcmp(conf->policy_dropins[0], "none") == 0 ?
+			none : (const char *const *)conf->policy_dropins;
+	return kvmcfg_policy_load(ret, conf->policy, dropins, err);
+}
+
 static int load_policy(Manager *m, Policy **ret)
 {
 	PolicyError err = { 0 };
-	const char *const none[] = { NULL };
-	const char *const *dropins = NULL;
 	Policy *p = NULL;
 	int r;
 
-	if (m->conf.policy_dropins)
-		dropins = strcmp(m->conf.policy_dropins[0], "none") == 0 ?
-			none : (const char *const *)m->conf.policy_dropins;
-	r = kvmcfg_policy_load(&p, m->conf.policy, dropins, &err);
+	r = manager_policy_load(&m->conf, &p, &err);
 	if (r >= 0) {
 		*ret = p;
 		return 0;
