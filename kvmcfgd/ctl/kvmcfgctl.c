@@ -46,6 +46,8 @@ static const char usage[] =
 	"      --fail-on=SEVERITY  check: the lowest severity that fails: critical,\n"
 	"                          warn (default) or info\n"
 	"      --textfile=FILE     check: also write node_exporter metrics to FILE\n"
+	"      --modules-dir=DIR   check, validate: the kernel's modules (default the\n"
+	"                          running kernel's for validate, sysfs only for check)\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -289,6 +291,7 @@ static int verb_check(const Ctl *c)
 {
 	_cleanup_policy_ Policy *p = NULL;
 	_cleanup_findings_ Findings *f = NULL;
+	PolicyError warnings = {}, notes = {};
 	int r;
 
 	uint64_t start_usec = ctl_now_usec(CLOCK_MONOTONIC);
@@ -303,6 +306,12 @@ static int verb_check(const Ctl *c)
 	r = ctl_check(c, p, &f);
 	if (r)
 		return r;
+	/* What validate calls errors, from sysfs alone: said, never the verdict. */
+	if (ctl_review_kernel(c, p, false, &warnings, &notes) < 0) {
+		fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return CTL_EXIT_UNREADABLE;
+	}
+	ctl_print_prefixed(stderr, "warning: ", warnings.text);
 	if (c->textfile) {
 		r = ctl_write_textfile(c->textfile, f, start_usec);
 		if (r < 0) {
@@ -313,7 +322,7 @@ static int verb_check(const Ctl *c)
 	if (c->json) {
 		char *j = NULL;
 
-		if (kvmcfg_findings_to_json_at(f, c->fail_on, true, &j) < 0) {
+		if (kvmcfg_findings_to_json_at(f, c->fail_on, &warnings, true, &j) < 0) {
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 			return CTL_EXIT_UNREADABLE;
 		}
@@ -345,6 +354,21 @@ static int validate_one(const Ctl *c, const char *path)
 		fprintf(stderr, "%s: invalid (%u error%s)\n", path ? path : "policy", err.n_errors,
 			err.n_errors == 1 ? "" : "s");
 		return CTL_EXIT_POLICY;
+	}
+	{
+		PolicyError kerr = {}, notes = {};
+
+		if (ctl_review_kernel(c, p, true, &kerr, &notes) < 0) {
+			fprintf(stderr, "kvmcfgctl: out of memory\n");
+			return CTL_EXIT_POLICY;
+		}
+		ctl_print_prefixed(stderr, "note: ", notes.text);
+		if (kerr.n_errors) {
+			fputs(kerr.text, stderr);
+			fprintf(stderr, "%s: invalid for this kernel (%u error%s)\n",
+				path ? path : p->files[0], kerr.n_errors, kerr.n_errors == 1 ? "" : "s");
+			return CTL_EXIT_POLICY;
+		}
 	}
 	if (c->print) {
 		if (kvmcfg_policy_format(p, &text) < 0) {
@@ -387,6 +411,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "fail-on", required_argument, NULL, 'F' },
 		{ "textfile", required_argument, NULL, 'T' },
+		{ "modules-dir", required_argument, NULL, 'K' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'P' },
@@ -400,10 +425,10 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrjqFT" },
+		{ "check", verb_check, "pdMrjqFTK" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
-		{ "validate", verb_validate, "pdMP" },
+		{ "validate", verb_validate, "pdMPrK" },
 	};
 	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
 	char given[32] = "";
@@ -439,6 +464,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			c.textfile = optarg;
+			break;
+		case 'K':
+			c.modules_dir = optarg;
 			break;
 		case 'm':
 			r = strv_push(&c.modules, optarg);

@@ -9,6 +9,7 @@ or bad usage, 3 cannot read), the human table and the JSON document.
     test-kvmcfgctl.py KVMCFGCTL DEFAULT_POLICY
 """
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import unittest
 
 CTL = None
 DEFAULT_POLICY = None
+FAKE_KO = None  # an object with a .modinfo section, for a fake modules directory
 
 # A healthy Intel host as the default policy expects it.
 INTEL_OK = {
@@ -580,6 +582,109 @@ class GateOptions(Base):
         self.assertIn("cannot write /nonexistent-dir/x.prom", err)
 
 
+class KernelReview(Base):
+    """validate and check against what the kernel has: a fake modules directory
+    (kvm builtin, kvm_amd a loadable module, not loaded) made with depmod."""
+
+    def modules_dir(self):
+        depmod = shutil.which("depmod") or next(
+            (p for p in ("/usr/sbin/depmod", "/sbin/depmod") if os.path.exists(p)), None)
+        if not depmod:
+            self.skipTest("depmod (Debian package kmod) is not installed: no fake modules dir")
+        if not FAKE_KO:
+            self.skipTest("no fake module object given (meson passes fake-kvm-amd.ko)")
+        base = self.tree.path("mods")
+        d = os.path.join(base, "lib", "modules", "6.1.0-test")
+        os.makedirs(os.path.join(d, "kernel", "arch", "x86", "kvm"))
+        shutil.copy(FAKE_KO, os.path.join(d, "kernel", "arch", "x86", "kvm", "kvm-amd.ko"))
+        with open(os.path.join(d, "modules.builtin"), "w") as f:
+            f.write("kernel/arch/x86/kvm/kvm.ko\n")
+        with open(os.path.join(d, "modules.builtin.modinfo"), "wb") as f:
+            f.write(b"".join(b"kvm.parmtype=%s\0" % t for t in (
+                b"tdp_mmu:bool", b"mmio_caching:bool", b"halt_poll_ns:uint",
+                b"min_timer_period_us:uint", b"ignore_msrs:bool", b"nx_huge_pages:charp",
+                b"force_emulation_prefix:bool", b"enable_vmware_backdoor:bool")))
+        r = subprocess.run([depmod, "-b", base, "6.1.0-test"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Nothing loaded: the host's own /sys must not answer for this kernel.
+        os.makedirs(self.tree.path("nosys", "module"))
+        return d
+
+    def test_validate_against_modules_dir(self):
+        d = self.modules_dir()
+        p = self.policy("[kvm]\ntdp_mmmu = Y\nhalt_poll_ns = yes\nmin_timer_period_us = 2OO\n"
+                        "ignore_msrs = 2\nallow_unsafe_mappings = N | absent\n"
+                        "nx_huge_pages = never\n"
+                        "[kvm_amd]\nRequired = no\nnpt = Y\nnptt = 1\nnested = 0..1\n"
+                        "[kvm_intell]\nRequired = no\nept = Y\n"
+                        "[kvm_intel]\nRequired = no\nept = Y\n")
+        nosys = self.tree.path("nosys")
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, p)
+        self.assertEqual(rc, 2, out + err)
+        errors = [l for l in err.splitlines() if re.match(re.escape(p) + r":\d", l)]
+        self.assertEqual(errors, [
+            f"{p}:2: kvm has no parameter 'tdp_mmmu'; did you mean tdp_mmu? (this kernel: {d})",
+            f"{p}:3: kvm.halt_poll_ns is a uint (modinfo): 'yes' can never match "
+            "(an integer param never reads a boolean word)",
+            f"{p}:4: kvm.min_timer_period_us is a uint (modinfo): '2OO' can never match "
+            "(an integer param never reads text)",
+            f"{p}:5: kvm.ignore_msrs is a bool (modinfo): '2' can never match "
+            "(a bool reads Y or N)",
+            f"{p}:11: kvm_amd has no parameter 'nptt'; did you mean npt? (this kernel: {d})",
+            f"{p}:13: unknown module 'kvm_intell'; did you mean kvm_intel?",
+        ], err)
+        # Not errors: a param of newer kernels the rule allows to be absent, and a
+        # vendor module this host does not have at all (a fleet shares policies).
+        self.assertIn(f"note: {p}:6: kvm has no parameter 'allow_unsafe_mappings' in this "
+                      f"kernel ({d}); the rule accepts that", err)
+        self.assertIn(f"note: {p}:16: module kvm_intel is not on this host ({d}): its rules "
+                      "are not checked against its parameters here", err)
+        self.assertIn(f"{p}: invalid for this kernel (6 errors)", err)
+        # The same policy without the mistakes is valid here.
+        good = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = 200000\n"
+                           "allow_unsafe_mappings = N | absent\n"
+                           "[kvm_amd]\nRequired = no\nnpt = Y\nnested = 0..1\n"
+                           "[kvm_intel]\nRequired = no\nept = Y\n", "good.conf")
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, good)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("ok (3 sections, 6 rules)", out)
+        # The default policy is valid against this kernel too.
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, DEFAULT_POLICY)
+        self.assertEqual(rc, 0, err)
+
+    def test_check_warns_from_sysfs(self):
+        p = self.policy("[kvm]\ntdp_mmmu = Y | absent\ntdp_mmu = Y\n[kvm_intell]\n"
+                        "Required = no\nept = Y\n")
+        rc, out, err = self.check(policy=p)
+        # The verdict is the host's: warnings never change it.
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn(f"warning: {p}:4: unknown module 'kvm_intell'; did you mean kvm_intel?",
+                      err)
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(doc["warnings"], [{"file": p, "line": 4, "message":
+                                            "unknown module 'kvm_intell'; did you mean kvm_intel?"}])
+        # A misspelt param of a loaded module: PARAM-MISSING, and the warning says what
+        # was meant.
+        p = self.policy("[kvm]\ntdp_mmmu = Y\n", "q.conf")
+        rc, out, err = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn(f"warning: {p}:2: kvm has no parameter 'tdp_mmmu'; did you mean tdp_mmu? "
+                      "(this kernel: sysfs only: no modules directory given)", err)
+
+    def test_values_no_kernel_prints(self):
+        for value, why in ((b"Y\x01", "a control character (byte 0x01)"),
+                           (b"\xff", "bytes that are not UTF-8 (byte 0xff)"),
+                           (b"\"a\x1b[2Jb\"", "a control character (byte 0x1b)")):
+            path = self.tree.path("bytes.conf")
+            with open(path, "wb") as f:
+                f.write(b"[kvm]\ntdp_mmu = " + value + b"\n")
+            rc, _, err = run("validate", path)
+            self.assertEqual(rc, 2, value)
+            self.assertIn(f"{path}:2: kvm.tdp_mmu: the value has {why}, which no kernel prints",
+                          err)
+            self.assertNotIn("\x1b", err)
+
+
 MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
                         "kvmcfgctl.8.scd")
 
@@ -658,4 +763,5 @@ class JsonGate(Base):
 
 if __name__ == "__main__":
     CTL, DEFAULT_POLICY = sys.argv[1], sys.argv[2]
+    FAKE_KO = sys.argv[3] if len(sys.argv) > 3 else None
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -316,10 +316,31 @@ static int serialize(struct json_object *o, bool pretty, char **ret)
 
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret)
 {
-	return kvmcfg_findings_to_json_at(f, POLICY_SEVERITY_WARN, pretty, ret);
+	return kvmcfg_findings_to_json_at(f, POLICY_SEVERITY_WARN, NULL, pretty, ret);
 }
 
-int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on, bool pretty, char **ret)
+/* [{file, line, message}, ...] of every item of @err. */
+static struct json_object *errors_to_json(const PolicyError *err)
+{
+	_cleanup_json_ struct json_object *errors = json_object_new_array();
+	unsigned i;
+
+	for (i = 0; errors && i < kvmcfg_policy_error_n_items(err); i++) {
+		_cleanup_json_ struct json_object *e = json_object_new_object();
+		PolicyErrorItem it;
+
+		kvmcfg_policy_error_item(err, i, &it);
+		if (!e || add_string(e, "file", it.file) < 0 ||
+		    kvmcfg_json_add(e, "line", json_object_new_int64(it.line)) < 0 ||
+		    add_string(e, "message", it.message) < 0 ||
+		    kvmcfg_json_append(errors, TAKE_PTR(e)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(errors);
+}
+
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
+			       const PolicyError *warnings, bool pretty, char **ret)
 {
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *arr = NULL;
@@ -336,6 +357,9 @@ int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on, bool p
 	for (i = 0; i < f->n; i++)
 		if (kvmcfg_json_append(arr, finding_to_json(&f->items[i])) < 0)
 			return -ENOMEM;
+	if (warnings && warnings->n_errors &&
+	    kvmcfg_json_add(o, "warnings", errors_to_json(warnings)) < 0)
+		return -ENOMEM;
 	return serialize(o, pretty, ret);
 }
 
@@ -343,24 +367,11 @@ int kvmcfg_findings_error_to_json(const char *verdict, const PolicyError *err, b
 				  char **ret)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *arr = NULL, *errors;
-	unsigned i;
+	struct json_object *arr = NULL;
 
 	o = document_new(verdict, 0, 0, &arr);
-	errors = json_object_new_array();
-	if (!o || kvmcfg_json_add(o, "errors", errors) < 0)
+	if (!o || kvmcfg_json_add(o, "errors", errors_to_json(err)) < 0)
 		return -ENOMEM;
-	for (i = 0; i < kvmcfg_policy_error_n_items(err); i++) {
-		_cleanup_json_ struct json_object *e = json_object_new_object();
-		PolicyErrorItem it;
-
-		kvmcfg_policy_error_item(err, i, &it);
-		if (!e || add_string(e, "file", it.file) < 0 ||
-		    kvmcfg_json_add(e, "line", json_object_new_int64(it.line)) < 0 ||
-		    add_string(e, "message", it.message) < 0 ||
-		    kvmcfg_json_append(errors, TAKE_PTR(e)) < 0)
-			return -ENOMEM;
-	}
 	if (kvmcfg_json_add(o, "errors_total", json_object_new_int64(err->n_errors)) < 0)
 		return -ENOMEM;
 	return serialize(o, pretty, ret);

@@ -31,7 +31,9 @@
  *     ],
  *     "errors": [ { "file": ..., "line": 0 | N, "message": ... }, ... ],
  *     "errors_total": N,
- *     "fail_on": "critical" | "info"   (kvmcfgctl check --fail-on, when not warn)
+ *     "fail_on": "critical" | "info",  (kvmcfgctl check --fail-on, when not warn)
+ *     "warnings": [ { "file", "line", "message" } ]  (the policy against this
+ *                 kernel, kvmcfgctl check; only when there are any)
  *   }
  * "errors" and "errors_total" are there only when nothing could be checked:
  * verdict "policy-error" (the policy did not load: every error, checked 0)
@@ -143,10 +145,12 @@ int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret);
 
 /*
- * kvmcfg_findings_to_json() with the verdict of kvmcfg_findings_verdict_at(@fail_on)
- * and, when @fail_on is not warn, a "fail_on" field naming it.
+ * kvmcfg_findings_to_json() with the verdict of kvmcfg_findings_verdict_at(@fail_on),
+ * when @fail_on is not warn a "fail_on" field naming it, and when @warnings
+ * (may be NULL) holds any, "warnings": [{file, line, message}...].
  */
-int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on, bool pretty, char **ret);
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
+			       const PolicyError *warnings, bool pretty, char **ret);
 
 /*
  * The document for a check that could not run (schema above, no findings):

@@ -14,6 +14,7 @@
 #include "param.h"
 #include "policy.h"
 #include "policy-internal.h"
+#include "utf8.h"
 
 #define POLICY_SECTION "Policy"
 
@@ -419,6 +420,27 @@ static int inline_hash_comment(const char *v)
 	return 0;
 }
 
+/*
+ * Why no kernel can print @v, or NULL: sysfs shows a param as text, so a
+ * control character or bytes that are not UTF-8 can never be read back.
+ */
+static const char *unprintable(const char *v, unsigned *ret_byte)
+{
+	const unsigned char *p = (const unsigned char *)v, *end = p + strlen(v);
+
+	while (p < end) {
+		size_t k = kvmcfg_utf8_seq_len(p, end - p);
+
+		*ret_byte = *p;
+		if (!k)
+			return "bytes that are not UTF-8";
+		if (*p < 0x20 || *p == 0x7f || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0))
+			return "a control character";
+		p += k;
+	}
+	return NULL;
+}
+
 static int handle_rule(Parser *ps, const char *name, const char *value)
 {
 	PolicySection *s = ps->section;
@@ -447,6 +469,16 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 	if (dup)
 		perror_at(ps, "duplicate rule for %s.%s in [%s] (first at line %u)", rule.module,
 			  rule.param, s->module, dup->line);
+	{
+		unsigned byte = 0;
+		const char *why = unprintable(value, &byte);
+
+		if (why) {
+			perror_at(ps, "%s.%s: the value has %s (byte 0x%02x), which no kernel prints",
+				  rule.module, rule.param, why, byte);
+			goto out;
+		}
+	}
 	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
 		goto out;
 	r = kvmcfg_matcher_parse(&rule.matcher, v, &msg);
