@@ -37,10 +37,15 @@ static const char *alt_type_conflict(const MatchAlt *a, const char *type)
 		return NULL; /* charp, string, a custom type: any text */
 	switch (a->kind) {
 	case MATCH_ALT_BOOL:
-		/* 0 and 1 are numbers as well as boolean words. */
-		if (a->text && (!strcmp(a->text, "0") || !strcmp(a->text, "1")))
+		/*
+		 * 0 and 1 are numbers as well as boolean words. A signed int is
+		 * often a boolean in disguise (kvm_amd.npt and nested were ints,
+		 * read 1 and match Y by meaning); an unsigned one is a quantity
+		 * (halt_poll_ns, min_timer_period_us), where a word is a mistake.
+		 */
+		if (is_int || (a->text && (!strcmp(a->text, "0") || !strcmp(a->text, "1"))))
 			return NULL;
-		return "an integer param never reads a boolean word";
+		return "an unsigned integer param never reads a boolean word";
 	case MATCH_ALT_TEXT:
 		return "an integer param never reads text";
 	case MATCH_ALT_INT:
