@@ -444,6 +444,18 @@ class Usage(Base):
         self.assertEqual(rc, 2)
         self.assertIn("Usage: kvmcfgctl", err)
 
+    def test_libkmod_not_linked(self):
+        """libkmod (and through it libcrypto, zstd, lzma) is dlopen()ed when needed:
+        never a NEEDED entry, so --help and check do not pay for loading it."""
+        readelf = shutil.which("readelf")
+        if not readelf:
+            self.skipTest("readelf (binutils) is not installed")
+        out = subprocess.run([readelf, "-d", CTL], capture_output=True, text=True).stdout
+        needed = [l for l in out.splitlines() if "(NEEDED)" in l]
+        self.assertTrue(needed, out)
+        for lib in ("libkmod", "libcrypto", "libzstd", "liblzma"):
+            self.assertFalse(any(lib in l for l in needed), needed)
+
     def test_help_and_version(self):
         rc, out, _ = run("--help")
         self.assertEqual(rc, 0)
