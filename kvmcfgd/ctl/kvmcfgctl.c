@@ -221,7 +221,7 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 	return r;
 }
 
-/* The explanation of every problem finding at severity info (@info) or above. */
+/* The explanation of each problem: the info-severity ones when @info, else all others. */
 static void print_explanations(const Findings *f, const char *title, bool info, size_t n,
 			       bool quiet)
 {
