@@ -791,14 +791,14 @@ int main(int argc, char **argv)
 	rep.n_paths = n;
 	add_controls(&rep, &o);
 	if (o.harness) {
-		/* Its own share even when the rounds overran theirs (a slice is at least a batch). */
-		uint64_t share = share_left(t0, budget_ns, 1);
-
 		if (!o.quiet)
 			fprintf(stderr, "harness overhead\n");
-		if (share < budget_ns / (n + 1))
-			share = budget_ns / (n + 1);
-		run_harness(share, &o, &rep.harness);
+		/*
+		 * One path's share of the budget: no more when the rounds ended
+		 * early, no less when they overran theirs (a slice is at least a
+		 * batch).
+		 */
+		run_harness(budget_ns / (n + 1), &o, &rep.harness);
 	} else {
 		rep.harness.skip_reason = "--no-harness";
 	}
