@@ -813,20 +813,21 @@ START_TEST(compare_drift_inside_a_run)
 }
 END_TEST
 
-/* The host 12% slower: past the drift limit only a change beyond 12% is called. */
+/* The host 12% slower: past the drift limit only a change beyond 1.5 x 12% is called. */
 START_TEST(compare_large_drift)
 {
 	struct json_object *a = render(20000, 1, "N", false);
-	struct json_object *b = render(20000 * 1.06, 1.12, "N", false);
-	struct json_object *c = render(20000 * 1.15, 1.12, "N", false);
+	struct json_object *b = render(20000 * 1.15, 1.12, "N", false);
+	struct json_object *c = render(20000 * 1.20, 1.12, "N", false);
 	char *out = NULL;
 
 	ck_assert_int_eq(compare_docs(a, b, &out), 0);
 	ck_assert_ptr_nonnull(strstr(out, "warning: the host's speed changed by 12.0% between the runs"));
-	ck_assert_ptr_nonnull(strstr(out, "  12.0%  noise"));
+	ck_assert_ptr_nonnull(strstr(out, "only changes beyond 18.0% are called"));
+	ck_assert_ptr_nonnull(strstr(out, "  18.0%  noise"));
 	free(out);
 	ck_assert_int_eq(compare_docs(a, c, &out), 1);
-	ck_assert_ptr_nonnull(strstr(out, "  12.0%  significant regression"));
+	ck_assert_ptr_nonnull(strstr(out, "  18.0%  significant regression"));
 	free(out);
 	json_object_put(a);
 	json_object_put(b);
