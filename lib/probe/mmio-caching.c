@@ -133,6 +133,26 @@ int kvmcfg_mmio_observe(uint64_t pages, uint64_t n, bool is_write,
 	return 0;
 }
 
+void kvmcfg_mmio_result(const struct kvmcfg_mmio_observation *obs, KvmcfgProbeResult *res)
+{
+	kvmcfg_probe_set_evidence(res, "%s", obs->summary);
+	switch (obs->caching) {
+	case KVMCFG_MMIO_CACHED:
+		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", true,
+					 "MMIO SPTEs are cached (one per page, then the fast path)");
+		break;
+	case KVMCFG_MMIO_UNCACHED:
+		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", false,
+					 "MMIO SPTEs are not cached (every access a full fault)");
+		break;
+	default:
+		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
+					 "MMIO stats fit neither cached nor uncached: %s", obs->summary);
+		return;
+	}
+	res->outcome = KVMCFG_PROBE_OBSERVED;
+}
+
 static void run(KvmcfgProbeResult *res)
 {
 	struct kvmcfg_mmio_observation obs;
@@ -152,22 +172,7 @@ static void run(KvmcfgProbeResult *res)
 					 "this kernel has no vCPU stat \"%s\"", missing);
 		return;
 	}
-	kvmcfg_probe_set_evidence(res, "%s", obs.summary);
-	switch (obs.caching) {
-	case KVMCFG_MMIO_CACHED:
-		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", true,
-					 "MMIO SPTEs are cached (one per page, then the fast path)");
-		break;
-	case KVMCFG_MMIO_UNCACHED:
-		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", false,
-					 "MMIO SPTEs are not cached (every access a full fault)");
-		break;
-	default:
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
-					 "MMIO stats fit neither cached nor uncached: %s", obs.summary);
-		return;
-	}
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	kvmcfg_mmio_result(&obs, res);
 }
 
 const KvmcfgProbe kvmcfg_probe_mmio_caching = {

@@ -248,11 +248,37 @@ int kvmcfg_tdp_observe(struct kvmcfg_tdp_observation *obs, const char **missing)
 	return 0;
 }
 
+void kvmcfg_tdp_result(const struct kvmcfg_tdp_observation *obs, KvmcfgProbeResult *res)
+{
+	const char *paging;
+	bool tdp;
+
+	kvmcfg_probe_set_evidence(res, "%s", obs->summary);
+	if (obs->paging == KVMCFG_PAGING_MIXED) {
+		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
+					 "paging signals disagree: %s", obs->summary);
+		return;
+	}
+	tdp = obs->paging == KVMCFG_PAGING_TDP;
+	paging = tdp ? "the guest runs on TDP (EPT/NPT)" : "the guest runs on shadow paging";
+	kvmcfg_probe_add_verdict(res, "kvm_intel", "ept", tdp, "%s", paging);
+	kvmcfg_probe_add_verdict(res, "kvm_amd", "npt", tdp, "%s", paging);
+	if (!tdp)
+		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
+					 "the guest runs on shadow paging, which the TDP MMU cannot serve");
+	else if (obs->tdp_mmu)
+		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", true,
+					 "the TDP MMU built the guest's tables (no shadow MMU page)");
+	else
+		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
+					 "the shadow MMU built the guest's tables");
+	res->outcome = KVMCFG_PROBE_OBSERVED;
+}
+
 static void run(KvmcfgProbeResult *res)
 {
 	struct kvmcfg_tdp_observation obs;
-	const char *missing = NULL, *paging;
-	bool tdp;
+	const char *missing = NULL;
 	int fd;
 
 	fd = probe_open_kvm(res);
@@ -268,26 +294,7 @@ static void run(KvmcfgProbeResult *res)
 					 "this kernel has no \"%s\" stat", missing);
 		return;
 	}
-	kvmcfg_probe_set_evidence(res, "%s", obs.summary);
-	if (obs.paging == KVMCFG_PAGING_MIXED) {
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
-					 "paging signals disagree: %s", obs.summary);
-		return;
-	}
-	tdp = obs.paging == KVMCFG_PAGING_TDP;
-	paging = tdp ? "the guest runs on TDP (EPT/NPT)" : "the guest runs on shadow paging";
-	kvmcfg_probe_add_verdict(res, "kvm_intel", "ept", tdp, "%s", paging);
-	kvmcfg_probe_add_verdict(res, "kvm_amd", "npt", tdp, "%s", paging);
-	if (!tdp)
-		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
-					 "the guest runs on shadow paging, which the TDP MMU cannot serve");
-	else if (obs.tdp_mmu)
-		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", true,
-					 "the TDP MMU built the guest's tables (no shadow MMU page)");
-	else
-		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
-					 "the shadow MMU built the guest's tables");
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	kvmcfg_tdp_result(&obs, res);
 }
 
 const KvmcfgProbe kvmcfg_probe_tdp = {

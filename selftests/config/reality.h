@@ -3,7 +3,7 @@
  * Helpers shared by the reality tests (selftests/config): which KVM vendor
  * module is loaded, a module parameter as the text a failure message
  * quotes ("kvm.tdp_mmu=N", "kvm_amd.sev: module not loaded"), and the
- * skip-or-observe step in front of every stats-based verdict.
+ * judge step that holds a param against its probe (lib/probe).
  *
  * Host-side only. Each reality test is one translation unit, so these are
  * static; the header holds nothing a test does not use.
@@ -14,12 +14,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kvm_params.h"
 #include "kvm_stats.h"
 #include "kvm_util.h"
+#include "probe.h"
 
 /*
  * Name of the loaded KVM vendor module in @buf: kvm_intel or kvm_amd when
@@ -94,35 +96,37 @@ static inline int reality_param_bool(const char *module, const char *param, bool
 }
 
 /*
- * The first of @names (vCPU stats when @vcpu, else VM stats of @vm) that
- * this kernel does not have, or NULL when it has them all.
+ * In a TEST: run the probe @probe_name in this process and hold
+ * @module.@param against it through the one judge (lib/probe), so the
+ * selftest, kvmcfgctl check --verify and kvmcfgd say the same thing. Skips
+ * naming the reason where the param is absent or the probe cannot observe
+ * it here; fails when the probe cannot run; fails with the judge's
+ * "module.param=V, but <behaviour>: <evidence>" on a contradiction.
  */
-static inline const char *reality_missing_stat(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-					       const char *const *names, size_t n)
-{
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int r = vcpu ? __vcpu_get_stat(vcpu, names[i], &v) : __vm_get_stat(vm, names[i], &v);
-
-		if (r == -ENOENT)
-			return names[i];
-	}
-	return NULL;
-}
-
-/*
- * In a TEST: run @observe(@obs, &missing), which returns -ENOENT with
- * missing naming a stat this kernel lacks, or 0 with @obs->summary filled;
- * skip naming what is missing, else log the summary.
- */
-#define REALITY_OBSERVE_OR_SKIP(observe, obs)                                             \
+#define REALITY_JUDGE(probe_name, module, param)                                          \
 	do {                                                                              \
-		const char *__missing = NULL;                                             \
-		if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))                              \
-			SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe"); \
-		if (observe(obs, &__missing) < 0)                                         \
-			SKIP(return, "this kernel has no \"%s\" stat", __missing);        \
-		TH_LOG("observed %s", (obs)->summary);                                    \
+		const KvmcfgProbe *__p = kvmcfg_probe_by_name(probe_name);                \
+		KvmcfgProbeResult __res;                                                  \
+		char __value[64], __msg[1024];                                            \
+		char *__v = NULL;                                                         \
+		int __r = __kvm_param_get_str(module, param, &__v);                       \
+                                                                                          \
+		if (__r < 0)                                                              \
+			SKIP(return, "%s.%s: %s", module, param, kvm_param_errstr(__r));  \
+		snprintf(__value, sizeof(__value), "%s", __v);                            \
+		free(__v);                                                                \
+		ASSERT_NE(NULL, __p) TH_LOG("no probe called %s", probe_name);            \
+		kvmcfg_probe_run(__p, &__res);                                            \
+		if (__res.outcome == KVMCFG_PROBE_NOT_APPLICABLE)                         \
+			SKIP(return, "%s.%s=%s cannot be observed here: %s", module, param, \
+			     __value, __res.reason);                                      \
+		ASSERT_EQ(KVMCFG_PROBE_OBSERVED, __res.outcome)                           \
+			TH_LOG("%s.%s=%s: probe %s could not run: %s", module, param,     \
+			       __value, probe_name, __res.reason);                        \
+		__r = kvmcfg_probe_judge(&__res, module, param, __value, __msg, sizeof(__msg)); \
+		if (__r == -ENOENT)                                                       \
+			SKIP(return, "%s.%s=%s: probe %s gives no verdict on it here (%s)", \
+			     module, param, __value, probe_name, __res.evidence);         \
+		ASSERT_EQ(0, __r) TH_LOG("%s", __msg);                                    \
+		TH_LOG("%s", __msg);                                                      \
 	} while (0)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "probe.h"
+
 #define KVMCFG_MMIO_MAX_PAGES 64
 
 enum kvmcfg_mmio_caching {
@@ -34,3 +36,6 @@ struct kvmcfg_mmio_observation {
  */
 int kvmcfg_mmio_observe(uint64_t pages, uint64_t n, bool is_write,
 			struct kvmcfg_mmio_observation *obs, const char **missing);
+
+/* The probe's result from @obs: a verdict on kvm.mmio_caching, or CANNOT_RUN when mixed. */
+void kvmcfg_mmio_result(const struct kvmcfg_mmio_observation *obs, KvmcfgProbeResult *res);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "probe.h"
+
 enum kvmcfg_paging { KVMCFG_PAGING_TDP, KVMCFG_PAGING_SHADOW, KVMCFG_PAGING_MIXED };
 
 /* "TDP (EPT/NPT)", "shadow paging", "contradictory signals". */
@@ -31,3 +33,6 @@ struct kvmcfg_tdp_observation {
  * asserts otherwise).
  */
 int kvmcfg_tdp_observe(struct kvmcfg_tdp_observation *obs, const char **missing);
+
+/* The probe's result from @obs: verdicts on ept, npt and tdp_mmu, or CANNOT_RUN when mixed. */
+void kvmcfg_tdp_result(const struct kvmcfg_tdp_observation *obs, KvmcfgProbeResult *res);
