@@ -26,8 +26,9 @@ static const char usage[] =
 	"Assert loaded KVM module parameters against a policy (kvmcfg.policy(5)).\n"
 	"\n"
 	"Commands:\n"
-	"  check              check this host once; exit 0 ok, 1 mismatch,\n"
-	"                     2 policy error, 3 cannot read\n"
+	"  check              check this host once; exit 0 ok, 1 mismatch or\n"
+	"                     contradicted, 2 policy error, 3 cannot read or\n"
+	"                     unverified\n"
 	"  show               every param of the KVM modules, its value and what\n"
 	"                     the policy says of it\n"
 	"  snapshot           write a policy that this host passes\n"
@@ -42,6 +43,11 @@ static const char usage[] =
 	"      --modprobe-dir=DIR  modprobe.d for ImportModprobe= (repeatable)\n"
 	"  -r, --sysfs-root=DIR    read DIR/module/... instead of /sys/module/...\n"
 	"  -j, --json              check: print findings as JSON (kvmcfg-findings/1)\n"
+	"      --verify            check: also run the reality probes for the params\n"
+	"                          the policy names; a param that contradicts what KVM\n"
+	"                          does is 'contradicted' (exit 1), a probe that cannot\n"
+	"                          run makes it 'unverified' (exit 3)\n"
+	"      --allow-unverified  check --verify: unverified params do not fail\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -141,6 +147,8 @@ const char *ctl_status_cell(const Finding *f)
 		[FINDING_PARAM_MISSING] = "PARAM-MISSING",
 		[FINDING_UNREADABLE] = "UNREADABLE",
 		[FINDING_DERIVED] = "DERIVED",
+		[FINDING_CONTRADICTED] = "CONTRADICTED",
+		[FINDING_UNVERIFIED] = "UNVERIFIED",
 	};
 
 	return cells[f->kind];
@@ -236,12 +244,19 @@ static int verb_check(const Ctl *c)
 
 	if (c->n_args)
 		return usage_error("check takes no arguments, got '%s'", c->args[0]);
+	if (c->allow_unverified && !c->verify)
+		return usage_error("--allow-unverified needs --verify");
 	r = ctl_load_policy(c, false, &p);
 	if (r)
 		return r;
 	r = ctl_check(c, p, &f);
 	if (r)
 		return r;
+	if (c->verify) {
+		r = ctl_verify(c, f);
+		if (r)
+			return r;
+	}
 	if (c->json) {
 		char *j = NULL;
 
@@ -320,6 +335,8 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'P' },
 		{ "no-policy", no_argument, NULL, 'N' },
+		{ "verify", no_argument, NULL, 'Y' },
+		{ "allow-unverified", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -329,7 +346,7 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrj" },
+		{ "check", verb_check, "pdMrjYU" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
 		{ "validate", verb_validate, "pdMP" },
@@ -369,6 +386,12 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			c.no_policy = true;
+			break;
+		case 'Y':
+			c.verify = true;
+			break;
+		case 'U':
+			c.allow_unverified = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

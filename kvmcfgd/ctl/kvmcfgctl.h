@@ -23,6 +23,8 @@ typedef struct Ctl {
 	const char *sysfs_root;    /* --sysfs-root, default /sys */
 	const char *output;        /* --output */
 	bool json, print, no_policy;
+	bool verify, allow_unverified; /* check --verify, --allow-unverified */
+	unsigned verify_timeout_ms;     /* per probe; 0: the library's default */
 	char **args;               /* positional arguments after the verb */
 	int n_args;
 } Ctl;
@@ -33,6 +35,11 @@ typedef struct Ctl {
  * default policy exists, return 0 with *ret = NULL instead.
  */
 int ctl_load_policy(const Ctl *c, bool optional, Policy **ret);
+/*
+ * --verify: run the probes for the params in @f and add their findings
+ * (contradicted, unverified, not applicable). 0, or CTL_EXIT_UNREADABLE.
+ */
+int ctl_verify(const Ctl *c, Findings *f);
 /* Open --sysfs-root and check; prints the reason and returns CTL_EXIT_UNREADABLE on failure. */
 int ctl_check(const Ctl *c, const Policy *p, Findings **ret);
 

@@ -17,6 +17,8 @@ static const char *const kind_names[_FINDING_KIND_MAX] = {
 	[FINDING_PARAM_MISSING] = "param-missing",
 	[FINDING_UNREADABLE] = "unreadable",
 	[FINDING_DERIVED] = "derived",
+	[FINDING_CONTRADICTED] = "contradicted",
+	[FINDING_UNVERIFIED] = "unverified",
 };
 
 const char *kvmcfg_finding_kind_to_string(FindingKind k)
@@ -28,6 +30,7 @@ static const char *const verdict_names[_KVMCFG_VERDICT_MAX] = {
 	[KVMCFG_VERDICT_OK] = "ok",
 	[KVMCFG_VERDICT_MISMATCH] = "mismatch",
 	[KVMCFG_VERDICT_UNREADABLE] = "unreadable",
+	[KVMCFG_VERDICT_UNVERIFIED] = "unverified",
 };
 
 const char *kvmcfg_verdict_to_string(KvmcfgVerdict v)
@@ -89,6 +92,8 @@ static void finding_done(Finding *f)
 	free(f->origin_file);
 	free(f->rule);
 	free(f->message);
+	free(f->probe);
+	free(f->evidence);
 }
 
 Findings *kvmcfg_findings_free(Findings *f)
@@ -145,6 +150,13 @@ static char *default_message(const Finding *f)
 		r = asprintf(&m, "%s.%s=%s requires %s", f->module, f->param,
 			     f->actual ? f->actual : "?", f->expected);
 		break;
+	case FINDING_CONTRADICTED:
+		r = asprintf(&m, "%s.%s=%s contradicts what KVM does", f->module, f->param,
+			     f->actual ? f->actual : "?");
+		break;
+	case FINDING_UNVERIFIED:
+		r = asprintf(&m, "%s.%s could not be verified", f->module, f->param ? f->param : "");
+		break;
 	default:
 		break;
 	}
@@ -187,6 +199,21 @@ oom:
 	return -ENOMEM;
 }
 
+int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence)
+{
+	Finding *x;
+
+	if (!f->n)
+		return -EINVAL;
+	x = &f->items[f->n - 1];
+	free(x->probe);
+	free(x->evidence);
+	x->probe = x->evidence = NULL;
+	if (strdup_null(probe, &x->probe) < 0 || strdup_null(evidence, &x->evidence) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 bool kvmcfg_finding_is_problem(const Finding *f)
 {
 	return f->kind != FINDING_OK && f->kind != FINDING_SKIPPED;
@@ -225,7 +252,7 @@ size_t kvmcfg_findings_n_problems(const Findings *f)
 
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 {
-	bool unreadable = false;
+	bool unreadable = false, unverified = false;
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
@@ -233,11 +260,15 @@ KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 
 		if (!kvmcfg_finding_is_problem(x) || x->severity == POLICY_SEVERITY_INFO)
 			continue;
-		if (x->kind != FINDING_UNREADABLE)
+		if (x->kind == FINDING_UNREADABLE)
+			unreadable = true;
+		else if (x->kind == FINDING_UNVERIFIED)
+			unverified = true;
+		else
 			return KVMCFG_VERDICT_MISMATCH;
-		unreadable = true;
 	}
-	return unreadable ? KVMCFG_VERDICT_UNREADABLE : KVMCFG_VERDICT_OK;
+	return unreadable ? KVMCFG_VERDICT_UNREADABLE :
+	       unverified ? KVMCFG_VERDICT_UNVERIFIED : KVMCFG_VERDICT_OK;
 }
 
 /* ---- JSON ---- */
@@ -284,6 +315,12 @@ static void json_finding(FILE *o, const Finding *x, bool pretty)
 	kvmcfg_json_string(o, x->rule);
 	json_field(o, pretty, d, false, "message");
 	kvmcfg_json_string(o, x->message);
+	if (x->probe) {
+		json_field(o, pretty, d, false, "probe");
+		kvmcfg_json_string(o, x->probe);
+		json_field(o, pretty, d, false, "evidence");
+		kvmcfg_json_string(o, x->evidence);
+	}
 	if (pretty)
 		fprintf(o, "\n%*s", (d - 1) * 2, "");
 	fputc('}', o);
