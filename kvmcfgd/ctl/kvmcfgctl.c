@@ -16,6 +16,7 @@
 
 #include "checker.h"
 #include "param.h"
+#include "parse-arg.h"
 #include "policy-from-host.h"
 #include "kvmcfgctl.h"
 #include "table.h"
@@ -33,6 +34,8 @@ static const char usage[] =
 	"                     the policy says of it\n"
 	"  snapshot           write a policy that this host passes\n"
 	"  validate [FILE...] check policy files without reading sysfs\n"
+	"  probe [NAME...]    run the reality probes (all, or those named) and\n"
+	"                     print what KVM was seen to do, without a policy\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy=FILE       main policy file (default " POLICY_MAIN_PATH ",\n"
@@ -48,6 +51,8 @@ static const char usage[] =
 	"                          does is 'contradicted' (exit 1), a probe that cannot\n"
 	"                          run makes it 'unverified' (exit 3)\n"
 	"      --allow-unverified  check --verify: unverified params do not fail\n"
+	"      --probe-timeout=MS  check --verify, probe: a probe that runs longer is killed\n"
+	"                          and its params are unverified (default 20000)\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -244,8 +249,8 @@ static int verb_check(const Ctl *c)
 
 	if (c->n_args)
 		return usage_error("check takes no arguments, got '%s'", c->args[0]);
-	if (c->allow_unverified && !c->verify)
-		return usage_error("--allow-unverified needs --verify");
+	if ((c->allow_unverified || c->verify_timeout_ms) && !c->verify)
+		return usage_error("--allow-unverified and --probe-timeout need --verify");
 	r = ctl_load_policy(c, false, &p);
 	if (r)
 		return r;
@@ -337,6 +342,7 @@ int main(int argc, char **argv)
 		{ "no-policy", no_argument, NULL, 'N' },
 		{ "verify", no_argument, NULL, 'Y' },
 		{ "allow-unverified", no_argument, NULL, 'U' },
+		{ "probe-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -346,10 +352,11 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrjYU" },
+		{ "check", verb_check, "pdMrjYUT" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
 		{ "validate", verb_validate, "pdMP" },
+		{ "probe", verb_probe, "jT" },
 	};
 	Ctl c = { .sysfs_root = "/sys" };
 	char given[32] = "";
@@ -393,6 +400,14 @@ int main(int argc, char **argv)
 		case 'U':
 			c.allow_unverified = true;
 			break;
+		case 'T': {
+			char err[KVMCFG_ARG_ERROR_MAX];
+
+			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000, &c.verify_timeout_ms,
+					    err) < 0)
+				return usage_error("%s", err);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return CTL_EXIT_OK;
@@ -437,5 +452,5 @@ int main(int argc, char **argv)
 		free(c.modules);
 		return r;
 	}
-	return usage_error("unknown command '%s' (check, show, snapshot, validate)", verb);
+	return usage_error("unknown command '%s' (check, show, snapshot, validate, probe)", verb);
 }

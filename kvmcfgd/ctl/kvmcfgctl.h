@@ -51,6 +51,7 @@ const char *ctl_origin_cell(const Finding *f, char *buf, size_t size);
 
 int verb_show(const Ctl *c);
 int verb_snapshot(const Ctl *c);
+int verb_probe(const Ctl *c);
 
 /*
  * The modules show and snapshot cover: kvmcfg_kvm_modules_at() plus the

@@ -77,13 +77,16 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
 	int rpipe[2] = { -1, -1 }, opipe[2] = { -1, -1 };
 	char output[OUTPUT_MAX] = "", what[128];
 	size_t got = 0, olen = 0;
-	long long deadline, t0 = now_ms();
+	struct timespec start, end;
+	long long deadline, t0;
 	int status = 0, r = 0;
 	bool timed_out = false;
 	pid_t pid;
 
 	if (!timeout_ms)
 		timeout_ms = KVMCFG_PROBE_TIMEOUT_MS;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	t0 = now_ms();
 	if (pipe2(rpipe, O_CLOEXEC) < 0 || pipe2(opipe, O_CLOEXEC) < 0) {
 		r = -errno;
 		goto fail;
@@ -183,7 +186,9 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		cannot_run(res, what, output);
 	}
-	res->elapsed_us = (unsigned long long)(now_ms() - t0) * 1000;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	res->elapsed_us = (unsigned long long)(end.tv_sec - start.tv_sec) * 1000000ULL +
+			  (unsigned long long)(end.tv_nsec - start.tv_nsec) / 1000;
 	return 0;
 fail:
 	if (rpipe[0] >= 0)

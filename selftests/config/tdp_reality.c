@@ -34,7 +34,7 @@ TEST(paging_signals_agree)
 
 	if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))
 		SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe");
-	if (kvmcfg_tdp_observe(&obs, &missing) < 0)
+	if (kvmcfg_tdp_observe(test_iterations(256), &obs, &missing) < 0)
 		SKIP(return, "this kernel has no \"%s\" stat", missing);
 	TH_LOG("observed %s", obs.summary);
 	ASSERT_NE(KVMCFG_PAGING_MIXED, obs.paging)

@@ -27,12 +27,12 @@ struct kvmcfg_tdp_observation {
 };
 
 /*
- * Make a guest INVLPG, take #PFs, write its own page tables and touch fresh
- * memory, and classify what KVM did. Returns 0, or -ENOENT with *missing
+ * Make a guest INVLPG, take #PFs and write its own page tables @n times
+ * each, touch fresh memory, and classify what KVM did. Returns 0, or -ENOENT with *missing
  * naming a stat this kernel lacks. Needs /dev/kvm and binary stats (lib/vm
  * asserts otherwise).
  */
-int kvmcfg_tdp_observe(struct kvmcfg_tdp_observation *obs, const char **missing);
+int kvmcfg_tdp_observe(uint64_t n, struct kvmcfg_tdp_observation *obs, const char **missing);
 
 /* The probe's result from @obs: verdicts on ept, npt and tdp_mmu, or CANNOT_RUN when mixed. */
 void kvmcfg_tdp_result(const struct kvmcfg_tdp_observation *obs, KvmcfgProbeResult *res);
