@@ -29,6 +29,18 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A daemon's child: no blocked or ignored signals of the parent's event loop. */
+static void child_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 static int write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -106,7 +118,7 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
 		close(opipe[0]);
 		dup2(opipe[1], STDOUT_FILENO);
 		dup2(opipe[1], STDERR_FILENO);
-		signal(SIGPIPE, SIG_DFL);
+		child_signals();
 		kvmcfg_probe_run(p, &mine);
 		fflush(stdout);
 		_exit(write_all(rpipe[1], &mine, sizeof(mine)) < 0 ? 120 : 0);
@@ -225,7 +237,7 @@ int kvmcfg_probe_batch_start(const KvmcfgProbe *const *probes, size_t n, unsigne
 		size_t i;
 
 		close(fds[0]);
-		signal(SIGPIPE, SIG_DFL);
+		child_signals();
 		for (i = 0; i < n; i++) {
 			KvmcfgProbeResult res;
 

@@ -80,7 +80,7 @@ int kvmcfg_verify_apply(Findings *f, const KvmcfgProbe *const *probes,
 				r = kvmcfg_findings_add(f, FINDING_CONTRADICTED, POLICY_SEVERITY_CRITICAL,
 							module, param,
 							kvmcfg_probe_result_verdict(res, module, param)->on ?
-								"Y (observed)" : "N (observed)",
+								"Y" : "N",
 							value, 0, origin, line, NULL, msg);
 				if (r >= 0)
 					r = kvmcfg_findings_set_probe(f, p->name, res->evidence);

@@ -17,6 +17,8 @@
 #include "kvm_test.h"
 #include "reality.h"
 
+REALITY_PROBE_RUNS("force_emulation_prefix")
+
 TEST(force_emulation_prefix_param)
 {
 	REALITY_JUDGE("force_emulation_prefix", "kvm", "force_emulation_prefix");

@@ -18,6 +18,8 @@
 #include "kvm_test.h"
 #include "reality.h"
 
+REALITY_PROBE_RUNS("ignore_msrs")
+
 TEST(ignore_msrs_param)
 {
 	REALITY_JUDGE("ignore_msrs", "kvm", "ignore_msrs");

@@ -17,6 +17,8 @@
 #include "kvm_test.h"
 #include "reality.h"
 
+REALITY_PROBE_RUNS("nested")
+
 TEST(vendor_nested_param)
 {
 	char vendor[64];

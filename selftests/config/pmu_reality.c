@@ -16,6 +16,8 @@
 #include "kvm_test.h"
 #include "reality.h"
 
+REALITY_PROBE_RUNS("pmu")
+
 TEST(enable_pmu_param)
 {
 	REALITY_JUDGE("pmu", "kvm", "enable_pmu");

@@ -130,3 +130,28 @@ static inline int reality_param_bool(const char *module, const char *param, bool
 		ASSERT_EQ(0, __r) TH_LOG("%s", __msg);                                    \
 		TH_LOG("%s", __msg);                                                      \
 	} while (0)
+
+/*
+ * TEST(probe_runs) for @probe_name: the probe itself works on this host,
+ * whatever the params say: it observes (with evidence and a verdict) or
+ * says why it cannot tell here; it never fails to run.
+ */
+#define REALITY_PROBE_RUNS(probe_name)                                                    \
+	TEST(probe_runs)                                                                  \
+	{                                                                                 \
+		const KvmcfgProbe *__p = kvmcfg_probe_by_name(probe_name);                \
+		KvmcfgProbeResult __res;                                                  \
+                                                                                          \
+		ASSERT_NE(NULL, __p) TH_LOG("no probe called %s", probe_name);            \
+		kvmcfg_probe_run(__p, &__res);                                            \
+		ASSERT_NE(KVMCFG_PROBE_CANNOT_RUN, __res.outcome)                         \
+			TH_LOG("probe %s could not run: %s", probe_name, __res.reason);   \
+		if (__res.outcome == KVMCFG_PROBE_NOT_APPLICABLE) {                       \
+			ASSERT_NE(0, __res.reason[0]) TH_LOG("not applicable, no reason"); \
+			TH_LOG("probe %s: not applicable here: %s", probe_name, __res.reason); \
+			return;                                                           \
+		}                                                                         \
+		ASSERT_NE(0, __res.n_verdicts) TH_LOG("observed, but no verdict");        \
+		ASSERT_NE(0, __res.evidence[0]) TH_LOG("observed, but no evidence");      \
+		TH_LOG("probe %s: %s", probe_name, __res.evidence);                       \
+	}

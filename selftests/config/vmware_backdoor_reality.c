@@ -18,6 +18,8 @@
 #include "kvm_test.h"
 #include "reality.h"
 
+REALITY_PROBE_RUNS("vmware_backdoor")
+
 TEST(enable_vmware_backdoor_param)
 {
 	REALITY_JUDGE("vmware_backdoor", "kvm", "enable_vmware_backdoor");
