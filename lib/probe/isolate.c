@@ -199,8 +199,8 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
 		cannot_run(res, what, output);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	res->elapsed_us = (unsigned long long)(end.tv_sec - start.tv_sec) * 1000000ULL +
-			  (unsigned long long)(end.tv_nsec - start.tv_nsec) / 1000;
+	res->elapsed_us = (unsigned long long)((long long)(end.tv_sec - start.tv_sec) * 1000000LL +
+					       ((long long)end.tv_nsec - start.tv_nsec) / 1000);
 	return 0;
 fail:
 	if (rpipe[0] >= 0)
