@@ -100,7 +100,7 @@ def check_verify(tap, sec, params, results=None):
             json.dump({"schema": "kvmcfg-verify-timing/1",
                        "label": "fleet box: Debian kernel under QEMU TCG -cpu max, nested KVM "
                                 "(AMD SVM+NPT), 1 vCPU; /proc/uptime resolution 10 ms",
-                       "kernel": {"release": p.get("release", "")},
+                       "kernel": {"release": sec.get("kernel", "").strip()},
                        "runs": timing,
                        "wall_ms_max": max(t["wall_ms"] for t in timing)}, f, indent=2)
             f.write("\n")

@@ -58,6 +58,7 @@ daemon() {
 	section "kvmcfgd $1"; cat /tmp/kvmcfgd.log; end_section
 }
 
+section kernel; uname -r; end_section
 config default "" ""
 config lie61 "tdp_mmu=1" "npt=0"
 daemon lie61
