@@ -19,7 +19,7 @@
 #include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
-#include "verify.h"
+#include "verifier.h"
 
 /* Timer slack: the interval check may drift a little to save wakeups. */
 #define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)

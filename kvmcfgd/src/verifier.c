@@ -9,7 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "probe-verify.h"
-#include "verify.h"
+#include "verifier.h"
 
 #define PROBES_MAX 32
 /* Beyond n probes times VerifyTimeout=, the batch child itself is killed. */
