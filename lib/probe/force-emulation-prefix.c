@@ -41,12 +41,9 @@ static void run(KvmcfgProbeResult *res)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	bool ud;
-	int fd;
 
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_kvm_usable(res, false))
 		return;
-	close(fd);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL3);
 	vm_install_exception_handler(vm, UD_VECTOR, guest_ud);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_SYNC);
@@ -57,10 +54,9 @@ static void run(KvmcfgProbeResult *res)
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_DONE);
 	kvmcfg_probe_set_evidence(res, "the forced-emulation prefix at CPL3 %s",
 				  ud ? "raised #UD" : "was emulated (no #UD, the next instruction ran)");
-	kvmcfg_probe_add_verdict(res, "kvm", "force_emulation_prefix", !ud,
-				 ud ? "the forced-emulation prefix raises #UD" :
-				      "KVM honours the forced-emulation prefix");
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	probe_observed(res, "kvm", "force_emulation_prefix", !ud,
+		       "KVM honours the forced-emulation prefix",
+		       "the forced-emulation prefix raises #UD");
 }
 
 const KvmcfgProbe kvmcfg_probe_force_emulation_prefix = {

@@ -44,12 +44,9 @@ static void run(KvmcfgProbeResult *res)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	bool faulted;
-	int fd;
 
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_kvm_usable(res, false))
 		return;
-	close(fd);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL0);
 	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_SYNC);
@@ -64,10 +61,8 @@ static void run(KvmcfgProbeResult *res)
 	else
 		kvmcfg_probe_set_evidence(res, "RDMSR of unimplemented MSR %#x at CPL0 returned 0 "
 					  "without #GP", MSR_NOWHERE);
-	kvmcfg_probe_add_verdict(res, "kvm", "ignore_msrs", !faulted,
-				 faulted ? "unimplemented MSRs raise #GP" :
-					   "unimplemented MSRs are ignored (no #GP)");
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	probe_observed(res, "kvm", "ignore_msrs", !faulted, "unimplemented MSRs are ignored (no #GP)",
+		       "unimplemented MSRs raise #GP");
 }
 
 const KvmcfgProbe kvmcfg_probe_ignore_msrs = {

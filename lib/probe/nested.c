@@ -18,9 +18,8 @@
 
 static void run(KvmcfgProbeResult *res)
 {
-	uint32_t h1[4], he[4], k1[4] = {}, ke[4] = {};
+	uint32_t h1[4], he[4], k1[4], ke[4];
 	bool host_vmx, host_svm, vmx, svm;
-	int fd, r;
 
 	probe_host_cpuid(1, 0, h1);
 	probe_host_cpuid(0x80000001, 0, he);
@@ -31,18 +30,8 @@ static void run(KvmcfgProbeResult *res)
 					 "this CPU has neither VMX nor SVM: nothing to nest");
 		return;
 	}
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_supported_cpuid(res, 1, k1, 0x80000001, ke))
 		return;
-	r = probe_supported_cpuid(fd, 1, 0, k1);
-	if (r >= 0)
-		r = probe_supported_cpuid(fd, 0x80000001, 0, ke);
-	close(fd);
-	if (r < 0) {
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
-					 "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
-		return;
-	}
 	vmx = k1[2] & VMX_BIT;
 	svm = ke[2] & SVM_BIT;
 	kvmcfg_probe_set_evidence(res, "KVM_GET_SUPPORTED_CPUID: VMX=%d SVM=%d (CPU: VMX=%d SVM=%d)",

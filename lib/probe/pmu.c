@@ -17,10 +17,9 @@
 
 static void run(KvmcfgProbeResult *res)
 {
-	uint32_t host_a[4], host_e[4], host_max[4], kvm_a[4] = {}, kvm_e[4] = {};
+	uint32_t host_a[4], host_e[4], host_max[4], kvm_a[4], kvm_e[4];
 	unsigned host_version = 0, kvm_version;
 	bool host_core, kvm_core, on;
-	int fd, r;
 
 	probe_host_cpuid(0, 0, host_max);
 	if (host_max[0] >= 0xa) {
@@ -35,27 +34,16 @@ static void run(KvmcfgProbeResult *res)
 					 "PERFCTR_CORE): KVM offers none whatever enable_pmu says");
 		return;
 	}
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_supported_cpuid(res, 0xa, kvm_a, 0x80000001, kvm_e))
 		return;
-	r = probe_supported_cpuid(fd, 0xa, 0, kvm_a);
-	if (r >= 0)
-		r = probe_supported_cpuid(fd, 0x80000001, 0, kvm_e);
-	close(fd);
-	if (r < 0) {
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
-					 "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
-		return;
-	}
 	kvm_version = kvm_a[0] & 0xff;
 	kvm_core = kvm_e[2] & PERFCTR_CORE;
 	on = kvm_version || kvm_core;
 	kvmcfg_probe_set_evidence(res, "KVM_GET_SUPPORTED_CPUID: leaf 0xA PMU version %u, "
 				  "0x80000001 ECX.PERFCTR_CORE=%d (CPU: version %u, PERFCTR_CORE=%d)",
 				  kvm_version, kvm_core, host_version, host_core);
-	kvmcfg_probe_add_verdict(res, "kvm", "enable_pmu", on,
-				 on ? "KVM offers guests a PMU" : "KVM offers guests no PMU");
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	probe_observed(res, "kvm", "enable_pmu", on, "KVM offers guests a PMU",
+		       "KVM offers guests no PMU");
 }
 
 const KvmcfgProbe kvmcfg_probe_pmu = {

@@ -21,13 +21,26 @@ int probe_open_kvm(KvmcfgProbeResult *res)
 	return fd;
 }
 
-bool probe_need_stats(KvmcfgProbeResult *res, int kvm_fd)
+bool probe_kvm_usable(KvmcfgProbeResult *res, bool need_stats)
 {
-	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0)
-		return true;
-	kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_NOT_APPLICABLE,
-				 "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe");
-	return false;
+	int fd = probe_open_kvm(res);
+	bool ok = fd >= 0;
+
+	if (ok && need_stats && ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0) {
+		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_NOT_APPLICABLE,
+					 "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe");
+		ok = false;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+void probe_observed(KvmcfgProbeResult *res, const char *module, const char *param, bool on,
+		    const char *fact_on, const char *fact_off)
+{
+	kvmcfg_probe_add_verdict(res, module, param, on, "%s", on ? fact_on : fact_off);
+	res->outcome = KVMCFG_PROBE_OBSERVED;
 }
 
 void probe_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
@@ -35,7 +48,7 @@ void probe_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 	__cpuid_count(leaf, subleaf, regs[0], regs[1], regs[2], regs[3]);
 }
 
-int probe_supported_cpuid(int kvm_fd, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+static int supported_cpuid(int kvm_fd, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned n = 64, i;
@@ -76,4 +89,23 @@ int probe_supported_cpuid(int kvm_fd, uint32_t leaf, uint32_t subleaf, uint32_t 
 	}
 	free(cpuid);
 	return r;
+}
+
+bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4],
+			   uint32_t leaf_b, uint32_t b[4])
+{
+	int fd = probe_open_kvm(res), r;
+
+	if (fd < 0)
+		return false;
+	memset(a, 0, 4 * sizeof(a[0]));
+	memset(b, 0, 4 * sizeof(b[0]));
+	r = supported_cpuid(fd, leaf_a, 0, a);
+	if (r >= 0)
+		r = supported_cpuid(fd, leaf_b, 0, b);
+	close(fd);
+	if (r < 0)
+		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN, "KVM_GET_SUPPORTED_CPUID: %s",
+					 strerror(-r));
+	return r >= 0;
 }

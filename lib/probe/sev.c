@@ -109,12 +109,10 @@ static int legacy_init(KvmcfgProbeResult *res, uint32_t id, const char *name, ch
 static void run(KvmcfgProbeResult *res)
 {
 	char sev_text[96], es_text[96];
-	int fd, sev, es, types;
+	int sev, es, types;
 
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_kvm_usable(res, false))
 		return;
-	close(fd);
 	sev = legacy_init(res, KVM_SEV_INIT, "KVM_SEV_INIT", sev_text, sizeof(sev_text));
 	if (sev < 0)
 		return;

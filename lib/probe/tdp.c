@@ -280,16 +280,9 @@ static void run(KvmcfgProbeResult *res)
 {
 	struct kvmcfg_tdp_observation obs;
 	const char *missing = NULL;
-	int fd;
 
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_kvm_usable(res, true))
 		return;
-	if (!probe_need_stats(res, fd)) {
-		close(fd);
-		return;
-	}
-	close(fd);
 	if (kvmcfg_tdp_observe(PROBE_OPS, &obs, &missing) < 0) {
 		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_NOT_APPLICABLE,
 					 "this kernel has no \"%s\" stat", missing);

@@ -48,12 +48,9 @@ static void run(KvmcfgProbeResult *res)
 	unsigned port_exits = 0;
 	uint64_t cmd;
 	bool faulted;
-	int fd;
 
-	fd = probe_open_kvm(res);
-	if (fd < 0)
+	if (!probe_kvm_usable(res, false))
 		return;
-	close(fd);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL3);
 	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
 	vcpu_regs_get(vcpu, &regs);
@@ -88,10 +85,8 @@ static void run(KvmcfgProbeResult *res)
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_DONE);
 	kvmcfg_probe_set_evidence(res, "IN from port %#x at CPL3 with IOPL 0 %s", VMWARE_PORT,
 				  faulted ? "raised #GP" : "reached the host as KVM_EXIT_IO");
-	kvmcfg_probe_add_verdict(res, "kvm", "enable_vmware_backdoor", !faulted,
-				 faulted ? "the VMware backdoor port faults" :
-					   "KVM emulates the VMware backdoor port");
-	res->outcome = KVMCFG_PROBE_OBSERVED;
+	probe_observed(res, "kvm", "enable_vmware_backdoor", !faulted,
+		       "KVM emulates the VMware backdoor port", "the VMware backdoor port faults");
 }
 
 const KvmcfgProbe kvmcfg_probe_vmware_backdoor = {

@@ -21,16 +21,7 @@ REALITY_PROBE_RUNS("nested")
 
 TEST(vendor_nested_param)
 {
-	char vendor[64];
-
-	kvm_vendor_module(vendor, sizeof(vendor));
-	if (!strcmp(vendor, "kvm_intel"))
-		REALITY_JUDGE("nested", "kvm_intel", "nested");
-	else if (!strcmp(vendor, "kvm_amd"))
-		REALITY_JUDGE("nested", "kvm_amd", "nested");
-	else
-		SKIP(return, "no kvm_intel.nested or kvm_amd.nested to check: the KVM vendor module "
-		     "is %s", vendor);
+	REALITY_JUDGE_VENDOR("nested", "nested", "nested");
 }
 
 KVM_HARNESS_MAIN

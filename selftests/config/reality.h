@@ -132,6 +132,24 @@ static inline int reality_param_bool(const char *module, const char *param, bool
 	} while (0)
 
 /*
+ * REALITY_JUDGE() on the loaded vendor module's param: kvm_intel.@intel_param
+ * or kvm_amd.@amd_param; skips naming the vendor module when it is neither.
+ */
+#define REALITY_JUDGE_VENDOR(probe_name, intel_param, amd_param)                          \
+	do {                                                                              \
+		char __vendor[64];                                                        \
+                                                                                          \
+		kvm_vendor_module(__vendor, sizeof(__vendor));                            \
+		if (!strcmp(__vendor, "kvm_intel"))                                       \
+			REALITY_JUDGE(probe_name, "kvm_intel", intel_param);              \
+		else if (!strcmp(__vendor, "kvm_amd"))                                    \
+			REALITY_JUDGE(probe_name, "kvm_amd", amd_param);                  \
+		else                                                                      \
+			SKIP(return, "no kvm_intel.%s or kvm_amd.%s to check: the KVM "  \
+			     "vendor module is %s", intel_param, amd_param, __vendor);    \
+	} while (0)
+
+/*
  * TEST(probe_runs) for @probe_name: the probe itself works on this host,
  * whatever the params say: it observes (with evidence and a verdict) or
  * says why it cannot tell here; it never fails to run.

@@ -51,16 +51,7 @@ TEST(paging_signals_agree)
 
 TEST(vendor_tdp_param)
 {
-	char vendor[64];
-
-	kvm_vendor_module(vendor, sizeof(vendor));
-	if (!strcmp(vendor, "kvm_intel"))
-		REALITY_JUDGE("tdp", "kvm_intel", "ept");
-	else if (!strcmp(vendor, "kvm_amd"))
-		REALITY_JUDGE("tdp", "kvm_amd", "npt");
-	else
-		SKIP(return, "no kvm_intel.ept or kvm_amd.npt to check: the KVM vendor module is %s",
-		     vendor);
+	REALITY_JUDGE_VENDOR("tdp", "ept", "npt");
 }
 
 TEST(tdp_mmu_param)
