@@ -91,13 +91,16 @@ int alert_message(const Transition *t, char **ret)
 	char *s = NULL;
 	int r = -1;
 
-	if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "contradicted")) {
+	if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "contradicted"))
 		/* The param's value against what KVM was seen to do, and how it was seen. */
 		r = asprintf(&s, "%s%s%s=%s contradicts what KVM does (it behaves as %s): %s (%s%s%s)",
 			     m->module, mismatch_dot(m), m->param, m->actual, m->expected, m->evidence,
 			     m->severity, *m->origin ? ", " : "", m->origin);
-		if (r < 0)
-			return -ENOMEM;
+	else if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "unverified"))
+		r = asprintf(&s, "%s%s%s=%s could not be verified: %s (%s%s%s)", m->module,
+			     mismatch_dot(m), m->param, m->actual, m->evidence, m->severity,
+			     *m->origin ? ", " : "", m->origin);
+	if (r >= 0) {
 		*ret = s;
 		return 0;
 	}

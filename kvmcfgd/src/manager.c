@@ -66,6 +66,7 @@ struct Manager {
 
 	AlertRunner *runner;
 	Verifier *verifier;        /* Verify=yes, else NULL */
+	bool in_load_burst;        /* the check at a load uevent, before the settle one */
 	bool stopping;
 };
 
@@ -318,7 +319,7 @@ static int manager_check(Manager *m, const char *reason)
 	m->torn_checks = 0;
 
 	if (m->verifier) {
-		r = verifier_check(m->verifier, f);
+		r = verifier_check(m->verifier, f, !m->in_load_burst);
 		if (r < 0)
 			return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to add the "
 							"probes' verdicts, will retry: %m", reason));
@@ -468,8 +469,12 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	 * spurious "param-missing": unloads wait for the settle check, which
 	 * sees the state once the burst is over.
 	 */
-	if (m->module_adds > 0)
+	if (m->module_adds > 0) {
+		/* With no settle check to follow, this one starts the probes. */
+		m->in_load_burst = m->conf.settle_usec > 0;
 		(void)manager_check(m, "module load uevent");
+		m->in_load_burst = false;
+	}
 	return arm_settle(m);
 }
 

@@ -246,13 +246,15 @@ static int add_copy(Findings *f, const Finding *c)
 	return r < 0 ? r : kvmcfg_findings_set_probe(f, c->probe, c->evidence);
 }
 
-int verifier_check(Verifier *v, Findings *f)
+int verifier_check(Verifier *v, Findings *f, bool may_start)
 {
 	_cleanup_(kvmcfg_findings_freep) Findings *carried = NULL;
 	size_t i, n0 = f->n;
 	int r;
 
-	if (v->wanted && v->pid > 0) {
+	if (!may_start)
+		;
+	else if (v->wanted && v->pid > 0) {
 		v->rerun = true;
 		v->wanted = false;
 	} else if (v->wanted) {

@@ -36,11 +36,13 @@ void verifier_invalidate(Verifier *v);
 void verifier_stop(Verifier *v);
 
 /*
- * Start a wanted run for the probes @f needs, then add the verdicts of the
- * last complete run (or the carried ones) to @f. Returns 0 or -ENOMEM;
- * a run that cannot start is logged and retried on the next check.
+ * With @may_start, start a wanted run for the probes @f needs (a check in
+ * the middle of a module load burst passes false: kvm alone has no
+ * /dev/kvm yet; the settle check starts it). Then add the verdicts of the
+ * last complete run (or the carried ones) to @f. Returns 0 or -ENOMEM; a
+ * run that cannot start is logged and retried on the next check.
  */
-int verifier_check(Verifier *v, Findings *f);
+int verifier_check(Verifier *v, Findings *f, bool may_start);
 
 /* Completed runs, and whether one is in flight (for logs and tests). */
 uint64_t verifier_runs(const Verifier *v);

@@ -129,6 +129,7 @@ else
 		done
 		status=$(systemctl show -P StatusText kvmcfgd)
 		if grep -q "^$mismatch_metric{.*param=\"tdp_mmu\"" "$tf" 2>/dev/null; then
+			diag "$(grep "^$mismatch_metric{" "$tf")" "$(journalctl -q -u kvmcfgd -n 30 --no-pager)"
 			fail resolved-journal "resolved entry came, but $tf still lists the tdp_mmu mismatch"
 		else
 			pass resolved-journal "$(field "$ent" MESSAGE); textfile clear; status '$status'"
