@@ -319,6 +319,9 @@ START_TEST(verdicts)
 	ck_assert_str_eq(t->subtests[0].name, "n");
 	ck_assert_int_eq(t->subtests[0].verdict, VERDICT_PASS);
 	test_free(t);
+	t = fed("1..0 # SKIP - Requirement not met: X\n", EXIT_STATUS(4));
+	ck_assert_str_eq(t->reason, "Requirement not met: X");
+	test_free(t);
 	t = fed("no KVM_CAP_X\n", EXIT_STATUS(4));
 	ck_assert_int_eq(t->verdict, VERDICT_SKIP);
 	ck_assert_str_eq(t->reason, "exited 4 (KSFT_SKIP)");

@@ -138,6 +138,9 @@ static int parse_line(struct test *t, const char *line)
 		d = d ? d + 1 + strspn(d + 1, " \t") : "";
 		d += strcspn(d, " \t\n");
 		d += strspn(d, " \t");
+		/* The kernel's KVM selftests print "1..0 # SKIP - reason". */
+		if (d[0] == '-' && d[1] == ' ')
+			d += 2;
 		len = strcspn(d, "\n");
 		t->skip_reason = strndup(d, len);
 		return t->skip_reason ? 0 : -ENOMEM;
