@@ -381,6 +381,22 @@ struct catalog *catalog_free(struct catalog *c)
 	return NULL;
 }
 
+static bool test_matches(const struct test *t, const char *glob)
+{
+	return !fnmatch(glob, t->id, 0) || !fnmatch(glob, t->name, 0) ||
+	       !fnmatch(glob, test_basename(t), 0);
+}
+
+bool catalog_matches(const struct catalog *c, const char *glob)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_tests; i++)
+		if (test_matches(c->tests[i], glob))
+			return true;
+	return false;
+}
+
 void catalog_filter(struct catalog *c, char *const *globs, bool full)
 {
 	size_t i, kept = 0;
@@ -393,8 +409,7 @@ void catalog_filter(struct catalog *c, char *const *globs, bool full)
 		if (!globs || !globs[0])
 			match = full || !t->full_only;
 		for (g = globs; g && *g && !match; g++)
-			match = !fnmatch(*g, t->id, 0) || !fnmatch(*g, t->name, 0) ||
-				!fnmatch(*g, test_basename(t), 0);
+			match = test_matches(t, *g);
 		if (match)
 			c->tests[kept++] = t;
 		else

@@ -56,6 +56,8 @@ static inline void catalog_freep(struct catalog **c) { catalog_free(*c); }
  * Without: every test, but the full-only ones only when @full.
  */
 void catalog_filter(struct catalog *c, char *const *globs, bool full);
+/* Whether @glob would select a test (catalog_filter()'s match), before filtering. */
+bool catalog_matches(const struct catalog *c, const char *glob);
 
 /* Pure parsers, exposed for tests. */
 /* One kselftest-list.txt line: 0 and the two parts, 1 for blank/comment, -EINVAL. */
