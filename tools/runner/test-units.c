@@ -363,6 +363,9 @@ START_TEST(verdicts)
 	t = fed_as("no KVM_CAP_X\n", EXIT_STATUS(4), true);
 	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
 	test_free(t);
+	t = fed_as("1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), true);
+	ck_assert_int_eq(t->verdict, VERDICT_SKIP);
+	test_free(t);
 
 }
 END_TEST

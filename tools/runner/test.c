@@ -295,15 +295,14 @@ static void explain_ksft_exit(const struct test *t, char *why, size_t len)
 
 /*
  * Without require_tap, what the exit status says about a binary that passed
- * or skipped: a subtest standing for the binary where the TAP had none (most
- * foreign tests print none), and whether the whole is a skip (exit 4).
+ * or skipped (exit 4): a subtest standing for the binary where the TAP had
+ * none (most foreign tests print none).
  */
-static int judge_by_exit(struct test *t, bool *skip)
+static int judge_by_exit(struct test *t, bool skip)
 {
-	*skip = exited_with(t, 4) && !t->sum.failed && !t->sum.bailed;
 	if (t->n_subtests || t->sum.skip_all)
 		return 0;
-	if (*skip)
+	if (skip)
 		return add_synthetic(t, VERDICT_SKIP, "exited 4 (KSFT_SKIP)");
 	return exited_with(t, 0) ? add_synthetic(t, VERDICT_PASS, NULL) : 0;
 }
@@ -328,6 +327,8 @@ int test_finish(struct test *t)
 	}
 	t->finished = true;
 
+	exit_skip = !t->exec_error && !t->timed_out && exited_with(t, 4) && !t->sum.failed &&
+		    !t->sum.bailed;
 	if (t->exec_error) {
 		err = add_synthetic(t, VERDICT_FAIL, t->exec_error);
 	} else if (t->timed_out) {
@@ -341,7 +342,7 @@ int test_finish(struct test *t)
 		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : 0;
 	} else {
 		explain_ksft_exit(t, why, sizeof(why));
-		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : judge_by_exit(t, &exit_skip);
+		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : judge_by_exit(t, exit_skip);
 	}
 	if (err < 0)
 		return err;
