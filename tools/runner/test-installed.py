@@ -78,6 +78,8 @@ def layout_checks(runner, suite, rep):
     for coll in sorted({l.split(":")[0] for l in listed}):
         settings = open(f"{suite}/{coll}/settings").read()
         check(re.search(r"^timeout=\d+$", settings, re.M) is not None, f"{coll}/settings has timeout=N")
+        check(re.search(r"^require_tap=1$", settings, re.M) is not None,
+              f"{coll}/settings has require_tap=1: our tests are judged strictly")
     check(sorted(t["id"] for t in rep["tests"]) == sorted(listed),
           "kvm-selftests ran exactly the listed tests")
 
