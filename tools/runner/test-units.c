@@ -285,9 +285,38 @@ static struct test *fed(const char *out, int status)
 	return fed_as(out, status, false);
 }
 
+/* Output, exit status and require_tap; the verdict and reason they give. */
+static const struct {
+	const char *out;
+	int status;
+	bool require_tap;
+	enum verdict verdict;
+	const char *reason;
+} judged[] = {
+	/* kselftest's contract: the exit status decides, TAP adds. */
+	{ "1..0 # SKIP - Requirement not met: X\n", EXIT_STATUS(4), false, VERDICT_SKIP,
+	  "Requirement not met: X" },
+	{ "no KVM_CAP_X\n", EXIT_STATUS(4), false, VERDICT_SKIP, "exited 4 (KSFT_SKIP)" },
+	{ "==== Test Assertion Failure ====\n", EXIT_STATUS(254), false, VERDICT_FAIL,
+	  "exited with status 254" },
+	{ "1..1\nok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "exited with status 1" },
+	/* A "not ok" fails an exit 0 or 4; exit 4 skips the whole even after passes. */
+	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(0), false, VERDICT_FAIL, "b" },
+	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(4), false, VERDICT_FAIL, "b" },
+	{ "1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), false, VERDICT_SKIP, "exited 4 (KSFT_SKIP)" },
+	/* A plan the results disagree with is no failure under runner.sh... */
+	{ "1..3\nok 1 a\n", EXIT_STATUS(0), false, VERDICT_PASS, NULL },
+	/* ...but it is, and so is exit 0 or 4 without a result, where require_tap=1. */
+	{ "1..3\nok 1 a\n", EXIT_STATUS(0), true, VERDICT_FAIL, NULL },
+	{ "guest ran\n", EXIT_STATUS(0), true, VERDICT_FAIL, "exited 0 without reporting any test" },
+	{ "no KVM_CAP_X\n", EXIT_STATUS(4), true, VERDICT_FAIL, NULL },
+	{ "1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), true, VERDICT_SKIP, NULL },
+};
+
 START_TEST(verdicts)
 {
 	struct test *t;
+	size_t i;
 
 	t = fed("1..2\nok 1 a\nok 2 b", EXIT_STATUS(0));
 	ck_assert_int_eq(t->verdict, VERDICT_PASS);
@@ -319,54 +348,18 @@ START_TEST(verdicts)
 	ck_assert_str_eq(t->subtests[0].name, "n");
 	ck_assert_int_eq(t->subtests[0].verdict, VERDICT_PASS);
 	test_free(t);
-	t = fed("1..0 # SKIP - Requirement not met: X\n", EXIT_STATUS(4));
-	ck_assert_str_eq(t->reason, "Requirement not met: X");
-	test_free(t);
 	t = fed("no KVM_CAP_X\n", EXIT_STATUS(4));
-	ck_assert_int_eq(t->verdict, VERDICT_SKIP);
-	ck_assert_str_eq(t->reason, "exited 4 (KSFT_SKIP)");
 	ck_assert_uint_eq(test_count(t, VERDICT_SKIP), 1);
 	test_free(t);
-	t = fed("==== Test Assertion Failure ====\n", EXIT_STATUS(254));
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t->reason, "exited with status 254");
-	test_free(t);
-	t = fed("1..1\nok 1 a\n", EXIT_STATUS(1));
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t->reason, "exited with status 1");
-	test_free(t);
-	/* A "not ok" fails an exit 0 or 4; exit 4 skips the whole even after passes. */
-	t = fed("1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(0));
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	test_free(t);
-	t = fed("1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(4));
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t->reason, "b");
-	test_free(t);
-	t = fed("1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4));
-	ck_assert_int_eq(t->verdict, VERDICT_SKIP);
-	ck_assert_str_eq(t->reason, "exited 4 (KSFT_SKIP)");
-	test_free(t);
-	/* A plan the results disagree with is no failure under runner.sh... */
-	t = fed("1..3\nok 1 a\n", EXIT_STATUS(0));
-	ck_assert_int_eq(t->verdict, VERDICT_PASS);
-	test_free(t);
 
-	/* ...but it is, and so is exit 0 without a result, where require_tap=1. */
-	t = fed_as("1..3\nok 1 a\n", EXIT_STATUS(0), true);
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	test_free(t);
-	t = fed_as("guest ran\n", EXIT_STATUS(0), true);
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t->reason, "exited 0 without reporting any test");
-	test_free(t);
-	t = fed_as("no KVM_CAP_X\n", EXIT_STATUS(4), true);
-	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
-	test_free(t);
-	t = fed_as("1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), true);
-	ck_assert_int_eq(t->verdict, VERDICT_SKIP);
-	test_free(t);
-
+	for (i = 0; i < sizeof(judged) / sizeof(judged[0]); i++) {
+		t = fed_as(judged[i].out, judged[i].status, judged[i].require_tap);
+		ck_assert_msg(t->verdict == judged[i].verdict, "case %zu: %s, not %s", i,
+			      verdict_name(t->verdict), verdict_name(judged[i].verdict));
+		if (judged[i].reason)
+			ck_assert_str_eq(t->reason, judged[i].reason);
+		test_free(t);
+	}
 }
 END_TEST
 
