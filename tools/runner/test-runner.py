@@ -322,6 +322,9 @@ with tempfile.TemporaryDirectory() as tmp:
           "an explicit KVMCFG_TEST_SCALE wins")
     check("/fakes" in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
           "tests run from their own directory")
+    check("# ksft: skip_rc=4 timeout_rc=124 kselftest_timeout=20 kselftest_default_timeout=45\n"
+          in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
+          "the environment of kselftest's runner.sh, kselftest_timeout from the settings")
 
     # --jobs 1: one after the other.
     p, _ = run("--jobs", "1", "--timeout", "1", "--filter", "fake_sleep", "--filter", "fake_pass",
