@@ -30,7 +30,7 @@
 # the collection. When DEST has no run_kselftest.sh, the source's is copied.
 # Tests that did not build are listed in kvm/not-built.txt and on stderr.
 #
-# The build (extraction and make, about 2 minutes on 2 CPUs) is cached per
+# The build (extraction and make: 50-90 s on 2 loaded CPUs) is cached per
 # source, headers, flags and compiler; a hit only copies. Progress goes to
 # stderr. Exit 1 on a failure, 2 on bad usage. Needs tar, xz, make, gcc, flock.
 set -eu

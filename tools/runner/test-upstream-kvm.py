@@ -114,6 +114,17 @@ with tempfile.TemporaryDirectory() as suite:
         listed = f.read().split()
     check(listed[:3] == OURS + ["strict:fake_notap"] and "kvm:x86_64/cpuid_test" in listed,
           "the upstream tests are listed after ours, with their x86_64/ directory")
+    # Again: a cache hit, and the collection's lines replaced, not doubled.
+    again = subprocess.run([BUILD, *(["--pvm"] if pvm else []), suite],
+                           capture_output=True, text=True, timeout=300)
+    with open(f"{suite}/kselftest-list.txt") as f:
+        check(again.returncode == 0 and "building" not in again.stderr and f.read().split() == listed,
+              "a second install hits the cache and leaves the list as it was")
+    for bad, code, words in ((["--jobs", "0", suite], 2, "--jobs"), ([], 2, "no DEST"),
+                             (["--headers", "/nonexistent", suite], 1, "no linux/kvm.h")):
+        r = subprocess.run([BUILD, *bad], capture_output=True, text=True, timeout=60)
+        check(r.returncode == code and words in r.stderr,
+              f"{os.path.basename(BUILD)} {' '.join(bad)}: exit {code}, says '{words}' ({r.returncode}: {r.stderr.strip()})")
     with open(f"{suite}/kvm/settings") as f:
         settings = f.read()
     check("require_tap" not in settings and "timeout=120" in settings,
