@@ -13,7 +13,8 @@
 #                        instruction emulator rejects SSE in guest code; the
 #                        tests that use floating point then fail to build)
 #   --source PATH        a linux-source-*.tar.xz or an unpacked tree; default
-#                        /usr/src/linux-source-6.1.tar.xz (else another version)
+#                        /usr/src/linux-source-X.Y.tar.xz of the running kernel,
+#                        else linux-source-6.1's, else another version's
 #   --headers DIR        the kernel's UAPI headers (`make headers_install`'s
 #                        usr/include); default /usr/include, from the
 #                        linux-libc-dev of the same version as linux-source
@@ -92,7 +93,10 @@ done
 
 # The source: a tarball (Debian's linux-source-*) or an unpacked tree.
 if [ -z "$source" ]; then
-	for s in /usr/src/linux-source-6.1.tar.xz /usr/src/linux-source-*.tar.xz; do
+	# The running kernel's version first (a Debian 6.1 host: linux-source-6.1).
+	running=$(uname -r | cut -d. -f1-2)
+	for s in "/usr/src/linux-source-$running.tar.xz" /usr/src/linux-source-6.1.tar.xz \
+		/usr/src/linux-source-*.tar.xz; do
 		[ -f "$s" ] && { source=$s; break; }
 	done
 	[ -n "$source" ] || die "no /usr/src/linux-source-*.tar.xz: apt-get install linux-source-6.1 (scripts/deps.sh), or give --source"
