@@ -157,6 +157,7 @@ if [ ! -f "$build/.done" ]; then
 			tools/arch/x86/include tools/build tools/lib/rbtree.c scripts/subarch.include; do
 			members="$members $name/$m"
 		done
+		# shellcheck disable=SC2086 # one word per member
 		tar -xJf "$source" -C "$build.tmp/src" $members ||
 			die "$source lacks the KVM selftests ($sel/kvm)"
 		top=$build.tmp/src/$name
@@ -167,6 +168,7 @@ if [ ! -f "$build/.done" ]; then
 		LINUX_HDR_PATH="$headers/" KHDR_INCLUDES="" EXTRA_CFLAGS="$flags" \
 		>"$build.tmp/build.log" 2>&1 || true
 	# What the Makefile means to build and install, from the Makefile itself.
+	# shellcheck disable=SC2016 # make's $(...), not the shell's
 	printf 'kvmcfg-list:\n\t@printf "%%s\\n" $(TEST_GEN_PROGS) $(TEST_PROGS) >$(KVMCFG_LIST)\n' \
 		>"$build.tmp/list.mk"
 	make -s -C "$top/$sel/kvm" -f Makefile -f "$build.tmp/list.mk" OUTPUT="$build.tmp/out" \
@@ -210,9 +212,10 @@ while read -r rel; do
 done <"$build/built.txt"
 # Files the listed tests run (TEST_GEN_PROGS_EXTENDED: nx_huge_pages_test.sh's binary).
 for f in "$build"/out/*/* "$build"/out/*; do
-	[ -f "$f" ] && [ -x "$f" ] || continue
 	rel=${f#"$build/out/"}
-	[ -e "$dest/$collection/$rel" ] || cp -p "$f" "$dest/$collection/$rel"
+	if [ -f "$f" ] && [ -x "$f" ] && [ ! -e "$dest/$collection/$rel" ]; then
+		cp -p "$f" "$dest/$collection/$rel"
+	fi
 done
 cp "$build/settings" "$dest/$collection/settings"
 cp "$build/not-built.txt" "$dest/$collection/not-built.txt"
