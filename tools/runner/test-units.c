@@ -300,6 +300,12 @@ static const struct {
 	{ "==== Test Assertion Failure ====\n", EXIT_STATUS(254), false, VERDICT_FAIL,
 	  "exited with status 254" },
 	{ "1..1\nok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "exited with status 1" },
+	{ "1..2\nok 1 a\nBail out! no memory\n", EXIT_STATUS(1), false, VERDICT_FAIL,
+	  "bailed out (exit 1)" },
+	{ "1..2\nok 1 a\nBail out! no memory\n", EXIT_STATUS(0), false, VERDICT_FAIL,
+	  "bailed out (exit 0)" },
+	{ "1..1\nnot ok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "a" },
+	{ "1..1\nok 1 a\n", EXIT_STATUS(3), false, VERDICT_FAIL, "exited with status 3 (KSFT_XPASS)" },
 	/* A "not ok" fails an exit 0 or 4; exit 4 skips the whole even after passes. */
 	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(0), false, VERDICT_FAIL, "b" },
 	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(4), false, VERDICT_FAIL, "b" },

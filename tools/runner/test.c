@@ -281,16 +281,19 @@ static void explain_ksft_exit(const struct test *t, char *why, size_t len)
 	int code = WEXITSTATUS(t->wait_status);
 
 	why[0] = '\0';
-	if (!WIFEXITED(t->wait_status) || (code == 1 && (sum->failed || sum->bailed)))
-		/* A signal; or exit 1 explained by the "not ok" or "Bail out!" in the TAP. */
-		tap_explain_exit(sum, t->wait_status, why, len);
-	else if ((code == 0 || code == 4) && sum->failed)
-		snprintf(why, len, "reported %u failure(s) but exited %d", sum->failed, code);
-	else if ((code == 0 || code == 4) && sum->bailed)
-		snprintf(why, len, "bailed out but exited %d", code);
-	else if (code != 0 && code != 4)
+	if (!WIFEXITED(t->wait_status))
+		tap_explain_exit(sum, t->wait_status, why, len); /* a signal */
+	else if (code == 1 && sum->failed)
+		return; /* the "not ok" explains it */
+	else if (code != 0 && code != 1 && code != 4)
 		snprintf(why, len, "exited with status %d%s", code,
 			 code == 3 ? " (KSFT_XPASS)" : code == 2 ? " (KSFT_XFAIL)" : "");
+	else if (sum->failed)
+		snprintf(why, len, "reported %u failure(s) but exited %d", sum->failed, code);
+	else if (sum->bailed)
+		snprintf(why, len, "bailed out (exit %d)", code);
+	else if (code == 1)
+		snprintf(why, len, "exited with status 1");
 }
 
 /*
