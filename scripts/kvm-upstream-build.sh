@@ -133,7 +133,7 @@ key=$( {
 	gcc --version | head -n 1
 } | sha256sum | cut -c 1-16)
 build=$cache/$key
-mkdir -p "$cache"
+mkdir -p "$cache" 2>/dev/null || die "cannot create the cache $cache: set KVMCFG_CACHE_DIR or give --cache"
 
 # One build per key at a time; a finished one is never changed.
 exec 9>"$cache/.lock-$key"

@@ -91,6 +91,17 @@ for tool in ("make", "gcc", "xz", "flock"):
     if not shutil.which(tool):
         skip(f"{tool} is not installed (scripts/deps.sh)")
 pvm = os.path.isdir("/sys/module/kvm_pvm")
+# The build is cached where scripts/cache-dir.sh says; where that cannot be
+# made (a package build's HOME=/nonexistent), in the build tree's cache instead.
+cache_env = {}
+default_cache = subprocess.run([os.path.join(os.path.dirname(BUILD), "cache-dir.sh")],
+                               capture_output=True, text=True).stdout.strip()
+try:
+    os.makedirs(default_cache, exist_ok=True)
+except OSError as e:
+    cache_env = {"KVMCFG_CACHE_DIR": os.path.join(os.path.dirname(FAKES), "kvm-upstream-cache")}
+    print(f"note  {default_cache}: {e.strerror}; caching in {cache_env['KVMCFG_CACHE_DIR']}")
+build_env = dict(os.environ, **cache_env)
 
 with tempfile.TemporaryDirectory() as suite:
     # Ours first, as installed: the basic collection with its generated settings
@@ -105,7 +116,7 @@ with tempfile.TemporaryDirectory() as suite:
         f.write("\n".join(OURS + ["strict:fake_notap"]) + "\n")
 
     build = subprocess.run([BUILD, *(["--pvm"] if pvm else []), suite],
-                           capture_output=True, text=True, timeout=1200)
+                           capture_output=True, text=True, timeout=1200, env=build_env)
     sys.stderr.write(build.stderr)
     check(build.returncode == 0, f"{os.path.basename(BUILD)} built and installed (exit {build.returncode})")
     if build.returncode:
@@ -116,7 +127,7 @@ with tempfile.TemporaryDirectory() as suite:
           "the upstream tests are listed after ours, with their x86_64/ directory")
     # Again: a cache hit, and the collection's lines replaced, not doubled.
     again = subprocess.run([BUILD, *(["--pvm"] if pvm else []), suite],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, env=build_env)
     with open(f"{suite}/kselftest-list.txt") as f:
         check(again.returncode == 0 and "building" not in again.stderr and f.read().split() == listed,
               "a second install hits the cache and leaves the list as it was")
