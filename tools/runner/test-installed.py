@@ -83,6 +83,13 @@ def layout_checks(runner, suite, rep):
     check(sorted(t["id"] for t in rep["tests"]) == sorted(listed),
           "kvm-selftests ran exactly the listed tests")
 
+    # The upstream KVM selftests' build script, installed beside the suite with its cache-dir.sh.
+    up = subprocess.run([f"{os.path.dirname(suite)}/kvm-upstream-build.sh", "--help"],
+                        capture_output=True, text=True)
+    check(up.returncode == 0 and "linux-source" in up.stdout and
+          os.access(f"{os.path.dirname(suite)}/cache-dir.sh", os.X_OK),
+          "kvm-upstream-build.sh and cache-dir.sh installed in libexec/kvmcfg")
+
     # The long tests (stress): in full-list.txt only, which run_kselftest.sh never reads.
     full = open(f"{suite}/full-list.txt").read().split()
     check(len(full) > 0 and not set(full) & set(listed),
