@@ -174,8 +174,10 @@ static int collection_settings(const char *dir, const char *collection,
 		r = catalog_parse_settings(text, &set, &bad);
 		free(text);
 		if (r < 0) {
-			if (asprintf(err_line, "%s:%u: timeout= wants seconds, 1 to 86400; "
-				     "require_tap= wants 0 or 1", paths[i], bad) < 0)
+			if (asprintf(err_line,
+				     "%s:%u: timeout= wants seconds, 1 to 86400; "
+				     "require_tap= wants 0 or 1",
+				     paths[i], bad) < 0)
 				*err_line = NULL;
 			r = -EBADMSG;
 			goto out;

@@ -358,7 +358,8 @@ static const struct {
 	{ "1..2\nok 1 a\nBail out! no memory\n", EXIT_STATUS(0), false, VERDICT_FAIL,
 	  "bailed out (exit 0)" },
 	{ "1..1\nnot ok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "a" },
-	{ "1..1\nok 1 a\n", EXIT_STATUS(3), false, VERDICT_FAIL, "exited with status 3 (KSFT_XPASS)" },
+	{ "1..1\nok 1 a\n", EXIT_STATUS(3), false, VERDICT_FAIL,
+	  "exited with status 3 (KSFT_XPASS)" },
 	/* A "not ok" fails an exit 0 or 4; exit 4 skips the whole even after passes. */
 	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(0), false, VERDICT_FAIL, "b" },
 	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(4), false, VERDICT_FAIL, "b" },
@@ -367,7 +368,8 @@ static const struct {
 	{ "1..3\nok 1 a\n", EXIT_STATUS(0), false, VERDICT_PASS, NULL },
 	/* ...but it is, and so is exit 0 or 4 without a result, where require_tap=1. */
 	{ "1..3\nok 1 a\n", EXIT_STATUS(0), true, VERDICT_FAIL, NULL },
-	{ "guest ran\n", EXIT_STATUS(0), true, VERDICT_FAIL, "exited 0 without reporting any test" },
+	{ "guest ran\n", EXIT_STATUS(0), true, VERDICT_FAIL,
+	  "exited 0 without reporting any test" },
 	{ "no KVM_CAP_X\n", EXIT_STATUS(4), true, VERDICT_FAIL, NULL },
 	{ "1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), true, VERDICT_SKIP, NULL },
 };

@@ -284,6 +284,16 @@ static bool exited_with(const struct test *t, int code)
 	return WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == code;
 }
 
+/* kselftest.h's name for an exit status that is neither pass, fail nor skip. */
+static const char *ksft_code_name(int code)
+{
+	if (code == 2)
+		return " (KSFT_XFAIL)";
+	if (code == 3)
+		return " (KSFT_XPASS)";
+	return "";
+}
+
 /*
  * kselftest's contract, as run_kselftest.sh (kselftest/runner.sh) judges: the
  * exit status decides, 0 pass, 4 (KSFT_SKIP) skip, anything else fail. TAP
@@ -301,8 +311,7 @@ static void explain_ksft_exit(const struct test *t, char *why, size_t len)
 	else if (code == 1 && sum->failed)
 		return; /* the "not ok" explains it */
 	else if (code != 0 && code != 1 && code != 4)
-		snprintf(why, len, "exited with status %d%s", code,
-			 code == 3 ? " (KSFT_XPASS)" : code == 2 ? " (KSFT_XFAIL)" : "");
+		snprintf(why, len, "exited with status %d%s", code, ksft_code_name(code));
 	else if (sum->failed)
 		snprintf(why, len, "reported %u failure(s) but exited %d", sum->failed, code);
 	else if (sum->bailed)
