@@ -160,7 +160,7 @@ def main():
         print(f"ok: the rules' metrics are all written: {', '.join(sorted(used))}")
 
         # The real series, held for 10 minutes, into a promtool test.
-        inputs, mismatch, failed, contradicted = [], [], [], []
+        inputs, mismatch, failed, info, contradicted = [], [], [], {}, []
         for n, lab, v in samples:
             if n not in used:
                 continue
@@ -171,6 +171,8 @@ def main():
             inputs.append(f"      - series: {yaml_str(sel)}\n        values: '{vals}'")
             if n == "kvmcfg_mismatch" and v == "1":
                 mismatch.append(lbl)
+            if n == "kvmcfg_mismatch_info":
+                info[(lbl["module"], lbl["param"], lbl["rule"])] = lbl
             if n == "kvm_selftests_test_failed" and v == "1":
                 failed.append(lbl)
             if n == "kvmcfg_param_contradicted" and v == "1":
@@ -191,10 +193,13 @@ def main():
             return "\n".join(out)
 
         sev = lambda lbl: {"severity": "critical" if lbl.get("severity") == "critical" else "warning"}
+        # The description joins kvmcfg_mismatch_info (value, expectation, policy line).
+        i = lambda l: info[(l["module"], l["param"], l["rule"])]
         mismatch_ann = lambda l: {
             "summary": f"KVM param {l['module']}.{l['param']} violates the policy on h1",
-            "description": f"{l['module']}.{l['param']} is {l['actual']} but the policy expects "
-                           f"{l['expected']}. VMs started now run with the wrong KVM configuration. "
+            "description": f"{l['module']}.{l['param']} is {i(l)['actual']} but the policy "
+                           f"({i(l)['origin']}) expects {i(l)['expected']}. VMs started now run "
+                           "with the wrong KVM configuration. "
                            "`kvmcfgctl check` on the host shows every finding and "
                            "`journalctl -x -u kvmcfgd` explains the fix.",
         }
@@ -217,6 +222,7 @@ def main():
                 (exp("KvmParamContradicted", contradicted, lambda lbl: {"severity": "critical"},
                      contradicted_ann) + "\n" if vfile else "") +
                 "      - eval_time: 5m\n        alertname: KvmcfgCheckStale\n        exp_alerts: []\n"
+                "      - eval_time: 5m\n        alertname: KvmcfgPolicyReloadFailed\n        exp_alerts: []\n"
                 "      - eval_time: 5m\n        alertname: KvmSelftestsStale\n        exp_alerts: []\n")
         path = os.path.join(tmp, "contract.test.yml")
         with open(path, "w") as f:

@@ -268,7 +268,10 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 			.module = x->module,
 			.param = x->param,
 			/* --verify's verdict on a param is its own finding, beside the policy's. */
-			.rule = x->rule ? x->rule : x->probe ? (char *)"verify" : (char *)"policy",
+			.rule = x->rule ? x->rule :
+				!x->probe ? (char *)"policy" :
+				x->kind == FINDING_CONTRADICTED ? (char *)"verify:contradicted" :
+								  (char *)"verify:unverified",
 			.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
 			.expected = x->expected,
 			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),

@@ -11,11 +11,17 @@
  * the probe's judge: a mismatch fails with "kvm.mmio_caching=Y, but MMIO
  * SPTEs are not cached: <stats>".
  *
- * Why: the parameter is what operators and kvmcfgd assert on; the upstream
- * thread ("Re: [PATCH v2 2/3] KVM: x86/mmu: Fully re-evaluate MMIO caching
- * when SPTE masks change", 2022-08-24) is about KVM keeping it equal to
- * reality. Bug class: enable_mmio_caching out of sync with the SPTE masks
- * (e.g. after VMX/SVM adjust them for EPT or SEV's C-bit), MMIO SPTEs
+ * Why: the parameter is what operators and kvmcfgd assert on, and KVM has
+ * had to work to keep it equal to reality. Upstream, Sean Christopherson's
+ * "[PATCH v2 0/3] KVM: x86/mmu: MMIO caching bug fixes" (kvm@vger.kernel.org,
+ * 2022-08-03, Message-Id 20220803224957.1285926-1-seanjc@google.com) fixed
+ * two bugs of the mmio_caching module param: commit c3e0c8c2e8b1 ("KVM:
+ * x86/mmu: Fully re-evaluate MMIO caching when SPTE masks change") keeps
+ * kvm.mmio_caching reflecting whether caching is really on after VMX (EPT)
+ * or SVM (SEV's C-bit) change the MMIO SPTE masks, where it used to stay
+ * off for good; commit 0c29397ac1fd ("KVM: SVM: Disable SEV-ES support if
+ * MMIO caching is disable") makes SEV-ES depend on it. Bug class tested
+ * here: enable_mmio_caching out of sync with the SPTE masks, MMIO SPTEs
  * created although caching is off, or the fast MMIO path never taken.
  */
 #include "kvm_test.h"
