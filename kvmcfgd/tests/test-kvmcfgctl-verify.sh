@@ -50,8 +50,9 @@ fake_tree() {
 }
 
 lies=0
-# The params verified here: those with a policy row and no "skipped"/"UNVERIFIED" row.
-for mp in $(sed -n 's/^ok  *critical  *\([a-z_]*\)  *\([a-z_]*\) .*/\1.\2/p' "$tmp/honest"); do
+# The params verified here: those with a policy row ("recorded": any) and no
+# "skipped"/"UNVERIFIED" row.
+for mp in $(sed -n 's/^\(ok\|recorded\)  *critical  *\([a-z_]*\)  *\([a-z_]*\) .*/\2.\3/p' "$tmp/honest"); do
 	m=${mp%%.*} p=${mp#*.}
 	grep -Eq "^skipped +info +$m +$p " "$tmp/honest" && continue
 	v=$(cat "/sys/module/$m/parameters/$p")
