@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "match.h"
 #include "param.h"
 #include "policy-from-host.h"
+#include "text-filter.h"
 
 static int strv_add_unique(char ***v, size_t *n, const char *s)
 {
@@ -56,19 +58,48 @@ int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret)
 	return 0;
 }
 
-/* One rule line, or a comment saying why there is none. Returns 1 for a rule. */
+/* Whether the one output filter would change @s: it holds a control or non-UTF-8 byte. */
+static bool has_controls(const char *s, int *r)
+{
+	char *filtered = kvmcfg_text_filter_dup(s, KVMCFG_TEXT_ONE_LINE);
+	bool changed = filtered && strcmp(filtered, s);
+
+	if (!filtered)
+		*r = -ENOMEM;
+	free(filtered);
+	return changed;
+}
+
+/*
+ * One rule line, or a comment saying why there is none. Returns 1 for a
+ * rule, 0 for a comment, -ENOMEM. Names and values come from the tree:
+ * anything with a control byte in it is left out, named through the
+ * output filter, so the policy never carries an escape sequence.
+ */
 static int write_param(FILE *o, const char *param, const char *value, int r)
 {
+	int e = 0;
+
+	if (has_controls(param, &e) || e < 0) {
+		fputs("# ", o);
+		kvmcfg_text_filter(o, param, strlen(param), KVMCFG_TEXT_ONE_LINE);
+		fputs(": not a parameter name, left out\n", o);
+		return e;
+	}
 	if (r < 0) {
 		fprintf(o, "# %s: not readable (%s), left out\n", param, strerror(-r));
 		return 0;
+	}
+	if (has_controls(value, &e) || e < 0) {
+		fprintf(o, "# %s: value holds control characters, left out\n", param);
+		return e;
 	}
 	if (!kvmcfg_matcher_text_needs_quotes(value)) {
 		fprintf(o, "%s = %s\n", param, value);
 		return 1;
 	}
 	/* Quotes cannot nest and a rule is one line; a ';' inside quotes is text (ini.h). */
-	if (strchr(value, '"') || strchr(value, '\n')) {
+	if (strchr(value, '"')) {
 		fprintf(o, "# %s: value cannot be written as a rule, left out\n", param);
 		return 0;
 	}
@@ -100,14 +131,20 @@ int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *hea
 		if (r < 0)
 			break;
 		fprintf(o, "\n[%s]\nRequired = yes\n", modules[i]);
-		for (j = 0; params[j]; j++) {
+		for (j = 0; r == 0 && params[j]; j++) {
 			char *value = NULL;
 			int rr = kvmcfg_param_read_at(sysfs_fd, modules[i], params[j], &value);
 
-			n_rules += write_param(o, params[j], value, rr);
+			rr = write_param(o, params[j], value, rr);
 			free(value);
+			if (rr < 0)
+				r = rr;
+			else
+				n_rules += rr;
 		}
 		kvmcfg_strv_free(params);
+		if (r < 0)
+			break;
 	}
 	if (fclose(o) != 0 && r == 0)
 		r = -ENOMEM;
