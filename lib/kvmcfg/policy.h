@@ -152,6 +152,16 @@ int kvmcfg_policy_import_modprobe(Policy *p, const char *const *config_paths, Po
  */
 int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len);
 
+/*
+ * The rest of StrictModes: every directory on @path's way up to '/', both
+ * as named and, when a symlink leads elsewhere, as resolved, must be owned
+ * by root, by @owner (the file's owner) or by us, and writable by no one
+ * else, unless it is sticky and root-owned (/tmp). Returns 0, or -EPERM
+ * with the directory and the reason in @why ("directory /srv/p is owned by
+ * uid 1000, not root"). KVMCFG_POLICY_INSECURE=1 lifts it too.
+ */
+int kvmcfg_check_trusted_path(const char *path, uid_t owner, char *why, size_t len);
+
 Policy *kvmcfg_policy_free(Policy *p);
 static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }
 #define _cleanup_policy_ __attribute__((cleanup(kvmcfg_policy_freep)))
