@@ -233,6 +233,13 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 
 			if (!is_conf_name(de->d_name))
 				continue;
+			if (n == KVMCFG_POLICY_DROPINS_MAX) {
+				kvmcfg_policy_error_add(err, *dirs, 0,
+							"more than %d drop-ins, the limit (kvmcfg.policy(5))",
+							KVMCFG_POLICY_DROPINS_MAX);
+				r = -E2BIG;
+				break;
+			}
 			for (i = 0; i < n; i++)
 				masked |= !strcmp(v[i].name, de->d_name);
 			if (masked)
@@ -274,6 +281,7 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 	DropIn *dropins = NULL;
 	size_t n_dropins = 0, i;
 	unsigned errors_at_start;
+	bool too_many = false;
 	int r, first_r = 0;
 
 	if (!err)
@@ -312,6 +320,13 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 			continue;
 		}
 		r = kvmcfg_policy_merge(p, o);
+		if (r == 0 && !too_many && kvmcfg_policy_n_rules(p) > KVMCFG_POLICY_RULES_MAX) {
+			too_many = true;
+			kvmcfg_policy_error_add(err, dropins[i].path, 0,
+						"the policy has more than %d rules with this drop-in, "
+						"the limit (kvmcfg.policy(5))", KVMCFG_POLICY_RULES_MAX);
+			r = -E2BIG;
+		}
 		if (r < 0 && !first_r)
 			first_r = r;
 	}

@@ -195,6 +195,48 @@ START_TEST(parent_dir_refused)
 }
 END_TEST
 
+/* Issue 19 item 5: the documented bounds, rejected with file:line. */
+START_TEST(too_many_rules)
+{
+	size_t n = KVMCFG_POLICY_RULES_MAX + 2, i, len = 0;
+	char *text = malloc(n * 24 + 16);
+	PolicyError err = {};
+	Policy *p = NULL;
+
+	ck_assert_ptr_nonnull(text);
+	len += sprintf(text, "[kvm]\n");
+	for (i = 0; i < n; i++)
+		len += sprintf(text + len, "p%zu = Y\n", i);
+	ck_assert_int_eq(kvmcfg_policy_parse(&p, text, "big.conf", &err), -EINVAL);
+	ck_assert_uint_eq(err.n_errors, 1);
+	ck_assert_uint_eq(err.line, KVMCFG_POLICY_RULES_MAX + 2);
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 100000 rules, the limit"));
+	/* Exactly the limit is fine. */
+	text[len - strlen("p100000 = Y\np100001 = Y\n")] = '\0';
+	kvmcfg_policy_error_reset(&err);
+	ck_assert_int_eq(kvmcfg_policy_parse(&p, text, "big.conf", &err), 0);
+	ck_assert_uint_eq(kvmcfg_policy_n_rules(p), KVMCFG_POLICY_RULES_MAX);
+	kvmcfg_policy_free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(too_many_dropins)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < KVMCFG_POLICY_DROPINS_MAX; i++) {
+		snprintf(name, sizeof(name), "policy.d/x%04d.conf", i);
+		fake_sysfs_put(dir, name, "", 0644);
+	}
+	/* 10-ok.conf and 1000 more. */
+	load_expect(-E2BIG, "policy.d", 0, "more than 1000 drop-ins, the limit");
+	ck_assert_int_eq(unlink(path_in("policy.d/x0000.conf")), 0);
+	ck_assert_uint_eq(load_expect(0, NULL, 0, NULL), 2);
+}
+END_TEST
+
 START_TEST(long_line)
 {
 	/*
@@ -309,6 +351,8 @@ int main(void)
 	tcase_add_test(tc, group_writable_refused);
 	tcase_add_test(tc, foreign_owner_refused);
 	tcase_add_test(tc, parent_dir_refused);
+	tcase_add_test(tc, too_many_rules);
+	tcase_add_test(tc, too_many_dropins);
 	tcase_add_test(tc, long_line);
 	tcase_add_test(tc, too_large);
 	tcase_add_test(tc, nul_byte);
