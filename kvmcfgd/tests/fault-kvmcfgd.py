@@ -496,6 +496,10 @@ def case_alert_hang_flood(base):
     check(len(d.alerts(MISMATCH)) == n, "every transition in the journal: %d" % len(d.alerts(MISMATCH)))
     check(m["kvmcfg_alert_commands_dropped_total"] == n - 4 - 256,
           "dropped = %d - 4 running - 256 queued: %r" % (n, m["kvmcfg_alert_commands_dropped_total"]))
+    # Issue 19 item 6: one summary line for the burst, not one per dropped command.
+    drops = [l for l in d.log() if "Failed to queue AlertCommand" in l]
+    check(len(drops) == 1 and "for %d transitions" % (n - 4 - 256) in drops[0],
+          "one line for the dropped burst: %r" % drops[:3])
     it.wait_recorded(out, 4)
     t0 = time.monotonic()
     for _ in range(5):
