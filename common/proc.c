@@ -13,10 +13,13 @@
 
 #include "proc.h"
 
-/* Parent pid and session id of process @pid from /proc/PID/stat: 0, or -1 when it is gone. */
-static int stat_of(int pid, int *ret_ppid, int *ret_sid)
+/*
+ * Parent pid and session id of process @pid from /proc/PID/stat, and whether
+ * it is a zombie: 0, or -1 when it is gone.
+ */
+static int stat_of3(int pid, int *ret_ppid, int *ret_sid, bool *ret_zombie)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[512], *p, state;
 	int fd, ppid, sess;
 	ssize_t len;
 
@@ -31,13 +34,20 @@ static int stat_of(int pid, int *ret_ppid, int *ret_sid)
 	buf[len] = '\0';
 	/* The command name may hold anything, ')' too; fields resume after the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d %*d %d", &ppid, &sess) != 2)
+	if (!p || sscanf(p + 1, " %c %d %*d %d", &state, &ppid, &sess) != 3)
 		return -1;
 	if (ret_ppid)
 		*ret_ppid = ppid;
 	if (ret_sid)
 		*ret_sid = sess;
+	if (ret_zombie)
+		*ret_zombie = state == 'Z';
 	return 0;
+}
+
+static int stat_of(int pid, int *ret_ppid, int *ret_sid)
+{
+	return stat_of3(pid, ret_ppid, ret_sid, NULL);
 }
 
 /* The session id of process @pid, or -1 when it is gone or unreadable. */
@@ -148,14 +158,15 @@ int proc_kill_children(pid_t parent, const pid_t *except, size_t n_except, const
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		int pid = atoi(de->d_name);
-		bool skip = false;
+		int pid = atoi(de->d_name), ppid;
+		bool skip = false, zombie = false;
 
-		if (pid <= 0 || parent_of(pid) != parent)
+		if (pid <= 0 || stat_of3(pid, &ppid, NULL, &zombie) < 0 || ppid != parent)
 			continue;
 		for (i = 0; i < n_except; i++)
 			skip |= except[i] == pid;
-		if (skip || (marker && !environ_has(pid, marker)) ||
+		/* A zombie has no environment left to tell by: it only waits to be reaped. */
+		if (skip || (marker && !zombie && !environ_has(pid, marker)) ||
 		    !signal_checked(pid, parent_of, parent, sig))
 			continue;
 		if (n < max)

@@ -44,7 +44,8 @@ int proc_kill_tree(pid_t root, int sig);
  * Send @sig to every child of @parent (by /proc/PID/stat's parent pid)
  * except the @n_except pids in @except and, when @marker ("NAME=") is not
  * NULL, except those without a variable starting with @marker in their
- * environment; the first @max of them go to @ret. For a subreaper sweeping
+ * environment (zombies, which have none left, are included: a subreaper
+ * must reap what it adopted); the first @max of them go to @ret. For a subreaper sweeping
  * up the orphans it adopted, and only those. Returns how many were
  * signalled, or -errno.
  */

@@ -241,18 +241,22 @@ static int on_orphan(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
 	Orphan *o = userdata;
 	AlertRunner *r = o->runner;
+	pid_t pid = o->pid;
 
 	(void)s, (void)si;
 	orphan_free(r, o);
-	/* Its own children were reparented to us as it died: their turn. */
+	/*
+	 * Its own children were reparented to us as it died: their turn. Not
+	 * its own pid: sd-event reaps it after this callback returns.
+	 */
 	if (r->n_running == 0)
-		kill_orphans(r, 0, SIGKILL);
+		kill_orphans(r, pid, SIGKILL);
 	return 0;
 }
 
 /*
  * Signal the processes we adopted as subreaper that are no run of ours (nor
- * @finishing, whose child source reaps it): what AlertCommands left behind.
+ * @finishing, whose child source reaps it once its callback returns): what AlertCommands left behind.
  * They are told from other children of the daemon by KVMCFG_EVENT= in their
  * environment, which every run gets and its processes inherit. Each is
  * watched until it is reaped.
