@@ -80,13 +80,12 @@ static int signal_checked(int pid, int (*field)(int pid), int want, int sig)
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0), r;
 
 	if (fd >= 0) {
-		r = field(pid) == want &&
-		    syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
+		r = field(pid) == want && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
 		close(fd);
 		return r;
 	}
 	if (errno != ENOSYS)
-		return 0;	/* gone already (ESRCH) */
+		return 0; /* gone already (ESRCH) */
 #endif
 	return kill(pid, sig) == 0;
 }
