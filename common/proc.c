@@ -226,7 +226,8 @@ int proc_kill_tree(pid_t root, int sig)
 		for (i = 0; i < n; i++) {
 			if (in[i])
 				continue;
-			for (j = 0; j < n && !(ppid[i] == root || (in[j] && pid[j] == ppid[i])); j++)
+			for (j = 0; j < n && !(ppid[i] == root || (in[j] && pid[j] == ppid[i]));
+			     j++)
 				;
 			if (j < n) {
 				in[i] = changed = true;

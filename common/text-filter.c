@@ -101,7 +101,10 @@ static int write_all(int fd, const char *p, size_t n)
 /* Length a UTF-8 lead byte announces, 0 for a byte that cannot lead. */
 static size_t lead_len(unsigned char c)
 {
-	return c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	return c >= 0xc2 && c <= 0xdf ? 2 :
+	       c >= 0xe0 && c <= 0xef ? 3 :
+	       c >= 0xf0 && c <= 0xf4 ? 4 :
+					0;
 }
 
 /* How many bytes at the end of @p may be the first part of a sequence the next write completes. */

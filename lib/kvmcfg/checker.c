@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "macro.h"
 #include "memstream.h"
 #include "param.h"
 
@@ -86,22 +87,15 @@ static Read *reads_get(Reads *c, const char *module, const char *param)
 {
 	const char *key[] = { module, param };
 	uint64_t hash = read_hash(module, param);
-	Read *nv, *e;
+	Read *e;
 	size_t i;
 
 	i = kvmcfg_index_find(&c->index, hash, read_eq, key, c);
 	if (i != KVMCFG_INDEX_NONE)
 		return &c->v[i];
 	/* Doubling: a realloc per read may copy the whole array each time. */
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-
-		nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		c->v = nv;
-		c->cap = cap;
-	}
+	if (GROW(c->v, c->cap, c->n + 1) < 0)
+		return NULL;
 	e = &c->v[c->n];
 	*e = (Read){ .module = strdup(module), .param = param ? strdup(param) : NULL };
 	if (!e->module || (param && !e->param)) {
