@@ -861,7 +861,74 @@ def case_stop_retry(base):
     print("stop-retry: a new and a resolved alert whose write failed went out at SIGTERM")
 
 
+# ---- issue 19: a hostile tree, a flapping textfile directory ----
+
+PAYLOAD = b"Y\x1b]0;PWNED\x07\x1b[2J\x1b[1;31mFAKE OK"
+
+
+def case_hostile_tree(base):
+    """A fake tree whose tdp_mmu is a symlink to a secret outside it, whose
+    mmio_caching is a FIFO, and whose esc holds a terminal escape payload:
+    the secret is never read (not in the log, not in the world-readable
+    textfile), the FIFO never blocks a check, SIGTERM still stops the
+    daemon at once, and no raw escape reaches the log."""
+    policy = it.POLICY.replace("mmio_caching=Y\n", "mmio_caching=Y\nesc=Y\n")
+    tree, _, prom, args = setup(base, policy)
+    secret = os.path.join(base, "shadow")
+    with open(secret, "w") as f:
+        f.write("root:SECRET-HASH:19000:0:99999:7:::\n")
+    params = os.path.join(tree.root, "module", "kvm", "parameters")
+    os.unlink(os.path.join(params, "tdp_mmu"))
+    os.symlink(secret, os.path.join(params, "tdp_mmu"))
+    os.unlink(os.path.join(params, "mmio_caching"))
+    os.mkfifo(os.path.join(params, "mmio_caching"))
+    with open(os.path.join(params, "esc"), "wb") as f:
+        f.write(PAYLOAD + b"\n")
+    d = real_daemon(base, args + ["--interval=1h", "--alert-command=/bin/true"],
+                    env={"WATCHDOG_USEC": "400000"})
+    m = it.wait_checks(prom, 1)
+    for _ in range(3):
+        m = it.check_now(d, prom)
+    check(m["kvmcfg_check_readable"] == 0, "the link and the FIFO are unreadable: %r" % m)
+    wait_notified(d, lambda n: "WATCHDOG=1" in n.split("\n"))
+    with open(prom, encoding="utf-8") as f:
+        text = f.read()
+    log = "\n".join(d.log())
+    check("SECRET" not in text and "SECRET" not in log, "the secret outside the tree was read")
+    check("\x1b" not in log and "\x9b" not in log, "raw escape in the log")
+    check("\\x1b]0;PWNED" in log, "the payload is in the log, escaped")
+    t0 = time.monotonic()
+    stop_ok(d)
+    check(time.monotonic() - t0 < 2, "stopped within 2 s of SIGTERM")
+    print("hostile-tree: symlink and FIFO unreadable, payload escaped, stop %.2fs"
+          % (time.monotonic() - t0))
+
+
+def case_textfile_flap(base):
+    """Whoever owns the textfile directory can make writes fail and succeed at
+    will; 60 flaps once gave 120 log lines. Now: one failure and one recovery."""
+    tree, _, prom, args = setup(base)
+    tdir = os.path.join(base, "textfile")
+    os.mkdir(tdir)
+    prom = os.path.join(tdir, "kvmcfg.prom")
+    args = [a for a in args if not a.startswith("--textfile=")] + ["--textfile=" + prom]
+    d = no_dac_daemon(base, args + ["--interval=1h"])
+    it.wait_checks(prom, 1)
+    for i in range(60):
+        os.chmod(tdir, 0o555 if i % 2 == 0 else 0o755)
+        start = log_len(d)
+        d.signal(signal.SIGUSR1)
+        wait_log_after(d, start, r"^Check \(SIGUSR1\): ")
+    fails = [l for l in d.log() if "Failed to write textfile" in l]
+    again = [l for l in d.log() if "works again" in l]
+    check(len(fails) == 1 and len(again) == 1,
+          "the pair is rate-limited: %d failure and %d recovery lines" % (len(fails), len(again)))
+    stop_ok(d)
+
+
 CASES = {
+    "hostile-tree": (case_hostile_tree, ""),
+    "textfile-flap": (case_textfile_flap, ""),
     "vanish": (case_vanish, ""),
     "eacces": (case_eacces, ""),
     "enomem": (case_enomem, ""),
