@@ -32,7 +32,7 @@ void kvmcfg_text_filter(FILE *f, const char *s, size_t len, unsigned flags)
 			else
 				fputc(*p, f);
 		} else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
+			fprintf(f, flags & KVMCFG_TEXT_JSON_SAFE ? "\\u%04x" : "\\x%02x", *p);
 		else {
 			if ((flags & KVMCFG_TEXT_QUOTE) && (*p == '"' || *p == '\\'))
 				fputc('\\', f);
@@ -56,22 +56,6 @@ char *kvmcfg_text_filter_dup(const char *s, unsigned flags)
 		return NULL;
 	}
 	return buf;
-}
-
-int kvmcfg_text_printf(FILE *f, const char *fmt, ...)
-{
-	char *text = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	kvmcfg_text_filter(f, text, (size_t)n, 0);
-	free(text);
-	return ferror(f) ? -EIO : 0;
 }
 
 /* ---- the stream ---- */
@@ -145,7 +129,7 @@ static ssize_t stream_write(void *cookie, const char *buf, size_t size)
 		errno = ENOMEM;
 		return -1;
 	}
-	kvmcfg_text_filter(o, (const char *)joined, len - keep, 0);
+	kvmcfg_text_filter(o, (const char *)joined, len - keep, KVMCFG_TEXT_JSON_SAFE);
 	if (fclose(o) != 0) {
 		free(joined);
 		free(out);

@@ -28,6 +28,12 @@ enum {
 	KVMCFG_TEXT_ONE_LINE = 1 << 0,
 	/* '"' and '\\' get a backslash, for values written inside "...". */
 	KVMCFG_TEXT_QUOTE = 1 << 1,
+	/*
+	 * C0 controls and DEL as \u0001, \u007f too, not \x01: every escape is
+	 * then a JSON escape of the same character, so JSON that passes the
+	 * filter stays valid and means the same (kvmcfgctl --json).
+	 */
+	KVMCFG_TEXT_JSON_SAFE = 1 << 2,
 };
 
 /* Write @len bytes of @s to @f through the filter. */
@@ -37,14 +43,8 @@ void kvmcfg_text_filter(FILE *f, const char *s, size_t len, unsigned flags);
 char *kvmcfg_text_filter_dup(const char *s, unsigned flags);
 
 /*
- * printf through the filter in multi-line mode (the format's own newlines
- * stay). Returns 0 or -errno.
- */
-int kvmcfg_text_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*
- * A stdio stream that filters everything written to it (multi-line mode)
- * and writes the result to @fd. A UTF-8 sequence split between two writes
+ * A stdio stream that filters everything written to it (multi-line mode,
+ * KVMCFG_TEXT_JSON_SAFE) and writes the result to @fd. A UTF-8 sequence split between two writes
  * is joined first. Line-buffered when @fd is a terminal, else fully
  * buffered. kvmcfgctl puts its stdout and stderr behind one each, so no
  * line it prints can carry a raw escape. NULL with errno set on failure.

@@ -371,9 +371,8 @@ def leftovers(d):
     return [n for n in os.listdir(d) if n.startswith(".kvmcfg.prom.")]
 
 
-def case_textfile_dir(base):
-    """The textfile directory turns read-only to the daemon: the old file stays
-    byte for byte, the failure is logged once, alerts go on, and it recovers."""
+def textfile_dir_daemon(base):
+    """A daemon without DAC override whose textfile is in a directory of its own."""
     tree, _, prom, args = setup(base)
     tdir = os.path.join(base, "textfile")
     os.mkdir(tdir)
@@ -381,6 +380,13 @@ def case_textfile_dir(base):
     args = [a for a in args if not a.startswith("--textfile=")] + ["--textfile=" + prom]
     d = no_dac_daemon(base, args + ["--interval=1h"])
     it.wait_checks(prom, 1)
+    return tree, tdir, prom, d
+
+
+def case_textfile_dir(base):
+    """The textfile directory turns read-only to the daemon: the old file stays
+    byte for byte, the failure is logged once, alerts go on, and it recovers."""
+    tree, tdir, prom, d = textfile_dir_daemon(base)
     before = textfile_state(prom)
     os.chmod(tdir, 0o555)
     tree.set("kvm", "tdp_mmu", "N")
@@ -907,13 +913,7 @@ def case_hostile_tree(base):
 def case_textfile_flap(base):
     """Whoever owns the textfile directory can make writes fail and succeed at
     will; 60 flaps once gave 120 log lines. Now: one failure and one recovery."""
-    tree, _, prom, args = setup(base)
-    tdir = os.path.join(base, "textfile")
-    os.mkdir(tdir)
-    prom = os.path.join(tdir, "kvmcfg.prom")
-    args = [a for a in args if not a.startswith("--textfile=")] + ["--textfile=" + prom]
-    d = no_dac_daemon(base, args + ["--interval=1h"])
-    it.wait_checks(prom, 1)
+    tree, tdir, prom, d = textfile_dir_daemon(base)
     for i in range(60):
         os.chmod(tdir, 0o555 if i % 2 == 0 else 0o755)
         start = log_len(d)

@@ -253,12 +253,12 @@ class IntelHost(Base):
         rc, out, err = run("validate", bad)
         self.assertEqual(rc, 2, out + err)
         self.assert_no_raw_controls("validate", out + err)
-        self.assertIn("\\x1b]0;PWNED", err)
+        self.assertIn("\\u001b]0;PWNED", err)
         good = self.policy('[kvm]\ntdp_mmu = "Y\x1b[2J\x9b"\n', "good.conf")
         rc, out, err = run("validate", "--print", good)
         self.assertEqual(rc, 0, out + err)
         self.assert_no_raw_controls("validate --print", out + err)
-        self.assertIn("Y\\x1b[2J\\u009b", out)
+        self.assertIn("Y\\u001b[2J\\u009b", out)
 
         # snapshot: a value or a name with an escape in it is left out, named safely.
         fifo = self.tree.path("module", "kvm", "parameters", "x\x1b[2Jy")

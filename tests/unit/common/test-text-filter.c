@@ -30,6 +30,7 @@ START_TEST(payload)
 	expect("Y\x1b]0;PWNED\a\x1b[2J\x1b[1;31mFAKE OK", 0,
 	       "Y\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[1;31mFAKE OK");
 	expect("N\rY\x7f", 0, "N\\x0dY\\x7f");
+	expect("N\rY\x7f", KVMCFG_TEXT_JSON_SAFE, "N\\u000dY\\u007f");
 }
 END_TEST
 
@@ -69,7 +70,7 @@ START_TEST(stream)
 	rfd = open(path, O_RDONLY);
 	ck_assert_int_ge(rfd, 0);
 	ck_assert_int_gt(read(rfd, got, sizeof(got) - 1), 0);
-	ck_assert_str_eq(got, "ok \\u009b2J \xe2\x9c\x93 \\x1b[31m\n" FFFD);
+	ck_assert_str_eq(got, "ok \\u009b2J \xe2\x9c\x93 \\u001b[31m\n" FFFD);
 	close(rfd);
 	unlink(path);
 }
