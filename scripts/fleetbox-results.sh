@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Regenerate the committed matrix results from the fleet box:
-# docs/results/fleetbox-matrix/{matrix.md,matrix.json,config-N.tap,config-N.xml}.
+# docs/results/fleetbox-matrix/{matrix.md,matrix.json,config-N.{json,xml,tap}}.
 #
 #   scripts/fleetbox-results.sh [--builddir DIR]      (default build)
 #
