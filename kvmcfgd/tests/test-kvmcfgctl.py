@@ -257,7 +257,7 @@ class IntelHost(Base):
         self.assertEqual(rc, 2, out + err)
         self.assert_no_raw_controls("validate", out + err)
         self.assertIn("\\u001b]0;PWNED", err)
-        self.assertIn("[kvm\\u001b[31m]", err)
+        self.assertIn("section name 'kvm\\u001b[31m'", err)
 
         # snapshot: a value or a name with an escape in it is left out, named safely.
         fifo = self.tree.path("module", "kvm", "parameters", "x\x1b[2Jy")
