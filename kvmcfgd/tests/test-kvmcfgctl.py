@@ -273,6 +273,31 @@ class IntelHost(Base):
         with open(snap, "rb") as f:
             self.assertNotIn(b"\x1b", f.read())
 
+    def test_fifo_and_symlink_out_of_the_tree(self):
+        """Issue 19 items 3 and 4: a param that is a symlink to a secret
+        outside the tree was printed as the "actual" value by root's check
+        --json; a FIFO hung check, show and snapshot for ever. Neither is
+        read now: both are unreadable, and every command returns."""
+        secret = os.path.join(tempfile.mkdtemp(prefix="kvmcfgctl-secret-"), "shadow")
+        with open(secret, "w") as f:
+            f.write("root:SECRET-HASH:19000:0:99999:7:::\n")
+        params = self.tree.path("module", "kvm", "parameters")
+        os.unlink(os.path.join(params, "tdp_mmu"))
+        os.symlink(secret, os.path.join(params, "tdp_mmu"))
+        os.unlink(os.path.join(params, "mmio_caching"))
+        os.mkfifo(os.path.join(params, "mmio_caching"))
+        p = self.policy("[kvm]\ntdp_mmu = Y\nmmio_caching = Y\n")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 3)
+        t, m = self.find(doc, "kvm", "tdp_mmu"), self.find(doc, "kvm", "mmio_caching")
+        self.assertEqual((t["kind"], t["actual"]), ("unreadable", None))
+        self.assertIn(t["status"], ("EXDEV", "ELOOP"))
+        self.assertEqual((m["kind"], m["status"], m["actual"]), ("unreadable", "EBADFD", None))
+        for args in (("check", "--policy", p), ("show", "--policy", p), ("snapshot",)):
+            rc, out, err = run(*args, "--sysfs-root", self.tree.root)  # run() times out at 30 s
+            self.assertNotIn("SECRET", out + err, args)
+        shutil.rmtree(os.path.dirname(secret))
+
     def test_json_escapes_c1(self):
         """--json escapes U+009B (CSI) and the other C1 controls, whichever
         JSON writer kvmcfgctl uses."""
