@@ -86,9 +86,16 @@ int kvmcfg_open_beneath(int dirfd, const char *path, int flags)
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 		if (fd >= 0)
 			return (int)fd;
-		if (errno != ENOSYS)
+		/*
+		 * ENOSYS: an old kernel. EPERM: a seccomp filter that denies what
+		 * it does not know (systemd's SystemCallErrorNumber=EPERM, old
+		 * container profiles); an open for reading is not refused with
+		 * EPERM otherwise, and the walk says so if it really is.
+		 */
+		if (errno != ENOSYS && errno != EPERM)
 			return -errno;
-		__atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
+		if (errno == ENOSYS)
+			__atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
 	}
 	return kvmcfg_open_beneath_walk(dirfd, path, flags);
 }

@@ -8,7 +8,7 @@
  * RESOLVE_NO_MAGICLINKS: absolute symlinks, ".." above the root and
  * /proc-style magic links fail with -EXDEV (or -ELOOP); symlinks that stay
  * inside the tree are followed. Where openat2() is missing (-ENOSYS, kernels
- * before 5.6 or a seccomp filter), it walks the path one component at a time
+ * before 5.6; -EPERM from a seccomp filter), it walks the path one component at a time
  * with O_NOFOLLOW instead, which refuses every symlink (-ELOOP) and every
  * ".." component (-EXDEV): stricter, and still never outside the tree.
  * The real /sys needs neither: its module parameter paths hold no symlinks.

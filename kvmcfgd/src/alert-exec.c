@@ -480,13 +480,14 @@ int alert_runner_new(AlertRunner **ret, sd_event *e, char *const *argv, uint64_t
 		free(r);
 		return k;
 	}
-	/* What a run's processes leave behind is reparented to us, not to init. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		k = -errno;
-		kvmcfg_strv_free(r->argv);
-		free(r);
-		return k;
-	}
+	/*
+	 * What a run's processes leave behind is reparented to us, not to
+	 * init. Without it (a seccomp filter) runs still work; only what
+	 * escapes their session and tree escapes the kill too.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_errno(LOG_WARNING, -errno, "Failed to become a child subreaper, processes an "
+			  "AlertCommand leaves behind will not be killed: %m");
 	r->event = sd_event_ref(e);
 	r->timeout_usec = timeout_usec;
 	r->metrics = metrics;
