@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "proc.h"
 
 /*
@@ -176,11 +177,25 @@ int proc_kill_children(pid_t parent, const pid_t *except, size_t n_except, const
 	return (int)n;
 }
 
+typedef struct ProcEntry {
+	int pid, ppid;
+	bool in; /* @root or descended from it */
+} ProcEntry;
+
+static int entry_cmp(const void *a, const void *b)
+{
+	int x = ((const ProcEntry *)a)->pid, y = ((const ProcEntry *)b)->pid;
+
+	return x < y ? -1 : x > y;
+}
+
 int proc_kill_tree(pid_t root, int sig)
 {
+	ProcEntry *v = NULL, key;
+	size_t n = 0, n_alloc = 0, i;
 	struct dirent *de;
-	int *pid = NULL, *ppid = NULL, n = 0, cap = 0, i, j, sent = 0;
-	bool *in = NULL;
+	bool changed = true;
+	int sent = 0;
 	DIR *d;
 
 	if (root <= 0)
@@ -193,54 +208,40 @@ int proc_kill_tree(pid_t root, int sig)
 
 		if (p <= 0 || stat_of(p, &pp, NULL) < 0)
 			continue;
-		if (n == cap) {
-			int *np, *npp;
-
-			cap = cap ? cap * 2 : 256;
-			np = realloc(pid, cap * sizeof(*np));
-			if (np)
-				pid = np;
-			npp = realloc(ppid, cap * sizeof(*npp));
-			if (npp)
-				ppid = npp;
-			if (!np || !npp) {
-				closedir(d);
-				free(pid);
-				free(ppid);
-				return -ENOMEM;
-			}
+		if (GROW(v, n_alloc, n + 1) < 0) {
+			closedir(d);
+			free(v);
+			return -ENOMEM;
 		}
-		pid[n] = p;
-		ppid[n++] = pp;
+		v[n++] = (ProcEntry){ p, pp, p == root };
 	}
 	closedir(d);
-	in = calloc(n ? n : 1, sizeof(*in));
-	if (!in) {
-		free(pid);
-		free(ppid);
-		return -ENOMEM;
-	}
-	/* Mark descendants until nothing changes: n is a few hundred processes. */
-	for (bool changed = true; changed;) {
+	/*
+	 * Sorted by pid, each process finds its parent by bsearch(); marking
+	 * repeats until nothing changes, once per level of the tree. A timeout
+	 * handler in an event loop must stay fast on a host of many processes.
+	 */
+	if (n)
+		qsort(v, n, sizeof(*v), entry_cmp);
+	while (changed) {
 		changed = false;
 		for (i = 0; i < n; i++) {
-			if (in[i])
+			const ProcEntry *parent;
+
+			if (v[i].in)
 				continue;
-			for (j = 0; j < n && !(ppid[i] == root || (in[j] && pid[j] == ppid[i]));
-			     j++)
-				;
-			if (j < n) {
-				in[i] = changed = true;
-			}
+			key.pid = v[i].ppid;
+			parent = bsearch(&key, v, n, sizeof(*v), entry_cmp);
+			if (parent && parent->in)
+				v[i].in = changed = true;
 		}
 	}
 	kill(root, sig);
 	for (i = 0; i < n; i++)
-		if (in[i] && signal_checked(pid[i], parent_of, ppid[i], sig))
+		if (v[i].in && v[i].pid != root &&
+		    signal_checked(v[i].pid, parent_of, v[i].ppid, sig))
 			sent++;
-	free(in);
-	free(pid);
-	free(ppid);
+	free(v);
 	return sent;
 }
 
