@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,6 +25,9 @@ int conf_init(DaemonConf *c)
 		.settle_usec = 200 * USEC_PER_MSEC,
 		.alert_timeout_usec = 30 * USEC_PER_SEC,
 		.log_target = LOG_TARGET_AUTO,
+		.verify = true,
+		.verify_interval_usec = 3600 * USEC_PER_SEC,
+		.verify_timeout_usec = 20 * USEC_PER_SEC,
 	};
 	c->sysfs_root = strdup("/sys");
 	return c->sysfs_root ? 0 : -ENOMEM;
@@ -214,6 +218,30 @@ static int set_timespan(uint64_t *field, const char *key, const char *value, uin
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0; empty: @dflt. */
+static int set_bool(bool *field, const char *key, const char *value, bool dflt, char **ret_error)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	if (!*value) {
+		*field = dflt;
+		return 0;
+	}
+	for (i = 0; i < ELEMENTSOF(yes); i++) {
+		if (!strcmp(value, yes[i])) {
+			*field = true;
+			return 0;
+		}
+		if (!strcmp(value, no[i])) {
+			*field = false;
+			return 0;
+		}
+	}
+	return set_error(ret_error, -EINVAL, "%s=%s is not a boolean (yes or no)", key, value);
+}
+
 /* A word list (quotes as in conf_split_command()); empty: none. */
 static int set_words(char ***field, const char *key, const char *value, bool command,
 		     char **ret_error)
@@ -260,6 +288,14 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 		return set_timespan(&c->settle_usec, key, value, 200 * USEC_PER_MSEC, true, ret_error);
 	if (strcmp(key, "AlertTimeout") == 0)
 		return set_timespan(&c->alert_timeout_usec, key, value, 30 * USEC_PER_SEC, false,
+				    ret_error);
+	if (strcmp(key, "Verify") == 0)
+		return set_bool(&c->verify, key, value, true, ret_error);
+	if (strcmp(key, "VerifyInterval") == 0)
+		return set_timespan(&c->verify_interval_usec, key, value, 3600 * USEC_PER_SEC, true,
+				    ret_error);
+	if (strcmp(key, "VerifyTimeout") == 0)
+		return set_timespan(&c->verify_timeout_usec, key, value, 20 * USEC_PER_SEC, false,
 				    ret_error);
 	if (strcmp(key, "AlertCommand") == 0)
 		return set_words(&c->alert_command, key, value, true, ret_error);
@@ -375,7 +411,7 @@ int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_
 {
 	_cleanup_free_ char *text = NULL;
 	struct stat st;
-	char why[96];
+	char why[PATH_MAX + 96];
 	size_t len = 0;
 	int fd, r;
 	FILE *f;
@@ -398,7 +434,8 @@ int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_
 		return set_error(ret_error, -EBADFD, "%s: not a regular file", path);
 	}
 	/* It names the AlertCommand= that runs as root: same rules as the policy. */
-	if (kvmcfg_check_trusted(&st, why, sizeof(why)) < 0) {
+	if (kvmcfg_check_trusted(&st, why, sizeof(why)) < 0 ||
+	    kvmcfg_check_trusted_path(path, st.st_uid, why, sizeof(why)) < 0) {
 		close(fd);
 		return set_error(ret_error, -EPERM, "%s: refusing insecure configuration file: %s",
 				 path, why);

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert-exec.h"
 #include "alert.h"
 #include "checker.h"
 #include "finding.h"
+#include "flap-limit.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -20,6 +23,7 @@
 #include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
+#include "verifier.h"
 
 /* Timer slack: the interval check may drift a little to save wakeups. */
 #define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)
@@ -47,6 +51,7 @@ struct Manager {
 	KvmcfgVerdict verdict;
 	int check_error;           /* -errno of the last check when it could not run, else 0 */
 	int textfile_error;        /* last textfile write error, to log each new one once */
+	FlapLimit textfile_flap;   /* the "Failed to write"/"works again" pair, rate-limited */
 	char *status;              /* last STATUS= sent */
 	Metrics metrics;
 
@@ -65,6 +70,8 @@ struct Manager {
 	sd_event_source *signals[4];
 
 	AlertRunner *runner;
+	Verifier *verifier;        /* Verify=yes, else NULL */
+	bool in_load_burst;        /* the check at a load uevent, before the settle one */
 	bool stopping;
 };
 
@@ -75,6 +82,7 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	alert_runner_free(m->runner);
+	verifier_free(m->verifier);
 	for (i = 0; i < ELEMENTSOF(m->signals); i++)
 		sd_event_source_disable_unref(m->signals[i]);
 	sd_event_source_disable_unref(m->settle_timer);
@@ -138,19 +146,35 @@ static void notify_status(Manager *m, const char *prefix, char *status)
 	m->status = status;
 }
 
+static uint64_t now_usec(clockid_t clock);
+
 static void update_textfile(Manager *m)
 {
 	_cleanup_free_ char *text = NULL;
+	char why[PATH_MAX + 96] = "";
+	unsigned suppressed = 0;
+	uint64_t now;
 	int r;
 
 	if (!m->conf.textfile)
 		return;
-	r = textfile_render(&m->current, &m->metrics, &text);
+	/* Whoever may write a directory on its path may swap the file or flap its writes. */
+	r = kvmcfg_check_trusted_path(m->conf.textfile, geteuid(), why, sizeof(why));
+	if (r >= 0)
+		r = textfile_render(&m->current, &m->metrics, &text);
 	if (r >= 0)
 		r = textfile_write_atomic(m->conf.textfile, text);
-	if (r < 0 && r != m->textfile_error)
-		log_errno(LOG_WARNING, r, "Failed to write textfile %s: %m", m->conf.textfile);
-	else if (r >= 0 && m->textfile_error)
+	now = now_usec(CLOCK_MONOTONIC);
+	if (r < 0 && flap_limit_failure(&m->textfile_flap, now, &suppressed)) {
+		const char *more = suppressed ? " (earlier failures and recoveries not logged)" : "";
+
+		if (*why)
+			log_errno(LOG_WARNING, r, "Refusing to write textfile %s: %s%s",
+				  m->conf.textfile, why, more);
+		else
+			log_errno(LOG_WARNING, r, "Failed to write textfile %s: %m%s",
+				  m->conf.textfile, more);
+	} else if (r >= 0 && m->textfile_error && flap_limit_success(&m->textfile_flap, now))
 		log_info("Writing textfile %s works again.", m->conf.textfile);
 	m->textfile_error = r < 0 ? r : 0;
 }
@@ -175,7 +199,7 @@ static bool findings_readable(const Findings *f)
  */
 static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool *failed)
 {
-	size_t i, n_failed = 0;
+	size_t i, n_failed = 0, n_dropped = 0, first_dropped = 0;
 	int r = 0;
 
 	for (i = 0; i < n; i++) {
@@ -183,12 +207,14 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 
 		if (m->runner) {
 			r = alert_runner_submit(m->runner, &t[i]);
-			if (r < 0)
-				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s%s: %m",
-					  x->module, mismatch_dot(x), x->param,
-					  r == -ENOBUFS ? "" : ", will retry");
-			if (r == -ENOBUFS)
+			if (r == -ENOBUFS) {
+				/* One line per burst, below: 10,000 mismatches once made 9,740 lines. */
+				if (n_dropped++ == 0)
+					first_dropped = i;
 				r = 0;
+			} else if (r < 0)
+				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s, will retry: %m",
+					  x->module, mismatch_dot(x), x->param);
 		}
 		if (r >= 0) {
 			r = alert_journal(&t[i]);
@@ -202,6 +228,15 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 			n_failed++;
 		else
 			m->metrics.transitions[t[i].kind]++;
+	}
+	if (n_dropped) {
+		const Mismatch *x = transition_subject(&t[first_dropped]);
+
+		log_errno(LOG_ERR, -ENOBUFS,
+			  "Failed to queue AlertCommand for %zu transition%s (first %s%s%s), "
+			  "%zu run or wait already; their journal alerts went out: %m",
+			  n_dropped, n_dropped == 1 ? "" : "s", x->module, mismatch_dot(x), x->param,
+			  alert_runner_pending(m->runner));
 	}
 	return n_failed;
 }
@@ -314,6 +349,13 @@ static int manager_check(Manager *m, const char *reason)
 		return 0;
 	}
 	m->torn_checks = 0;
+
+	if (m->verifier) {
+		r = verifier_check(m->verifier, f, !m->in_load_burst);
+		if (r < 0)
+			return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to add the "
+							"probes' verdicts, will retry: %m", reason));
+	}
 
 	r = snapshot_from_findings(&now, f);
 	if (r < 0)
@@ -453,6 +495,9 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	}
 	if (m->module_events == 0)
 		return 0;
+	/* What the probes saw was the modules before this change. */
+	if (m->verifier)
+		verifier_invalidate(m->verifier);
 	/*
 	 * On a load, check now, while the module that announced itself is
 	 * still there with the params it was loaded with: a wrong value that
@@ -462,8 +507,12 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	 * spurious "param-missing": unloads wait for the settle check, which
 	 * sees the state once the burst is over.
 	 */
-	if (m->module_adds > 0)
+	if (m->module_adds > 0) {
+		/* With no settle check to follow, this one starts the probes. */
+		m->in_load_burst = m->conf.settle_usec > 0;
 		(void)manager_check(m, "module load uevent");
+		m->in_load_burst = false;
+	}
 	return arm_settle(m);
 }
 
@@ -507,6 +556,8 @@ static void on_runner_idle(AlertRunner *r, void *userdata)
 
 static void stop_sources(Manager *m)
 {
+	if (m->verifier)
+		verifier_stop(m->verifier);
 	(void)sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->interval_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->retry_timer, SD_EVENT_OFF);
@@ -593,6 +644,8 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 			 p->files && p->files[0] ? p->files[0] : "(none)");
 	}
 	/* Check under whichever policy is in force; READY=1 ends the reload. */
+	if (m->verifier)
+		verifier_want(m->verifier);
 	free(m->status);
 	m->status = NULL;
 	(void)manager_check(m, "reload");
@@ -606,8 +659,12 @@ static int on_check_signal(sd_event_source *s, const struct signalfd_siginfo *si
 
 	(void)s;
 	(void)si;
-	if (!m->stopping)
-		(void)manager_check(m, "SIGUSR1");
+	if (m->stopping)
+		return 0;
+	/* Runtime-writable params (ignore_msrs) change without a uevent: probe again. */
+	if (m->verifier)
+		verifier_want(m->verifier);
+	(void)manager_check(m, "SIGUSR1");
 	return 0;
 }
 
@@ -697,9 +754,18 @@ static int add_timers(Manager *m)
 	return 0;
 }
 
+static void on_verify_done(Verifier *v, void *userdata)
+{
+	Manager *m = userdata;
+
+	(void)v;
+	if (!m->stopping)
+		(void)manager_check(m, "verify");
+}
+
 int manager_start(Manager *m)
 {
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	int r;
 
 	r = load_policy(m, &m->policy);
@@ -719,10 +785,22 @@ int manager_start(Manager *m)
 	r = add_timers(m);
 	if (r < 0)
 		return r;
+	if (m->conf.verify) {
+		r = verifier_new(&m->verifier, m->event, m->conf.verify_interval_usec,
+				 m->conf.verify_timeout_usec, on_verify_done, m);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "Failed to set up the reality probes: %m");
+		verifier_want(m->verifier);
+	}
 	(void)manager_check(m, "start");
-	log_info("Watching %s: interval %s, settle delay %s.", m->conf.sysfs_root,
+	log_info("Watching %s: interval %s, settle delay %s, reality probes %s%s.",
+		 m->conf.sysfs_root,
 		 m->conf.interval_usec ? conf_format_timespan(a, sizeof(a), m->conf.interval_usec) : "off",
-		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec));
+		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec),
+		 m->conf.verify ? "every " : "off",
+		 !m->conf.verify ? "" :
+		 m->conf.verify_interval_usec ? conf_format_timespan(c, sizeof(c), m->conf.verify_interval_usec) :
+						"module change and SIGUSR1");
 	(void)sd_notify(false, "READY=1");
 	return 0;
 }

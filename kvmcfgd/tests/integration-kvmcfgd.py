@@ -30,6 +30,7 @@ RESOLVED = "069d321c51a64f82a632f49ca19512a8"
 CHANGED = "0057e2efbbd040179fe80defc4022a4f"
 POLICY_REJECTED = "6ad40dd231334f7d87a66f1b75537861"
 CHECK_FAILED = "9138a7bde1ed45fdb832c69a2fbf5093"
+CONTRADICTED = "2d708668f04f4b308c156622d298efa0"
 
 KVMCFGD = RECORDER = None
 # The vendor policy path this build reads (meson passes it).
@@ -97,6 +98,10 @@ class Daemon:
         e["NOTIFY_SOCKET"] = self.notify_path
         e.update(env or {})
         argv = [KVMCFGD, "--test-uevent-fd=%d" % child.fileno(), "--log-level=debug"]
+        # The trees here are fake: the reality probes would judge their values
+        # against this host's real KVM. The verify cases ask for them.
+        if not any(a.startswith("--verify=") for a in args):
+            argv.append("--verify=no")
         if os.path.exists("/run/systemd/journal/socket"):
             argv.append("--log-target=stderr")
         self.proc = subprocess.Popen(argv + args, pass_fds=[child.fileno()], env=e,
@@ -606,6 +611,8 @@ def case_stop_drains(base):
 
 
 def run(argv, timeout=5):
+    if not any(a.startswith("--verify=") for a in argv):
+        argv = argv + ["--verify=no"]
     p = subprocess.run([KVMCFGD] + argv, capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
@@ -737,6 +744,111 @@ CASES = {
 }
 
 
+def alive(pid):
+    """Running (not gone, not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def escaping_hook(base, then, double_fork=True):
+    """A shell AlertCommand that starts `sleep 1000` in a new session, with a
+    double fork (the way a daemon escapes: it is orphaned at once) or as its
+    own child (it stays in the command's tree, out of its session), records
+    its pid, then runs @then."""
+    pidfile = os.path.join(base, "escaped.pid")
+    hook = os.path.join(base, "hook.sh")
+    with open(hook, "w") as f:
+        if double_fork:
+            f.write("#!/bin/sh\n"
+                    "setsid sh -c 'sleep 1000 & echo $! > %s' </dev/null >/dev/null 2>&1 &\n"
+                    "%s\n" % (pidfile, then))
+        else:
+            f.write("#!/bin/sh\nsetsid sleep 1000 </dev/null >/dev/null 2>&1 &\n"
+                    "echo $! > %s\n%s\n" % (pidfile, then))
+    os.chmod(hook, 0o755)
+    return hook, pidfile
+
+
+def wait_pidfile(path, timeout=4.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path) as f:
+                return int(f.read())
+        except (FileNotFoundError, ValueError):
+            time.sleep(0.02)
+    raise Failure("the hook never wrote %s" % path)
+
+
+def case_alert_escape(base):
+    """Issue 19 item 6: an AlertCommand that calls setsid and double-forks no
+    longer outlives its timeout as a root orphan, nor a run that exits 0."""
+    for n, (then, timeout, double_fork) in enumerate((("exec sleep 30", "500ms", True),
+                                                      ("exec sleep 30", "500ms", False),
+                                                      ("sleep 0.5; exit 0", "30s", True))):
+        sub = os.path.join(base, str(n))
+        os.mkdir(sub)
+        tree, _, prom, args = setup(sub)
+        hook, pidfile = escaping_hook(sub, then, double_fork)
+        d = Daemon(sub, args + ["--interval=1h", "--alert-command=" + hook,
+                                "--alert-timeout=" + timeout])
+        wait_checks(prom, 1)
+        tree.set("kvm", "tdp_mmu", "N")
+        check_now(d, prom)
+        escaped = wait_pidfile(pidfile)
+        end = time.monotonic() + 6
+        while alive(escaped) and time.monotonic() < end:
+            time.sleep(0.05)
+        check(not alive(escaped), "%s: the setsid'd sleep %d outlived its AlertCommand"
+              % (then, escaped))
+        if double_fork:
+            d.wait_log(r"process(es)? an AlertCommand left behind", timeout=2)
+        wait_no_children(d.proc.pid)
+        rc = d.stop()
+        check(rc == 0, "%s: clean exit, got %s:\n%s" % (then, rc, "\n".join(d.log())))
+
+
+def case_alert_output(base):
+    """Issue 19 item 6: an AlertCommand's output is logged up to a cap, the rest dropped."""
+    hook = os.path.join(base, "hook.sh")
+    with open(hook, "w") as f:
+        f.write("#!/bin/sh\necho 'first \033]0;PWNED\007 line'\n"
+                "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done\n")
+    os.chmod(hook, 0o755)
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + hook])
+    wait_checks(prom, 1)
+    tree.set("kvm", "tdp_mmu", "N")
+    check_now(d, prom)
+    d.wait_log(r"wrote more than 32 lines or 4096 bytes, dropping the rest of its output")
+    wait_no_children(d.proc.pid)
+    lines = [l for l in d.log() if l.startswith("AlertCommand for kvm.tdp_mmu new: ")]
+    check(len(lines) == 32, "32 lines logged, got %d" % len(lines))
+    check(lines[0].endswith("first \\x1b]0;PWNED\\x07 line"), "filtered: %r" % lines[0])
+    check(not any("\x1b" in l for l in d.log()), "no raw escape in the log")
+    check(d.stop() == 0, "clean exit")
+
+
+def case_fifo_param(base):
+    """Issue 19 item 3: a FIFO as a param under the sysfs root used to hang
+    the check in open(), and the daemon with it (SIGTERM was never read).
+    Now it is an unreadable param, checks go on, and SIGTERM stops it."""
+    tree, _, prom, args = setup(base)
+    os.unlink(os.path.join(tree.root, "module", "kvm", "parameters", "mmio_caching"))
+    os.mkfifo(os.path.join(tree.root, "module", "kvm", "parameters", "mmio_caching"))
+    d = Daemon(base, args + ["--interval=1h"], env={"WATCHDOG_USEC": "300000"})
+    m = wait_checks(prom, 1)
+    check(m["kvmcfg_ok"] == 0, "the FIFO is a problem, not a pass")
+    check_now(d, prom)
+    d.wait_notify(lambda m: "WATCHDOG=1" in m.split("\n"), timeout=2)
+    t0 = time.monotonic()
+    check(d.stop() == 0, "clean exit")
+    check(time.monotonic() - t0 < 2, "stopped promptly")
+
+
 # ---- hostile input (issue 8) ----
 
 def set_raw(tree, module, param, value):
@@ -833,8 +945,101 @@ def case_insecure_policy(base):
 
 
 CASES.update({
+    "alert-escape": case_alert_escape,
+    "alert-output": case_alert_output,
+    "fifo-param": case_fifo_param,
     "hostile-values": case_hostile_values,
     "insecure-policy": case_insecure_policy,
+})
+
+
+def host_kvm_tree(base):
+    """A fake tree holding this host's real kvm params (the probes run on the
+    real /dev/kvm), or exit 77 where there is no usable KVM."""
+    real = "/sys/module/kvm/parameters"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK) or not os.path.exists(real + "/tdp_mmu"):
+        print("SKIP: no usable /dev/kvm with kvm.tdp_mmu here")
+        sys.exit(77)
+    tree = Tree(base)
+    for p in os.listdir(real):
+        try:
+            with open(os.path.join(real, p), encoding="utf-8") as f:
+                tree.set("kvm", p, f.read().strip())
+        except OSError:
+            pass
+    with open(real + "/tdp_mmu", encoding="utf-8") as f:
+        return tree, f.read().strip()
+
+
+def case_verify(base):
+    """Verify=yes: a kvm.tdp_mmu that contradicts the probe raises the
+    contradiction alert (its own MESSAGE_ID, the evidence) and the metric;
+    the honest value resolves both after SIGUSR1; no child is left."""
+    tree, honest = host_kvm_tree(base)
+    lie = "N" if honest == "Y" else "Y"
+    tree.set("kvm", "tdp_mmu", lie)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes"])
+    line = d.wait_log(CONTRADICTED, timeout=30)[0]
+    f = parse_fields(line)
+    check(f.get("PARAM") == "tdp_mmu" and f.get("KIND") == "contradicted" and
+          f.get("ACTUAL") == lie and f.get("EVIDENCE"), "contradiction alert: " + line)
+    check("kvm.tdp_mmu=%s contradicts what KVM does" % lie in line, "message: " + line)
+    # The start check, then the one when the probes reported (textfile written last).
+    m = wait_checks(prom, 2, timeout=10)
+    check(m.get('kvmcfg_param_contradicted{module="kvm",param="tdp_mmu"}') == 1,
+          "kvmcfg_param_contradicted for kvm.tdp_mmu: %r" % m)
+    # A module load with the same lie: the verdict is carried (no resolved,
+    # no new alert) while the probes run again, started by the settle check
+    # of the burst, not mid-burst (kvm alone has no /dev/kvm yet).
+    runs = len(d.wait_log(r"^Verify: \d+ probe\(s\) done"))
+    d.uevent.send(uevent("add", "kvm", 200))
+    d.wait_log(r"^Verify: \d+ probe\(s\) done", count=runs + 1, timeout=30)
+    log = d.log()
+    load = max(i for i, l in enumerate(log) if l.startswith("Check (module load uevent)"))
+    start = max(i for i, l in enumerate(log) if l.startswith("Verify: running"))
+    check(start > load and log[start + 1].startswith("Check (settle after module uevent)"),
+          "probes restarted by the settle check:\n  " + "\n  ".join(log[load:]))
+    check(not d.alerts(RESOLVED, "tdp_mmu") and len(d.alerts(CONTRADICTED)) == 1,
+          "the contradiction is carried across the reload: %r" % d.log()[load:])
+    tree.set("kvm", "tdp_mmu", honest)
+    check_now(d, prom)
+    d.wait_log(RESOLVED + ".* PARAM=tdp_mmu ", timeout=30)
+    m = wait_checks(prom, 4, timeout=10)
+    check(not any(k.startswith("kvmcfg_param_contradicted{") for k in m),
+          "contradiction metric gone: %r" % m)
+    check(len(d.alerts(CONTRADICTED)) == 1, "one contradiction alert in all")
+    wait_no_children(d.proc.pid)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_verify_timeout(base):
+    """A probe that does not finish within VerifyTimeout= is killed: its
+    param is unverified (alerted as such, never a pass) while the loop stays
+    responsive (SIGUSR1 checks complete); no child is left behind."""
+    tree, _ = host_kvm_tree(base)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
+                      "--verify-timeout=1ms"])
+    line = d.wait_log(MISMATCH + ".* PARAM=tdp_mmu .*KIND=unverified", timeout=30)[0]
+    check("timed out after 1 ms" in line, "unverified with the reason: " + line)
+    m = check_now(d, prom)
+    check(m["kvmcfg_ok"] == 0, "an unverified param is not ok")
+    wait_no_children(d.proc.pid, timeout=10)
+    check(d.stop() == 0, "clean exit")
+
+
+CASES.update({
+    "verify": case_verify,
+    "verify-timeout": case_verify_timeout,
 })
 
 
