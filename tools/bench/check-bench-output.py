@@ -5,9 +5,14 @@
 The JSON must parse (with Python's own parser, independent of the bench's
 writer) and hold every path of the issue's groups (a)-(g), each either
 measured with sane non-zero figures or skipped with a reason; the stats,
-KVM parameters, kernel and harness sections must be there. Then --compare
-must call a file against itself noise, a doctored slower copy a regression
-(exit 1), and a broken file an error naming file:line:col (exit 2).
+KVM parameters, kernel, host, run conditions and harness sections must be
+there, and --json - must put the JSON alone on stdout. Then --compare must
+call a file against itself noise, a doctored slower copy a regression (exit
+1), and a broken file an error naming file:line:col (exit 2). Last, a small
+power check of the gate: a run with --handler-delay-ns of 25% of the
+userspace-MMIO median against one without must flag mmio_write and
+mmio_read and no in-kernel path (the full proof is
+scripts/bench-gate-proof.py).
 
 Usage: check-bench-output.py BENCH_EXE
 Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm).
@@ -15,6 +20,8 @@ Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm).
 import json
 import math
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +38,8 @@ EXPECTED = {
 }
 STATS = ["exits", "mmio_exits", "io_exits", "pf_taken", "pf_emulate",
          "pf_mmio_spte_created", "insn_emulation"]
+KERNEL_HANDLED = {"coalesced", "coalesced_new_page", "ioeventfd_datamatch", "ioeventfd_wildcard",
+                  "lapic_read", "cpuid"}
 SUMMARY = ["n", "median", "p90", "p99", "mean", "ci95", "median_ci_lo", "median_ci_hi",
            "stddev", "min", "max"]
 
@@ -69,7 +78,24 @@ def check_summary(where, s, upper):
 
 def check_doc(doc):
     check(doc.get("tool") == "kvm-mmio-bench", "tool is not kvm-mmio-bench")
-    check(doc.get("schema") == 1, "schema is not 1")
+    check(doc.get("schema") == 2, "schema is not 2")
+    host = doc.get("host", {})
+    check(host.get("hostname") == socket.gethostname(), f"hostname {host.get('hostname')}")
+    with open("/proc/cpuinfo") as f:
+        cpuinfo = f.read()
+    for key, field in (("cpu_model", "model name"), ("microcode", "microcode")):
+        m = re.search(rf"^{field}\s*: (.*)$", cpuinfo, re.M)
+        check(host.get(key) == (m.group(1) if m else None), f"host {key} = {host.get(key)!r}")
+    cond = doc.get("conditions", {})
+    for when in ("start", "end"):
+        at = cond.get(when, {})
+        load = at.get("loadavg")
+        check(isinstance(load, list) and len(load) == 3 and all(x >= 0 for x in load),
+              f"conditions.{when}.loadavg = {load}")
+        check(isinstance(at.get("kvm_users"), int) and at["kvm_users"] >= 0,
+              f"conditions.{when}.kvm_users = {at.get('kvm_users')}")
+    check(isinstance(cond.get("busy"), bool), "conditions.busy is not a bool")
+    check(not cond.get("busy") or bool(cond.get("busy_reason")), "busy without a reason")
     kernel = doc.get("kernel", {})
     check(bool(kernel.get("release")), "no kernel release")
     check(kernel.get("release") == os.uname().release,
@@ -112,6 +138,15 @@ def check_doc(doc):
         check_summary(f"{name}.host_ns", p.get("host_ns"), 1e7)
         check(p["ns"]["n"] == p["accesses"], f"{name}: {p['ns']['n']} samples for {p['accesses']} accesses")
         check(p["host_ns"]["n"] == p["batches"], f"{name}: host samples != batches")
+        r = p.get("rounds", {})
+        check(r.get("n") == doc.get("rounds") and len(r.get("medians", [])) == r.get("n"),
+              f"{name}: {r.get('n')} rounds, {len(r.get('medians', []))} medians, run had {doc.get('rounds')}")
+        check(all(positive(x) for x in r.get("medians", [])), f"{name}: a round median is not positive")
+        check(positive(r.get("median")) and r["ci_lo"] <= r["median"] <= r["ci_hi"],
+              f"{name}: rounds median {r.get('median')} outside its CI")
+        vs = r.get("vs_control")
+        check(vs is not None and vs.get("control") in ("lapic_read", "ioeventfd_datamatch"),
+              f"{name}: no control ({vs})")
         # ns and cycles are the same samples at the vCPU's TSC rate.
         if positive(p["ns"]["median"]) and positive(tsc_khz):
             ratio = p["cycles"]["median"] / p["ns"]["median"] / (tsc_khz / 1e6)
@@ -134,6 +169,30 @@ def check_doc(doc):
         check(positive(h.get("ratio")), f"harness ratio {h.get('ratio')}")
 
 
+def power_check(exe, tmp):
+    """A known 25% change on the userspace paths is caught, and only there."""
+    # Two userspace paths; the in-kernel control (lapic_read) comes along by itself.
+    args = [exe, "--quiet", "--no-harness", "--rounds", "20", "--paths", "mmio_write,mmio_read,ioeventfd_datamatch"]
+    base, slow = os.path.join(tmp, "base.json"), os.path.join(tmp, "delay.json")
+    r = run(args + ["--json", base])
+    if not check(r.returncode == 0, f"power check base run: {r.returncode} {r.stderr}"):
+        return
+    with open(base) as f:
+        median = {p["name"]: p for p in json.load(f)["paths"]}["mmio_write"]["rounds"]["median"]
+    r = run(args + ["--handler-delay-ns", str(int(median * 0.25)), "--json", slow])
+    if not check(r.returncode == 0, f"power check delayed run: {r.returncode} {r.stderr}"):
+        return
+    r = run([exe, "--compare", base, slow])
+    verdicts = {line.split()[0]: line for line in r.stdout.splitlines()
+                if line.endswith(("noise", "regression", "improvement"))}
+    for name in ("mmio_write", "mmio_read"):
+        check(verdicts.get(name, "").endswith("significant regression"),
+              f"power check: {name} not flagged after a 25% handler delay:\n{r.stdout}")
+    for name in ("ioeventfd_datamatch", "lapic_read"):
+        check(verdicts.get(name, "").endswith("noise"),
+              f"power check: in-kernel {name} flagged after a handler delay:\n{r.stdout}")
+
+
 def run(args, **kw):
     return subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
 
@@ -142,7 +201,7 @@ def main():
     exe = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "a.json")
-        r = run([exe, "--budget", "1", "--quiet", "--json", out])
+        r = run([exe, "--budget", "2", "--rounds", "4", "--quiet", "--json", out])
         if r.returncode == 4:
             print(f"SKIP: {r.stdout.strip()} {r.stderr.strip()}")
             return 77
@@ -151,9 +210,23 @@ def main():
             return 1
         for name in EXPECTED:
             check(name in r.stdout, f"table does not mention {name}")
+        for head in ("median (ns)", "95% CI (ns)", "p99 (ns)", "pf_mmio_spte_created", "insn_emulation"):
+            check(head in r.stdout, f"table has no column {head!r}")
         with open(out) as f:
             doc = json.load(f)
         check_doc(doc)
+
+        # --json -: stdout is the JSON and nothing else; the table goes to stderr.
+        r = run([exe, "--budget", "1", "--rounds", "2", "--paths", "a", "--no-harness", "--json", "-"])
+        try:
+            json.loads(r.stdout)
+            alone = True
+        except ValueError as e:
+            alone = False
+            check(False, f"--json -: stdout is not one JSON document ({e}): {r.stdout[:200]!r}")
+        if alone:
+            check("median (ns)" in r.stderr, "--json -: the table is not on stderr")
+        check(" ps" not in r.stderr, "progress mentions picoseconds")
 
         # --compare: itself is noise, a doctored 50% slower copy is a regression.
         r = run([exe, "--compare", out, out])
@@ -163,9 +236,7 @@ def main():
         slow = json.loads(json.dumps(doc))
         for p in slow["paths"]:
             if p["name"] == "mmio_write" and p["status"] == "ok":
-                for k in ("median", "median_ci_lo", "median_ci_hi", "mean"):
-                    p["ns"][k] *= 1.5
-                p["ns"]["median_ci_lo"] = max(p["ns"]["median_ci_lo"], p["ns"]["median"] * 0.999)
+                p["rounds"]["medians"] = [x * 1.5 for x in p["rounds"]["medians"]]
         slow_path = os.path.join(tmp, "slow.json")
         with open(slow_path, "w") as f:
             json.dump(slow, f)
@@ -180,11 +251,12 @@ def main():
               f"compare with broken JSON: exit {r.returncode}, stderr {r.stderr!r}")
         r = run([exe, "--paths", "nosuchpath"])
         check(r.returncode == 2 and "nosuchpath" in r.stderr, "--paths with an unknown name")
+        power_check(exe, tmp)
 
     for f in failures:
         print(f"FAIL: {f}")
     if not failures:
-        print(f"ok: {len(doc['paths'])} paths, harness ratio {doc['harness'].get('ratio')}")
+        print(f"ok: {len(doc['paths'])} paths, harness ratio {doc['harness'].get('ratio')}, power check passed")
     return 1 if failures else 0
 
 

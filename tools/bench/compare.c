@@ -2,9 +2,15 @@
 /* Judging two result files against each other (see compare.h). */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "compare.h"
+#include "macro.h"
+#include "results.h"
 
 const char *bench_verdict_str(enum bench_verdict v)
 {
@@ -19,156 +25,410 @@ const char *bench_verdict_str(enum bench_verdict v)
 	return "noise";
 }
 
-enum bench_verdict bench_verdict(double a, double a_lo, double a_hi, double b, double b_lo,
-				 double b_hi, double min_rel, double *change_rel)
+enum bench_verdict bench_verdict(const struct bench_estimate *s, double min_rel, double floor)
 {
-	double rel = a > 0 ? (b - a) / a : 0;
+	double t = floor > min_rel ? floor : min_rel;
 
-	if (change_rel)
-		*change_rel = rel;
-	if (!(a > 0) || !isfinite(b) || !isfinite(a_lo) || !isfinite(a_hi) || !isfinite(b_lo) ||
-	    !isfinite(b_hi) || fabs(rel) < min_rel)
+	if (!isfinite(s->value) || !isfinite(s->lo) || !isfinite(s->hi) || !(s->value > 0) ||
+	    !isfinite(t))
 		return BENCH_NOISE;
-	if (b_lo > a_hi && b > a)
+	if (s->lo > 1 && s->value >= 1 + t)
 		return BENCH_REGRESSION;
-	if (b_hi < a_lo && b < a)
+	if (s->hi < 1 && s->value <= 1 / (1 + t))
 		return BENCH_IMPROVEMENT;
 	return BENCH_NOISE;
 }
 
-static const struct json_value *find_path(const struct json_value *paths, const char *name)
+int bench_noise_floor(const double *a, size_t na, const double *b, size_t nb, double *ret)
 {
-	size_t i;
+	const double *v[2] = { a, b };
+	size_t n[2] = { na, nb }, i;
+	double floor = 0;
 
-	for (i = 0; i < paths->n; i++) {
-		const char *n;
+	for (i = 0; i < 2; i++) {
+		struct bench_estimate e;
+		int r;
 
-		if (json_get_string(paths->items[i], "name", &n) == 0 && strcmp(n, name) == 0)
-			return paths->items[i];
+		if (n[i] < 4)
+			continue; /* no halves to compare: the CI alone judges */
+		r = bench_shift_ci(v[i], n[i] / 2, v[i] + n[i] / 2, n[i] - n[i] / 2, 1.96, &e);
+		if (r < 0)
+			return r;
+		if (fabs(e.value - 1) > floor)
+			floor = fabs(e.value - 1);
+		if (1 / e.value - 1 > floor)
+			floor = 1 / e.value - 1;
+	}
+	*ret = floor;
+	return 0;
+}
+
+/* ---- reading the documents ---- */
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *get_string(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static bool as_number(struct json_object *v, double *ret)
+{
+	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return false;
+	*ret = json_object_get_double(v);
+	return isfinite(*ret);
+}
+
+static bool get_number(struct json_object *o, const char *key, double *ret)
+{
+	return as_number(get(o, key), ret);
+}
+
+static struct json_object *find_path(struct json_object *paths, const char *name)
+{
+	size_t i, n = json_object_array_length(paths);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(paths, i);
+		const char *s = get_string(p, "name");
+
+		if (s && strcmp(s, name) == 0)
+			return p;
 	}
 	return NULL;
 }
 
 /* The "paths" array of a result document, or NULL with a message. */
-static const struct json_value *doc_paths(const struct json_value *doc, const char *name, FILE *err)
+static struct json_object *doc_paths(struct json_object *doc, const char *name, FILE *err)
 {
-	const struct json_value *paths;
-	const char *tool;
+	const char *tool = get_string(doc, "tool");
+	struct json_object *paths;
 
-	if (json_get_string(doc, "tool", &tool) < 0 || strcmp(tool, "kvm-mmio-bench") != 0) {
+	if (!tool || strcmp(tool, "kvm-mmio-bench") != 0) {
 		fprintf(err, "%s: not a kvm-mmio-bench result (no \"tool\": \"kvm-mmio-bench\")\n", name);
 		return NULL;
 	}
-	paths = json_get(doc, "paths");
-	if (!paths || paths->type != JSON_ARRAY) {
+	paths = get(doc, "paths");
+	if (!paths || !json_object_is_type(paths, json_type_array)) {
 		fprintf(err, "%s: no \"paths\" array\n", name);
 		return NULL;
 	}
 	return paths;
 }
 
-struct path_figures {
-	double median, lo, hi, mean;
-};
-
-/* A path's "ns" median, its CI and mean; -EBADMSG if missing or skipped. */
-static int path_figures(const struct json_value *p, struct path_figures *f)
+/* A measured path's per-round medians (malloc'd into *ret); -EBADMSG if absent or skipped. */
+static int path_rounds(struct json_object *p, double **ret, size_t *n)
 {
-	const struct json_value *ns = json_get(p, "ns");
-	const char *status;
+	struct json_object *m = get(get(p, "rounds"), "medians");
+	const char *status = get_string(p, "status");
+	size_t i, len;
+	double *v;
 
-	if (json_get_string(p, "status", &status) < 0 || strcmp(status, "ok") != 0)
+	if (!status || strcmp(status, "ok") != 0 || !m || !json_object_is_type(m, json_type_array))
 		return -EBADMSG;
-	if (json_get_number(ns, "median", &f->median) < 0 ||
-	    json_get_number(ns, "median_ci_lo", &f->lo) < 0 ||
-	    json_get_number(ns, "median_ci_hi", &f->hi) < 0 ||
-	    json_get_number(ns, "mean", &f->mean) < 0)
+	len = json_object_array_length(m);
+	if (len < 2)
 		return -EBADMSG;
+	v = calloc(len, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		if (!as_number(json_object_array_get_idx(m, i), &v[i]) || !(v[i] > 0)) {
+			free(v);
+			return -EBADMSG;
+		}
+	}
+	*ret = v;
+	*n = len;
 	return 0;
 }
 
-static void print_context_diff(const struct json_value *a, const struct json_value *b, FILE *f)
+struct docs {
+	struct json_object *pa, *pb;
+};
+
+/* A control is usable when both runs measured it (the round counts are checked by the caller). */
+static bool measured_in_both(const char *name, const void *opaque)
 {
-	const struct json_value *ka = json_get(a, "kernel"), *kb = json_get(b, "kernel");
-	const struct json_value *pa = json_get(a, "kvm_params"), *pb = json_get(b, "kvm_params");
-	const char *ra = "?", *rb = "?";
-	size_t m, i;
+	const struct docs *d = opaque;
+	_cleanup_free_ double *a = NULL, *b = NULL;
+	size_t na, nb;
 
-	json_get_string(ka, "release", &ra);
-	json_get_string(kb, "release", &rb);
-	if (strcmp(ra, rb) != 0)
-		fprintf(f, "kernel: %s -> %s\n", ra, rb);
-	if (!pa || pa->type != JSON_OBJECT)
+	return path_rounds(find_path(d->pa, name), &a, &na) == 0 &&
+	       path_rounds(find_path(d->pb, name), &b, &nb) == 0;
+}
+
+/* ---- conditions ---- */
+
+static void print_context_diff(struct json_object *a, struct json_object *b, FILE *f)
+{
+	static const char *const host_keys[] = { "hostname", "cpu_model", "microcode" };
+	struct json_object *pa = get(a, "kvm_params"), *pb = get(b, "kvm_params");
+	const char *ra = get_string(get(a, "kernel"), "release");
+	const char *rb = get_string(get(b, "kernel"), "release");
+	size_t i;
+
+	if (strcmp(ra ? ra : "?", rb ? rb : "?") != 0)
+		fprintf(f, "kernel: %s -> %s\n", ra ? ra : "?", rb ? rb : "?");
+	for (i = 0; i < sizeof(host_keys) / sizeof(host_keys[0]); i++) {
+		const char *ha = get_string(get(a, "host"), host_keys[i]);
+		const char *hb = get_string(get(b, "host"), host_keys[i]);
+
+		if (strcmp(ha ? ha : "?", hb ? hb : "?") != 0)
+			fprintf(f, "host %s: %s -> %s\n", host_keys[i], ha ? ha : "?", hb ? hb : "?");
+	}
+	if (!pa || !json_object_is_type(pa, json_type_object))
 		return;
-	for (m = 0; m < pa->n; m++) {
-		const struct json_value *ma = pa->items[m], *mb = json_get(pb, pa->keys[m]);
+	json_object_object_foreach(pa, module, ma) {
+		struct json_object *mb = get(pb, module);
 
-		if (ma->type != JSON_OBJECT)
+		if (!json_object_is_type(ma, json_type_object))
 			continue;
-		for (i = 0; i < ma->n; i++) {
-			const struct json_value *vb = json_get(mb, ma->keys[i]);
-			const char *sa = ma->items[i]->type == JSON_STRING ? ma->items[i]->string : "(unreadable)";
-			const char *sb = !vb ? "(absent)" : vb->type == JSON_STRING ? vb->string : "(unreadable)";
+		json_object_object_foreach(ma, param, va) {
+			struct json_object *vb = NULL;
+			/* A param that could not be read is null: present, unlike a missing one. */
+			bool in_b = mb && json_object_is_type(mb, json_type_object) &&
+				    json_object_object_get_ex(mb, param, &vb);
+			const char *sa = json_object_is_type(va, json_type_string) ? json_object_get_string(va)
+										  : "(unreadable)";
+			const char *sb = !in_b ? "(absent)"
+				       : json_object_is_type(vb, json_type_string) ? json_object_get_string(vb)
+										   : "(unreadable)";
 
 			if (strcmp(sa, sb) != 0)
-				fprintf(f, "param %s.%s: %s -> %s\n", pa->keys[m], ma->keys[i], sa, sb);
+				fprintf(f, "param %s.%s: %s -> %s\n", module, param, sa, sb);
 		}
 	}
 }
 
-int bench_compare(const struct json_value *a, const char *name_a, const struct json_value *b,
+struct run_conditions {
+	bool known, busy;
+	double load;			/* the higher 1-minute load average of start and end */
+	int kvm_users;			/* the most other KVM users seen; -1 unknown */
+};
+
+static void read_conditions(struct json_object *doc, struct run_conditions *c)
+{
+	struct json_object *cond = get(doc, "conditions"), *busy = get(cond, "busy");
+	const char *when[2] = { "start", "end" };
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->kvm_users = -1;
+	c->load = -1;
+	if (!cond)
+		return;
+	c->known = true;
+	c->busy = busy && json_object_is_type(busy, json_type_boolean) && json_object_get_boolean(busy);
+	for (i = 0; i < 2; i++) {
+		struct json_object *at = get(cond, when[i]), *l = get(at, "loadavg");
+		double v;
+
+		if (l && json_object_is_type(l, json_type_array) &&
+		    as_number(json_object_array_get_idx(l, 0), &v) && v > c->load)
+			c->load = v;
+		if (get_number(at, "kvm_users", &v) && v > c->kvm_users)
+			c->kvm_users = (int)v;
+	}
+}
+
+static void print_one_condition(const char *label, const struct run_conditions *c, FILE *f)
+{
+	if (!c->known) {
+		fprintf(f, "%s: conditions not recorded\n", label);
+		return;
+	}
+	fprintf(f, "%s: %s, load average up to %.2f, %d other KVM user%s\n", label,
+		c->busy ? "busy" : "quiet", c->load, c->kvm_users, c->kvm_users == 1 ? "" : "s");
+}
+
+/* Says so when the two runs ran under different conditions. */
+static void print_conditions(struct json_object *a, struct json_object *b, FILE *f)
+{
+	struct run_conditions ca, cb;
+	double cpus = 1;
+
+	read_conditions(a, &ca);
+	read_conditions(b, &cb);
+	get_number(get(a, "host"), "cpus", &cpus);
+	print_one_condition("A", &ca, f);
+	print_one_condition("B", &cb, f);
+	if (ca.known != cb.known || ca.busy != cb.busy || ca.kvm_users != cb.kvm_users ||
+	    fabs(ca.load - cb.load) > (cpus > 1 ? cpus : 1) / 2)
+		fprintf(f, "warning: the two runs' conditions differ (load or other KVM users): "
+			   "the verdicts below are less certain\n");
+	else if (ca.busy)
+		fprintf(f, "warning: both runs were on a busy host\n");
+}
+
+/* ---- judging ---- */
+
+/* The shift of path @name from A to B: relative to its control if both runs have one. */
+static int judge(const struct docs *d, const char *name, const char **control,
+		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor, double drift_floor)
+{
+	_cleanup_free_ double *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
+	_cleanup_free_ double *ra = NULL, *rb = NULL;
+	struct bench_estimate ea, eb;
+	size_t na, nb, nca, ncb;
+	int r;
+
+	r = path_rounds(find_path(d->pa, name), &a, &na);
+	if (r >= 0)
+		r = path_rounds(find_path(d->pb, name), &b, &nb);
+	if (r < 0)
+		return r;
+	r = bench_shift_ci(a, na, b, nb, BENCH_COMPARE_Z, abs);
+	if (r < 0)
+		return r;
+	*rel = *abs;
+	*control = bench_control_for(name, measured_in_both, d);
+	if (*control && (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
+			 path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb))
+		*control = NULL;
+	if (!*control)
+		return bench_noise_floor(a, na, b, nb, floor);
+	ra = calloc(na, sizeof(*ra));
+	rb = calloc(nb, sizeof(*rb));
+	if (!ra || !rb)
+		return -ENOMEM;
+	r = bench_round_ratios(a, ca, na, ra, &ea);
+	if (r >= 0)
+		r = bench_round_ratios(b, cb, nb, rb, &eb);
+	if (r >= 0)
+		r = bench_shift_ci(ra, na, rb, nb, BENCH_COMPARE_Z, rel);
+	if (r >= 0)
+		r = bench_noise_floor(ra, na, rb, nb, floor);
+	if (r >= 0 && drift_floor > *floor)
+		*floor = drift_floor;
+	return r;
+}
+
+/*
+ * Print how far the control moved between the runs; returns the floor
+ * that drift sets for every path: 0 up to BENCH_DRIFT_LIMIT, the drift
+ * itself (either way, as a relative change) beyond.
+ */
+static double print_drift(const struct docs *d, double min_rel, FILE *f)
+{
+	struct bench_estimate abs, rel;
+	const char *control = bench_control_for("", measured_in_both, d), *c2;
+	double floor, drift;
+
+	if (!control) {
+		fprintf(f, "host drift: no control path in both runs: paths are judged on their own medians\n");
+		return 0;
+	}
+	if (judge(d, control, &c2, &abs, &rel, &floor, 0) < 0)
+		return 0;
+	fprintf(f, "host drift: the control %s moved %+.1f%% [%+.1f%%, %+.1f%%]; paths are judged relative to it\n",
+		control, (abs.value - 1) * 100, (abs.lo - 1) * 100, (abs.hi - 1) * 100);
+	drift = abs.value >= 1 ? abs.value - 1 : 1 / abs.value - 1;
+	if (drift > BENCH_DRIFT_LIMIT) {
+		fprintf(f, "warning: the host's speed changed by %.1f%% between the runs, more than the control "
+			   "takes out for every path (%.0f%%): only changes beyond %.1f%% are called; rerun on a "
+			   "steadier host\n",
+			drift * 100, BENCH_DRIFT_LIMIT * 100, drift * BENCH_DRIFT_FLOOR * 100);
+		return drift * BENCH_DRIFT_FLOOR;
+	}
+	if (bench_verdict(&abs, min_rel, 0) != BENCH_NOISE)
+		fprintf(f, "note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
+			   "change hit every in-kernel exit alike (see the absolute column)\n",
+			min_rel * 100);
+	return 0;
+}
+
+/* The median across rounds and its CI, "12345 [12300, 12400]". */
+static void format_median(struct json_object *p, char *buf, size_t len)
+{
+	struct json_object *r = get(p, "rounds");
+	double m, lo, hi;
+
+	if (get_number(r, "median", &m) && get_number(r, "ci_lo", &lo) && get_number(r, "ci_hi", &hi))
+		snprintf(buf, len, "%.0f [%.0f, %.0f]", m, lo, hi);
+	else
+		snprintf(buf, len, "?");
+}
+
+int bench_compare(struct json_object *a, const char *name_a, struct json_object *b,
 		  const char *name_b, double min_rel, FILE *f, FILE *err)
 {
-	const struct json_value *pa = doc_paths(a, name_a, err), *pb;
+	struct docs d;
+	double drift_floor;
 	int regressions = 0;
-	size_t i;
+	size_t i, n;
 
-	if (!pa)
+	d.pa = doc_paths(a, name_a, err);
+	if (!d.pa)
 		return -EBADMSG;
-	pb = doc_paths(b, name_b, err);
-	if (!pb)
+	d.pb = doc_paths(b, name_b, err);
+	if (!d.pb)
 		return -EBADMSG;
 
 	fprintf(f, "A = %s\nB = %s\n", name_a, name_b);
 	print_context_diff(a, b, f);
-	fprintf(f, "Per-access median ns [95%% CI]; significant = CIs apart and change >= %.1f%%\n",
+	print_conditions(a, b, f);
+	drift_floor = print_drift(&d, min_rel, f);
+	fprintf(f, "Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
+		   "their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
+		   "differ, or %.1f times the host's drift beyond %.0f%%. significant = CI clear of 0 and\n"
+		   "change >= the larger of %.1f%% and the floor\n",
+		BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100,
 		min_rel * 100);
-	fprintf(f, "%-22s %24s %24s %8s %8s  %s\n", "path", "A median [CI]", "B median [CI]", "change",
-		"(mean)", "verdict");
-	for (i = 0; i < pa->n; i++) {
-		const struct json_value *p = pa->items[i], *q;
-		struct path_figures fa, fb;
+	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
+		"change", "vs control [99.9% CI]", "floor", "verdict");
+	n = json_object_array_length(d.pa);
+	for (i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(d.pa, i), *q;
+		struct bench_estimate abs, rel;
+		const char *name = get_string(p, "name"), *control = NULL;
+		double floor = 0;
 		enum bench_verdict v;
-		char sa[48], sb[48];
-		const char *name;
-		double rel;
+		char sa[48], sb[48], sr[48];
+		int r;
 
-		if (json_get_string(p, "name", &name) < 0) {
+		if (!name) {
 			fprintf(err, "%s: path %zu has no name\n", name_a, i);
 			return -EBADMSG;
 		}
-		q = find_path(pb, name);
+		q = find_path(d.pb, name);
 		if (!q) {
-			fprintf(f, "%-22s only in A\n", name);
+			fprintf(f, "%-20s only in A\n", name);
 			continue;
 		}
-		if (path_figures(p, &fa) < 0 || path_figures(q, &fb) < 0) {
-			fprintf(f, "%-22s not comparable (skipped or incomplete in one file)\n", name);
+		r = judge(&d, name, &control, &abs, &rel, &floor, drift_floor);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			fprintf(f, "%-20s not comparable (skipped, incomplete or without rounds in one file)\n", name);
 			continue;
 		}
-		v = bench_verdict(fa.median, fa.lo, fa.hi, fb.median, fb.lo, fb.hi, min_rel, &rel);
+		v = bench_verdict(&rel, min_rel, floor);
 		if (v == BENCH_REGRESSION)
 			regressions++;
-		snprintf(sa, sizeof(sa), "%.0f [%.0f, %.0f]", fa.median, fa.lo, fa.hi);
-		snprintf(sb, sizeof(sb), "%.0f [%.0f, %.0f]", fb.median, fb.lo, fb.hi);
-		fprintf(f, "%-22s %24s %24s %+7.1f%% %+7.1f%%  %s\n", name, sa, sb, rel * 100,
-			fa.mean > 0 ? (fb.mean - fa.mean) / fa.mean * 100 : 0, bench_verdict_str(v));
+		format_median(p, sa, sizeof(sa));
+		format_median(q, sb, sizeof(sb));
+		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100, (rel.lo - 1) * 100,
+			 (rel.hi - 1) * 100, control ? "" : " (abs)");
+		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s %6.1f%%  %s\n", name, sa, sb, (abs.value - 1) * 100,
+			sr, floor * 100, bench_verdict_str(v));
 	}
-	for (i = 0; i < pb->n; i++) {
-		const char *name;
+	n = json_object_array_length(d.pb);
+	for (i = 0; i < n; i++) {
+		const char *name = get_string(json_object_array_get_idx(d.pb, i), "name");
 
-		if (json_get_string(pb->items[i], "name", &name) == 0 && !find_path(pa, name))
-			fprintf(f, "%-22s only in B\n", name);
+		if (name && !find_path(d.pa, name))
+			fprintf(f, "%-20s only in B\n", name);
 	}
 	return regressions;
 }

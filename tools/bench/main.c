@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "compare.h"
-#include "json.h"
+#include "json-out.h"
+#include "json-read.h"
 #include "kvm_params.h"
 #include "kvm_util.h"
+#include "macro.h"
 #include "param-set.h"
 #include "parse-arg.h"
 #include "paths.h"
@@ -32,37 +34,41 @@
 #define DEFAULT_BUDGET_S 20.0
 #define DEFAULT_CI_TARGET 0.02
 #define DEFAULT_MIN_CHANGE 0.02
-#define MIN_SAMPLES 4096
+#define DEFAULT_ROUNDS 60
+#define MAX_ROUNDS 1000
+#define SLICE_SAMPLES 1
+#define DEFAULT_VM_ROUNDS 15
 #define MAX_SAMPLES (4u << 20)
 #define PROGRESS_NS (2 * NSEC_PER_SEC)
+#define PROC_ROOT "/proc"
 
 struct options {
 	double budget_s, ci_target, min_change;
+	unsigned int rounds, vm_rounds;
+	uint64_t slice_samples, handler_delay_ns;
 	bool want[_BENCH_PATH_MAX];
 	bool harness, quiet;
 	const char *json_path;
 	const char *compare[2];
 };
 
-/* ---- one path's samples and stop rule ---- */
+/* ---- one slice's samples and stop rule ---- */
 
 struct acc {
 	const char *name;
-	const char *unit;		/* of the progress figures */
 	struct bench_samples cycles;	/* per access, guest TSC */
 	struct bench_samples host_ps;	/* per access, host ps (one per batch) */
 	struct bench_samples raw_ps;	/* harness only: raw loop, per access */
 	uint64_t start_ns, budget_ns, next_progress_ns;
-	double ci_target;
+	uint64_t want;			/* samples wanted (0: until the CI target) */
+	double ci_target, tsc_ghz;
 	bool converged, quiet;
 };
 
-static void acc_init(struct acc *a, const char *name, const char *unit, uint64_t budget_ns,
-		     const struct options *o)
+static void acc_init(struct acc *a, const char *name, uint64_t budget_ns, const struct options *o)
 {
 	memset(a, 0, sizeof(*a));
 	a->name = name;
-	a->unit = unit;
 	bench_samples_init(&a->cycles, MAX_SAMPLES);
 	bench_samples_init(&a->host_ps, MAX_SAMPLES);
 	bench_samples_init(&a->raw_ps, MAX_SAMPLES);
@@ -81,20 +87,22 @@ static void acc_deinit(struct acc *a)
 }
 
 /*
- * Stop once @converged, or at the budget, or when the sample buffers are
- * full; print progress about @s now and then.
+ * Stop once @done, or at the time share, or when the sample buffers are
+ * full; print progress about @s (in units of @scale ns) now and then.
  */
-static bool acc_should_stop(struct acc *a, bool converged, const struct bench_samples *s, bool full)
+static bool acc_should_stop(struct acc *a, bool done, const struct bench_samples *s, double scale,
+			    bool full)
 {
 	uint64_t now = now_ns();
 
-	if (converged) {
+	if (done) {
 		a->converged = true;
 		return true;
 	}
 	if (!a->quiet && now >= a->next_progress_ns && s->n) {
-		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f %s (%.1f%%), %.1f s\n", a->name, s->n,
-			s->mean, bench_samples_ci95(s), a->unit, 100 * bench_samples_ci95(s) / s->mean,
+		/* Always ns: the samples may be cycles or ps, the reader wants one unit. */
+		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f ns (%.1f%%), %.1f s\n", a->name, s->n,
+			s->mean * scale, bench_samples_ci95(s) * scale, 100 * bench_samples_ci95(s) / s->mean,
 			(double)(now - a->start_ns) / NSEC_PER_SEC);
 		a->next_progress_ns = now + PROGRESS_NS;
 	}
@@ -115,8 +123,7 @@ static bool on_batch(void *opaque, const uint64_t *cycles, unsigned int n, uint6
 	/* Stop before a batch could not be stored whole: samples must match accesses. */
 	if (a->cycles.n + n > MAX_SAMPLES)
 		full = true;
-	return acc_should_stop(a, bench_samples_converged(&a->cycles, MIN_SAMPLES, a->ci_target),
-			       &a->cycles, full);
+	return acc_should_stop(a, a->cycles.n >= a->want, &a->cycles, 1 / a->tsc_ghz, full);
 }
 
 /* Harness samples are per batch (host clock), so fewer of them are needed. */
@@ -130,7 +137,7 @@ static bool on_pair(void *opaque, unsigned int n, uint64_t bench_ns, uint64_t ra
 	bool converged = bench_samples_converged(&a->host_ps, MIN_PAIRS, a->ci_target) &&
 			 bench_samples_converged(&a->raw_ps, MIN_PAIRS, a->ci_target);
 
-	return acc_should_stop(a, converged, &a->raw_ps, full);
+	return acc_should_stop(a, converged, &a->raw_ps, 1e-3, full);
 }
 
 static void scale_summary(struct bench_summary *s, double k)
@@ -156,60 +163,214 @@ static int summarize_scaled(struct bench_samples *s, double k, struct bench_summ
 	return r;
 }
 
-/* ---- running ---- */
+/* ---- running: rounds that interleave the paths ---- */
 
-static void run_path(enum bench_path_id id, uint64_t budget_ns, const struct options *o,
-		     struct bench_report *rep, struct bench_path_result *res)
+/* One path across the rounds: its VM, every sample, and each round's median. */
+struct path_run {
+	enum bench_path_id id;
+	struct bench_path *path;
+	struct bench_path_out done;	/* totals of the VMs already rebuilt */
+	struct bench_samples cycles, host_ps;
+	double *round_ns;
+	size_t n_rounds;
+	uint32_t tsc_khz;
+	bool budget_cut;
+};
+
+static int path_run_open(struct path_run *pr, enum bench_path_id id, const struct options *o,
+			 struct bench_path_result *res)
 {
 	const struct bench_path_info *info = &bench_path_info[id];
-	struct bench_sink sink = { .batch = on_batch };
-	struct bench_path_out out;
-	struct acc a;
-	int s;
+	int r;
 
-	acc_init(&a, info->name, "cycles", budget_ns, o);
-	sink.opaque = &a;
+	memset(pr, 0, sizeof(*pr));
 	memset(res, 0, sizeof(*res));
+	pr->id = id;
 	res->name = info->name;
 	res->group = info->group;
 	res->cpl = info->cpl;
 	res->description = info->description;
+	bench_samples_init(&pr->cycles, MAX_SAMPLES);
+	bench_samples_init(&pr->host_ps, MAX_SAMPLES);
+	pr->round_ns = calloc(o->rounds, sizeof(*pr->round_ns));
+	if (!pr->round_ns)
+		return -ENOMEM;
+	r = bench_path_new(id, o->handler_delay_ns, bench_stat_names, _BENCH_STAT_MAX, &pr->path,
+			   &res->skip_reason, &res->note);
+	if (r < 0)
+		return r;
+	if (pr->path) {
+		struct bench_path_out out;
 
-	bench_path_run(id, &sink, bench_stat_names, _BENCH_STAT_MAX, &out);
-	res->skip_reason = out.skip_reason;
-	res->note = out.note;
-	if (!out.skip_reason) {
-		if (!rep->tsc_khz)
-			rep->tsc_khz = out.tsc_khz;
-		res->accesses = out.accesses;
-		res->batches = out.batches;
-		res->converged = a.converged;
-		res->elapsed_s = (double)out.elapsed_ns / NSEC_PER_SEC;
-		summarize_scaled(&a.cycles, 1, &res->cycles);
-		res->ns = res->cycles;
-		scale_summary(&res->ns, 1e6 / out.tsc_khz);
-		summarize_scaled(&a.host_ps, 1e-3, &res->host_ns);
-		for (s = 0; s < _BENCH_STAT_MAX; s++) {
-			res->stat_present[s] = out.stat_present[s];
-			res->stat_per_access[s] = (double)out.stat_delta[s] / (double)out.accesses;
-		}
-		/*
-		 * Say so when the access did not reach KVM: then the figure is
-		 * whatever handled it below (an outer hypervisor, say).
-		 */
-		if (res->stat_present[BENCH_STAT_EXITS] && res->stat_per_access[BENCH_STAT_EXITS] < 0.5)
-			res->note = "under one KVM exit per access: handled without KVM on this host";
+		bench_path_totals(pr->path, &out);
+		pr->tsc_khz = out.tsc_khz;
+		pr->done.tsc_khz = out.tsc_khz;
+		for (r = 0; r < _BENCH_STAT_MAX; r++)
+			pr->done.stat_present[r] = true;
 	}
-	if (!o->quiet) {
-		if (res->skip_reason)
-			fprintf(stderr, "  %s: skipped: %s\n", info->name, res->skip_reason);
-		else
-			fprintf(stderr, "  %s: median %.0f ns, mean %.0f +- %.1f ns, %llu accesses in %.1f s (%s)\n",
-				info->name, res->ns.median, res->ns.mean, res->ns.ci95,
-				(unsigned long long)res->accesses, res->elapsed_s,
-				res->converged ? "CI target met" : "budget");
+	if (res->skip_reason && !o->quiet)
+		fprintf(stderr, "  %s: skipped: %s\n", info->name, res->skip_reason);
+	return 0;
+}
+
+/* Fold @out into the run's totals: a stat is present only if every VM had it. */
+static void totals_add(struct bench_path_out *t, const struct bench_path_out *out)
+{
+	int s;
+
+	t->accesses += out->accesses;
+	t->batches += out->batches;
+	t->elapsed_ns += out->elapsed_ns;
+	for (s = 0; s < _BENCH_STAT_MAX; s++) {
+		t->stat_present[s] = t->stat_present[s] && out->stat_present[s];
+		t->stat_delta[s] += out->stat_delta[s];
 	}
+}
+
+/*
+ * A fresh VM for the path, its totals kept: each VM instance has its own
+ * placement of memory and shadow pages, and so its own cost; rebuilding
+ * now and then puts that instance-to-instance spread into the rounds,
+ * where the CI sees it, instead of between two runs, where it does not.
+ */
+static int path_run_rebuild(struct path_run *pr, const struct options *o)
+{
+	struct bench_path_out out;
+	const char *skip, *note;
+	int r;
+
+	bench_path_totals(pr->path, &out);
+	totals_add(&pr->done, &out);
+	pr->path = bench_path_free(pr->path);
+	r = bench_path_new(pr->id, o->handler_delay_ns, bench_stat_names, _BENCH_STAT_MAX, &pr->path,
+			   &skip, &note);
+	if (r >= 0 && !pr->path)
+		r = -ENODEV;
+	return r;
+}
+
+static void path_run_close(struct path_run *pr)
+{
+	pr->path = bench_path_free(pr->path);
+	bench_samples_deinit(&pr->cycles);
+	bench_samples_deinit(&pr->host_ps);
+	free(pr->round_ns);
+	pr->round_ns = NULL;
+}
+
+/* Append @from's samples to @to (the run-long set), as far as it holds them. */
+static void samples_append(struct bench_samples *to, const struct bench_samples *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++)
+		if (bench_samples_add(to, from->v[i]) < 0)
+			break;
+}
+
+/* One path's slice of one round. */
+static void run_slice(struct path_run *pr, uint64_t share_ns, const struct options *o)
+{
+	struct bench_sink sink = { .batch = on_batch };
+	struct acc a;
+	double median;
+
+	acc_init(&a, bench_path_info[pr->id].name, share_ns, o);
+	a.want = o->slice_samples;
+	a.tsc_ghz = pr->tsc_khz / 1e6;
+	sink.opaque = &a;
+	bench_path_measure(pr->path, &sink);
+	if (!a.converged)
+		pr->budget_cut = true;
+	if (bench_samples_median(&a.cycles, &median) == 0)
+		pr->round_ns[pr->n_rounds++] = median * 1e6 / pr->tsc_khz;
+	samples_append(&pr->cycles, &a.cycles);
+	samples_append(&pr->host_ps, &a.host_ps);
 	acc_deinit(&a);
+}
+
+/* Totals, summaries and the across-round estimate into @res. */
+static void path_run_finish(struct path_run *pr, const struct options *o,
+			    struct bench_report *rep, struct bench_path_result *res)
+{
+	struct bench_path_out out;
+	int s;
+
+	if (!pr->path)
+		return;
+	bench_path_totals(pr->path, &out);
+	totals_add(&pr->done, &out);
+	out = pr->done;
+	if (!rep->tsc_khz)
+		rep->tsc_khz = out.tsc_khz;
+	res->accesses = out.accesses;
+	res->batches = out.batches;
+	res->elapsed_s = (double)out.elapsed_ns / NSEC_PER_SEC;
+	res->budget_cut = pr->budget_cut;
+	summarize_scaled(&pr->cycles, 1, &res->cycles);
+	res->ns = res->cycles;
+	scale_summary(&res->ns, 1e6 / out.tsc_khz);
+	summarize_scaled(&pr->host_ps, 1e-3, &res->host_ns);
+	res->round_ns = TAKE_PTR(pr->round_ns);
+	res->n_rounds = pr->n_rounds;
+	if (bench_rounds_estimate(res->round_ns, res->n_rounds, &res->est) < 0)
+		memset(&res->est, 0, sizeof(res->est));
+	res->converged = res->est.n && (res->est.hi - res->est.lo) / 2 <= o->ci_target * res->est.value;
+	for (s = 0; s < _BENCH_STAT_MAX; s++) {
+		res->stat_present[s] = out.stat_present[s];
+		res->stat_per_access[s] = (double)out.stat_delta[s] / (double)out.accesses;
+	}
+	/*
+	 * Say so when the access did not reach KVM: then the figure is
+	 * whatever handled it below (an outer hypervisor, say).
+	 */
+	if (res->stat_present[BENCH_STAT_EXITS] && res->stat_per_access[BENCH_STAT_EXITS] < 0.5)
+		res->note = "under one KVM exit per access: handled without KVM on this host";
+	if (!o->quiet)
+		fprintf(stderr, "  %s: median %.0f ns [%.0f, %.0f] over %zu rounds, %llu accesses in %.1f s\n",
+			res->name, res->est.value, res->est.lo, res->est.hi, res->n_rounds,
+			(unsigned long long)res->accesses, res->elapsed_s);
+}
+
+static const struct bench_path_result *find_result(const struct bench_report *rep, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n_paths; i++)
+		if (strcmp(rep->paths[i].name, name) == 0 && !rep->paths[i].skip_reason &&
+		    rep->paths[i].n_rounds >= 2)
+			return &rep->paths[i];
+	return NULL;
+}
+
+static bool have_result(const char *name, const void *opaque)
+{
+	return find_result(opaque, name);
+}
+
+/* Each path's per-round ratio to its control, and whether that met the CI target. */
+static void add_controls(struct bench_report *rep, const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n_paths; i++) {
+		struct bench_path_result *p = &rep->paths[i];
+		const struct bench_path_result *c;
+		_cleanup_free_ double *ratios = NULL;
+
+		if (p->skip_reason || p->n_rounds < 2)
+			continue;
+		p->control = bench_control_for(p->name, have_result, rep);
+		c = p->control ? find_result(rep, p->control) : NULL;
+		ratios = calloc(p->n_rounds, sizeof(*ratios));
+		if (!c || !ratios || c->n_rounds != p->n_rounds ||
+		    bench_round_ratios(p->round_ns, c->round_ns, p->n_rounds, ratios, &p->vs_control) < 0) {
+			p->control = NULL;
+			continue;
+		}
+		p->converged = (p->vs_control.hi - p->vs_control.lo) / 2 <=
+			       o->ci_target * p->vs_control.value;
+	}
 }
 
 static void run_harness(uint64_t budget_ns, const struct options *o, struct bench_harness *h)
@@ -217,7 +378,7 @@ static void run_harness(uint64_t budget_ns, const struct options *o, struct benc
 	struct bench_harness_sink sink = { .pair = on_pair };
 	struct acc a;
 
-	acc_init(&a, "harness (raw loop)", "ps", budget_ns, o);
+	acc_init(&a, "harness (raw loop)", budget_ns, o);
 	sink.opaque = &a;
 	bench_harness_run(&sink);
 	summarize_scaled(&a.host_ps, 1e-3, &h->bench_ns);
@@ -265,23 +426,23 @@ static void collect_host(struct bench_report *rep)
 
 /* ---- --compare ---- */
 
-static int load_json(const char *file, struct json_value **ret)
+static int load_json(const char *file, struct json_object **ret)
 {
-	struct json_error err;
-	char *buf = NULL;
+	struct bench_json_error err;
+	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, got;
 	FILE *f = fopen(file, "re");
 	int r;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s\n", file, strerror(errno));
-		return -errno;
+		r = -errno;
+		fprintf(stderr, "%s: %s\n", file, strerror(-r));
+		return r;
 	}
 	for (;;) {
 		char *nb = realloc(buf, len + 65536);
 
 		if (!nb) {
-			free(buf);
 			fclose(f);
 			return -ENOMEM;
 		}
@@ -294,20 +455,19 @@ static int load_json(const char *file, struct json_value **ret)
 	r = ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (r == 0) {
-		r = json_parse(buf, len, ret, &err);
+		r = bench_json_parse(buf, len, ret, &err);
 		if (r == -EBADMSG)
 			fprintf(stderr, "%s:%u:%u: %s\n", file, err.line, err.column, err.what);
 	}
 	if (r < 0 && r != -EBADMSG)
 		fprintf(stderr, "%s: %s\n", file, strerror(-r));
-	free(buf);
 	return r;
 }
 
 static int do_compare(const struct options *o)
 {
-	_cleanup_json_ struct json_value *a = NULL;
-	_cleanup_json_ struct json_value *b = NULL;
+	_cleanup_json_ struct json_object *a = NULL;
+	_cleanup_json_ struct json_object *b = NULL;
 	int r;
 
 	if (load_json(o->compare[0], &a) < 0 || load_json(o->compare[1], &b) < 0)
@@ -329,18 +489,28 @@ static void usage(FILE *f)
 		"Usage: kvm-mmio-bench [OPTIONS]\n"
 		"       kvm-mmio-bench --compare A.json B.json [--min-change PCT]\n\n"
 		"Measure the cost per access of each KVM MMIO exit path (docs/bench.md).\n\n"
-		"  --budget SECONDS   time for the whole run (default %.0f); each path stops\n"
-		"                     earlier once its 95%% CI half-width is under the target\n"
-		"  --ci-target PCT    CI half-width target, %% of the median (default %.0f)\n"
+		"  --rounds N         rounds that each visit every path (default %u); the\n"
+		"                     judged median and its CI are taken across rounds\n"
+		"  --slice-samples N  at least N accesses per path per round, in whole\n"
+		"                     batches (default %u: one batch)\n"
+		"  --vm-rounds N      build each path a fresh VM every N rounds (default %u)\n"
+		"  --budget SECONDS   cap on the whole run (default %.0f): a slice stops at\n"
+		"                     its share of what is left\n"
+		"  --ci-target PCT    mark a path whose CI across rounds is wider than PCT%%\n"
+		"                     of its median (default %.0f)\n"
+		"  --handler-delay-ns N  add N ns of work to each exit the bench handles in\n"
+		"                     userspace: a known change, to check a gate\n"
 		"  --paths LIST       comma-separated path names or group letters (a-g)\n"
 		"  --no-harness       skip the harness-overhead measurement\n"
-		"  --json FILE        also write the results as JSON (- for stdout)\n"
+		"  --json FILE        also write the results as JSON (-: stdout, the table\n"
+		"                     then goes to stderr)\n"
 		"  --compare A B      compare two --json results; exit 1 on a regression\n"
 		"  --min-change PCT   smallest change --compare calls significant (default %.0f)\n"
 		"  --quiet            no progress on stderr\n"
 		"  --help\n\n"
 		"Paths:\n",
-		DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100, DEFAULT_MIN_CHANGE * 100);
+		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100,
+		DEFAULT_MIN_CHANGE * 100);
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group, bench_path_info[i].name,
 			bench_path_info[i].cpl, bench_path_info[i].description);
@@ -385,9 +555,27 @@ static int parse_positive(const char *opt, const char *s, double *ret)
 	return r;
 }
 
+static int parse_count(const char *opt, const char *s, unsigned int min, unsigned int max,
+		       uint64_t *ret)
+{
+	char error[KVMCFG_ARG_ERROR_MAX];
+	unsigned int v;
+	int r = kvmcfg_arg_uint(opt, s, min, max, &v, error);
+
+	if (r < 0) {
+		fprintf(stderr, "%s\n", error);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_BUDGET = 256, OPT_CI, OPT_PATHS, OPT_NO_HARNESS, OPT_JSON, OPT_COMPARE, OPT_MIN_CHANGE, OPT_QUIET };
+	enum {
+		OPT_BUDGET = 256, OPT_CI, OPT_PATHS, OPT_NO_HARNESS, OPT_JSON, OPT_COMPARE,
+		OPT_MIN_CHANGE, OPT_QUIET, OPT_ROUNDS, OPT_SLICE, OPT_DELAY, OPT_VM_ROUNDS,
+	};
 	static const struct option longopts[] = {
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "ci-target", required_argument, NULL, OPT_CI },
@@ -397,15 +585,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "compare", required_argument, NULL, OPT_COMPARE },
 		{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "vm-rounds", required_argument, NULL, OPT_VM_ROUNDS },
+		{ "slice-samples", required_argument, NULL, OPT_SLICE },
+		{ "handler-delay-ns", required_argument, NULL, OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	uint64_t v;
 	double pct;
 	int c, i;
 
 	*o = (struct options){
 		.budget_s = DEFAULT_BUDGET_S, .ci_target = DEFAULT_CI_TARGET,
-		.min_change = DEFAULT_MIN_CHANGE, .harness = true,
+		.min_change = DEFAULT_MIN_CHANGE, .harness = true, .rounds = DEFAULT_ROUNDS,
+		.slice_samples = SLICE_SAMPLES, .vm_rounds = DEFAULT_VM_ROUNDS,
 	};
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		o->want[i] = true;
@@ -446,6 +640,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			break;
+		case OPT_ROUNDS:
+			if (parse_count("--rounds", optarg, 2, MAX_ROUNDS, &v) < 0)
+				return -EINVAL;
+			o->rounds = (unsigned int)v;
+			break;
+		case OPT_VM_ROUNDS:
+			if (parse_count("--vm-rounds", optarg, 1, MAX_ROUNDS, &v) < 0)
+				return -EINVAL;
+			o->vm_rounds = (unsigned int)v;
+			break;
+		case OPT_SLICE:
+			if (parse_count("--slice-samples", optarg, 1, MAX_SAMPLES / MAX_ROUNDS, &v) < 0)
+				return -EINVAL;
+			o->slice_samples = v;
+			break;
+		case OPT_DELAY:
+			if (parse_count("--handler-delay-ns", optarg, 0, NSEC_PER_SEC, &v) < 0)
+				return -EINVAL;
+			o->handler_delay_ns = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -494,10 +708,13 @@ static uint64_t share_left(uint64_t start_ns, uint64_t budget_ns, unsigned int r
 int main(int argc, char **argv)
 {
 	struct bench_path_result results[_BENCH_PATH_MAX];
+	struct path_run runs[_BENCH_PATH_MAX];
 	struct bench_report rep;
 	struct options o;
-	uint64_t budget_ns, t0 = now_ns();
-	unsigned int n = 0, shares, i;
+	uint64_t budget_ns, rounds_ns, t0 = now_ns();
+	unsigned int n = 0, round, i, k, left;
+	char why[256];
+	FILE *table;
 	int r, rc = 0;
 
 	if (parse_options(argc, argv, &o) < 0)
@@ -511,42 +728,94 @@ int main(int argc, char **argv)
 	bench_report_init(&rep);
 	rep.budget_s = o.budget_s;
 	rep.ci_target = o.ci_target;
+	rep.rounds = o.rounds;
+	rep.handler_delay_ns = o.handler_delay_ns;
 	collect_host(&rep);
+	if (bench_conditions_identify(PROC_ROOT, &rep.cond) < 0)
+		fprintf(stderr, "Failed to identify the host: %s, ignoring\n", strerror(ENOMEM));
+	bench_busy_sample(PROC_ROOT, &rep.cond.start);
 	r = collect_params(&rep);
 	if (r < 0)
 		fprintf(stderr, "Failed to read kvm* module parameters under %s: %s, ignoring\n",
 			kvm_sysfs_root(), strerror(-r));
 
-	for (i = 0; i < _BENCH_PATH_MAX; i++)
-		n += o.want[i];
-	shares = n + (o.harness ? 1 : 0);
-	budget_ns = (uint64_t)(o.budget_s * NSEC_PER_SEC);
+	/* The control path runs whatever --paths says: it is what the others are judged against. */
+	o.want[BENCH_LAPIC_READ] = true;
 
-	n = 0;
+	/* Every path's VM first, so each round can visit them all. */
 	for (i = 0; i < _BENCH_PATH_MAX; i++) {
 		if (!o.want[i])
 			continue;
-		if (!o.quiet)
-			fprintf(stderr, "[%u/%u] %s\n", n + 1, shares, bench_path_info[i].name);
-		run_path(i, share_left(t0, budget_ns, shares - n), &o, &rep, &results[n]);
+		r = path_run_open(&runs[n], i, &o, &results[n]);
+		if (r < 0) {
+			fprintf(stderr, "Failed to set up path %s: %s\n", bench_path_info[i].name, strerror(-r));
+			return 1;
+		}
 		n++;
+	}
+
+	/* The harness measurement gets one path's share of the budget, after the rounds. */
+	budget_ns = (uint64_t)(o.budget_s * NSEC_PER_SEC);
+	rounds_ns = o.harness ? budget_ns / (n + 1) * n : budget_ns;
+	for (round = 0; round < o.rounds; round++) {
+		if (!o.quiet)
+			fprintf(stderr, "round %u/%u\n", round + 1, o.rounds);
+		for (k = 0; round && round % o.vm_rounds == 0 && k < n; k++) {
+			if (!runs[k].path)
+				continue;
+			r = path_run_rebuild(&runs[k], &o);
+			if (r < 0) {
+				fprintf(stderr, "Failed to rebuild the VM of %s: %s\n",
+					bench_path_info[runs[k].id].name, strerror(-r));
+				return 1;
+			}
+		}
+		/*
+		 * Rotate the order each round, so no path always runs right
+		 * after the same neighbour (or first, with cold caches).
+		 */
+		for (k = 0; k < n; k++) {
+			struct path_run *pr = &runs[(k + round) % n];
+
+			if (!pr->path)
+				continue;
+			left = (o.rounds - round) * n - k;
+			run_slice(pr, share_left(t0, rounds_ns, left), &o);
+		}
+	}
+	for (k = 0; k < n; k++) {
+		path_run_finish(&runs[k], &o, &rep, &results[k]);
+		path_run_close(&runs[k]);
 	}
 	rep.paths = results;
 	rep.n_paths = n;
+	add_controls(&rep, &o);
 	if (o.harness) {
 		if (!o.quiet)
-			fprintf(stderr, "[%u/%u] harness overhead\n", shares, shares);
-		run_harness(share_left(t0, budget_ns, 1), &o, &rep.harness);
+			fprintf(stderr, "harness overhead\n");
+		/*
+		 * One path's share of the budget: no more when the rounds ended
+		 * early, no less when they overran theirs (a slice is at least a
+		 * batch).
+		 */
+		run_harness(budget_ns / (n + 1), &o, &rep.harness);
 	} else {
 		rep.harness.skip_reason = "--no-harness";
 	}
+	bench_busy_sample(PROC_ROOT, &rep.cond.end);
 	if (!o.quiet)
 		fprintf(stderr, "done in %.1f s\n\n", (double)(now_ns() - t0) / NSEC_PER_SEC);
+	if (bench_conditions_busy(&rep.cond, why, sizeof(why)))
+		fprintf(stderr, "warning: the host was busy (%s): figures are less comparable\n", why);
 
-	bench_report_print_table(&rep, stdout);
+	/* With --json -, stdout carries the JSON alone; the table goes to stderr. */
+	table = o.json_path && strcmp(o.json_path, "-") == 0 ? stderr : stdout;
+	bench_report_print_table(&rep, table);
 	if (o.json_path && write_json_file(&rep, o.json_path) < 0)
 		rc = 1;
-	rep.paths = NULL; /* on the stack */
+	rep.paths = NULL; /* on the stack; their round arrays are not */
+	for (k = 0; k < n; k++)
+		free(results[k].round_ns);
 	bench_report_deinit(&rep);
 	return rc;
 }

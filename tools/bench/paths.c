@@ -19,6 +19,7 @@
  * figure for the wrong thing.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -45,10 +46,16 @@
 #define BENCH_PORT 0x3000		/* > 0xff: the DX form, which the #GP trampoline handles */
 #define BENCH_VALUE 0x5a17c0deU
 
-/* Batch sizes: a few ms of work each; coalesced stays under the ring size. */
+/*
+ * Batch sizes: a few ms of work each (a batch is one slice of a round, and
+ * a round should be short enough that every path in it sees the same host);
+ * coalesced stays under the ring size; pio_cpl3 (about 130 us an access on
+ * PVM hosts) would otherwise be half of every round.
+ */
 #define BATCH_EXIT 256
 #define BATCH_COALESCED 128
 #define BATCH_IN_KERNEL 256
+#define BATCH_SLOW 64
 
 enum guest_op {
 	OP_WRITE,		/* *addr = value */
@@ -138,6 +145,7 @@ struct path_vm {
 	bool pool;			/* bump the memslot generation when the pool wraps */
 	uint64_t pool_pos, dummy_moves;
 	uint64_t seq;
+	uint64_t handler_delay_ns;	/* --handler-delay-ns: extra work per exit to userspace */
 };
 
 static struct kvm_coalesced_mmio_ring *coalesced_ring(struct path_vm *pv)
@@ -277,8 +285,11 @@ static const char *path_vm_init(struct path_vm *pv, enum bench_path_id id, const
 		pv->user_exit = false;
 		break;
 	case BENCH_PIO_CPL0:
+		pv->op = OP_OUT;
+		break;
 	case BENCH_PIO_CPL3:
 		pv->op = OP_OUT;
+		pv->batch = BATCH_SLOW;
 		break;
 	case BENCH_CPUID:
 		pv->op = OP_CPUID;
@@ -325,6 +336,22 @@ static void __attribute__((noreturn)) fail_exit(struct path_vm *pv, const char *
 	TEST_FAIL("%s: exit reason %s (%u)", why, exit_reason_str(run->exit_reason), run->exit_reason);
 }
 
+/*
+ * --handler-delay-ns: @ns of real work in the exit handler, a known change
+ * for checking a gate. Spinning on the clock (not a calibrated loop) keeps
+ * it @ns whatever the CPU's speed; the clock reads are the work.
+ */
+static void handler_delay(uint64_t ns)
+{
+	uint64_t t0;
+
+	if (!ns)
+		return;
+	t0 = now_ns();
+	while (now_ns() - t0 < ns)
+		;
+}
+
 /* Check (and for reads, answer) one exit to userspace that the path expects. */
 static void handle_user_exit(struct path_vm *pv, uint64_t index)
 {
@@ -333,6 +360,7 @@ static void handle_user_exit(struct path_vm *pv, uint64_t index)
 
 	if (!pv->user_exit)
 		fail_exit(pv, "in-kernel path reached userspace");
+	handler_delay(pv->handler_delay_ns);
 	if (pv->op == OP_OUT) {
 		if (run->exit_reason != KVM_EXIT_IO || run->io.port != BENCH_PORT ||
 		    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1)
@@ -443,53 +471,105 @@ static uint64_t run_batch(struct path_vm *pv)
 	return t1 - t0;
 }
 
-int bench_path_run(enum bench_path_id id, const struct bench_sink *sink,
-		   const char *const *stat_names, unsigned int n_stats,
-		   struct bench_path_out *out)
+struct bench_path {
+	struct path_vm pv;
+	struct kvm_stats *stats;
+	uint32_t tsc_khz;
+	uint64_t accesses, batches, elapsed_ns;
+	uint64_t stat_delta[BENCH_STATS_MAX];
+	bool stat_present[BENCH_STATS_MAX];
+	const char *const *stat_names;
+	unsigned int n_stats;
+};
+
+int bench_path_new(enum bench_path_id id, uint64_t handler_delay_ns, const char *const *stat_names,
+		   unsigned int n_stats, struct bench_path **ret, const char **skip_reason,
+		   const char **note)
+{
+	struct bench_path *p;
+	unsigned int s;
+
+	TEST_ASSERT(n_stats <= BENCH_STATS_MAX, "at most %d stats", BENCH_STATS_MAX);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*skip_reason = path_vm_init(&p->pv, id, note);
+	if (*skip_reason) {
+		free(p);
+		*ret = NULL;
+		return 0;
+	}
+	p->pv.handler_delay_ns = handler_delay_ns;
+	p->tsc_khz = vcpu_tsc_khz(p->pv.vcpu);
+	p->stat_names = stat_names;
+	p->n_stats = n_stats;
+	if (kvm_check_cap(KVM_CAP_BINARY_STATS_FD)) {
+		p->stats = vcpu_stats(p->pv.vcpu);
+		for (s = 0; s < n_stats; s++)
+			p->stat_present[s] = true;
+	}
+	/* Warm-up: faults in the guest's code, stack and page tables. */
+	run_batch(&p->pv);
+	*ret = p;
+	return 0;
+}
+
+void bench_path_measure(struct bench_path *p, const struct bench_sink *sink)
 {
 	struct kvm_stats_snapshot before = { 0 }, after = { 0 };
-	struct kvm_stats *stats = NULL;
-	struct path_vm pv;
-	const char *note;
-	uint64_t t0, host_ns;
+	uint64_t t0, host_ns, d;
 	unsigned int s;
 	bool stop;
 
-	TEST_ASSERT(n_stats <= ARRAY_SIZE(out->stat_delta), "at most %zu stats", ARRAY_SIZE(out->stat_delta));
-	memset(out, 0, sizeof(*out));
-	out->skip_reason = path_vm_init(&pv, id, &note);
-	out->note = note;
-	if (out->skip_reason)
-		return 0;
-	out->tsc_khz = vcpu_tsc_khz(pv.vcpu);
-
-	/* Warm-up: faults in the guest's code, stack and page tables. */
-	run_batch(&pv);
-
-	if (kvm_check_cap(KVM_CAP_BINARY_STATS_FD)) {
-		stats = vcpu_stats(pv.vcpu);
-		kvm_stats_snapshot_take(stats, &before);
-	}
+	/*
+	 * No warm-up batch per slice: other paths ran since this one's last
+	 * slice, and the first accesses after them are the same in every
+	 * round of every run, so they cost both sides of a comparison alike
+	 * (and the median does not see a few of them).
+	 */
+	if (p->stats)
+		kvm_stats_snapshot_take(p->stats, &before);
 	t0 = now_ns();
 	do {
-		host_ns = run_batch(&pv);
-		sync_global_from_guest(pv.vm, guest_cycles);
-		out->accesses += pv.batch;
-		out->batches++;
-		stop = sink->batch(sink->opaque, guest_cycles, pv.batch, host_ns);
+		host_ns = run_batch(&p->pv);
+		sync_global_from_guest(p->pv.vm, guest_cycles);
+		p->accesses += p->pv.batch;
+		p->batches++;
+		stop = sink->batch(sink->opaque, guest_cycles, p->pv.batch, host_ns);
 	} while (!stop);
-	out->elapsed_ns = now_ns() - t0;
+	p->elapsed_ns += now_ns() - t0;
 
-	if (stats) {
-		kvm_stats_snapshot_take(stats, &after);
-		for (s = 0; s < n_stats; s++)
-			out->stat_present[s] = __kvm_stats_delta(&before, &after, stat_names[s],
-								 &out->stat_delta[s]) == 0;
+	if (p->stats) {
+		kvm_stats_snapshot_take(p->stats, &after);
+		for (s = 0; s < p->n_stats; s++) {
+			if (__kvm_stats_delta(&before, &after, p->stat_names[s], &d) == 0)
+				p->stat_delta[s] += d;
+			else
+				p->stat_present[s] = false;
+		}
 		kvm_stats_snapshot_deinit(&before);
 		kvm_stats_snapshot_deinit(&after);
 	}
-	path_vm_free(&pv);
-	return 0;
+}
+
+void bench_path_totals(const struct bench_path *p, struct bench_path_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->tsc_khz = p->tsc_khz;
+	out->accesses = p->accesses;
+	out->batches = p->batches;
+	out->elapsed_ns = p->elapsed_ns;
+	memcpy(out->stat_present, p->stat_present, sizeof(out->stat_present));
+	memcpy(out->stat_delta, p->stat_delta, sizeof(out->stat_delta));
+}
+
+struct bench_path *bench_path_free(struct bench_path *p)
+{
+	if (p) {
+		path_vm_free(&p->pv);
+		free(p);
+	}
+	return NULL;
 }
 
 int bench_harness_run(const struct bench_harness_sink *sink)

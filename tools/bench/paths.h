@@ -48,26 +48,40 @@ struct bench_sink {
 	void *opaque;
 };
 
+#define BENCH_STATS_MAX 16
+
 struct bench_path_out {
 	uint32_t tsc_khz;
 	uint64_t accesses, batches;
 	uint64_t elapsed_ns;
-	const char *skip_reason;	/* set: the path cannot run here (static string) */
-	const char *note;		/* how the path was set up where hosts differ, or NULL */
 	/* Stat deltas over the measured batches, for the names the caller passed. */
-	bool stat_present[16];
-	uint64_t stat_delta[16];
+	bool stat_present[BENCH_STATS_MAX];
+	uint64_t stat_delta[BENCH_STATS_MAX];
 };
 
+/* One path's VM, kept between the slices of an interleaved run. */
+struct bench_path;
+
 /*
- * Run path @id until the sink says stop (after one unmeasured warm-up
- * batch). @stat_names (at most 16) are the vCPU stats whose deltas are
- * wanted. Returns 0 (out->skip_reason set if the host lacks what the path
- * needs); a wrong exit or value fails the process with the reason.
+ * Build the VM for path @id and run one unmeasured warm-up batch.
+ * @handler_delay_ns of work is added to each exit the bench handles in
+ * userspace (0: none). @stat_names (at most BENCH_STATS_MAX, kept by
+ * reference) are the vCPU stats whose deltas are wanted. Returns 0 with
+ * *ret set, or 0 with *ret NULL and *skip_reason (static) when the host
+ * lacks what the path needs; *note says how the path was set up where
+ * hosts differ (or NULL). A wrong exit or value fails the process.
  */
-int bench_path_run(enum bench_path_id id, const struct bench_sink *sink,
-		   const char *const *stat_names, unsigned int n_stats,
-		   struct bench_path_out *out);
+int bench_path_new(enum bench_path_id id, uint64_t handler_delay_ns, const char *const *stat_names,
+		   unsigned int n_stats, struct bench_path **ret, const char **skip_reason,
+		   const char **note);
+
+/* One slice: a warm-up batch, then measured batches until the sink says stop. */
+void bench_path_measure(struct bench_path *p, const struct bench_sink *sink);
+
+/* Totals over every slice so far. */
+void bench_path_totals(const struct bench_path *p, struct bench_path_out *out);
+
+struct bench_path *bench_path_free(struct bench_path *p);
 
 struct bench_harness_sink {
 	/*

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Rendering a run's results as tables and as JSON (see report.h). */
+/* Rendering a run's results as tables and as JSON (see results.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json-out.h"
 #include "results.h"
 
 const char *const bench_stat_names[_BENCH_STAT_MAX] = {
@@ -17,10 +18,30 @@ const char *const bench_stat_names[_BENCH_STAT_MAX] = {
 	[BENCH_STAT_INSN_EMULATION] = "insn_emulation",
 };
 
-/* Short column headings for the stats table, same order. */
-static const char *const stat_heads[_BENCH_STAT_MAX] = {
-	"exits", "mmio_ex", "io_ex", "pf_taken", "pf_emul", "spte_new", "insn_em",
-};
+const char *bench_control_for(const char *name, bool (*have)(const char *name, const void *opaque),
+			      const void *opaque)
+{
+	static const char *const controls[] = { "lapic_read", "ioeventfd_datamatch", "coalesced" };
+	size_t i;
+
+	for (i = 0; i < sizeof(controls) / sizeof(controls[0]); i++)
+		if (strcmp(controls[i], name) != 0 && have(controls[i], opaque))
+			return controls[i];
+	return NULL;
+}
+
+int bench_round_ratios(const double *v, const double *control, size_t n, double *ret,
+		       struct bench_estimate *est)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!(control[i] > 0))
+			return -EINVAL;
+		ret[i] = v[i] / control[i];
+	}
+	return bench_rounds_estimate(ret, n, est);
+}
 
 void bench_report_init(struct bench_report *r)
 {
@@ -29,8 +50,13 @@ void bench_report_init(struct bench_report *r)
 
 void bench_report_deinit(struct bench_report *r)
 {
+	size_t i;
+
 	kvmcfg_params_deinit(&r->params);
+	for (i = 0; r->paths && i < r->n_paths; i++)
+		free(r->paths[i].round_ns);
 	free(r->paths);
+	bench_conditions_deinit(&r->cond);
 	free(r->kernel_release);
 	free(r->kernel_version);
 	free(r->machine);
@@ -76,6 +102,32 @@ static void print_params(const struct bench_report *r, FILE *f)
 		fputc('\n', f);
 }
 
+static void print_load(const struct bench_busy *b, FILE *f)
+{
+	if (b->load.valid)
+		fprintf(f, "load average %.2f %.2f %.2f", b->load.avg1, b->load.avg5, b->load.avg15);
+	else
+		fprintf(f, "load average unknown");
+	if (b->kvm_users >= 0)
+		fprintf(f, ", %d other KVM user%s", b->kvm_users, b->kvm_users == 1 ? "" : "s");
+}
+
+void bench_report_print_conditions(const struct bench_report *r, FILE *f)
+{
+	char why[256];
+
+	fprintf(f, "host %s, CPU %s, microcode %s, %u CPUs\n", r->cond.hostname ? r->cond.hostname : "?",
+		r->cond.cpu_model ? r->cond.cpu_model : "?", r->cond.microcode ? r->cond.microcode : "?",
+		r->cond.ncpus);
+	fprintf(f, "start: ");
+	print_load(&r->cond.start, f);
+	fprintf(f, "\nend:   ");
+	print_load(&r->cond.end, f);
+	fputc('\n', f);
+	if (bench_conditions_busy(&r->cond, why, sizeof(why)))
+		fprintf(f, "warning: the host was busy (%s): figures are less comparable\n", why);
+}
+
 void bench_report_print_table(const struct bench_report *r, FILE *f)
 {
 	size_t i;
@@ -84,44 +136,64 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 	fprintf(f, "kvm-mmio-bench: kernel %s %s (%s), TSC %.3f MHz, %s\n",
 		r->kernel_release ? r->kernel_release : "?", r->kernel_version ? r->kernel_version : "",
 		r->machine ? r->machine : "?", (double)r->tsc_khz / 1000, r->timestamp ? r->timestamp : "");
-	fprintf(f, "budget %.1f s, stop when 95%% CI half-width < %.1f%% of median\n",
-		r->budget_s, r->ci_target * 100);
-	fprintf(f, "KVM parameters:\n");
+	bench_report_print_conditions(r, f);
+	fprintf(f, "%u rounds, budget %.1f s, CI target %.1f%% of the median", r->rounds, r->budget_s,
+		r->ci_target * 100);
+	if (r->handler_delay_ns)
+		fprintf(f, ", handler delay %llu ns per exit to userspace",
+			(unsigned long long)r->handler_delay_ns);
+	fprintf(f, "\nKVM parameters:\n");
 	print_params(r, f);
 
-	fprintf(f, "\nPer access, ns (cycles) from guest TSC; host = CLOCK_MONOTONIC_RAW per batch / accesses\n");
-	fprintf(f, "%-3s %-22s %3s %9s %9s %9s %18s %10s %9s %8s %s\n", "", "path", "cpl",
-		"median", "p90", "p99", "mean +- 95% CI", "cycles", "host", "n", "stop");
+	fprintf(f, "\nPer access. median: the median across rounds of the path's median in each round, with\n"
+		   "its 95%% CI across rounds; vs control: the same for the ratio to the control path in the\n"
+		   "same round (what --compare judges); the rest over all samples. Guest TSC, except\n"
+		   "host = CLOCK_MONOTONIC_RAW per batch / accesses.\n");
+	fprintf(f, "%-3s %-20s %3s %11s %19s %28s %9s %11s %12s %15s %10s %9s %s\n", "", "path", "cpl",
+		"median (ns)", "95% CI (ns)", "vs control (ratio) [95% CI]", "p90 (ns)", "p99 (ns)",
+		"mean (ns)", "median (cycles)", "host (ns)", "accesses", "CI");
 	for (i = 0; i < r->n_paths; i++) {
 		const struct bench_path_result *p = &r->paths[i];
-		char mean[40];
+		char ci[40], vs[48];
 
 		if (p->skip_reason) {
-			fprintf(f, "%-3s %-22s %3u   skipped: %s\n", p->group, p->name, p->cpl, p->skip_reason);
+			fprintf(f, "%-3s %-20s %3u   skipped: %s\n", p->group, p->name, p->cpl, p->skip_reason);
 			continue;
 		}
-		snprintf(mean, sizeof(mean), "%.0f +- %.1f", p->ns.mean, p->ns.ci95);
-		fprintf(f, "%-3s %-22s %3u %9.0f %9.0f %9.0f %18s %10.0f %9.0f %8llu %s\n", p->group,
-			p->name, p->cpl, p->ns.median, p->ns.p90, p->ns.p99, mean, p->cycles.median,
-			p->host_ns.mean, (unsigned long long)p->accesses, p->converged ? "ci" : "budget");
+		if (p->est.n)
+			snprintf(ci, sizeof(ci), "[%.0f, %.0f]", p->est.lo, p->est.hi);
+		else
+			snprintf(ci, sizeof(ci), "(one round)");
+		if (p->control)
+			snprintf(vs, sizeof(vs), "%.4f [%.4f, %.4f]", p->vs_control.value, p->vs_control.lo,
+				 p->vs_control.hi);
+		else
+			snprintf(vs, sizeof(vs), "(no control)");
+		fprintf(f, "%-3s %-20s %3u %11.0f %19s %28s %9.0f %11.0f %12.0f %15.0f %10.0f %9llu %s\n",
+			p->group, p->name, p->cpl, p->est.n ? p->est.value : p->ns.median, ci, vs, p->ns.p90,
+			p->ns.p99, p->ns.mean, p->cycles.median, p->host_ns.mean,
+			(unsigned long long)p->accesses,
+			p->converged ? "ok" : p->budget_cut ? "wide (budget)" : "wide");
 	}
 
 	fprintf(f, "\nKVM stat deltas per access (- = stat absent on this kernel)\n");
-	fprintf(f, "%-3s %-22s", "", "path");
+	fprintf(f, "%-3s %-20s", "", "path");
 	for (s = 0; s < _BENCH_STAT_MAX; s++)
-		fprintf(f, " %9s", stat_heads[s]);
+		fprintf(f, " %*s", s == BENCH_STAT_PF_MMIO_SPTE_CREATED ? 20 : 14, bench_stat_names[s]);
 	fputc('\n', f);
 	for (i = 0; i < r->n_paths; i++) {
 		const struct bench_path_result *p = &r->paths[i];
 
 		if (p->skip_reason)
 			continue;
-		fprintf(f, "%-3s %-22s", p->group, p->name);
+		fprintf(f, "%-3s %-20s", p->group, p->name);
 		for (s = 0; s < _BENCH_STAT_MAX; s++) {
+			int w = s == BENCH_STAT_PF_MMIO_SPTE_CREATED ? 20 : 14;
+
 			if (p->stat_present[s])
-				fprintf(f, " %9.3f", p->stat_per_access[s]);
+				fprintf(f, " %*.3f", w, p->stat_per_access[s]);
 			else
-				fprintf(f, " %9s", "-");
+				fprintf(f, " %*s", w, "-");
 		}
 		fputc('\n', f);
 	}
@@ -144,114 +216,270 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 
 /* ---- JSON ---- */
 
-static void write_summary(struct json_writer *w, const char *key, const struct bench_summary *s)
+/* json-c spells null as a NULL object, which kvmcfg_json_add() takes for ENOMEM. */
+static int add_null(struct json_object *o, const char *key)
 {
-	json_begin_object(w, key);
-	json_uint(w, "n", s->n);
-	json_double(w, "median", s->median);
-	json_double(w, "p90", s->p90);
-	json_double(w, "p99", s->p99);
-	json_double(w, "mean", s->mean);
-	json_double(w, "ci95", s->ci95);
-	json_double(w, "median_ci_lo", s->median_lo);
-	json_double(w, "median_ci_hi", s->median_hi);
-	json_double(w, "stddev", s->stddev);
-	json_double(w, "min", s->min);
-	json_double(w, "max", s->max);
-	json_end_object(w);
+	return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
 }
 
-static void write_path(struct json_writer *w, const struct bench_path_result *p)
+/* A double, or null where JSON has no number (NaN, infinities). */
+static int add_num(struct json_object *o, const char *key, double v)
 {
-	int s;
+	return isfinite(v) ? kvmcfg_json_add(o, key, json_object_new_double(v)) : add_null(o, key);
+}
 
-	json_begin_object(w, NULL);
-	json_string(w, "name", p->name);
-	json_string(w, "group", p->group);
-	json_string(w, "description", p->description);
-	json_uint(w, "cpl", p->cpl);
-	json_string(w, "status", p->skip_reason ? "skipped" : "ok");
+static int append_num(struct json_object *a, double v)
+{
+	if (isfinite(v))
+		return kvmcfg_json_append(a, json_object_new_double(v));
+	return json_object_array_add(a, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* A string (made text by kvmcfg's rule), or null for NULL. */
+static int add_str(struct json_object *o, const char *key, const char *s)
+{
+	return s ? kvmcfg_json_add(o, key, kvmcfg_json_new_string(s)) : add_null(o, key);
+}
+
+/* @o when every add went well (@r == 0), else NULL with @o put. */
+static struct json_object *built(struct json_object *o, int r)
+{
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *summary_json(const struct bench_summary *s)
+{
+	struct json_object *o = json_object_new_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(s->n));
+	r |= add_num(o, "median", s->median);
+	r |= add_num(o, "p90", s->p90);
+	r |= add_num(o, "p99", s->p99);
+	r |= add_num(o, "mean", s->mean);
+	r |= add_num(o, "ci95", s->ci95);
+	r |= add_num(o, "median_ci_lo", s->median_lo);
+	r |= add_num(o, "median_ci_hi", s->median_hi);
+	r |= add_num(o, "stddev", s->stddev);
+	r |= add_num(o, "min", s->min);
+	r |= add_num(o, "max", s->max);
+	return built(o, r);
+}
+
+static struct json_object *rounds_json(const struct bench_path_result *p)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	size_t i;
+	int r = 0;
+
+	if (!o || !a) {
+		json_object_put(o);
+		json_object_put(a);
+		return NULL;
+	}
+	for (i = 0; i < p->n_rounds; i++)
+		r |= append_num(a, p->round_ns[i]);
+	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(p->n_rounds));
+	r |= add_num(o, "median", p->est.n ? p->est.value : NAN);
+	r |= add_num(o, "ci_lo", p->est.n ? p->est.lo : NAN);
+	r |= add_num(o, "ci_hi", p->est.n ? p->est.hi : NAN);
+	r |= kvmcfg_json_add(o, "medians", a);
+	if (p->control) {
+		struct json_object *c = json_object_new_object();
+
+		r |= kvmcfg_json_add(o, "vs_control", c);
+		if (!r) {
+			r |= add_str(c, "control", p->control);
+			r |= add_num(c, "median", p->vs_control.value);
+			r |= add_num(c, "ci_lo", p->vs_control.lo);
+			r |= add_num(c, "ci_hi", p->vs_control.hi);
+		}
+	}
+	return built(o, r);
+}
+
+static struct json_object *path_json(const struct bench_path_result *p)
+{
+	struct json_object *o = json_object_new_object(), *stats;
+	int r = 0, s;
+
+	if (!o)
+		return NULL;
+	r |= add_str(o, "name", p->name);
+	r |= add_str(o, "group", p->group);
+	r |= add_str(o, "description", p->description);
+	r |= kvmcfg_json_add(o, "cpl", json_object_new_uint64(p->cpl));
+	r |= add_str(o, "status", p->skip_reason ? "skipped" : "ok");
 	if (p->skip_reason) {
-		json_string(w, "skip_reason", p->skip_reason);
-		json_end_object(w);
-		return;
+		r |= add_str(o, "skip_reason", p->skip_reason);
+		goto out;
 	}
 	if (p->note)
-		json_string(w, "note", p->note);
-	json_uint(w, "accesses", p->accesses);
-	json_uint(w, "batches", p->batches);
-	json_bool(w, "converged", p->converged);
-	json_double(w, "elapsed_s", p->elapsed_s);
-	write_summary(w, "ns", &p->ns);
-	write_summary(w, "cycles", &p->cycles);
-	write_summary(w, "host_ns", &p->host_ns);
-	json_begin_object(w, "stats_per_access");
-	for (s = 0; s < _BENCH_STAT_MAX; s++) {
-		if (p->stat_present[s])
-			json_double(w, bench_stat_names[s], p->stat_per_access[s]);
-		else
-			json_null(w, bench_stat_names[s]);
+		r |= add_str(o, "note", p->note);
+	r |= kvmcfg_json_add(o, "accesses", json_object_new_uint64(p->accesses));
+	r |= kvmcfg_json_add(o, "batches", json_object_new_uint64(p->batches));
+	r |= kvmcfg_json_add(o, "converged", json_object_new_boolean(p->converged));
+	r |= kvmcfg_json_add(o, "budget_cut", json_object_new_boolean(p->budget_cut));
+	r |= add_num(o, "elapsed_s", p->elapsed_s);
+	r |= kvmcfg_json_add(o, "rounds", rounds_json(p));
+	r |= kvmcfg_json_add(o, "ns", summary_json(&p->ns));
+	r |= kvmcfg_json_add(o, "cycles", summary_json(&p->cycles));
+	r |= kvmcfg_json_add(o, "host_ns", summary_json(&p->host_ns));
+	stats = json_object_new_object();
+	for (s = 0; stats && s < _BENCH_STAT_MAX; s++)
+		r |= p->stat_present[s] ? add_num(stats, bench_stat_names[s], p->stat_per_access[s])
+					: add_null(stats, bench_stat_names[s]);
+	r |= kvmcfg_json_add(o, "stats_per_access", stats);
+out:
+	return built(o, r);
+}
+
+static struct json_object *busy_json(const struct bench_busy *b)
+{
+	struct json_object *o = json_object_new_object(), *l = NULL;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (b->load.valid) {
+		l = json_object_new_array();
+		r |= kvmcfg_json_add(o, "loadavg", l);
+		if (!r) {
+			r |= append_num(l, b->load.avg1);
+			r |= append_num(l, b->load.avg5);
+			r |= append_num(l, b->load.avg15);
+		}
+	} else {
+		r |= add_null(o, "loadavg");
 	}
-	json_end_object(w);
-	json_end_object(w);
+	r |= b->kvm_users >= 0 ? kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users))
+			       : add_null(o, "kvm_users");
+	return built(o, r);
+}
+
+static struct json_object *conditions_json(const struct bench_report *rep)
+{
+	struct json_object *o = json_object_new_object();
+	char why[256];
+	bool busy = bench_conditions_busy(&rep->cond, why, sizeof(why));
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= kvmcfg_json_add(o, "start", busy_json(&rep->cond.start));
+	r |= kvmcfg_json_add(o, "end", busy_json(&rep->cond.end));
+	r |= kvmcfg_json_add(o, "busy", json_object_new_boolean(busy));
+	if (busy)
+		r |= add_str(o, "busy_reason", why);
+	return built(o, r);
+}
+
+static struct json_object *host_json(const struct bench_report *rep)
+{
+	struct json_object *o = json_object_new_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= add_str(o, "hostname", rep->cond.hostname);
+	r |= add_str(o, "cpu_model", rep->cond.cpu_model);
+	r |= add_str(o, "microcode", rep->cond.microcode);
+	r |= kvmcfg_json_add(o, "cpus", json_object_new_uint64(rep->cond.ncpus));
+	return built(o, r);
+}
+
+static struct json_object *params_json(const struct bench_report *rep)
+{
+	struct json_object *o = json_object_new_object(), *mod = NULL;
+	const char *module = NULL;
+	size_t i;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	/* Parameters arrive grouped by module (the collector reads module by module). */
+	for (i = 0; i < rep->params.n && !r; i++) {
+		const KvmcfgParam *p = &rep->params.items[i];
+
+		if (!module || strcmp(module, p->module) != 0) {
+			mod = json_object_new_object();
+			r |= kvmcfg_json_add(o, p->module, mod);
+			module = p->module;
+			if (r)
+				break;
+		}
+		r |= add_str(mod, p->param, p->value);
+	}
+	return built(o, r);
+}
+
+static struct json_object *harness_json(const struct bench_harness *h)
+{
+	struct json_object *o = json_object_new_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (h->path) {
+		r |= add_str(o, "path", h->path);
+		r |= kvmcfg_json_add(o, "bench_ns", summary_json(&h->bench_ns));
+		r |= kvmcfg_json_add(o, "raw_ns", summary_json(&h->raw_ns));
+		r |= add_num(o, "ratio", h->ratio);
+		r |= add_num(o, "ratio_mean", h->ratio_mean);
+	} else {
+		r |= add_str(o, "skip_reason", h->skip_reason ? h->skip_reason : "not run");
+	}
+	return built(o, r);
+}
+
+struct json_object *bench_report_to_json(const struct bench_report *rep)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *kernel, *paths;
+	size_t i;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= add_str(o, "tool", "kvm-mmio-bench");
+	r |= kvmcfg_json_add(o, "schema", json_object_new_int(BENCH_JSON_SCHEMA));
+	r |= add_str(o, "timestamp", rep->timestamp);
+	r |= kvmcfg_json_add(o, "host", host_json(rep));
+	kernel = json_object_new_object();
+	r |= kvmcfg_json_add(o, "kernel", kernel);
+	if (r)
+		return NULL;
+	r |= add_str(kernel, "release", rep->kernel_release);
+	r |= add_str(kernel, "version", rep->kernel_version);
+	r |= add_str(kernel, "machine", rep->machine);
+	r |= kvmcfg_json_add(o, "conditions", conditions_json(rep));
+	r |= kvmcfg_json_add(o, "tsc_khz", json_object_new_uint64(rep->tsc_khz));
+	r |= add_num(o, "budget_s", rep->budget_s);
+	r |= add_num(o, "ci_target", rep->ci_target);
+	r |= kvmcfg_json_add(o, "rounds", json_object_new_uint64(rep->rounds));
+	r |= kvmcfg_json_add(o, "handler_delay_ns", json_object_new_uint64(rep->handler_delay_ns));
+	r |= kvmcfg_json_add(o, "kvm_params", params_json(rep));
+	paths = json_object_new_array();
+	r |= kvmcfg_json_add(o, "paths", paths);
+	for (i = 0; !r && i < rep->n_paths; i++)
+		r |= kvmcfg_json_append(paths, path_json(&rep->paths[i]));
+	r |= kvmcfg_json_add(o, "harness", harness_json(&rep->harness));
+	if (r)
+		return NULL;
+	return TAKE_PTR(o);
 }
 
 int bench_report_write_json(const struct bench_report *r, FILE *f)
 {
-	struct json_writer w;
-	const char *module = NULL;
-	size_t i;
+	_cleanup_json_ struct json_object *o = bench_report_to_json(r);
 
-	json_writer_init(&w, f);
-	json_begin_object(&w, NULL);
-	json_string(&w, "tool", "kvm-mmio-bench");
-	json_uint(&w, "schema", 1);
-	json_string(&w, "timestamp", r->timestamp);
-	json_begin_object(&w, "kernel");
-	json_string(&w, "release", r->kernel_release);
-	json_string(&w, "version", r->kernel_version);
-	json_string(&w, "machine", r->machine);
-	json_end_object(&w);
-	json_uint(&w, "tsc_khz", r->tsc_khz);
-	json_double(&w, "budget_s", r->budget_s);
-	json_double(&w, "ci_target", r->ci_target);
-
-	/* Parameters arrive grouped by module (the collector reads module by module). */
-	json_begin_object(&w, "kvm_params");
-	for (i = 0; i < r->params.n; i++) {
-		const KvmcfgParam *p = &r->params.items[i];
-
-		if (!module || strcmp(module, p->module) != 0) {
-			if (module)
-				json_end_object(&w);
-			json_begin_object(&w, p->module);
-			module = p->module;
-		}
-		if (p->value)
-			json_string(&w, p->param, p->value);
-		else
-			json_null(&w, p->param);
-	}
-	if (module)
-		json_end_object(&w);
-	json_end_object(&w);
-
-	json_begin_array(&w, "paths");
-	for (i = 0; i < r->n_paths; i++)
-		write_path(&w, &r->paths[i]);
-	json_end_array(&w);
-
-	json_begin_object(&w, "harness");
-	if (r->harness.path) {
-		json_string(&w, "path", r->harness.path);
-		write_summary(&w, "bench_ns", &r->harness.bench_ns);
-		write_summary(&w, "raw_ns", &r->harness.raw_ns);
-		json_double(&w, "ratio", r->harness.ratio);
-		json_double(&w, "ratio_mean", r->harness.ratio_mean);
-	} else {
-		json_string(&w, "skip_reason", r->harness.skip_reason ? r->harness.skip_reason : "not run");
-	}
-	json_end_object(&w);
-	json_end_object(&w);
-	return json_writer_finish(&w);
+	if (!o)
+		return -ENOMEM;
+	return kvmcfg_json_write(f, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 }

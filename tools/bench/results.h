@@ -10,8 +10,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conditions.h"
 #include "param-set.h"
 #include "sample-stats.h"
+
+/* 2: rounds, host identity, run conditions, handler delay. */
+#define BENCH_JSON_SCHEMA 2
+
+struct json_object;
 
 /* The KVM stats reported per access, by KVM's own names. */
 enum bench_stat {
@@ -36,8 +42,23 @@ struct bench_path_result {
 	const char *note;		/* setup detail where hosts differ, or NULL */
 
 	uint64_t accesses, batches;
-	bool converged;			/* stopped on the CI target, not the budget */
+	bool converged;			/* the CI across rounds met --ci-target */
+	bool budget_cut;		/* some slice stopped at its time share, short of its samples */
 	double elapsed_s;
+	/*
+	 * This path's median in each round (ns), and the median of those with
+	 * its 95% CI across rounds (bench_rounds_estimate()).
+	 */
+	double *round_ns;
+	size_t n_rounds;
+	struct bench_estimate est;
+	/*
+	 * The same relative to the control path's median in the same round
+	 * (bench_control_for()), which shares the host's drift; what
+	 * --compare judges. control NULL: no control was measured.
+	 */
+	const char *control;
+	struct bench_estimate vs_control;
 	struct bench_summary cycles;	/* per access, guest TSC cycles */
 	struct bench_summary ns;	/* the same samples in ns */
 	struct bench_summary host_ns;	/* per access, host CLOCK_MONOTONIC_RAW, one sample per batch */
@@ -59,6 +80,9 @@ struct bench_harness {
 
 struct bench_report {
 	char *kernel_release, *kernel_version, *machine;
+	struct bench_conditions cond;	/* host identity and load, at start and end */
+	uint64_t handler_delay_ns;	/* --handler-delay-ns */
+	unsigned int rounds;		/* --rounds */
 	char *timestamp;		/* UTC, ISO 8601 */
 	uint64_t tsc_khz;
 	double budget_s, ci_target;
@@ -68,14 +92,35 @@ struct bench_report {
 	struct bench_harness harness;
 };
 
+/*
+ * The control for path @name: the first of lapic_read, ioeventfd_datamatch
+ * and coalesced (in-kernel exits: no userspace, so --handler-delay-ns and
+ * the userspace round trip do not move them) that is not @name and for
+ * which @have(candidate, @opaque) is true; NULL if none is.
+ */
+const char *bench_control_for(const char *name, bool (*have)(const char *name, const void *opaque),
+			      const void *opaque);
+
+/*
+ * Per-round ratios @v[i] / @control[i] of @n rounds into @ret (n values),
+ * and their estimate. -EINVAL when a value is not positive, -ENOMEM.
+ */
+int bench_round_ratios(const double *v, const double *control, size_t n, double *ret,
+		       struct bench_estimate *est);
+
 void bench_report_init(struct bench_report *r);
+/* Frees what @r holds, @r->paths and their round_ns arrays included. */
 void bench_report_deinit(struct bench_report *r);
 
 /* Append a parameter (strings copied): 0 or -ENOMEM. */
 int bench_report_add_param(struct bench_report *r, const char *module, const char *name,
 			   const char *value, int error);
 
+/* Host identity and load lines, with a warning when the host was busy. */
+void bench_report_print_conditions(const struct bench_report *r, FILE *f);
 /* Human-readable tables. */
 void bench_report_print_table(const struct bench_report *r, FILE *f);
-/* The JSON document; 0 or -errno from the writer. */
+/* The JSON document (json-c); NULL on ENOMEM. */
+struct json_object *bench_report_to_json(const struct bench_report *r);
+/* The JSON document written to @f; 0 or -errno. */
 int bench_report_write_json(const struct bench_report *r, FILE *f);

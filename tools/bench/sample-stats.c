@@ -220,3 +220,74 @@ bool bench_samples_converged(const struct bench_samples *s, size_t min_n, double
 		return false;
 	return ci < rel * median;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Whether all @n values are finite and positive (they are logged or divided by). */
+static bool all_positive(const double *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(v[i] > 0) || !isfinite(v[i]))
+			return false;
+	return true;
+}
+
+int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret)
+{
+	size_t lo, hi;
+	double *d;
+
+	if (n < 2 || !all_positive(v, n))
+		return -EINVAL;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	memcpy(d, v, n * sizeof(*d));
+	qsort(d, n, sizeof(*d), cmp_double);
+	bench_median_ci_ranks(n, &lo, &hi);
+	*ret = (struct bench_estimate){
+		.n = n,
+		.value = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2,
+		.lo = d[lo],
+		.hi = d[hi],
+	};
+	free(d);
+	return 0;
+}
+
+int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, double z,
+		   struct bench_estimate *ret)
+{
+	size_t n = na * nb, i, j, k = 0, c;
+	double *d, est, half;
+
+	if (na < 2 || nb < 2 || na > 1000000 / nb || !all_positive(a, na) || !all_positive(b, nb))
+		return -EINVAL;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			d[k++] = log(b[j]) - log(a[i]);
+	qsort(d, n, sizeof(*d), cmp_double);
+	est = (d[(n - 1) / 2] + d[n / 2]) / 2;
+	/*
+	 * The distribution-free interval: the c-th smallest and largest of
+	 * the pairwise differences, c from the normal approximation to the
+	 * Mann-Whitney U statistic's null distribution.
+	 */
+	half = z * sqrt((double)na * (double)nb * (double)(na + nb + 1) / 12);
+	c = (double)n / 2 - half > 0 ? (size_t)floor((double)n / 2 - half) : 0;
+	*ret = (struct bench_estimate){
+		.n = na < nb ? na : nb, .value = exp(est), .lo = exp(d[c]), .hi = exp(d[n - 1 - c]),
+	};
+	free(d);
+	return 0;
+}

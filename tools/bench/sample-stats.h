@@ -75,3 +75,29 @@ int bench_samples_median(const struct bench_samples *s, double *ret);
  * CI half-width is below @rel (0.02 for 2%) of the median.
  */
 bool bench_samples_converged(const struct bench_samples *s, size_t min_n, double rel);
+
+/*
+ * A figure measured once per round of an interleaved run (a path's median
+ * in each round, or its ratio to the control path in the same round): the
+ * median across rounds and its distribution-free 95% CI (the order
+ * statistics of bench_median_ci_ranks()). Across rounds, not within one:
+ * the spread includes what drifts while the run goes on, and a round that
+ * a burst of load hit moves the median little.
+ */
+struct bench_estimate {
+	size_t n;		/* rounds */
+	double value, lo, hi;
+};
+
+/* The estimate of @n >= 2 positive values; -EINVAL otherwise, -ENOMEM. */
+int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret);
+
+/*
+ * The shift from @a to @b as a ratio (b / a), robust to outlying rounds:
+ * the Hodges-Lehmann estimate (median of all pairwise differences of the
+ * logarithms) and its distribution-free confidence interval (Mann-Whitney;
+ * @z = 1.96 for 95%). -EINVAL unless both have >= 2 positive values (and
+ * at most 10^6 pairs: 1000 rounds each), -ENOMEM.
+ */
+int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, double z,
+		   struct bench_estimate *ret);
