@@ -81,7 +81,7 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Append to a NULL-terminated vector of borrowed strings. */
-static int strv_push(const char ***v, const char *s)
+static int strv_push_borrowed(const char ***v, const char *s)
 {
 	size_t n = 0;
 	const char **nv;
@@ -226,9 +226,9 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 	int r = 0;
 
 	for (i = 0; r == 0 && c->modules && c->modules[i]; i++)
-		r = strv_push(&extra, c->modules[i]);
+		r = strv_push_borrowed(&extra, c->modules[i]);
 	for (i = 0; r == 0 && p && i < p->n_sections; i++)
-		r = strv_push(&extra, p->sections[i].module);
+		r = strv_push_borrowed(&extra, p->sections[i].module);
 	if (r == 0)
 		r = kvmcfg_kvm_modules_at(sysfs_fd, extra, ret);
 	free(extra);
@@ -262,7 +262,7 @@ static int print_table(const Ctl *c, const Findings *f)
 {
 	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
 					      "ACTUAL", "ORIGIN", NULL };
-	_cleanup_table_ Table *t = NULL;
+	_cleanup_(table_freep) Table *t = NULL;
 	char origin[512];
 	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
 	KvmcfgVerdict verdict;
@@ -307,8 +307,8 @@ static int print_table(const Ctl *c, const Findings *f)
 
 static int verb_check(const Ctl *c)
 {
-	_cleanup_policy_ Policy *p = NULL;
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	PolicyError warnings = {}, notes = {};
 	int r;
 
@@ -365,7 +365,7 @@ static int validate_one(const Ctl *c, const char *path)
 {
 	static const char *const none[] = { NULL };
 	const char *const *dirs = c->policy_dirs;
-	_cleanup_policy_ Policy *p = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
 	PolicyError err = {};
 	char *text = NULL;
 	int r;
@@ -482,10 +482,10 @@ int main(int argc, char **argv)
 			c.policy_path = optarg;
 			break;
 		case 'd':
-			r = strv_push(&c.policy_dirs, optarg);
+			r = strv_push_borrowed(&c.policy_dirs, optarg);
 			break;
 		case 'M':
-			r = strv_push(&c.modprobe_dirs, optarg);
+			r = strv_push_borrowed(&c.modprobe_dirs, optarg);
 			break;
 		case 'r':
 			c.sysfs_root = optarg;
@@ -508,7 +508,7 @@ int main(int argc, char **argv)
 			c.modules_dir = optarg;
 			break;
 		case 'm':
-			r = strv_push(&c.modules, optarg);
+			r = strv_push_borrowed(&c.modules, optarg);
 			break;
 		case 'o':
 			c.output = optarg;

@@ -59,8 +59,8 @@ int verb_probe(const Ctl *c)
 	static const char *const header[] = { "PROBE", "OUTCOME", "MS", "PARAMS AS OBSERVED",
 					      "EVIDENCE OR REASON", NULL };
 	const KvmcfgProbe *chosen[32];
-	_cleanup_json_ struct json_object *all = NULL;
-	_cleanup_table_ Table *t = NULL;
+	_cleanup_(json_object_putp) struct json_object *all = NULL;
+	_cleanup_(table_freep) Table *t = NULL;
 	size_t n = 0, i;
 	int k, r;
 

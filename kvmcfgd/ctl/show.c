@@ -53,9 +53,9 @@ int verb_show(const Ctl *c)
 {
 	static const char *const header[] = { "MODULE", "PARAM", "VALUE", "POLICY", "STATUS",
 					      "ORIGIN", NULL };
-	_cleanup_policy_ Policy *p = NULL;
-	_cleanup_findings_ Findings *f = NULL;
-	_cleanup_table_ Table *t = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
+	_cleanup_(table_freep) Table *t = NULL;
 	KvmcfgParams params = { 0 };
 	char **modules = NULL, origin[512];
 	bool *used = NULL;
@@ -111,7 +111,7 @@ int verb_show(const Ctl *c)
 		r = table_add(t, row);
 	}
 	close(fd);
-	kvmcfg_strv_free(modules);
+	strv_free(modules);
 	kvmcfg_params_deinit(&params);
 	free(used);
 	if (r < 0) {

@@ -79,7 +79,7 @@ int verb_snapshot(const Ctl *c)
 	if (r == 0)
 		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, 0, &text, &n_rules);
 	close(fd);
-	kvmcfg_strv_free(modules);
+	strv_free(modules);
 	free(header);
 	if (r < 0) {
 		fprintf(stderr, "kvmcfgctl: cannot read the modules under %s: %s\n", c->sysfs_root,

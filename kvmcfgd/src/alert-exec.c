@@ -70,7 +70,7 @@ static int strv_copy(char *const *src, char ***ret)
 	for (i = 0; i < n; i++) {
 		v[i] = strdup(src[i]);
 		if (!v[i]) {
-			kvmcfg_strv_free(v);
+			strv_free(v);
 			return -ENOMEM;
 		}
 	}
@@ -94,7 +94,7 @@ static bool env_is_service_managers(const char *kv)
 
 int alert_exec_env(char *const *base, const Transition *t, char ***ret)
 {
-	_cleanup_(kvmcfg_strv_freep) char **fields = NULL;
+	_cleanup_(strv_freep) char **fields = NULL;
 	_cleanup_free_ char *msg = NULL;
 	size_t nb = 0, nf = 0, n = 0, i;
 	char **v;
@@ -128,7 +128,7 @@ int alert_exec_env(char *const *base, const Transition *t, char ***ret)
 	*ret = v;
 	return 0;
 oom:
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	return -ENOMEM;
 }
 
@@ -145,7 +145,7 @@ static Job *job_free(Job *j)
 		close(j->out_fd);
 	sd_event_source_disable_unref(j->child);
 	sd_event_source_disable_unref(j->timer);
-	kvmcfg_strv_free(j->env);
+	strv_free(j->env);
 	free(j->what);
 	free(j);
 	return NULL;
@@ -517,7 +517,7 @@ AlertRunner *alert_runner_free(AlertRunner *r)
 		r->queue_head = j->next;
 		job_free(j);
 	}
-	kvmcfg_strv_free(r->argv);
+	strv_free(r->argv);
 	sd_event_unref(r->event);
 	free(r);
 	return NULL;

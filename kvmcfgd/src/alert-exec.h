@@ -55,6 +55,6 @@ void alert_runner_set_idle_callback(AlertRunner *r, AlertRunnerIdle cb, void *us
 /*
  * The environment of one run: @base (the daemon's, minus what belongs to the
  * service manager: NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*) plus the transition's
- * KVMCFG_* fields and KVMCFG_MESSAGE. Free with kvmcfg_strv_free().
+ * KVMCFG_* fields and KVMCFG_MESSAGE. Free with strv_free().
  */
 int alert_exec_env(char *const *base, const Transition *t, char ***ret);

@@ -76,7 +76,7 @@ int alert_fields(const Transition *t, const char *prefix, char ***ret)
 			continue;
 		if (asprintf(&v[n], "%s%s=%s", prefix, kv[i][0], kv[i][1]) < 0) {
 			v[n] = NULL;
-			kvmcfg_strv_free(v);
+			strv_free(v);
 			return -ENOMEM;
 		}
 		n++;
@@ -142,13 +142,13 @@ int alert_journal(const Transition *t)
 		return r;
 	r = log_struct(alert_priority(t), alert_message_id_of(t), (const char *const *)fields,
 		       "%s", msg);
-	kvmcfg_strv_free(fields);
+	strv_free(fields);
 	return r;
 }
 
 #define STATUS_LIST_MAX 3
 
-int alert_status(const char *verdict, const Snapshot *s, char **ret)
+int alert_status(const char *verdict, const MismatchSet *s, char **ret)
 {
 	char *buf = NULL;
 	size_t len = 0, i;

@@ -34,7 +34,7 @@ int alert_priority(const Transition *t);
  * KIND, SEVERITY, ORIGIN, PREVIOUS_ACTUAL when the actual value changed, and
  * EVIDENCE for a probe's finding (contradicted, unverified).
  * prefix "" for journal fields, "KVMCFG_" for AlertCommand='s environment.
- * Free with kvmcfg_strv_free().
+ * Free with strv_free().
  */
 int alert_fields(const Transition *t, const char *prefix, char ***ret);
 
@@ -48,4 +48,4 @@ int alert_journal(const Transition *t);
  * The sd_notify STATUS= line for a verdict ("ok", "mismatch", "unreadable"):
  * the verdict in capitals, the number of problems and the first few of them.
  */
-int alert_status(const char *verdict, const Snapshot *s, char **ret);
+int alert_status(const char *verdict, const MismatchSet *s, char **ret);

@@ -37,9 +37,9 @@ void conf_done(DaemonConf *c)
 {
 	free(c->sysfs_root);
 	free(c->policy);
-	kvmcfg_strv_free(c->policy_dropins);
+	strv_free(c->policy_dropins);
 	free(c->textfile);
-	kvmcfg_strv_free(c->alert_command);
+	strv_free(c->alert_command);
 	*c = (DaemonConf) { 0 };
 }
 
@@ -85,18 +85,6 @@ const char *conf_format_timespan(char *buf, size_t size, uint64_t usec)
 	else
 		snprintf(buf, size, "%" PRIu64 "us", usec);
 	return buf;
-}
-
-static int strv_push(char ***v, size_t *n, char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
 }
 
 static char unescape(char c)
@@ -158,10 +146,10 @@ int conf_split_command(const char *s, char ***ret_argv)
 			}
 		}
 		word[len] = '\0';
-		r = strv_push(&argv, &n, word);
+		/* strv_push() takes word, also when it fails. */
+		r = strv_push(&argv, &n, TAKE_PTR(word));
 		if (r < 0)
 			goto fail;
-		word = NULL;
 	}
 	if (n == 0)
 		goto fail;
@@ -169,7 +157,7 @@ int conf_split_command(const char *s, char ***ret_argv)
 	return 0;
 fail:
 	free(word);
-	kvmcfg_strv_free(argv);
+	strv_free(argv);
 	return r == -ENOMEM ? r : -EINVAL;
 }
 
@@ -260,11 +248,11 @@ static int set_words(char ***field, const char *key, const char *value, bool com
 			r = set_error(ret_error, -EINVAL,
 				      "%s= must start with an absolute path, not '%s' (it runs without a shell)",
 				      key, v[0]);
-			kvmcfg_strv_free(v);
+			strv_free(v);
 			return r;
 		}
 	}
-	kvmcfg_strv_free(*field);
+	strv_free(*field);
 	*field = v;
 	return 0;
 }

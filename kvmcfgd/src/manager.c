@@ -47,7 +47,7 @@ struct Manager {
 	DaemonConf conf;
 	Policy *policy;
 
-	Snapshot current;          /* problems found by the last successful check */
+	MismatchSet current;          /* problems found by the last successful check */
 	KvmcfgVerdict verdict;
 	int check_error;           /* -errno of the last check when it could not run, else 0 */
 	int textfile_error;        /* last textfile write error, to log each new one once */
@@ -96,7 +96,7 @@ Manager *manager_free(Manager *m)
 		close(m->test_uevent_fd);
 	sd_event_unref(m->event);
 	kvmcfg_policy_free(m->policy);
-	snapshot_done(&m->current);
+	mismatch_set_done(&m->current);
 	conf_done(&m->conf);
 	free(m->status);
 	free(m);
@@ -115,7 +115,7 @@ int manager_new(Manager **ret, DaemonConf *conf, int test_uevent_fd)
 	m->test_uevent_fd = test_uevent_fd;
 	m->conf = *conf;
 	*conf = (DaemonConf) { 0 };
-	m->current = (Snapshot) SNAPSHOT_INIT;
+	m->current = (MismatchSet) SNAPSHOT_INIT;
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
@@ -312,13 +312,13 @@ static uint64_t now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* One check: findings -> snapshot -> transitions -> every channel. */
+/* One check: findings -> mismatch set -> transitions -> every channel. */
 static int manager_check(Manager *m, const char *reason)
 {
 	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	_cleanup_free_ Transition *t = NULL;
 	_cleanup_free_ bool *failed = NULL;
-	Snapshot now = SNAPSHOT_INIT;
+	MismatchSet now = SNAPSHOT_INIT;
 	char *status = NULL;
 	uint64_t t0;
 	size_t n = 0, n_failed = 0;
@@ -357,29 +357,29 @@ static int manager_check(Manager *m, const char *reason)
 							"probes' verdicts, will retry: %m", reason));
 	}
 
-	r = snapshot_from_findings(&now, f);
+	r = mismatch_set_from_findings(&now, f);
 	if (r < 0)
 		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to collect findings, will retry: %m",
 						reason));
-	r = snapshot_diff(&m->current, &now, &t, &n);
+	r = mismatch_set_diff(&m->current, &now, &t, &n);
 	if (r >= 0 && n > 0) {
 		failed = calloc(n, sizeof(*failed));
 		if (!failed)
 			r = -ENOMEM;
 	}
 	if (r < 0) {
-		snapshot_done(&now);
+		mismatch_set_done(&now);
 		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to compare findings, will retry: %m",
 						reason));
 	}
 	n_failed = alert_transitions(m, t, n, failed);
-	if (n_failed > 0 && snapshot_keep_unalerted(&now, &m->current, t, failed, n) < 0) {
+	if (n_failed > 0 && mismatch_set_keep_unalerted(&now, &m->current, t, failed, n) < 0) {
 		/* Keep the old state whole: the retry raises every transition again. */
-		snapshot_done(&now);
+		mismatch_set_done(&now);
 		return check_retry(m, -ENOMEM);
 	}
-	snapshot_swap(&m->current, &now);
-	snapshot_done(&now);
+	mismatch_set_swap(&m->current, &now);
+	mismatch_set_done(&now);
 
 	m->verdict = kvmcfg_findings_verdict(f);
 	m->metrics.last_check_ok = findings_readable(f);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The kvmcfgd manager: one sd-event loop that owns the policy, the last
- * check's snapshot and every event source. It checks at start, on module
+ * check's mismatch set and every event source. It checks at start, on module
  * uevents (at once and again after the settle delay), on the interval and on
  * SIGUSR1; it reloads the policy on SIGHUP (keeping the old one if the new one
  * is broken) and stops on SIGTERM/SIGINT once running alert commands finish.

@@ -39,7 +39,7 @@ static void write_series(FILE *f, const char *name, const char *const *labels,
 	fprintf(f, "} %s\n", value);
 }
 
-static void write_mismatches(FILE *f, const Snapshot *s)
+static void write_mismatches(FILE *f, const MismatchSet *s)
 {
 	/*
 	 * The alerting series carries only what identifies a finding (as
@@ -85,12 +85,12 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 			continue;
 		fputs("kvmcfg_mismatches{severity=\"", f);
 		kvmcfg_prom_label_value(f, s->v[i].severity);
-		fprintf(f, "\"} %zu\n", snapshot_count_severity(s, s->v[i].severity));
+		fprintf(f, "\"} %zu\n", mismatch_set_count_severity(s, s->v[i].severity));
 	}
 }
 
 /* Stable labels only (module, param): a dashboard joins on them across kernels. */
-static void write_contradictions(FILE *f, const Snapshot *s)
+static void write_contradictions(FILE *f, const MismatchSet *s)
 {
 	size_t i;
 
@@ -107,7 +107,7 @@ static void write_contradictions(FILE *f, const Snapshot *s)
 	}
 }
 
-void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
+void textfile_render_check(FILE *f, const MismatchSet *s, const Metrics *m)
 {
 	write_mismatches(f, s);
 	write_contradictions(f, s);
@@ -127,7 +127,7 @@ void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
 		m->last_check_duration_usec / USEC_PER_SEC, m->last_check_duration_usec % USEC_PER_SEC);
 }
 
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+int textfile_render(const MismatchSet *s, const Metrics *m, char **ret)
 {
 	char *buf = NULL;
 	size_t len = 0;

@@ -39,10 +39,10 @@ typedef struct Metrics {
  * (from @m's last_check_* fields only). kvmcfgctl check --textfile writes
  * these; the daemon adds its counters.
  */
-void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m);
+void textfile_render_check(FILE *f, const MismatchSet *s, const Metrics *m);
 
 /* Render the whole textfile into a malloc'd string. */
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret);
+int textfile_render(const MismatchSet *s, const Metrics *m, char **ret);
 
 /* Replace @path atomically with @text (mode 0644). */
 int textfile_write_atomic(const char *path, const char *text);

@@ -23,7 +23,7 @@ static void mismatch_done(Mismatch *m)
 	free(m->evidence);
 }
 
-int snapshot_add(Snapshot *s, const Mismatch *m)
+int mismatch_set_add(MismatchSet *s, const Mismatch *m)
 {
 	const char *src[] = {
 		m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity, m->origin,
@@ -73,7 +73,7 @@ static int identity_qsort_cmp(const void *a, const void *b)
 	return identity_cmp(a, b);
 }
 
-int snapshot_seal(Snapshot *s)
+int mismatch_set_seal(MismatchSet *s)
 {
 	size_t i, n = 0;
 
@@ -94,25 +94,25 @@ int snapshot_seal(Snapshot *s)
 	return 0;
 }
 
-void snapshot_done(Snapshot *s)
+void mismatch_set_done(MismatchSet *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		mismatch_done(&s->v[i]);
 	free(s->v);
-	*s = (Snapshot) SNAPSHOT_INIT;
+	*s = (MismatchSet) SNAPSHOT_INIT;
 }
 
-void snapshot_swap(Snapshot *a, Snapshot *b)
+void mismatch_set_swap(MismatchSet *a, MismatchSet *b)
 {
-	Snapshot t = *a;
+	MismatchSet t = *a;
 
 	*a = *b;
 	*b = t;
 }
 
-size_t snapshot_count_severity(const Snapshot *s, const char *severity)
+size_t mismatch_set_count_severity(const MismatchSet *s, const char *severity)
 {
 	size_t i, n = 0;
 
@@ -139,7 +139,7 @@ static bool reported_fields_differ(const Mismatch *a, const Mismatch *b)
 	       strcmp(a->actual, b->actual) || strcmp(a->severity, b->severity);
 }
 
-int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret, size_t *ret_n)
+int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret, size_t *ret_n)
 {
 	_cleanup_free_ Transition *t = NULL;
 	size_t i = 0, j = 0, n = 0;
@@ -182,7 +182,7 @@ int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret,
 	return 0;
 }
 
-int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t,
+int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Transition *t,
 			    const bool *failed, size_t n)
 {
 	/* As a number: realloc() below may move the array @t points into. */
@@ -231,7 +231,7 @@ int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t
 		if (now->v[i].module)
 			now->v[j++] = now->v[i];
 	now->n = j;
-	return snapshot_seal(now);
+	return mismatch_set_seal(now);
 }
 
 static const char *absent_actual(const Finding *f, char *buf, size_t size)
@@ -247,9 +247,9 @@ static const char *absent_actual(const Finding *f, char *buf, size_t size)
 	}
 }
 
-int snapshot_from_findings(Snapshot *ret, const Findings *f)
+int mismatch_set_from_findings(MismatchSet *ret, const Findings *f)
 {
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = SNAPSHOT_INIT;
 	size_t i;
 	int r;
 
@@ -264,7 +264,7 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 				 x->origin_line);
 		else
 			snprintf(origin, sizeof(origin), "%s", x->origin_file ? x->origin_file : "");
-		r = snapshot_add(&s, &(Mismatch) {
+		r = mismatch_set_add(&s, &(Mismatch) {
 			.module = x->module,
 			.param = x->param,
 			/* --verify's verdict on a param is its own finding, beside the policy's. */
@@ -282,12 +282,12 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 		if (r < 0)
 			goto fail;
 	}
-	r = snapshot_seal(&s);
+	r = mismatch_set_seal(&s);
 	if (r < 0)
 		goto fail;
 	*ret = s;
 	return 0;
 fail:
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 	return r;
 }

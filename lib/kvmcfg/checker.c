@@ -286,7 +286,7 @@ static int check_derived(Reads *c, const KvmcfgDerivedRule *d, Findings *f)
 
 int kvmcfg_check(const Policy *p, int sysfs_fd, Findings **ret)
 {
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	Reads c = { .fd = sysfs_fd };
 	struct stat st;
 	size_t i;

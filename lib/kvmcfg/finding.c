@@ -295,7 +295,7 @@ static int add_string(struct json_object *o, const char *key, const char *s)
 
 static int add_origin(struct json_object *o, const char *file, unsigned line)
 {
-	_cleanup_json_ struct json_object *origin = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *origin = json_object_new_object();
 
 	if (!origin || add_string(origin, "file", file) < 0 ||
 	    kvmcfg_json_add(origin, "line", json_object_new_int64(line)) < 0)
@@ -305,7 +305,7 @@ static int add_origin(struct json_object *o, const char *file, unsigned line)
 
 static struct json_object *finding_to_json(const Finding *x)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || add_string(o, "kind", kvmcfg_finding_kind_to_string(x->kind)) < 0 ||
 	    add_string(o, "severity", kvmcfg_policy_severity_to_string(x->severity)) < 0 ||
@@ -326,7 +326,7 @@ static struct json_object *finding_to_json(const Finding *x)
 static struct json_object *document_new(const char *verdict, size_t checked, size_t problems,
 					struct json_object **ret_findings)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 
 	if (!o || add_string(o, "schema", KVMCFG_FINDINGS_SCHEMA) < 0 ||
@@ -358,11 +358,11 @@ int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret)
 /* [{file, line, message}, ...] of every item of @err. */
 static struct json_object *errors_to_json(const PolicyError *err)
 {
-	_cleanup_json_ struct json_object *errors = json_object_new_array();
+	_cleanup_(json_object_putp) struct json_object *errors = json_object_new_array();
 	unsigned i;
 
 	for (i = 0; errors && i < kvmcfg_policy_error_n_items(err); i++) {
-		_cleanup_json_ struct json_object *e = json_object_new_object();
+		_cleanup_(json_object_putp) struct json_object *e = json_object_new_object();
 		PolicyErrorItem it;
 
 		kvmcfg_policy_error_item(err, i, &it);
@@ -378,7 +378,7 @@ static struct json_object *errors_to_json(const PolicyError *err)
 int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
 			       const PolicyError *warnings, bool pretty, char **ret)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_(json_object_putp) struct json_object *o = NULL;
 	struct json_object *arr = NULL;
 	size_t i;
 
@@ -402,7 +402,7 @@ int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
 int kvmcfg_findings_error_to_json(const char *verdict, const PolicyError *err, bool pretty,
 				  char **ret)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_(json_object_putp) struct json_object *o = NULL;
 	struct json_object *arr = NULL;
 
 	o = document_new(verdict, 0, 0, &arr);

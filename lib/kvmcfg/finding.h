@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "macro.h"
 #include "policy.h"
 
 typedef enum FindingKind {
@@ -103,8 +104,7 @@ typedef struct Findings {
 
 int kvmcfg_findings_new(Findings **ret);
 Findings *kvmcfg_findings_free(Findings *f);
-static inline void kvmcfg_findings_freep(Findings **f) { kvmcfg_findings_free(*f); }
-#define _cleanup_findings_ __attribute__((cleanup(kvmcfg_findings_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(Findings *, kvmcfg_findings_free);
 
 /*
  * Append a finding; strings are copied (NULL allowed where the struct says

@@ -68,7 +68,7 @@ static int collect_module(KvmcfgParams *s, int sysfs_fd, const char *module)
 		r = kvmcfg_params_add(s, module, names[i], e < 0 ? NULL : value, e);
 		free(value);
 	}
-	kvmcfg_strv_free(names);
+	strv_free(names);
 	return r;
 }
 
@@ -87,7 +87,7 @@ int kvmcfg_params_collect_at(int sysfs_fd, const char *const *modules, KvmcfgPar
 	}
 	for (i = 0; r == 0 && modules[i]; i++)
 		r = collect_module(&s, sysfs_fd, modules[i]);
-	kvmcfg_strv_free(kvm);
+	strv_free(kvm);
 	if (r < 0) {
 		kvmcfg_params_deinit(&s);
 		return r;

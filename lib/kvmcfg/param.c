@@ -119,7 +119,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int strv_push(char ***v, size_t *n, size_t *cap, const char *name)
+static int names_push(char ***v, size_t *n, size_t *cap, const char *name)
 {
 	if (*n + 2 > *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -170,14 +170,14 @@ static int list_dir_at(int dirfd, const char *rel, char ***ret)
 
 			off += de->d_reclen;
 			if (de->d_name[0] != '.')
-				r = strv_push(&v, &n, &cap, de->d_name);
+				r = names_push(&v, &n, &cap, de->d_name);
 		}
 		if (r < 0)
 			break;
 	}
 	close(fd);
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	if (!v) {
@@ -221,16 +221,6 @@ int kvmcfg_module_list_at(int sysfs_fd, char ***ret)
 	return list_dir_at(sysfs_fd, "module", ret);
 }
 
-void kvmcfg_strv_free(char **v)
-{
-	char **p;
-
-	if (!v)
-		return;
-	for (p = v; *p; p++)
-		free(*p);
-	free(v);
-}
 
 int kvmcfg_parse_bool(const char *s, bool *ret)
 {

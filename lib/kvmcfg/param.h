@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strv.h"
+
 #define KVMCFG_PARAM_MAX 4096
 
 /*
@@ -38,7 +40,7 @@ int kvmcfg_module_loaded_at(int sysfs_fd, const char *module);
 
 /*
  * The parameter names of a loaded module, sorted, NULL-terminated, in a
- * malloc'd vector of malloc'd strings (free with kvmcfg_strv_free()).
+ * malloc'd vector of malloc'd strings (free with strv_free()).
  * -ENODEV if the module is not loaded; a module without parameters gives an
  * empty vector.
  */
@@ -60,5 +62,3 @@ int kvmcfg_parse_bool(const char *s, bool *ret);
 /* A whole decimal (or 0x hex) integer, optionally signed: -EINVAL, -ERANGE. */
 int kvmcfg_parse_int(const char *s, int64_t *ret);
 
-void kvmcfg_strv_free(char **v);
-static inline void kvmcfg_strv_freep(char ***v) { kvmcfg_strv_free(*v); }

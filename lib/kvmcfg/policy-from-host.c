@@ -48,9 +48,9 @@ int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret)
 			r = strv_add_unique(&v, &n, loaded[i]);
 	for (i = 0; r == 0 && extra && extra[i]; i++)
 		r = strv_add_unique(&v, &n, extra[i]);
-	kvmcfg_strv_free(loaded);
+	strv_free(loaded);
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	qsort(v, n, sizeof(*v), cmp_str);
@@ -213,7 +213,7 @@ int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *hea
 			break;
 		fprintf(o, "\n[%s]\nRequired = yes\n", modules[i]);
 		n_rules += write_module(o, sysfs_fd, modules[i], params, flags);
-		kvmcfg_strv_free(params);
+		strv_free(params);
 	}
 	if (fclose(o) != 0 && r == 0)
 		r = -ENOMEM;

@@ -11,7 +11,7 @@
 /*
  * The loaded modules named kvm or kvm_* under @sysfs_fd, plus @extra
  * (NULL-terminated, may be NULL; need not be loaded), sorted, without
- * duplicates. A vector for kvmcfg_strv_free().
+ * duplicates. A vector for strv_free().
  */
 int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret);
 

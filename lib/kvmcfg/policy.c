@@ -144,7 +144,7 @@ Policy *kvmcfg_policy_free(Policy *p)
 		section_done(&p->sections[i]);
 	free(p->sections);
 	kvmcfg_index_done(&p->section_index);
-	kvmcfg_strv_free(p->files);
+	strv_free(p->files);
 	free(p);
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "macro.h"
 #include "hash-index.h"
 #include "match.h"
 
@@ -195,8 +196,7 @@ int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len);
 int kvmcfg_check_trusted_path(const char *path, uid_t owner, char *why, size_t len);
 
 Policy *kvmcfg_policy_free(Policy *p);
-static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }
-#define _cleanup_policy_ __attribute__((cleanup(kvmcfg_policy_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, kvmcfg_policy_free);
 
 /* Lookups (NULL when absent). Module names compare after '-' -> '_'. */
 const PolicySection *kvmcfg_policy_find_section(const Policy *p, const char *module);

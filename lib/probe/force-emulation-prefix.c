@@ -37,7 +37,7 @@ static void guest_code(void)
 
 static void run(KvmcfgProbeResult *res)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	bool ud;

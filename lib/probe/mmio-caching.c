@@ -71,8 +71,8 @@ static uint64_t mono_ns(void)
 int kvmcfg_mmio_observe(uint64_t pages, uint64_t n, bool is_write,
 			struct kvmcfg_mmio_observation *obs, const char **missing)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot before = {}, after = {};
 	struct kvm_vcpu *vcpu;
 	uint64_t i, sum = 0, t0, t1;
 	struct ucall uc;

@@ -168,9 +168,9 @@ static void run_to(struct kvm_vcpu *vcpu, uint64_t phase)
 
 int kvmcfg_tdp_observe(uint64_t n, struct kvmcfg_tdp_observation *obs, const char **missing)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot c0 = {}, c1 = {};
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot m0 = {}, m1 = {}, m2 = {};
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot c0 = {}, c1 = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot m0 = {}, m1 = {}, m2 = {};
 	struct kvm_vcpu *cpl3, *cpl0;
 	gpa_t pd_gpa;
 	size_t i;

@@ -466,8 +466,8 @@ static int load_json(const char *file, struct json_object **ret)
 
 static int do_compare(const struct options *o)
 {
-	_cleanup_json_ struct json_object *a = NULL;
-	_cleanup_json_ struct json_object *b = NULL;
+	_cleanup_(json_object_putp) struct json_object *a = NULL;
+	_cleanup_(json_object_putp) struct json_object *b = NULL;
 	int r;
 
 	if (load_json(o->compare[0], &a) < 0 || load_json(o->compare[1], &b) < 0)

@@ -440,7 +440,7 @@ static struct json_object *harness_json(const struct bench_harness *h)
 
 struct json_object *bench_report_to_json(const struct bench_report *rep)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *kernel, *paths;
 	size_t i;
 	int r = 0;
@@ -477,7 +477,7 @@ struct json_object *bench_report_to_json(const struct bench_report *rep)
 
 int bench_report_write_json(const struct bench_report *r, FILE *f)
 {
-	_cleanup_json_ struct json_object *o = bench_report_to_json(r);
+	_cleanup_(json_object_putp) struct json_object *o = bench_report_to_json(r);
 
 	if (!o)
 		return -ENOMEM;

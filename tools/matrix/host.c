@@ -156,7 +156,7 @@ int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 	}
 	v[n] = NULL;
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	*ret = v;

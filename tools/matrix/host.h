@@ -34,7 +34,7 @@ int module_state_at(int sysfs_fd, const char *module, enum module_state *ret);
 /*
  * Names of built-in modules under <sysfs>/module whose name starts with "kvm",
  * sorted, in a NULL-terminated vector (empty when none; free with
- * kvmcfg_strv_free()). Returns how many, or -errno.
+ * strv_free()). Returns how many, or -errno.
  */
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret);
 

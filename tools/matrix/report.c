@@ -197,7 +197,7 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 
 static struct json_object *json_mismatch(const struct param_mismatch *m)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || kvmcfg_json_add_string(o, "param", m->param) < 0 ||
 	    kvmcfg_json_add_string(o, "requested", m->requested) < 0 ||
@@ -209,7 +209,7 @@ static struct json_object *json_mismatch(const struct param_mismatch *m)
 
 static struct json_object *json_test(const struct config_test *t)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || kvmcfg_json_add_string(o, "id", t->id) < 0 ||
 	    kvmcfg_json_add_string(o, "name", t->name) < 0 ||
@@ -241,7 +241,7 @@ static int json_add_runner(struct json_object *o, const struct config_result *c)
 
 static struct json_object *json_config(const struct config_result *c, size_t i)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *params, *mm, *tests;
 
 	if (!o || kvmcfg_json_add(o, "index", json_object_new_int64(i + 1)) < 0)
@@ -281,7 +281,7 @@ static struct json_object *json_config(const struct config_result *c, size_t i)
 
 struct json_object *report_json(const struct matrix_report *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *notes, *configs, *restore;
 
 	if (!o || kvmcfg_json_add(o, "schema_version",
@@ -343,7 +343,7 @@ static int write_table(FILE *f, const struct matrix_report *r)
 
 static int write_json(FILE *f, const struct matrix_report *r)
 {
-	_cleanup_json_ struct json_object *doc = report_json(r);
+	_cleanup_(json_object_putp) struct json_object *doc = report_json(r);
 
 	if (!doc)
 		return -ENOMEM;

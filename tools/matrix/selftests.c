@@ -159,7 +159,7 @@ int selftests_parse_report(const char *text, size_t len, struct config_test **te
 			   int *exit_code, char **why)
 {
 	struct json_tokener *tok = json_tokener_new();
-	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_(json_object_putp) struct json_object *doc = NULL;
 	struct json_object *runner, *arr, *v;
 	struct config_test *v_tests;
 	const char *bad = NULL;

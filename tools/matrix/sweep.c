@@ -122,8 +122,8 @@ static int plan_axes(struct sweep *s)
 		rc = MATRIX_EXIT_USAGE;
 	}
 out:
-	kvmcfg_strv_free(h.kvm_params);
-	kvmcfg_strv_free(h.vendor_params);
+	strv_free(h.kvm_params);
+	strv_free(h.vendor_params);
 	return rc;
 }
 

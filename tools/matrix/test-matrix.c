@@ -350,7 +350,7 @@ START_TEST(test_builtin_modules)
 	ck_assert_str_eq(v[0], "kvm");
 	ck_assert_str_eq(v[1], "kvm_pvm");
 	ck_assert_ptr_null(v[2]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	close(fd);
 	fake_sysfs_free(root);
 
@@ -362,7 +362,7 @@ START_TEST(test_builtin_modules)
 	ck_assert_int_eq(builtin_kvm_modules_at(fd, &v), 0);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_ptr_null(v[0]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	close(fd);
 	fake_sysfs_free(root);
 

@@ -36,7 +36,7 @@ static struct json_object *error_object(const char *why)
 
 static struct json_object *module_params(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *all = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *all = json_object_new_object();
 	struct json_object *mod = NULL;
 
 	if (!all)
@@ -59,7 +59,7 @@ static struct json_object *module_params(const struct hostinfo *h)
 
 static struct json_object *kvm_caps(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *caps = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *caps = json_object_new_object();
 
 	if (!caps)
 		return NULL;
@@ -79,7 +79,7 @@ static struct json_object *kvm_caps(const struct hostinfo *h)
 
 static struct json_object *host(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	const struct { const char *key, *value; } facts[] = {
 		{ "hostname", h->hostname },
 		{ "kernel_release", h->kernel_release },
@@ -125,7 +125,7 @@ fail:
 
 static struct json_object *subtest(const struct subtest *s)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o)
 		return NULL;
@@ -141,7 +141,7 @@ static struct json_object *subtest(const struct subtest *s)
 
 static struct json_object *test(const struct test *t)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *subs;
 
 	if (!o)
@@ -172,7 +172,7 @@ static struct json_object *test(const struct test *t)
 
 static struct json_object *runner(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	char when[32];
 
 	if (!o)
@@ -194,7 +194,7 @@ static struct json_object *runner(const struct run *r)
 
 static struct json_object *summary(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *subs;
 	size_t n = 0;
 
@@ -220,7 +220,7 @@ static struct json_object *summary(const struct run *r)
 
 static struct json_object *document(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *tests;
 
 	if (!o)
@@ -241,7 +241,7 @@ static struct json_object *document(const struct run *r)
 
 int report_json_write(const struct run *r, const char *path)
 {
-	_cleanup_json_ struct json_object *doc = document(r);
+	_cleanup_(json_object_putp) struct json_object *doc = document(r);
 	_cleanup_free_ char *tmp = NULL;
 	FILE *f;
 	int err;

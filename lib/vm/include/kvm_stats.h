@@ -72,11 +72,10 @@ uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name);
 
 /*
  * Snapshot all stats with one pread (asserts). Release with
- * kvm_stats_snapshot_deinit(), or declare it _cleanup_stats_snapshot_.
+ * kvm_stats_snapshot_deinit(), or declare it _cleanup_(kvm_stats_snapshot_deinit).
  */
 void kvm_stats_snapshot_take(const struct kvm_stats *stats, struct kvm_stats_snapshot *snap);
 void kvm_stats_snapshot_deinit(struct kvm_stats_snapshot *snap);
-#define _cleanup_stats_snapshot_ __attribute__((cleanup(kvm_stats_snapshot_deinit)))
 #define vcpu_stats_snapshot(vcpu, snap) kvm_stats_snapshot_take(vcpu_stats(vcpu), snap)
 #define vm_stats_snapshot(vm, snap) kvm_stats_snapshot_take(vm_stats(vm), snap)
 

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "processor.h"
 #include "test_util.h"
 
@@ -95,8 +96,7 @@ int kvm_check_cap(long cap);
  */
 struct kvm_vm *kvm_vm_new(unsigned int mem_mb);
 struct kvm_vm *kvm_vm_free(struct kvm_vm *vm);
-static inline void kvm_vm_freep(struct kvm_vm **vm) { kvm_vm_free(*vm); }
-#define _cleanup_vm_ __attribute__((cleanup(kvm_vm_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct kvm_vm *, kvm_vm_free);
 
 /*
  * KVM_CREATE_IRQCHIP: an in-kernel PIC, IOAPIC and a LAPIC per vCPU (at
