@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "macro.h"
 #include "matrix.h"
 #include "modules.h"
+#include "outcome.h"
 #include "param.h"
 #include "parse-arg.h"
 #include "reload.h"
@@ -472,18 +474,21 @@ static void print_config_line(const struct config_result *c, size_t i, size_t n)
 		printf(" %s", c->assign[k]);
 	if (c->load_error)
 		printf(": LOAD FAILED: %s\n", c->load_error);
-	else if (c->n_mismatches) {
-		printf(": PARAM MISMATCH:");
+	else {
+		_cleanup_free_ char *sum = outcome_summary(c);
+		bool fault = false;
+
 		for (size_t k = 0; k < c->n_mismatches; k++)
-			if (c->mismatches[k].message)
-				printf(" %s", c->mismatches[k].message);
-			else
-				printf(" %s requested %s, loaded %s;", c->mismatches[k].param,
-				       c->mismatches[k].requested,
-				       c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
+			if (c->mismatches[k].message) {
+				printf("%s %s", fault ? "" : ": PARAM MISMATCH:", c->mismatches[k].message);
+				fault = true;
+			}
+		/* An honest override is information: what was loaded instead, and why. */
+		if (sum && *sum)
+			printf("%s %s", fault ? ";" : ": params as loaded:", sum);
+		else if (!fault)
+			printf(": params ok");
 		putchar('\n');
-	} else {
-		printf(": params ok\n");
 	}
 	fflush(stdout);
 }
@@ -568,7 +573,7 @@ static int run_configs(struct run *run)
 			c->load_error = strdup(strerror(-r));
 		if (!c->load_error) {
 			r = reload_check(&run->rl, c);
-			if (r < 0)
+			if (r < 0 || (r = outcome_classify(c)) < 0)
 				return r;
 		}
 		print_config_line(c, i, n);
@@ -580,8 +585,13 @@ static int run_configs(struct run *run)
 			r = run_through_runner(run, c);
 		else
 			r = run_binaries(run, c, n_tests);
-		if (r == -ENOMEM)
-			return r;
+		if (r == -ENOMEM || outcome_classify(c) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < c->n_outcomes; k++)
+			if (c->outcomes[k].kind == OUTCOME_CONTRADICTED)
+				printf("    %s CONTRADICTED: loaded %s, but %s\n", c->outcomes[k].param,
+				       c->outcomes[k].loaded ? c->outcomes[k].loaded : "(absent)",
+				       c->outcomes[k].evidence);
 		/* A config whose modules do not unload or load leaves nothing to go on with. */
 		if (c->load_error)
 			break;

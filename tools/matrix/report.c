@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-out.h"
+#include "macro.h"
 #include "report.h"
 
 const char *verdict_name(enum verdict v)
@@ -33,6 +35,7 @@ static void config_result_clear(struct config_result *c)
 		free(c->tests[i].output);
 	}
 	free(c->tests);
+	param_outcomes_free(c->outcomes, c->n_outcomes);
 }
 
 void matrix_report_clear(struct matrix_report *r)
@@ -47,9 +50,19 @@ void matrix_report_clear(struct matrix_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Mismatches other than an honest override: derived rules, missing, unreadable. */
+static size_t config_faults(const struct config_result *c)
+{
+	size_t n = outcome_count(c, OUTCOME_CONTRADICTED);
+
+	for (size_t i = 0; i < c->n_mismatches; i++)
+		n += c->mismatches[i].message != NULL;
+	return n;
+}
+
 bool config_result_ok(const struct config_result *c)
 {
-	if (c->load_error || c->n_mismatches)
+	if (c->load_error || config_faults(c))
 		return false;
 	for (size_t i = 0; i < c->n_tests; i++)
 		if (c->tests[i].verdict == VERDICT_FAIL || c->tests[i].verdict == VERDICT_NOT_RUN)
@@ -76,19 +89,25 @@ static void write_param_cell(FILE *f, const struct config_result *c)
 		fputs("**LOAD FAILED**", f);
 		return;
 	}
-	if (!c->n_mismatches) {
+	if (!config_faults(c) && !outcome_count(c, OUTCOME_OVERRIDDEN)) {
 		fputs("ok", f);
 		return;
 	}
-	fputs("**MISMATCH**", f);
-	for (size_t i = 0; i < c->n_mismatches; i++)
+	if (config_faults(c))
+		fputs("**MISMATCH**", f);
+	for (size_t i = 0, n = 0; i < c->n_mismatches; i++)
 		if (c->mismatches[i].message)
-			fprintf(f, "%s %s: derived rule broken (below)", i ? ";" : "",
+			fprintf(f, "%s %s: derived rule broken (below)", n++ ? ";" : "",
 				c->mismatches[i].param);
-		else
-			fprintf(f, "%s %s: asked %s, loaded %s", i ? ";" : "", c->mismatches[i].param,
-				c->mismatches[i].requested,
-				c->mismatches[i].loaded ? c->mismatches[i].loaded : "(absent)");
+	/* Overridden and contradicted params; their reasons and evidence come below. */
+	for (size_t i = 0, n = config_faults(c); i < c->n_outcomes; i++) {
+		const struct param_outcome *o = &c->outcomes[i];
+		const char *em = o->kind == OUTCOME_CONTRADICTED ? "**" : "";
+
+		if (o->kind != OUTCOME_HELD)
+			fprintf(f, "%s%s%s%s %s: asked %s, loaded %s", n++ ? " " : "", em, outcome_name(o->kind),
+				em, o->param, o->asked, o->loaded ? o->loaded : "(absent)");
+	}
 }
 
 /* The test names in order of first appearance across configs. */
@@ -169,6 +188,14 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 			fprintf(f, "\n- config %zu, %s: ", i + 1, c->mismatches[k].param);
 			write_cell(f, c->mismatches[k].message);
 		}
+		for (size_t k = 0; k < c->n_outcomes; k++) {
+			const struct param_outcome *o = &c->outcomes[k];
+
+			if (o->kind != OUTCOME_OVERRIDDEN)
+				continue;
+			fprintf(f, "\n- config %zu, %s overridden: ", i + 1, o->param);
+			write_cell(f, o->reason ? o->reason : "reason not known");
+		}
 		for (size_t j = 0; j < c->n_tests; j++) {
 			const struct test_outcome *t = &c->tests[j];
 
@@ -202,17 +229,16 @@ void report_write_tap(FILE *f, const struct matrix_report *r, size_t i)
 	if (c->load_error) {
 		fprintf(f, "not ok 1 params\n");
 		write_commented(f, c->load_error);
-	} else if (c->n_mismatches) {
-		fprintf(f, "not ok 1 params\n");
+	} else {
+		_cleanup_free_ char *sum = outcome_summary(c);
+
+		fprintf(f, "%s 1 params\n", config_faults(c) ? "not ok" : "ok");
 		for (size_t k = 0; k < c->n_mismatches; k++)
 			if (c->mismatches[k].message)
 				fprintf(f, "# %s\n", c->mismatches[k].message);
-			else
-				fprintf(f, "# %s: requested %s, loaded %s\n", c->mismatches[k].param,
-					c->mismatches[k].requested,
-					c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
-	} else {
-		fprintf(f, "ok 1 params\n");
+		/* Held params say nothing; overrides and contradictions say what and why. */
+		if (sum && *sum)
+			fprintf(f, "# %s\n", sum);
 	}
 	for (size_t j = 0; j < c->n_tests; j++) {
 		const struct test_outcome *t = &c->tests[j];
@@ -256,7 +282,7 @@ static void xml_escape(FILE *f, const char *s)
 void report_write_junit(FILE *f, const struct matrix_report *r, size_t i)
 {
 	const struct config_result *c = &r->configs[i];
-	size_t failures = (c->load_error || c->n_mismatches), skipped = 0;
+	size_t failures = (c->load_error || config_faults(c)), skipped = 0;
 	double total = 0;
 
 	for (size_t j = 0; j < c->n_tests; j++) {
@@ -273,15 +299,18 @@ void report_write_junit(FILE *f, const struct matrix_report *r, size_t i)
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
 		c->n_tests + 1, failures, skipped, total);
 	fputs("  <testcase classname=\"kvm-config-matrix\" name=\"params\">", f);
-	if (c->load_error || c->n_mismatches) {
+	if (c->load_error || config_faults(c)) {
+		_cleanup_free_ char *sum = outcome_summary(c);
+
 		fputs("<failure message=\"", f);
 		if (c->load_error)
 			xml_escape(f, c->load_error);
-		for (size_t k = 0; k < c->n_mismatches; k++) {
-			fprintf(f, "%s%s: requested %s, loaded %s", k ? "; " : "",
-				c->mismatches[k].param, c->mismatches[k].requested,
-				c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
-		}
+		for (size_t k = 0; k < c->n_mismatches; k++)
+			if (c->mismatches[k].message) {
+				xml_escape(f, c->mismatches[k].message);
+				fputs("; ", f);
+			}
+		xml_escape(f, sum);
 		fputs("\"/>", f);
 	}
 	fputs("</testcase>\n", f);
@@ -343,7 +372,7 @@ static void json_config(FILE *f, const struct config_result *c, size_t i)
 	fputs("},\n     \"load_error\": ", f);
 	json_string(f, c->load_error);
 	fprintf(f, ",\n     \"params_ok\": %s, \"mismatches\": [",
-		!c->load_error && !c->n_mismatches ? "true" : "false");
+		!c->load_error && !config_faults(c) ? "true" : "false");
 	for (size_t k = 0; k < c->n_mismatches; k++) {
 		fprintf(f, "%s{\"param\": ", k ? ", " : "");
 		json_string(f, c->mismatches[k].param);
@@ -355,7 +384,15 @@ static void json_config(FILE *f, const struct config_result *c, size_t i)
 		json_string(f, c->mismatches[k].message);
 		fputc('}', f);
 	}
-	fputs("],\n     \"tests\": [", f);
+	fputs("],\n     \"outcomes\": ", f);
+	{
+		_cleanup_json_ struct json_object *o = outcome_to_json(c);
+		_cleanup_free_ char *text = o ? kvmcfg_json_serialize(o, JSON_C_TO_STRING_SPACED) : NULL;
+
+		/* The serializer ends with a newline; the array sits inside a line here. */
+		fprintf(f, "%.*s", text ? (int)strcspn(text, "\n") : 4, text ? text : "null");
+	}
+	fputs(",\n     \"tests\": [", f);
 	for (size_t j = 0; j < c->n_tests; j++) {
 		const struct test_outcome *t = &c->tests[j];
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "outcome.h"
+
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_SKIP, VERDICT_NOT_RUN };
 
 const char *verdict_name(enum verdict v);
@@ -29,6 +31,8 @@ struct param_mismatch {
 	char *message;		/* a derived rule or unreadable param: why; else NULL */
 };
 
+struct param_outcome;
+
 struct config_result {
 	char **assign;		/* "module.param=value", n_assign of them */
 	size_t n_assign;
@@ -37,6 +41,8 @@ struct config_result {
 	size_t n_mismatches;
 	struct test_outcome *tests;
 	size_t n_tests;
+	struct param_outcome *outcomes;	/* one per assign: held/overridden/contradicted (outcome.h) */
+	size_t n_outcomes;
 };
 
 struct matrix_report {
@@ -53,7 +59,11 @@ struct matrix_report {
 
 void matrix_report_clear(struct matrix_report *r);
 
-/* True when the config's load, param check and every test passed or skipped. */
+/*
+ * True when the config loaded, no param was contradicted, the param check
+ * found nothing but honest overrides (outcome.h), and every test passed or
+ * skipped.
+ */
 bool config_result_ok(const struct config_result *c);
 
 /* The markdown table: one row per config, one column per test. */

@@ -143,11 +143,29 @@ for i in range(1, 9):
 check "TAP per config: params line and the skip reason" \
 	'grep -q "^ok 1 params" "$tmp/out.d/config-3.tap" && grep -q "# SKIP no SEV on this CPU" "$tmp/out.d/config-3.tap"'
 
-# A kernel that ignores mmio_caching: a mismatch names the param, and the test sees it.
+# A kernel that ignores mmio_caching and says so (sysfs reads Y), and the
+# test sees Y too: an honest override, reported with both values, no failure.
 fresh halt_poll_ns=200000
-FAKE_IGNORE=mmio_caching run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/tests" -t t-mmio
-check "ignored param: MISMATCH names param, requested and loaded value (exit 1)" \
-	'[ $rc = 1 ] && grep -q "PARAM MISMATCH: kvm.mmio_caching requested 0, loaded Y" "$tmp/out" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass |" "$tmp/out"'
+FAKE_IGNORE=mmio_caching run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/tests" -t t-mmio -o "$tmp/out.d"
+check "ignored param: overridden, naming asked and loaded value (exit 0)" \
+	'[ $rc = 0 ] && grep -q "params as loaded: kvm.mmio_caching overridden: asked 0, loaded Y" "$tmp/out" && grep -q "^| 1 | kvm.mmio_caching=0 | overridden kvm.mmio_caching: asked 0, loaded Y | pass |" "$tmp/out" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass |" "$tmp/out"'
+check "ignored param: JSON outcomes overridden then held, TAP params ok" \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); o=[c[\"outcomes\"][0][\"outcome\"] for c in d[\"configs\"]]; assert o==[\"overridden\",\"held\"], o; assert d[\"configs\"][0][\"ok\"]" "$tmp/out.d/matrix.json" && grep -q "^ok 1 params" "$tmp/out.d/config-1.tap"'
+# A kernel whose sysfs says one thing while the guest sees another: the
+# test's failure names the param, so the param is contradicted (exit 1).
+cat >"$tmp/tests/t-lie" <<'T'
+#!/bin/sh
+echo "1..1"
+if [ "$(cat "$FAKE_SYSFS/module/kvm/parameters/mmio_caching")" = N ]; then
+	echo "not ok 1 kvm.mmio_caching=N, but the guest saw cached MMIO SPTEs"; exit 1
+fi
+echo "ok 1 caching as the param says"
+T
+chmod +x "$tmp/tests/t-lie"
+fresh
+run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/tests" -t t-lie -o "$tmp/out.d"
+check "lying param: contradicted with the test as evidence (exit 1)" \
+	'[ $rc = 1 ] && grep -q "kvm.mmio_caching CONTRADICTED: loaded N, but t-lie: " "$tmp/out" && grep -q "^| 1 | kvm.mmio_caching=0 | \*\*MISMATCH\*\* \*\*contradicted\*\* kvm.mmio_caching" "$tmp/out" && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); o=[c[\"outcomes\"][0] for c in d[\"configs\"]]; assert [x[\"outcome\"] for x in o]==[\"contradicted\",\"held\"], o; assert \"t-lie\" in o[0][\"evidence\"]" "$tmp/out.d/matrix.json"'
 
 # SIGTERM while a test runs: restore anyway, exit 128+15.
 fresh
