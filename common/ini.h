@@ -26,10 +26,10 @@
 #include <stddef.h>
 
 typedef enum IniError {
-	INI_ERROR_NUL,              /* a NUL byte on the line */
-	INI_ERROR_HEADER_UNCLOSED,  /* "[name" without ']' */
-	INI_ERROR_HEADER_TRAILING,  /* "[name] text" */
-	INI_ERROR_NO_SEPARATOR,     /* neither a header, a comment nor key = value */
+	INI_ERROR_NUL,		   /* a NUL byte on the line */
+	INI_ERROR_HEADER_UNCLOSED, /* "[name" without ']' */
+	INI_ERROR_HEADER_TRAILING, /* "[name] text" */
+	INI_ERROR_NO_SEPARATOR,	   /* neither a header, a comment nor key = value */
 	_INI_ERROR_MAX,
 } IniError;
 

@@ -50,13 +50,12 @@ static int signal_member(int pid, pid_t sid, int sig)
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0), r;
 
 	if (fd >= 0) {
-		r = session_of(pid) == sid &&
-		    syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
+		r = session_of(pid) == sid && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
 		close(fd);
 		return r;
 	}
 	if (errno != ENOSYS)
-		return 0;	/* gone already (ESRCH) */
+		return 0; /* gone already (ESRCH) */
 #endif
 	return kill(pid, sig) == 0;
 }

@@ -121,7 +121,7 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 		if (r.stopped || r.timed_out)
 			proc_kill_session(pid, SIGKILL);
 		if (poll(&p, 1, wait) <= 0)
-			continue;	/* timeout tick or EINTR: re-check the flags */
+			continue; /* timeout tick or EINTR: re-check the flags */
 		n = read(out[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;

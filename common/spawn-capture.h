@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 struct spawn_result {
-	char *output;		/* NUL-terminated, stdout and stderr interleaved */
+	char *output; /* NUL-terminated, stdout and stderr interleaved */
 	size_t len;
-	int wait_status;	/* from waitpid() */
-	bool timed_out;		/* killed at the deadline */
-	bool stopped;		/* killed because *stop was set */
+	int wait_status; /* from waitpid() */
+	bool timed_out;	 /* killed at the deadline */
+	bool stopped;	 /* killed because *stop was set */
 };
 
 void spawn_result_clear(struct spawn_result *r);

@@ -111,8 +111,7 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line)
 	long n;
 
 	/* Numbers are optional in TAP; a given one must be the next in turn. */
-	if (tap_result_parse(line, &r) == 0 && r.number >= 0 &&
-	    r.number != (long)sum->tests + 1)
+	if (tap_result_parse(line, &r) == 0 && r.number >= 0 && r.number != (long)sum->tests + 1)
 		sum->misnumbered++;
 
 	switch (kind) {
@@ -160,8 +159,8 @@ static void check_stream(const struct tap_summary *sum, char *why, size_t len)
 	if (sum->plan < 0)
 		snprintf(why, len, "malformed TAP: the plan's test count is out of range");
 	else if (sum->plan > 0 && (unsigned int)sum->plan != sum->tests)
-		snprintf(why, len, "malformed TAP: planned %d test(s) but reported %u",
-			 sum->plan, sum->tests);
+		snprintf(why, len, "malformed TAP: planned %d test(s) but reported %u", sum->plan,
+			 sum->tests);
 	else if (sum->misnumbered)
 		snprintf(why, len, "malformed TAP: %u result(s) numbered out of sequence",
 			 sum->misnumbered);

@@ -10,31 +10,31 @@
 #include <stddef.h>
 
 enum tap_line {
-	TAP_LINE_OTHER,	/* diagnostics, version line, anything else */
+	TAP_LINE_OTHER, /* diagnostics, version line, anything else */
 	TAP_LINE_PLAN,	/* "1..N" (maybe "1..0 # SKIP reason") */
 	TAP_LINE_OK,
 	TAP_LINE_NOT_OK,
 	TAP_LINE_SKIP,	/* "ok N ... # SKIP reason" */
-	TAP_LINE_XFAIL,	/* "not ok N ... # TODO" or "ok N ... # XFAIL" */
+	TAP_LINE_XFAIL, /* "not ok N ... # TODO" or "ok N ... # XFAIL" */
 	TAP_LINE_BAIL,	/* "Bail out!" */
 };
 
 struct tap_summary {
-	unsigned int tests;	/* result lines seen */
+	unsigned int tests; /* result lines seen */
 	unsigned int passed, failed, skipped, xfailed;
-	int plan;		/* the last plan line's N; 0 if none */
-	bool skip_all;		/* "1..0 # SKIP" */
+	int plan;      /* the last plan line's N; 0 if none */
+	bool skip_all; /* "1..0 # SKIP" */
 	bool bailed;
 	unsigned int misnumbered; /* result lines whose number is not the next one */
 };
 
 /* One result line taken apart. Pointers point into the classified line. */
 struct tap_result {
-	enum tap_line kind;	/* TAP_LINE_OK, _NOT_OK, _SKIP or _XFAIL */
-	long number;		/* -1 when the line has no test number */
-	const char *desc;	/* description, without a leading "- " */
-	size_t desc_len;	/* 0 when there is none (kselftest skips have none) */
-	const char *reason;	/* text after the SKIP/TODO/XFAIL word, or "" */
+	enum tap_line kind; /* TAP_LINE_OK, _NOT_OK, _SKIP or _XFAIL */
+	long number;	    /* -1 when the line has no test number */
+	const char *desc;   /* description, without a leading "- " */
+	size_t desc_len;    /* 0 when there is none (kselftest skips have none) */
+	const char *reason; /* text after the SKIP/TODO/XFAIL word, or "" */
 	size_t reason_len;
 };
 
@@ -57,5 +57,4 @@ enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line);
  * A clean exit does not excuse a broken stream: a plan that disagrees with
  * the results, or results numbered out of sequence, is a failure too.
  */
-void tap_explain_exit(const struct tap_summary *sum, int wait_status,
-		      char *why, size_t len);
+void tap_explain_exit(const struct tap_summary *sum, int wait_status, char *why, size_t len);
