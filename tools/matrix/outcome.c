@@ -13,9 +13,12 @@
 const char *outcome_name(enum outcome_kind k)
 {
 	switch (k) {
-	case OUTCOME_HELD: return "held";
-	case OUTCOME_OVERRIDDEN: return "overridden";
-	default: return "contradicted";
+	case OUTCOME_HELD:
+		return "held";
+	case OUTCOME_OVERRIDDEN:
+		return "overridden";
+	default:
+		return "contradicted";
 	}
 }
 
@@ -148,7 +151,8 @@ static char *override_reason(const struct config_result *c, const struct param_o
 			fprintf(f, "%s%s=%s", n_false++ ? " and " : "", q->param, q->loaded);
 		}
 		/* The part of the rule's explanation before its first ';'. */
-		fprintf(f, ", and %.*s (derived rule %s)", (int)strcspn(d->why, ";"), d->why, d->name);
+		fprintf(f, ", and %.*s (derived rule %s)", (int)strcspn(d->why, ";"), d->why,
+			d->name);
 		if (fclose(f) != 0)
 			return NULL;
 		if (n_false && !n_true) {
@@ -178,7 +182,8 @@ int outcome_classify(struct config_result *c)
 		for (size_t t = 0; t < c->n_tests; t++) {
 			const struct test_outcome *to = &c->tests[t];
 
-			if (to->verdict == VERDICT_FAIL && to->reason && names_param(to->reason, o->param))
+			if (to->verdict == VERDICT_FAIL && to->reason &&
+			    names_param(to->reason, o->param))
 				fprintf(f, "%s%s: %s", len ? "; " : "", to->name, to->reason);
 			fflush(f);
 		}
@@ -190,8 +195,9 @@ int outcome_classify(struct config_result *c)
 			ev = NULL;
 		} else if (!o->read_as_asked) {
 			o->kind = OUTCOME_OVERRIDDEN;
-			o->reason = o->loaded ? override_reason(c, o)
-					      : strdup("the module does not export it after the load");
+			o->reason = o->loaded ?
+					    override_reason(c, o) :
+					    strdup("the module does not export it after the load");
 		} else {
 			o->kind = OUTCOME_HELD;
 		}

@@ -32,11 +32,11 @@ enum outcome_kind { OUTCOME_HELD, OUTCOME_OVERRIDDEN, OUTCOME_CONTRADICTED };
 const char *outcome_name(enum outcome_kind k);
 
 struct param_outcome {
-	char *param;		/* module.param, as asked */
+	char *param; /* module.param, as asked */
 	char *asked;
 	char *loaded;		/* NULL: not exported (or unreadable) after the load */
 	bool read_as_asked;	/* the checker matched the loaded value to the ask */
-	enum outcome_kind kind;	/* set by outcome_classify() */
+	enum outcome_kind kind; /* set by outcome_classify() */
 	char *reason;		/* overridden: why, where known; else NULL */
 	char *evidence;		/* contradicted: "TEST: its failure"; else NULL */
 };

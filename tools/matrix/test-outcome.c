@@ -30,8 +30,9 @@ static void config_new(struct config_result *c, const char *const *assign)
 static void add_finding(Findings *f, FindingKind kind, const char *module, const char *param,
 			const char *expected, const char *actual)
 {
-	ck_assert_int_eq(kvmcfg_findings_add(f, kind, POLICY_SEVERITY_CRITICAL, module, param, expected,
-					     actual, 0, "kvm-config-matrix", 1, NULL, NULL),
+	ck_assert_int_eq(kvmcfg_findings_add(f, kind, POLICY_SEVERITY_CRITICAL, module, param,
+					     expected, actual, 0, "kvm-config-matrix", 1, NULL,
+					     NULL),
 			 0);
 }
 
@@ -46,7 +47,8 @@ static void add_test(struct config_result *c, const char *name, enum verdict v, 
 	c->n_tests++;
 }
 
-static const char *const npt0_tdp1[] = { "kvm.tdp_mmu=1", "kvm_amd.npt=0", "kvm.mmio_caching=1", NULL };
+static const char *const npt0_tdp1[] = { "kvm.tdp_mmu=1", "kvm_amd.npt=0", "kvm.mmio_caching=1",
+					 NULL };
 
 /* The config as a kernel loaded it: tdp_mmu as @tdp_mmu, the rest as asked. */
 static void load(struct config_result *c, const char *tdp_mmu)
@@ -55,12 +57,14 @@ static void load(struct config_result *c, const char *tdp_mmu)
 
 	config_new(c, npt0_tdp1);
 	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
-	add_finding(f, strcmp(tdp_mmu, "Y") ? FINDING_MISMATCH : FINDING_OK, "kvm", "tdp_mmu", "1", tdp_mmu);
+	add_finding(f, strcmp(tdp_mmu, "Y") ? FINDING_MISMATCH : FINDING_OK, "kvm", "tdp_mmu", "1",
+		    tdp_mmu);
 	add_finding(f, FINDING_OK, "kvm", "mmio_caching", "1", "Y");
 	add_finding(f, FINDING_OK, "kvm_amd", "npt", "0", "N");
 	/* A derived rule's finding about the same param is not the param's own. */
-	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_DERIVED, POLICY_SEVERITY_CRITICAL, "kvm", "tdp_mmu",
-					     "Y", "Y", 0, "derived", 0, "tdp-mmu-requires-tdp", "x"),
+	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_DERIVED, POLICY_SEVERITY_CRITICAL, "kvm",
+					     "tdp_mmu", "Y", "Y", 0, "derived", 0,
+					     "tdp-mmu-requires-tdp", "x"),
 			 0);
 	ck_assert_int_eq(outcome_init(c, f), 0);
 	ck_assert_uint_eq(c->n_outcomes, 3);
@@ -112,11 +116,13 @@ START_TEST(test_honest_override_with_reason)
 	ck_assert_int_eq(c->outcomes[0].kind, OUTCOME_OVERRIDDEN);
 	ck_assert_str_eq(c->outcomes[0].loaded, "N");
 	ck_assert_ptr_null(c->outcomes[0].evidence);
-	ck_assert_str_eq(c->outcomes[0].reason,
-			 "kvm_amd.npt=N, and the TDP MMU needs EPT or NPT (derived rule tdp-mmu-requires-tdp)");
+	ck_assert_str_eq(
+		c->outcomes[0].reason,
+		"kvm_amd.npt=N, and the TDP MMU needs EPT or NPT (derived rule tdp-mmu-requires-tdp)");
 	ck_assert_int_eq(c->outcomes[1].kind, OUTCOME_HELD);
 	sum = outcome_summary(c);
-	ck_assert_ptr_nonnull(strstr(sum, "kvm.tdp_mmu overridden: asked 1, loaded N (kvm_amd.npt=N"));
+	ck_assert_ptr_nonnull(
+		strstr(sum, "kvm.tdp_mmu overridden: asked 1, loaded N (kvm_amd.npt=N"));
 	ck_assert_ptr_null(strstr(sum, "kvm_amd.npt overridden"));
 	/* An override is information, not a failure. */
 	ck_assert(config_result_ok(c));
@@ -162,8 +168,10 @@ END_TEST
 /* Only a whole module.param counts: kvm.tdp_mmu is not kvm.tdp_mmu_x, nor inside xkvm.tdp_mmu. */
 START_TEST(test_names_param_whole)
 {
-	const char *reasons[] = { "kvm.tdp_mmu_extra=Y is wrong", "nokvm.tdp_mmu=Y", "no param named", NULL };
-	struct matrix_report r = { .configs = calloc(1, sizeof(struct config_result)), .n_configs = 1 };
+	const char *reasons[] = { "kvm.tdp_mmu_extra=Y is wrong", "nokvm.tdp_mmu=Y",
+				  "no param named", NULL };
+	struct matrix_report r = { .configs = calloc(1, sizeof(struct config_result)),
+				   .n_configs = 1 };
 	struct config_result c;
 	_cleanup_findings_ Findings *f = NULL;
 	const char *const assign[] = { "kvm.tdp_mmu=1", NULL };
