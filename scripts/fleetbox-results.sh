@@ -6,9 +6,10 @@
 # one table kernel x config (params as loaded, outcomes, reality verdicts,
 # evidence) made by tests/fleetbox/truth-table.py.
 #
-#   scripts/fleetbox-results.sh [--builddir DIR] [KERNEL...]
+#   scripts/fleetbox-results.sh [--builddir DIR] [--table-only] [KERNEL...]
 #
 #   --builddir DIR  the meson build tree (default build)
+#   --table-only    no box: remake README.md from the kernels' committed outputs
 #   KERNEL          Debian suites (default: bookworm trixie unstable)
 #
 # Builds, boots the box once per kernel with the matrix scenario (about 80 s
@@ -17,18 +18,25 @@
 set -eu
 cd "$(dirname "$0")/.."
 builddir=build
-if [ "${1:-}" = --builddir ]; then
-	builddir=$2
-	shift 2
-fi
-[ $# -gt 0 ] || set -- bookworm trixie unstable
-[ -f "$builddir/build.ninja" ] || meson setup "$builddir" >/dev/null
-meson compile -C "$builddir" >/dev/null
-out=docs/results/fleetbox-matrix
-for k in "$@"; do
-	rm -rf "$out/$k"
-	KVMCFG_FLEETBOX_RESULTS=$(pwd)/$out/$k meson test -C "$builddir" --no-rebuild "fleetbox-matrix-$k"
+boot=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--builddir) builddir=$2; shift 2 ;;
+	--table-only) boot=0; shift ;;
+	-*) echo "fleetbox-results: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
 done
+[ $# -gt 0 ] || set -- bookworm trixie unstable
+out=docs/results/fleetbox-matrix
+if [ $boot = 1 ]; then
+	[ -f "$builddir/build.ninja" ] || meson setup "$builddir" >/dev/null
+	meson compile -C "$builddir" >/dev/null
+	for k in "$@"; do
+		rm -rf "${out:?}/$k"
+		KVMCFG_FLEETBOX_RESULTS=$(pwd)/$out/$k meson test -C "$builddir" --no-rebuild "fleetbox-matrix-$k"
+	done
+fi
 {
 	echo "# The truth table: kernels x configs in the fleet box"
 	echo

@@ -13,6 +13,7 @@ runs it; see docs/fleetbox.md.
 """
 import json
 import os
+import re
 import sys
 
 # The tests that judge params against what the guest observes, then the rest.
@@ -21,6 +22,20 @@ REALITY = ["tdp_reality", "mmio_caching", "sev_reality"]
 
 def short(param):
     return param.split(".", 1)[1]
+
+
+def observed(top, kernel, index, param, value):
+    """What a test printed about @param reading @value (config-N.tap), or None."""
+    try:
+        with open(os.path.join(top, kernel, f"config-{index}.tap")) as f:
+            tap = f.read()
+    except OSError:
+        return None
+    want = f"{param}={value}"
+    for m in re.finditer(r"^#   # \S+?:\d+:(\w+):(.*)$", tap, re.M):
+        if want in m.group(2):
+            return f"{m.group(1)}: {m.group(2)}"
+    return None
 
 
 def cell(text):
@@ -71,6 +86,9 @@ def main():
             out.append("| " + " | ".join(cell(x) for x in row) + " |")
             for o in not_held:
                 why = o["evidence"] if o["outcome"] == "contradicted" else (o["reason"] or "reason not known")
+                seen = o["outcome"] == "overridden" and observed(top, k, c["index"], o["param"], o["loaded"])
+                if seen:
+                    why += f"; the guest agrees with the loaded value: {seen}"
                 evidence.append(f"- {name}, config {c['index']} ({asked}): {o['param']} "
                                 f"{o['outcome']}, asked {o['asked']}, loaded {o['loaded']}: {cell(why)}")
             for mm in c["mismatches"]:
