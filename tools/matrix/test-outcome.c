@@ -5,7 +5,6 @@
  * JSON and summary. The configs are the box's: 6.1 keeps kvm.tdp_mmu=Y
  * under npt=0 and tdp_reality fails; newer kernels load N and it passes.
  */
-#include "check-run.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "macro.h"
 #include "outcome.h"
 #include "report.h"
+#include "unit-test.h"
 
 /* A config of "module.param=value" words, NULL-terminated. */
 static void config_new(struct config_result *c, const char *const *assign)
@@ -230,14 +230,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("outcome");
-	TCase *tc = tcase_create("outcome");
+	const TTest *const tests[] = {
+		test_lie_is_contradicted,
+		test_honest_override_with_reason,
+		test_override_reason_unknown,
+		test_names_param_whole,
+		test_json,
+		NULL,
+	};
 
-	tcase_add_test(tc, test_lie_is_contradicted);
-	tcase_add_test(tc, test_honest_override_with_reason);
-	tcase_add_test(tc, test_override_reason_unknown);
-	tcase_add_test(tc, test_names_param_whole);
-	tcase_add_test(tc, test_json);
-	suite_add_tcase(s, tc);
-	return check_run(s);
+	return unit_test_run("outcome", tests);
 }
