@@ -31,8 +31,6 @@ struct param_mismatch {
 	char *message;		/* a derived rule or unreadable param: why; else NULL */
 };
 
-struct param_outcome;
-
 struct config_result {
 	char **assign;		/* "module.param=value", n_assign of them */
 	size_t n_assign;
