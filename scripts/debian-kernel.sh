@@ -124,7 +124,8 @@ apt_get() { apt-get $apt_opts "$@"; }
 # release (bookworm-security's URI for trixie-security). Never a built-in host.
 mirror_for() {
 	"$here/apt-mirror.sh" "$1" 2>/dev/null && return
-	own=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+	# $OS_RELEASE: another os-release file (the tests' fake machine).
+	own=$(. "${OS_RELEASE:-/etc/os-release}" 2>/dev/null && echo "${VERSION_CODENAME:-}")
 	[ -n "$own" ] || return 1
 	case "$1" in
 	*-*) "$here/apt-mirror.sh" "$own-${1#*-}" 2>/dev/null ;;
