@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,28 @@ int kvmcfg_json_add(struct json_object *obj, const char *key, struct json_object
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int kvmcfg_json_add_string(struct json_object *obj, const char *key, const char *s)
+{
+	if (!s)
+		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
+	return kvmcfg_json_add(obj, key, kvmcfg_json_new_string(s));
+}
+
+struct json_object *kvmcfg_json_new_fixed(double v, int decimals)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return json_object_new_double_s(v, buf);
+}
+
+struct json_object *kvmcfg_json_add_array(struct json_object *obj, const char *key)
+{
+	struct json_object *arr = json_object_new_array();
+
+	return kvmcfg_json_add(obj, key, arr) < 0 ? NULL : arr;
 }
 
 int kvmcfg_json_append(struct json_object *arr, struct json_object *val)

@@ -37,6 +37,18 @@ struct json_object *kvmcfg_json_new_string(const char *s);
  */
 int kvmcfg_json_add(struct json_object *obj, const char *key, struct json_object *val);
 
+/* Add kvmcfg_json_new_string(@s) under @key, or JSON null when @s is NULL; 0 or -ENOMEM. */
+int kvmcfg_json_add_string(struct json_object *obj, const char *key, const char *s);
+
+/*
+ * A number serialized with @decimals digits after the point ("%.3f" for
+ * seconds), not json-c's 17 significant digits. NULL only on ENOMEM.
+ */
+struct json_object *kvmcfg_json_new_fixed(double v, int decimals);
+
+/* A new empty array added under @key of @obj; borrowed, NULL only on ENOMEM. */
+struct json_object *kvmcfg_json_add_array(struct json_object *obj, const char *key);
+
 /* Append @val to the array @arr, with kvmcfg_json_add()'s contract. */
 int kvmcfg_json_append(struct json_object *arr, struct json_object *val);
 

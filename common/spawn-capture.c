@@ -67,9 +67,10 @@ static void child(char *const argv[], int out, int errpipe)
 	_exit(127);
 }
 
-int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
-		  struct spawn_result *ret)
+int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
+			   unsigned int grace_ms, struct spawn_result *ret)
 {
+	long long kill_at = 0;
 	struct spawn_result r = {};
 	int out[2], errpipe[2], e = 0, status;
 	long long deadline = timeout_ms ? proc_now_ms() + timeout_ms : 0;
@@ -117,8 +118,14 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 			r.stopped = true;
 		if (deadline && !r.timed_out && proc_now_ms() >= deadline)
 			r.timed_out = true;
+		if ((r.stopped || r.timed_out) && !kill_at) {
+			kill_at = proc_now_ms() + grace_ms;
+			/* Not reaped before the loop ends: @pid is still ours. */
+			if (grace_ms)
+				kill(pid, SIGTERM);
+		}
 		/* Every tick until the pipe closes: a straggler may still hold it. */
-		if (r.stopped || r.timed_out)
+		if (kill_at && proc_now_ms() >= kill_at)
 			proc_kill_session(pid, SIGKILL);
 		if (poll(&p, 1, wait) <= 0)
 			continue; /* timeout tick or EINTR: re-check the flags */
@@ -149,6 +156,12 @@ int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atom
 	r.wait_status = status;
 	*ret = r;
 	return 0;
+}
+
+int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
+		  struct spawn_result *ret)
+{
+	return spawn_capture_graceful(argv, timeout_ms, stop, 0, ret);
 }
 
 const char *spawn_describe(int wait_status, char *buf, size_t len)

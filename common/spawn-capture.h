@@ -29,5 +29,14 @@ void spawn_result_clear(struct spawn_result *r);
 int spawn_capture(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
 		  struct spawn_result *ret);
 
+/*
+ * spawn_capture() for a program that cleans up after itself when told to
+ * stop (a test runner that ends its own tests and writes its reports): at
+ * the deadline or a stop, the program gets SIGTERM first, and its whole
+ * session SIGKILL only @grace_ms later.
+ */
+int spawn_capture_graceful(char *const argv[], unsigned int timeout_ms, volatile sig_atomic_t *stop,
+			   unsigned int grace_ms, struct spawn_result *ret);
+
 /* "exit status 3", "killed by signal 9 (Killed)", ... into @buf. */
 const char *spawn_describe(int wait_status, char *buf, size_t len);

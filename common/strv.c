@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,4 +61,16 @@ int strv_extend_unique(char ***v, const char *s)
 	if (strv_contains(*v, s))
 		return 0;
 	return strv_extend(v, s);
+}
+
+int strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return strv_push(v, n, r < 0 ? NULL : s);
 }

@@ -56,3 +56,6 @@ static inline int strv_push(char ***v, size_t *n, char *s)
 	*v = nv;
 	return 0;
 }
+
+/* strv_push() of a printf-formatted string. */
+__attribute__((format(printf, 3, 4))) int strv_pushf(char ***v, size_t *n, const char *fmt, ...);

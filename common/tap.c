@@ -206,3 +206,23 @@ void tap_explain_exit(const struct tap_summary *sum, int status, char *why, size
 		return;
 	}
 }
+
+bool tap_harness_message(const char *line, const char **msg, size_t *len)
+{
+	const char *end = line + strcspn(line, "\n"), *c, *p;
+
+	if (line[0] != '#')
+		return false;
+	c = strstr(line, ".c:");
+	if (!c || c >= end || c[3] < '0' || c[3] > '9')
+		return false;
+	p = c + 3 + strspn(c + 3, "0123456789");
+	if (*p != ':')
+		return false;
+	p = memchr(p + 1, ':', end - (p + 1)); /* past the test's name */
+	if (!p || p + 1 >= end)
+		return false;
+	*msg = p + 1;
+	*len = end - (p + 1);
+	return true;
+}

@@ -47,6 +47,13 @@ enum tap_line tap_classify(const char *line);
  */
 int tap_result_parse(const char *line, struct tap_result *ret);
 
+/*
+ * The kselftest harness's message line "# file.c:LINE:test:message" (its
+ * assertions and TH_LOG print it before the test's "not ok"): returns true
+ * with @msg and @len the message, false for any other line. Pure: no I/O.
+ */
+bool tap_harness_message(const char *line, const char **msg, size_t *len);
+
 /* Classify one line and count it into @sum, which starts zeroed. */
 enum tap_line tap_summary_feed(struct tap_summary *sum, const char *line);
 

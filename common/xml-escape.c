@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include "utf8.h"
 #include "xml-escape.h"
 
 void escape_xml(FILE *f, const char *s, size_t len, bool attribute)

@@ -3,9 +3,8 @@
  * Writing arbitrary test output into the JUnit report. Tests print anything,
  * including bytes that are not UTF-8 and control characters that XML 1.0
  * forbids outright; the report must stay parseable, so invalid sequences
- * become U+FFFD and forbidden controls are dropped. (JSON goes through
- * libkvmcfg's kvmcfg_json_escape(), json-escape.h, which shares the UTF-8
- * rule, utf8.h.)
+ * become U+FFFD and forbidden controls are dropped: the UTF-8 rule of
+ * utf8.h, which json-out.h applies to JSON strings too.
  */
 #pragma once
 
@@ -13,13 +12,5 @@
 #include <stdio.h>
 #include <stddef.h>
 
-#include "json-escape.h"
-
 /* Write @len bytes of @s as XML character data, or as an attribute value. */
 void escape_xml(FILE *f, const char *s, size_t len, bool attribute);
-
-/* The runner's older name for the libkvmcfg escaper (the tests and fuzz target use it). */
-static inline void escape_json(FILE *f, const char *s, size_t len)
-{
-	kvmcfg_json_escape(f, s, len);
-}

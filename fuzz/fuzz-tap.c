@@ -3,20 +3,22 @@
  * Fuzz target: what the selftest runner takes from a test binary's output.
  * The input is a TAP stream; each line goes through the classifier and the
  * summary (common), the summary through tap_explain_exit() for the
- * exit statuses kselftest uses, and the raw bytes through the JUnit and
- * JSON report escapers (common/xml-escape.c), whose output must stay
- * well-formed whatever a test printed.
+ * exit statuses kselftest uses, and the raw bytes through the JUnit
+ * escaper (common/xml-escape.c) and the JSON string the reports build
+ * (common/json-out.c), whose output must stay well-formed whatever a test
+ * printed.
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 
-#include "xml-escape.h"
 #include "fuzz.h"
+#include "json-out.h"
 #include "tap.h"
+#include "utf8.h"
+#include "xml-escape.h"
 
-static char *escaped(void (*esc)(FILE *, const char *, size_t, bool), bool json,
-		     const char *s, size_t n, bool attribute, size_t *ret_len)
+static char *escaped_xml(const char *s, size_t n, bool attribute, size_t *ret_len)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -24,13 +26,41 @@ static char *escaped(void (*esc)(FILE *, const char *, size_t, bool), bool json,
 
 	if (!f)
 		abort();
-	if (json)
-		escape_json(f, s, n);
-	else
-		esc(f, s, n, attribute);
+	escape_xml(f, s, n, attribute);
 	fclose(f);
 	*ret_len = len;
 	return out;
+}
+
+/* The string as a report writes it: one serialized JSON string and a newline. */
+static char *escaped_json(const char *s, size_t n, size_t *ret_len)
+{
+	struct json_object *o = kvmcfg_json_new_string_len(s, n);
+	char *out;
+
+	if (!o)
+		abort();
+	out = kvmcfg_json_serialize(o, JSON_C_TO_STRING_PLAIN);
+	json_object_put(o);
+	if (!out)
+		abort();
+	*ret_len = strlen(out);
+	return out;
+}
+
+/* A strict, UTF-8-validating json-c reader takes @out back as one string. */
+static void check_json_parses(const char *out, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *back;
+
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	back = json_tokener_parse_ex(tok, out, (int)len);
+	fuzz_assert(back && json_object_is_type(back, json_type_string));
+	json_object_put(back);
+	json_tokener_free(tok);
 }
 
 /* Valid UTF-8 throughout (kvmcfg_utf8_seq_len is the escapers' own judge; this asks it per byte). */
@@ -50,9 +80,11 @@ static void check_escapers(const char *s, size_t n)
 	size_t len, i;
 	char *out;
 
-	out = escaped(NULL, true, s, n, false, &len);
+	out = escaped_json(s, n, &len);
 	check_utf8(out, len);
-	for (i = 0; i < len; i++) {
+	fuzz_assert(len >= 3 && out[0] == '"' && out[len - 2] == '"' && out[len - 1] == '\n');
+	check_json_parses(out, len - 1);
+	for (i = 1, len -= 2; i < len; i++) {
 		fuzz_assert((unsigned char)out[i] >= 0x20);
 		if (out[i] == '\\')
 			fuzz_assert(++i < len && strchr("\"\\/bfnrtu", out[i]));
@@ -62,7 +94,7 @@ static void check_escapers(const char *s, size_t n)
 	free(out);
 
 	for (int attr = 0; attr < 2; attr++) {
-		out = escaped(escape_xml, false, s, n, attr, &len);
+		out = escaped_xml(s, n, attr, &len);
 		check_utf8(out, len);
 		for (i = 0; i < len; i++) {
 			unsigned char c = (unsigned char)out[i];

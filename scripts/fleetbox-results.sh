@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Regenerate the committed truth table from the fleet box: for each kernel,
 # docs/results/fleetbox-matrix/KERNEL/{matrix.md,matrix.json,kernel.json,
-# config-N.tap,config-N.xml}, and docs/results/fleetbox-matrix/README.md,
+# config-N.{json,tap,xml}}, and docs/results/fleetbox-matrix/README.md,
 # one table kernel x config (params as loaded, outcomes, reality verdicts,
 # evidence) made by tests/fleetbox/truth-table.py.
 #

@@ -112,7 +112,7 @@ def main():
         print(f"ok: the rules' metrics are all written: {', '.join(sorted(used))}")
 
         # The real series, held for 10 minutes, into a promtool test.
-        inputs, mismatch, failed = [], [], []
+        inputs, mismatch, failed, info = [], [], [], {}
         for n, lab, v in samples:
             if n not in used:
                 continue
@@ -123,6 +123,8 @@ def main():
             inputs.append(f"      - series: {yaml_str(sel)}\n        values: '{vals}'")
             if n == "kvmcfg_mismatch" and v == "1":
                 mismatch.append(lbl)
+            if n == "kvmcfg_mismatch_info":
+                info[(lbl["module"], lbl["param"], lbl["rule"])] = lbl
             if n == "kvm_selftests_test_failed" and v == "1":
                 failed.append(lbl)
         if not mismatch or not failed:
@@ -141,10 +143,13 @@ def main():
             return "\n".join(out)
 
         sev = lambda lbl: {"severity": "critical" if lbl.get("severity") == "critical" else "warning"}
+        # The description joins kvmcfg_mismatch_info (value, expectation, policy line).
+        i = lambda l: info[(l["module"], l["param"], l["rule"])]
         mismatch_ann = lambda l: {
             "summary": f"KVM param {l['module']}.{l['param']} violates the policy on h1",
-            "description": f"{l['module']}.{l['param']} is {l['actual']} but the policy expects "
-                           f"{l['expected']}. VMs started now run with the wrong KVM configuration. "
+            "description": f"{l['module']}.{l['param']} is {i(l)['actual']} but the policy "
+                           f"({i(l)['origin']}) expects {i(l)['expected']}. VMs started now run "
+                           "with the wrong KVM configuration. "
                            "`kvmcfgctl check` on the host shows every finding and "
                            "`journalctl -x -u kvmcfgd` explains the fix.",
         }
@@ -159,6 +164,7 @@ def main():
                 exp("KvmParamMismatch", mismatch, sev, mismatch_ann) + "\n" +
                 exp("KvmSelftestsFailed", failed, lambda lbl: {"severity": "warning"}, failed_ann) + "\n" +
                 "      - eval_time: 5m\n        alertname: KvmcfgCheckStale\n        exp_alerts: []\n"
+                "      - eval_time: 5m\n        alertname: KvmcfgPolicyReloadFailed\n        exp_alerts: []\n"
                 "      - eval_time: 5m\n        alertname: KvmSelftestsStale\n        exp_alerts: []\n")
         path = os.path.join(tmp, "contract.test.yml")
         with open(path, "w") as f:

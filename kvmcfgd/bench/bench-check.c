@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "checker.h"
-#include "json-escape.h"
+#include "json-out.h"
 #include "param.h"
 #include "policy-from-host.h"
 
@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 	}
 	/* The policy asserts every current value: the check does all its matching work. */
 	if (kvmcfg_kvm_modules_at(fd, NULL, &modules) < 0 ||
-	    kvmcfg_snapshot_at(fd, (const char *const *)modules, NULL, &text, &n_rules) < 0 ||
+	    kvmcfg_snapshot_at(fd, (const char *const *)modules, NULL, KVMCFG_SNAPSHOT_PIN_ALL, &text,
+			       &n_rules) < 0 ||
 	    kvmcfg_policy_parse(&p, text, "bench.conf", &err) < 0) {
 		fprintf(stderr, "kvmcfg-bench-check: policy: %s", err.text);
 		return 1;
@@ -169,18 +170,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmcfg-bench-check: cannot write %s: %m\n", output);
 		return 1;
 	}
-	/* A --sysfs-root may hold any byte: escaped like every other JSON string. */
-	fputs("{\n  \"benchmark\": \"kvmcfg-check\",\n  \"sysfs_root\": ", out);
-	kvmcfg_json_string(out, root ? root : tmp);
-	fprintf(out,
-		",\n  \"fake_tree\": %s,\n  \"params\": %u,\n  \"findings_per_check\": %zu,\n"
-		"  \"iterations\": %ld,\n  \"mean_us\": %.2f,\n  \"median_us\": %.2f,\n"
-		"  \"p99_us\": %.2f,\n  \"min_us\": %.2f,\n  \"max_us\": %.2f,\n"
-		"  \"target_us\": 1000,\n  \"meets_target\": %s\n}\n",
-		root ? "false" : "true", n_rules, n_findings, iterations,
-		sum / 1000.0 / iterations, t[iterations / 2] / 1000.0,
-		t[(size_t)(iterations * 0.99)] / 1000.0, t[0] / 1000.0, t[iterations - 1] / 1000.0,
-		t[iterations / 2] < 1000000 ? "true" : "false");
+	/* Through json-c like every JSON writer: a --sysfs-root may hold any byte. */
+	{
+		_cleanup_json_ struct json_object *doc = json_object_new_object();
+		double median = t[iterations / 2] / 1000.0;
+
+		if (!doc || kvmcfg_json_add(doc, "benchmark", json_object_new_string("kvmcfg-check")) < 0 ||
+		    kvmcfg_json_add(doc, "sysfs_root", kvmcfg_json_new_string(root ? root : tmp)) < 0 ||
+		    kvmcfg_json_add(doc, "fake_tree", json_object_new_boolean(!root)) < 0 ||
+		    kvmcfg_json_add(doc, "params", json_object_new_int64(n_rules)) < 0 ||
+		    kvmcfg_json_add(doc, "findings_per_check", json_object_new_int64((int64_t)n_findings)) < 0 ||
+		    kvmcfg_json_add(doc, "iterations", json_object_new_int64(iterations)) < 0 ||
+		    kvmcfg_json_add(doc, "mean_us", json_object_new_double(sum / 1000.0 / iterations)) < 0 ||
+		    kvmcfg_json_add(doc, "median_us", json_object_new_double(median)) < 0 ||
+		    kvmcfg_json_add(doc, "p99_us", json_object_new_double(
+					    t[(size_t)(iterations * 0.99)] / 1000.0)) < 0 ||
+		    kvmcfg_json_add(doc, "min_us", json_object_new_double(t[0] / 1000.0)) < 0 ||
+		    kvmcfg_json_add(doc, "max_us", json_object_new_double(t[iterations - 1] / 1000.0)) < 0 ||
+		    kvmcfg_json_add(doc, "target_us", json_object_new_int64(1000)) < 0 ||
+		    kvmcfg_json_add(doc, "meets_target", json_object_new_boolean(median < 1000)) < 0 ||
+		    kvmcfg_json_write(out, doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) < 0) {
+			fprintf(stderr, "kvmcfg-bench-check: cannot write the result\n");
+			return 1;
+		}
+	}
 	if (output)
 		fclose(out);
 	free(t);

@@ -42,6 +42,12 @@ static const char usage[] =
 	"      --modprobe-dir=DIR  modprobe.d for ImportModprobe= (repeatable)\n"
 	"  -r, --sysfs-root=DIR    read DIR/module/... instead of /sys/module/...\n"
 	"  -j, --json              check: print findings as JSON (kvmcfg-findings/1)\n"
+	"  -q, --quiet             check: print only problems (nothing when ok)\n"
+	"      --fail-on=SEVERITY  check: the lowest severity that fails: critical,\n"
+	"                          warn (default) or info\n"
+	"      --textfile=FILE     check: also write node_exporter metrics to FILE\n"
+	"      --modules-dir=DIR   check, validate: the kernel's modules (default the\n"
+	"                          running kernel's for validate, sysfs only for check)\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -79,6 +85,24 @@ static int strv_push(const char ***v, const char *s)
 	return 0;
 }
 
+/*
+ * With --json, a check that cannot run still prints its document: a CI job
+ * piping to jq sees "policy-error" or "unreadable", never empty input.
+ */
+static void json_error(const Ctl *c, const char *verdict, const PolicyError *err)
+{
+	char *j = NULL;
+
+	if (!c->json)
+		return;
+	if (kvmcfg_findings_error_to_json(verdict, err, true, &j) < 0) {
+		fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return;
+	}
+	fputs(j, stdout);
+	free(j);
+}
+
 int ctl_load_policy(const Ctl *c, bool optional, Policy **ret)
 {
 	static const char *const none[] = { NULL };
@@ -101,10 +125,22 @@ int ctl_load_policy(const Ctl *c, bool optional, Policy **ret)
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 		fprintf(stderr, "kvmcfgctl: policy not applied (%u error%s)\n", err.n_errors,
 			err.n_errors == 1 ? "" : "s");
+		json_error(c, "policy-error", &err);
 		return CTL_EXIT_POLICY;
 	}
 	*ret = p;
 	return 0;
+}
+
+/* The sysfs root cannot be used: say so on stderr (and as JSON with --json). */
+static int unreadable(const Ctl *c, const char *what, int negative_errno)
+{
+	PolicyError err = {};
+
+	kvmcfg_policy_error_add(&err, c->sysfs_root, 0, "%s: %s", what, strerror(-negative_errno));
+	fprintf(stderr, "kvmcfgctl: %s", err.text);
+	json_error(c, "unreadable", &err);
+	return CTL_EXIT_UNREADABLE;
 }
 
 int ctl_check(const Ctl *c, const Policy *p, Findings **ret)
@@ -112,21 +148,14 @@ int ctl_check(const Ctl *c, const Policy *p, Findings **ret)
 	int fd, r;
 
 	fd = open(c->sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "kvmcfgctl: cannot open sysfs root %s: %m\n", c->sysfs_root);
-		return CTL_EXIT_UNREADABLE;
-	}
+	if (fd < 0)
+		return unreadable(c, "cannot open sysfs root", -errno);
 	r = kvmcfg_check(p, fd, ret);
 	close(fd);
-	if (r == -ENOENT || r == -ENOTDIR) {
-		fprintf(stderr, "kvmcfgctl: %s is not a sysfs tree (no module/ directory)\n",
-			c->sysfs_root);
-		return CTL_EXIT_UNREADABLE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "kvmcfgctl: cannot check %s: %s\n", c->sysfs_root, strerror(-r));
-		return CTL_EXIT_UNREADABLE;
-	}
+	if (r == -ENOENT || r == -ENOTDIR)
+		return unreadable(c, "not a sysfs tree (no module/ directory)", r);
+	if (r < 0)
+		return unreadable(c, "cannot check", r);
 	return 0;
 }
 
@@ -143,6 +172,9 @@ const char *ctl_status_cell(const Finding *f)
 		[FINDING_DERIVED] = "DERIVED",
 	};
 
+	/* An 'any' rule asserts nothing: "ok" would claim it was checked. */
+	if (f->kind == FINDING_OK && !f->rule && f->expected && !strcmp(f->expected, "any"))
+		return "recorded";
 	return cells[f->kind];
 }
 
@@ -189,17 +221,37 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 	return r;
 }
 
-static int print_table(const Findings *f)
+/* The explanation of each problem: the info-severity ones when @info, else all others. */
+static void print_explanations(const Findings *f, const char *title, bool info, size_t n,
+			       bool quiet)
+{
+	char origin[512];
+	size_t i;
+
+	if (!n)
+		return;
+	printf("%s%s:\n", quiet ? "" : "\n", title);
+	for (i = 0; i < f->n; i++) {
+		const Finding *x = &f->items[i];
+
+		if (kvmcfg_finding_is_problem(x) && (x->severity == POLICY_SEVERITY_INFO) == info)
+			printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
+			       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
+	}
+}
+
+static int print_table(const Ctl *c, const Findings *f)
 {
 	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
 					      "ACTUAL", "ORIGIN", NULL };
 	_cleanup_table_ Table *t = NULL;
 	char origin[512];
-	size_t i, n_problems = kvmcfg_findings_n_problems(f);
+	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
+	KvmcfgVerdict verdict;
 	int r;
 
 	r = table_new(&t, header);
-	for (i = 0; r == 0 && i < f->n; i++) {
+	for (i = 0; r == 0 && !c->quiet && i < f->n; i++) {
 		const Finding *x = &f->items[i];
 		const char *row[] = { ctl_status_cell(x), kvmcfg_policy_severity_to_string(x->severity),
 				      x->module, x->param, x->expected, ctl_actual_cell(x),
@@ -211,20 +263,27 @@ static int print_table(const Findings *f)
 		fprintf(stderr, "kvmcfgctl: out of memory\n");
 		return CTL_EXIT_UNREADABLE;
 	}
-	table_print(t, stdout);
-	if (n_problems) {
-		printf("\nProblems:\n");
-		for (i = 0; i < f->n; i++) {
-			const Finding *x = &f->items[i];
-
-			if (kvmcfg_finding_is_problem(x))
-				printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
-				       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
-		}
-	}
-	printf("\nverdict: %s (%zu checked, %zu problem%s)\n",
-	       kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)), f->n, n_problems,
-	       n_problems == 1 ? "" : "s");
+	if (!c->quiet)
+		table_print(t, stdout);
+	/* An info finding is reported, never a problem: the summary must not call it one. */
+	for (i = 0; i < f->n; i++)
+		n_info += kvmcfg_finding_is_problem(&f->items[i]) &&
+			  f->items[i].severity == POLICY_SEVERITY_INFO;
+	n_problems -= n_info;
+	verdict = kvmcfg_findings_verdict_at(f, c->fail_on);
+	/* Quiet: a gate's log shows what failed, and nothing when all is well. */
+	if (c->quiet && verdict == KVMCFG_VERDICT_OK && !n_problems)
+		return 0;
+	print_explanations(f, "Problems", false, n_problems, c->quiet);
+	if (!c->quiet || c->fail_on == POLICY_SEVERITY_INFO)
+		print_explanations(f, "Info (reported, never a problem)", true, n_info, c->quiet);
+	printf("%sverdict: %s (%zu checked, %zu problem%s", c->quiet ? "" : "\n",
+	       kvmcfg_verdict_to_string(verdict), f->n, n_problems, n_problems == 1 ? "" : "s");
+	if (n_info)
+		printf(", %zu info", n_info);
+	if (c->fail_on != POLICY_SEVERITY_WARN)
+		printf("; failing at %s and above", kvmcfg_policy_severity_to_string(c->fail_on));
+	printf(")\n");
 	return 0;
 }
 
@@ -232,31 +291,49 @@ static int verb_check(const Ctl *c)
 {
 	_cleanup_policy_ Policy *p = NULL;
 	_cleanup_findings_ Findings *f = NULL;
+	PolicyError warnings = {}, notes = {};
 	int r;
+
+	uint64_t start_usec = ctl_now_usec(CLOCK_MONOTONIC);
 
 	if (c->n_args)
 		return usage_error("check takes no arguments, got '%s'", c->args[0]);
+	if (c->quiet && c->json)
+		return usage_error("--quiet and --json exclude each other (jq selects from JSON)");
 	r = ctl_load_policy(c, false, &p);
 	if (r)
 		return r;
 	r = ctl_check(c, p, &f);
 	if (r)
 		return r;
+	/* What validate calls errors, from sysfs alone: said, never the verdict. */
+	if (ctl_review_kernel(c, p, false, &warnings, &notes) < 0) {
+		fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return CTL_EXIT_UNREADABLE;
+	}
+	ctl_print_prefixed(stderr, "warning: ", warnings.text);
+	if (c->textfile) {
+		r = ctl_write_textfile(c->textfile, f, start_usec);
+		if (r < 0) {
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile, strerror(-r));
+			return CTL_EXIT_UNREADABLE;
+		}
+	}
 	if (c->json) {
 		char *j = NULL;
 
-		if (kvmcfg_findings_to_json(f, true, &j) < 0) {
+		if (kvmcfg_findings_to_json_at(f, c->fail_on, &warnings, true, &j) < 0) {
 			fprintf(stderr, "kvmcfgctl: out of memory\n");
 			return CTL_EXIT_UNREADABLE;
 		}
 		fputs(j, stdout);
 		free(j);
 	} else {
-		r = print_table(f);
+		r = print_table(c, f);
 		if (r)
 			return r;
 	}
-	return kvmcfg_verdict_exit_code(kvmcfg_findings_verdict(f));
+	return kvmcfg_verdict_exit_code(kvmcfg_findings_verdict_at(f, c->fail_on));
 }
 
 static int validate_one(const Ctl *c, const char *path)
@@ -277,6 +354,21 @@ static int validate_one(const Ctl *c, const char *path)
 		fprintf(stderr, "%s: invalid (%u error%s)\n", path ? path : "policy", err.n_errors,
 			err.n_errors == 1 ? "" : "s");
 		return CTL_EXIT_POLICY;
+	}
+	{
+		PolicyError kerr = {}, notes = {};
+
+		if (ctl_review_kernel(c, p, true, &kerr, &notes) < 0) {
+			fprintf(stderr, "kvmcfgctl: out of memory\n");
+			return CTL_EXIT_POLICY;
+		}
+		ctl_print_prefixed(stderr, "note: ", notes.text);
+		if (kerr.n_errors) {
+			fputs(kerr.text, stderr);
+			fprintf(stderr, "%s: invalid for this kernel (%u error%s)\n",
+				path ? path : p->files[0], kerr.n_errors, kerr.n_errors == 1 ? "" : "s");
+			return CTL_EXIT_POLICY;
+		}
 	}
 	if (c->print) {
 		if (kvmcfg_policy_format(p, &text) < 0) {
@@ -316,6 +408,10 @@ int main(int argc, char **argv)
 		{ "modprobe-dir", required_argument, NULL, 'M' },
 		{ "sysfs-root", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "fail-on", required_argument, NULL, 'F' },
+		{ "textfile", required_argument, NULL, 'T' },
+		{ "modules-dir", required_argument, NULL, 'K' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'P' },
@@ -329,19 +425,19 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrj" },
+		{ "check", verb_check, "pdMrjqFTK" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
-		{ "validate", verb_validate, "pdMP" },
+		{ "validate", verb_validate, "pdMPrK" },
 	};
-	Ctl c = { .sysfs_root = "/sys" };
+	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
 	char given[32] = "";
 	const char *verb, *g;
 	size_t i, k;
 	int o, r = 0;
 
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":p:d:r:jm:o:h", options, NULL)) >= 0) {
+	while ((o = getopt_long(argc, argv, ":p:d:r:jqm:o:h", options, NULL)) >= 0) {
 		switch (o) {
 		case 'p':
 			c.policy_path = optarg;
@@ -357,6 +453,20 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			c.json = true;
+			break;
+		case 'q':
+			c.quiet = true;
+			break;
+		case 'F':
+			if (kvmcfg_policy_severity_from_string(optarg, &c.fail_on) < 0)
+				return usage_error("--fail-on takes critical, warn or info, not '%s'",
+						   optarg);
+			break;
+		case 'T':
+			c.textfile = optarg;
+			break;
+		case 'K':
+			c.modules_dir = optarg;
 			break;
 		case 'm':
 			r = strv_push(&c.modules, optarg);

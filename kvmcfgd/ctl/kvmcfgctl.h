@@ -3,6 +3,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "finding.h"
 #include "policy.h"
@@ -22,7 +25,10 @@ typedef struct Ctl {
 	const char **modules;      /* --module */
 	const char *sysfs_root;    /* --sysfs-root, default /sys */
 	const char *output;        /* --output */
-	bool json, print, no_policy;
+	const char *textfile;      /* check --textfile */
+	const char *modules_dir;   /* --modules-dir; NULL: see ctl_review_kernel() */
+	PolicySeverity fail_on;    /* check --fail-on; default warn */
+	bool json, print, no_policy, quiet;
 	char **args;               /* positional arguments after the verb */
 	int n_args;
 } Ctl;
@@ -50,3 +56,18 @@ int verb_snapshot(const Ctl *c);
  * --module ones and (when @p) the policy's sections.
  */
 int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret);
+
+/* Microseconds on @clock. */
+uint64_t ctl_now_usec(clockid_t clock);
+/* check --textfile: the check's series (kvmcfgd's names) to @path, atomically. */
+int ctl_write_textfile(const char *path, const Findings *f, uint64_t start_usec);
+
+/*
+ * Review @p against the kernel (policy-kernel.h): libkmod on the running
+ * kernel's modules dir when @use_modules and --sysfs-root is /sys, else
+ * sysfs only; --modules-dir overrides ("" for sysfs only). 0 or -ENOMEM.
+ */
+int ctl_review_kernel(const Ctl *c, const Policy *p, bool use_modules, PolicyError *errors,
+		      PolicyError *notes);
+/* Each line of @text (newline-terminated lines) with @prefix before it. */
+void ctl_print_prefixed(FILE *f, const char *prefix, const char *text);

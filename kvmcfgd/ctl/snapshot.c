@@ -68,14 +68,16 @@ int verb_snapshot(const Ctl *c)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	r = asprintf(&header,
 		     "# kvmcfg policy: snapshot of %s (%s %s), %s\n"
-		     "# Every readable parameter of the KVM modules as it is now. Review it\n"
-		     "# before using it for a fleet: mark vendor sections Required = no for\n"
-		     "# mixed Intel/AMD hosts, relax values that may differ (kvmcfg.policy(5)).\n",
+		     "# Every readable parameter of the KVM modules. What a fleet pins (as\n"
+		     "# the default policy does) is asserted at its value here; tuning knobs\n"
+		     "# are recorded with 'any'. Review it before using it for a fleet: mark\n"
+		     "# vendor sections Required = no for mixed Intel/AMD hosts, pin what your\n"
+		     "# fleet must agree on (kvmcfg.policy(5)).\n",
 		     u.nodename, u.sysname, u.release, stamp) < 0 ? -ENOMEM : 0;
 	if (r == 0)
 		r = ctl_kvm_modules(c, NULL, fd, &modules);
 	if (r == 0)
-		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, &text, &n_rules);
+		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, 0, &text, &n_rules);
 	close(fd);
 	kvmcfg_strv_free(modules);
 	free(header);

@@ -279,17 +279,26 @@ typedef struct ParseState {
 	DaemonConf *conf;
 	const char *filename;
 	char *section;            /* the last header's name; NULL before any */
-	char *error;              /* the first error, with location */
+	char *error;              /* every error, with location, one a line */
+	int r;                    /* the first error's code */
+	bool bad_header;          /* keys under a broken header: already reported */
 } ParseState;
 
-/* Record the first error and stop the tokenizer with @r. */
+/* Record an error and go on: one run reports every error (kvmcfgd --check-config). */
 static int parse_fail(ParseState *st, unsigned line, int r, const char *msg)
 {
-	if (asprintf(&st->error, "%s:%u: %s", st->filename, line, msg) < 0) {
-		st->error = NULL;
+	char *e = NULL;
+
+	if (r == -ENOMEM)
+		return r;
+	if (asprintf(&e, "%s%s%s:%u: %s", st->error ? st->error : "", st->error ? "\n" : "",
+		     st->filename, line, msg) < 0)
 		return -ENOMEM;
-	}
-	return r;
+	free(st->error);
+	st->error = e;
+	if (!st->r)
+		st->r = r;
+	return 0;
 }
 
 static int on_section(void *userdata, const char *name, unsigned line)
@@ -298,6 +307,7 @@ static int on_section(void *userdata, const char *name, unsigned line)
 
 	(void)line;
 	/* An unknown section is reported at its first key, as ever. */
+	st->bad_header = false;
 	free(st->section);
 	st->section = strdup(name);
 	return st->section ? 0 : -ENOMEM;
@@ -309,6 +319,8 @@ static int on_key(void *userdata, const char *name, const char *value, unsigned 
 	_cleanup_free_ char *err = NULL;
 	int r;
 
+	if (st->bad_header)
+		return 0;
 	if (!st->section) {
 		if (asprintf(&err, "'%s' is outside any section: start with [Daemon]", name) < 0)
 			return -ENOMEM;
@@ -329,6 +341,8 @@ static int on_error(void *userdata, IniError e, unsigned line)
 {
 	ParseState *st = userdata;
 
+	if (e == INI_ERROR_HEADER_UNCLOSED || e == INI_ERROR_HEADER_TRAILING)
+		st->bad_header = true;
 	/* The wording kvmcfgd.conf has always used for what is no INI at all. */
 	if (e == INI_ERROR_NO_SEPARATOR || e == INI_ERROR_HEADER_UNCLOSED)
 		return parse_fail(st, line, -EINVAL, "syntax error (expected [Section] or Key=Value)");
@@ -345,8 +359,10 @@ int conf_parse_text(DaemonConf *c, const char *text, const char *filename, char 
 	ParseState st = { .conf = c, .filename = filename };
 	int r;
 
-	/* The first error stops the parse: it is the one reported. */
+	/* Every error is collected, one a line; the first one's code is returned. */
 	r = ini_tokenize(text, strlen(text), &callbacks, &st);
+	if (r == 0)
+		r = st.r;
 	free(st.section);
 	if (r < 0 && st.error)
 		*ret_error = st.error;

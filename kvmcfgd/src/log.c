@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
-#include "json-escape.h"
 #include "log.h"
+#include "utf8.h"
 #include "macro.h"
 #include "memstream.h"
 

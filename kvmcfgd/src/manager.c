@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "policy.h"
+#include "sha256.h"
 #include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
@@ -352,18 +353,24 @@ static int manager_check(Manager *m, const char *reason)
 	return 0;
 }
 
+int manager_policy_load(const DaemonConf *conf, Policy **ret, PolicyError *err)
+{
+	const char *const none[] = { NULL };
+	const char *const *dropins = NULL;
+
+	if (conf->policy_dropins)
+		dropins = strcmp(conf->policy_dropins[0], "none") == 0 ?
+			none : (const char *const *)conf->policy_dropins;
+	return kvmcfg_policy_load(ret, conf->policy, dropins, err);
+}
+
 static int load_policy(Manager *m, Policy **ret)
 {
 	PolicyError err = { 0 };
-	const char *const none[] = { NULL };
-	const char *const *dropins = NULL;
 	Policy *p = NULL;
 	int r;
 
-	if (m->conf.policy_dropins)
-		dropins = strcmp(m->conf.policy_dropins[0], "none") == 0 ?
-			none : (const char *const *)m->conf.policy_dropins;
-	r = kvmcfg_policy_load(&p, m->conf.policy, dropins, &err);
+	r = manager_policy_load(&m->conf, &p, &err);
 	if (r >= 0) {
 		*ret = p;
 		return 0;
@@ -541,6 +548,18 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(m->event, 0);
 }
 
+/* kvmcfg_policy_info and kvmcfg_policy_rules for the policy now in force. */
+static void policy_metrics(Manager *m)
+{
+	_cleanup_free_ char *text = NULL;
+
+	m->metrics.policy_rules = kvmcfg_policy_n_rules(m->policy);
+	m->metrics.policy_sha256[0] = '\0';
+	/* The effective text: drop-ins and origins included, so any change shows. */
+	if (kvmcfg_policy_format(m->policy, &text) == 0)
+		kvmcfg_sha256_hex(text, strlen(text), m->metrics.policy_sha256);
+}
+
 static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	Manager *m = userdata;
@@ -562,12 +581,14 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 		notify_status(m, prefix, status);
 	}
 	r = load_policy(m, &p);
+	m->metrics.last_reload_failed = r < 0;
 	if (r < 0) {
 		m->metrics.reload_failures++;
 		log_warning("Keeping the previous policy (%zu rules).", kvmcfg_policy_n_rules(m->policy));
 	} else {
 		kvmcfg_policy_free(m->policy);
 		m->policy = p;
+		policy_metrics(m);
 		log_info("Policy reloaded: %zu rules from %s.", kvmcfg_policy_n_rules(p),
 			 p->files && p->files[0] ? p->files[0] : "(none)");
 	}
@@ -684,6 +705,7 @@ int manager_start(Manager *m)
 	r = load_policy(m, &m->policy);
 	if (r < 0)
 		return r;
+	policy_metrics(m);
 	log_info("Policy loaded: %zu rules from %s.", kvmcfg_policy_n_rules(m->policy),
 		 m->policy->files && m->policy->files[0] ? m->policy->files[0] : "(none)");
 	if (m->runner)

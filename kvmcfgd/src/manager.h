@@ -9,6 +9,7 @@
 #pragma once
 
 #include "conf.h"
+#include "policy.h"
 
 typedef struct Manager Manager;
 
@@ -18,6 +19,9 @@ typedef struct Manager Manager;
  * so integration tests can inject module events; -1 for none.
  */
 int manager_new(Manager **ret, DaemonConf *conf, int test_uevent_fd);
+
+/* The policy @conf names (Policy=, PolicyDropins=), every error in @err. */
+int manager_policy_load(const DaemonConf *conf, Policy **ret, PolicyError *err);
 Manager *manager_free(Manager *m);
 static inline void manager_freep(Manager **m) { manager_free(*m); }
 

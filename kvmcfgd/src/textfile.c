@@ -24,10 +24,33 @@ static void write_counter(FILE *f, const char *name, const char *help, uint64_t 
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
+/* One series: name{label="value",...} value, every value escaped. */
+static void write_series(FILE *f, const char *name, const char *const *labels,
+			 const char *const *values, size_t n, const char *value)
+{
+	size_t j;
+
+	fprintf(f, "%s{", name);
+	for (j = 0; j < n; j++) {
+		fprintf(f, "%s%s=\"", j ? "," : "", labels[j]);
+		kvmcfg_prom_label_value(f, values[j]);
+		fputc('"', f);
+	}
+	fprintf(f, "} %s\n", value);
+}
+
 static void write_mismatches(FILE *f, const Snapshot *s)
 {
-	static const char *const labels[] = {
-		"module", "param", "rule", "kind", "expected", "actual", "severity", "origin",
+	/*
+	 * The alerting series carries only what identifies a finding (as
+	 * transition.h does, plus the severity that routes it): a new value
+	 * read, or a rule moved to another line, must not rename the series,
+	 * or the alert resolves and fires again for no real change. What
+	 * changes goes into kvmcfg_mismatch_info, to join on for display.
+	 */
+	static const char *const labels[] = { "module", "param", "rule", "severity" };
+	static const char *const info_labels[] = {
+		"module", "param", "rule", "kind", "expected", "actual", "origin",
 	};
 	size_t i, j;
 
@@ -35,18 +58,20 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 		     "1 for each module parameter that does not match the kvmcfgd policy.");
 	for (i = 0; i < s->n; i++) {
 		const Mismatch *m = &s->v[i];
+		const char *values[] = { m->module, m->param, m->rule, m->severity };
+
+		write_series(f, "kvmcfg_mismatch", labels, values, ELEMENTSOF(labels), "1");
+	}
+	write_header(f, "kvmcfg_mismatch_info", "gauge",
+		     "What each kvmcfg_mismatch is about: kind, expected and actual value, policy origin.");
+	for (i = 0; i < s->n; i++) {
+		const Mismatch *m = &s->v[i];
 		const char *values[] = {
-			m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity,
-			m->origin,
+			m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->origin,
 		};
 
-		fputs("kvmcfg_mismatch{", f);
-		for (j = 0; j < ELEMENTSOF(labels); j++) {
-			fprintf(f, "%s%s=\"", j ? "," : "", labels[j]);
-			kvmcfg_prom_label_value(f, values[j]);
-			fputc('"', f);
-		}
-		fputs("} 1\n", f);
+		write_series(f, "kvmcfg_mismatch_info", info_labels, values, ELEMENTSOF(info_labels),
+			     "1");
 	}
 
 	write_header(f, "kvmcfg_mismatches", "gauge",
@@ -64,17 +89,8 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 	}
 }
 
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int k;
-
-	f = kvmcfg_memstream_open(&buf, &len);
-	if (!f)
-		return -errno;
-
 	write_mismatches(f, s);
 	write_header(f, "kvmcfg_ok", "gauge",
 		     "1 when the last check read every parameter and all match the policy.");
@@ -90,6 +106,20 @@ int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
 		     "How long the last check took.");
 	fprintf(f, "kvmcfg_last_check_duration_seconds %" PRIu64 ".%06" PRIu64 "\n",
 		m->last_check_duration_usec / USEC_PER_SEC, m->last_check_duration_usec % USEC_PER_SEC);
+}
+
+int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int k;
+
+	f = kvmcfg_memstream_open(&buf, &len);
+	if (!f)
+		return -errno;
+
+	textfile_render_check(f, s, m);
 
 	write_counter(f, "kvmcfg_checks_total", "Checks run since kvmcfgd started.", m->checks);
 	write_counter(f, "kvmcfg_check_failures_total", "Checks that could not run at all.",
@@ -108,6 +138,19 @@ int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
 	write_counter(f, "kvmcfg_reload_failures_total",
 		      "Policy reloads rejected; the previous policy stayed in force.",
 		      m->reload_failures);
+	write_header(f, "kvmcfg_reload_failed", "gauge",
+		     "1 when the last policy reload was rejected (the previous policy is in force).");
+	fprintf(f, "kvmcfg_reload_failed %d\n", m->last_reload_failed);
+	if (m->policy_sha256[0]) {
+		static const char *const policy_labels[] = { "sha256" };
+		const char *policy_values[] = { m->policy_sha256 };
+
+		write_header(f, "kvmcfg_policy_info", "gauge",
+			     "The policy in force: SHA-256 of its effective text (kvmcfgctl validate --print).");
+		write_series(f, "kvmcfg_policy_info", policy_labels, policy_values, 1, "1");
+		write_header(f, "kvmcfg_policy_rules", "gauge", "Rules in the policy in force.");
+		fprintf(f, "kvmcfg_policy_rules %" PRIu64 "\n", m->policy_rules);
+	}
 	write_counter(f, "kvmcfg_alert_commands_total", "AlertCommand= runs started.",
 		      m->alert_commands);
 	write_counter(f, "kvmcfg_alert_command_failures_total",

@@ -28,7 +28,18 @@ typedef struct Metrics {
 	uint64_t last_check_realtime_usec;
 	uint64_t last_check_duration_usec;
 	bool last_check_ok;               /* every param could be read */
+	bool last_reload_failed;          /* the last reload was rejected */
+	uint64_t policy_rules;            /* of the policy in force */
+	char policy_sha256[65];           /* its effective text's SHA-256; "" if unknown */
 } Metrics;
+
+/*
+ * The series of one check: kvmcfg_mismatch{,_info}, kvmcfg_mismatches,
+ * kvmcfg_ok, kvmcfg_check_readable and the last check's time and duration
+ * (from @m's last_check_* fields only). kvmcfgctl check --textfile writes
+ * these; the daemon adds its counters.
+ */
+void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m);
 
 /* Render the whole textfile into a malloc'd string. */
 int textfile_render(const Snapshot *s, const Metrics *m, char **ret);

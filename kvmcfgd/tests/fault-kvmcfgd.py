@@ -606,7 +606,7 @@ def case_sighup_storm(base):
     d.signal(signal.SIGHUP)
     wait_log_after(d, start, r"^Policy reloaded: %d rules" % (n + 1))
     m = it.check_now(d, prom)
-    check(any(x.startswith('kvmcfg_mismatch{module="kvm",param="tdp_mmu",rule="policy",'
+    check(any(x.startswith('kvmcfg_mismatch_info{module="kvm",param="tdp_mmu",rule="policy",'
                            'kind="mismatch",expected="N",actual="Y"') for x in m),
           "final policy (tdp_mmu=N) in force: %r" % [x for x in m if "mismatch{" in x])
     time.sleep(0.2)

@@ -32,6 +32,8 @@ POLICY_REJECTED = "6ad40dd231334f7d87a66f1b75537861"
 CHECK_FAILED = "9138a7bde1ed45fdb832c69a2fbf5093"
 
 KVMCFGD = RECORDER = None
+# The vendor policy path this build reads (meson passes it).
+VENDOR_POLICY = os.environ.get("KVMCFG_TEST_VENDOR_POLICY")
 
 
 class Failure(Exception):
@@ -334,7 +336,7 @@ def case_changes(base):
           'actual="a\\"b\\\\c d\\nline2"' in text, "textfile label escaped:\n" + text)
     # And the reference parser reads the same value back out of the whole file.
     samples = parse_textfile(prom)
-    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch" and
+    odd_gauges = [s for s in samples if s["name"] == "kvmcfg_mismatch_info" and
                   s["labels"]["param"] == "mmio_caching"]
     check(len(odd_gauges) == 1 and odd_gauges[0]["labels"]["actual"] == odd and
           odd_gauges[0]["value"] == 1, "prometheus_client parses it back: %r" % odd_gauges)
@@ -438,11 +440,21 @@ def case_reload(base):
           "reload counters")
     check(any(k.startswith('kvmcfg_mismatch{module="kvm",param="tdp_mmu"') for k in m),
           "mismatch still reported under the old policy")
+    # Monitoring sees the rejection, and which policy is still in force.
+    digest = lambda m: [k for k in m if k.startswith("kvmcfg_policy_info{sha256=")]
+    check(m["kvmcfg_reload_failed"] == 1 and m["kvmcfg_policy_rules"] == 1,
+          "reload_failed 1, the old policy's 1 rule: %r" % m)
+    old = digest(m)
+    check(len(old) == 1 and re.fullmatch(r'kvmcfg_policy_info\{sha256="[0-9a-f]{64}"\}', old[0]),
+          "policy_info: %r" % old)
 
     with open(pol, "w", encoding="utf-8") as fp:
         fp.write(POLICY)
     d.signal(signal.SIGHUP)
     d.wait_log(RESOLVED)
+    m = wait_checks(prom, 4)
+    check(m["kvmcfg_reload_failed"] == 0, "a good reload clears reload_failed")
+    check(len(digest(m)) == 1 and digest(m) != old, "new policy, new digest: %r" % digest(m))
     check(d.stop() == 0, "clean exit")
 
 
@@ -630,6 +642,65 @@ def case_errors(base):
     check(rc == 1 and "nope.conf" in err, "missing policy: %d %r" % (rc, err))
 
 
+def case_check_config(base):
+    """--check-config (sshd -t): every error of kvmcfgd.conf and of the policy, exit 2;
+    exit 0 and a summary when both are good. Relative paths as kvmcfgctl takes them."""
+    tree, pol, prom, args = setup(base)
+    conf = os.path.join(base, "kvmcfgd.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nInterval=soon\nSettleDelay=fast\nBogus=1\n"
+                "Policy=%s\nPolicyDropins=none\n" % pol)
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu=Y\ntdp_mmu=N\nx = 1 # c\n")
+    rc, out, err = run(["--config=" + conf, "--check-config"])
+    check(rc == 2, "exit 2 on errors: %d %r" % (rc, err))
+    for want in (conf + ":2: Interval=soon is not a time span",
+                 conf + ":3: SettleDelay=fast is not a time span",
+                 conf + ":4: unknown key 'Bogus'",
+                 pol + ":3: duplicate rule for kvm.tdp_mmu",
+                 pol + ":4: kvm.x: '#' starts a comment only at the start of a line",
+                 "kvmcfgd: configuration invalid, policy invalid (2 errors)"):
+        check(want in err, "%r in:\n%s" % (want, err))
+    check(out == "", "nothing on stdout: %r" % out)
+    # Nothing ran: no textfile, no check.
+    check(not os.path.exists(prom), "--check-config does not start the daemon")
+
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nPolicy=%s\nPolicyDropins=none\n" % pol)
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write(POLICY)
+    rc, out, err = run(["--config=" + conf, "--check-config"])
+    check(rc == 0 and "kvmcfgd: configuration ok (%s), policy ok (%s: 2 sections, " % (conf, pol)
+          in out, "good: %d %r %r" % (rc, out, err))
+    # A policy that asserts nothing is refused here as at start.
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("# nothing yet\n")
+    rc, _, err = run(["--config=" + conf, "--check-config"])
+    check(rc == 2 and pol + ": the policy asserts nothing" in err, err)
+
+    # Relative --sysfs-root and --policy: taken from the current directory, as
+    # kvmcfgctl takes them (the file still wants absolute paths).
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write(POLICY)
+    p = subprocess.run([KVMCFGD, "--check-config", "--config=" + conf, "--sysfs-root=sys",
+                        "--policy=policy.conf"], cwd=base, capture_output=True, text=True,
+                       timeout=5)
+    check(p.returncode == 0, "relative paths accepted: %r" % p.stderr)
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[Daemon]\nSysfsRoot=sys\n")
+    rc, _, err = run(["--config=" + conf, "--check-config", "--policy=" + pol])
+    check(rc == 2 and "SysfsRoot=sys is not an absolute path" in err, err)
+
+    # --help names the policy paths this build reads.
+    rc, out, _ = run(["--help"])
+    m = re.search(r"--policy=FILE\s+main policy file \(default (\S+),\s+else (\S+)\)", out)
+    check(m is not None, out)
+    check(m.group(1) == "/etc/kvmcfgd/policy.conf" and m.group(2).endswith("/lib/kvmcfgd/policy.conf"),
+          "paths: %r" % (m.groups(),))
+    check(m.group(2) == VENDOR_POLICY, "--help says %s, the build reads %s"
+          % (m.group(2), VENDOR_POLICY))
+
+
 def case_unreadable_root(base):
     """A sysfs root without module/: the daemon runs, says ERROR, and recovers."""
     tree, _, prom, args = setup(base)
@@ -662,6 +733,7 @@ CASES = {
     "stop-drains": case_stop_drains,
     "errors": case_errors,
     "unreadable-root": case_unreadable_root,
+    "check-config": case_check_config,
 }
 
 
@@ -696,8 +768,10 @@ def case_hostile_values(base):
         check(want in got, "value %d byte for byte in KVMCFG_ACTUAL: %r not in %r"
               % (n, want[:80], [g[:80] for g in got if g]))
         samples = parse_textfile(prom)
-        mism = [s for s in samples if s["name"] == "kvmcfg_mismatch"]
-        check(len(mism) == 1, "one mismatch sample, got %r" % mism)
+        check(len([s for s in samples if s["name"] == "kvmcfg_mismatch"]) == 1,
+              "one mismatch sample")
+        mism = [s for s in samples if s["name"] == "kvmcfg_mismatch_info"]
+        check(len(mism) == 1, "one mismatch info sample, got %r" % mism)
         # The writer replaces bytes that are not UTF-8 (one U+FFFD per byte).
         check(mism[0]["labels"]["actual"] == v.decode("utf-8", "replace"),
               "label round trip of value %d: %r" % (n, mism[0]["labels"]["actual"][:80]))

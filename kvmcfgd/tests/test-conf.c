@@ -196,11 +196,16 @@ START_TEST(errors_name_file_and_line)
 	/* No continuation lines: an indented line is a line of its own. */
 	expect_error("[Daemon]\nAlertCommand=/bin/page\n  --urgent\n",
 		     "/etc/kvmcfgd/kvmcfgd.conf:3: syntax error (expected [Section] or Key=Value)");
-	/* The first error in line order, syntax or not. */
+	/* Every error, in line order, syntax or not (kvmcfgd --check-config lists them all). */
 	expect_error("[Daemon]\nthis is not ini\nA=1\n",
-		     "/etc/kvmcfgd/kvmcfgd.conf:2: syntax error (expected [Section] or Key=Value)");
-	/* The first error is the one reported. */
-	expect_error("[Daemon]\nA=1\nB=2\n", "/etc/kvmcfgd/kvmcfgd.conf:2: unknown key 'A'");
+		     "/etc/kvmcfgd/kvmcfgd.conf:2: syntax error (expected [Section] or Key=Value)\n"
+		     "/etc/kvmcfgd/kvmcfgd.conf:3: unknown key 'A'");
+	expect_error("[Daemon]\nA=1\nB=2\n", "/etc/kvmcfgd/kvmcfgd.conf:2: unknown key 'A'\n"
+		     "/etc/kvmcfgd/kvmcfgd.conf:3: unknown key 'B'");
+	/* Keys under a broken header are not reported again. */
+	expect_error("[Daemon\nInterval=soon\n[Daemon]\nB=2\n",
+		     "/etc/kvmcfgd/kvmcfgd.conf:1: syntax error (expected [Section] or Key=Value)\n"
+		     "/etc/kvmcfgd/kvmcfgd.conf:4: unknown key 'B'");
 }
 END_TEST
 

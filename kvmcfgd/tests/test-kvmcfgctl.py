@@ -9,6 +9,7 @@ or bad usage, 3 cannot read), the human table and the JSON document.
     test-kvmcfgctl.py KVMCFGCTL DEFAULT_POLICY
 """
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import unittest
 
 CTL = None
 DEFAULT_POLICY = None
+FAKE_KO = None  # an object with a .modinfo section, for a fake modules directory
 
 # A healthy Intel host as the default policy expects it.
 INTEL_OK = {
@@ -286,21 +288,59 @@ class IntelHost(Base):
         rc, _, err = run("snapshot", "--sysfs-root", self.tree.root, "-o", out_path)
         self.assertEqual(rc, 0, err)
         text = open(out_path).read()
-        self.assertIn('vmentry_l1d_flush = "not required"', text)
-        self.assertIn('weird = "a|b"', text)
-        self.assertIn('empty = ""', text)
-        self.assertIn('semi = "a ; b"', text)
-        self.assertIn("# quoted: value cannot be written as a rule, left out", text)
-        self.assertIn("tdp_mmu = Y", text)
+        # Tuning knobs are recorded with their value in a comment; odd values, whose
+        # quoting the comment cannot carry, are recorded bare.
+        self.assertIn('vmentry_l1d_flush = any ; here not required\n', text)
+        self.assertIn('weird = any ; here a|b\n', text)
+        self.assertIn('empty = any\n', text)
+        self.assertIn('semi = any ; here a ; b\n', text)
+        self.assertIn('quoted = any ; here say "hi"\n', text)
+        self.assertIn("halt_poll_ns = any ; here 200000\n", text)
+        self.assertIn("# Pinned: what a fleet asserts (as the default policy does).\n"
+                      "ept = Y\n", text)
+        self.assertIn("\ntdp_mmu = Y\n", text)
         rc, out, err = self.check(policy=out_path)
         if os.geteuid() == 0:  # root reads the 0000 file, so it is in the snapshot
-            self.assertIn("secret = x", text)
+            self.assertIn("secret = any ; here x", text)
         self.assertEqual(rc, 0, out + err)
-        # One changed value and the snapshot catches it.
+        # A tuning knob changes: recorded, not a problem.
         self.tree.set("kvm", "halt_poll_ns", "0")
         rc, out, _ = self.check(policy=out_path)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"recorded\s+critical\s+kvm\s+halt_poll_ns\s+any\s+0")
+        # A pinned param changes and the snapshot catches it.
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        rc, out, _ = self.check(policy=out_path)
         self.assertEqual(rc, 1)
-        self.assertRegex(out, r"MISMATCH\s+critical\s+kvm\s+halt_poll_ns\s+200000\s+0")
+        self.assertRegex(out, r"MISMATCH\s+critical\s+kvm\s+ignore_msrs\s+N\s+Y")
+
+    def test_snapshot_pins_what_the_default_policy_pins(self):
+        """snapshot's list of pinned params and default.conf agree, both ways."""
+        for module, params in (("kvm", ["allow_unsafe_mappings"]), ("kvm_amd", ["npt", "avic"])):
+            for param in params:
+                self.tree.set(module, param, "N")
+        rc, out, err = run("snapshot", "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        snap, section = set(), None
+        for line in out.splitlines():
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif "=" in line and not line.startswith(("#", "Required")):
+                k, v = (x.strip() for x in line.split("=", 1))
+                if not v.startswith("any"):
+                    snap.add((section, k))
+        rc, out, _ = run("validate", "--print", DEFAULT_POLICY)
+        self.assertEqual(rc, 0)
+        default, section = set(), None
+        for line in out.splitlines():
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif "=" in line and line[0].islower():
+                k, v = (x.strip() for x in line.split("=", 1))
+                module, _, param = k.rpartition(".")
+                if not v.startswith("any") and section != "Policy":
+                    default.add((module or section, param))
+        self.assertEqual(snap, default)
 
 
 class AmdHost(Base):
@@ -381,10 +421,10 @@ class Usage(Base):
         p = self.policy("[kvm]\n")
         rc, _, err = run("check", "-p", p, "-r", "/nonexistent-root")
         self.assertEqual(rc, 3)
-        self.assertIn("cannot open sysfs root /nonexistent-root", err)
+        self.assertIn("/nonexistent-root: cannot open sysfs root: No such file", err)
         rc, _, err = run("check", "-p", p, "-r", os.path.join(self.tree.root, "module", "kvm"))
         self.assertEqual(rc, 3)
-        self.assertIn("is not a sysfs tree (no module/ directory)", err)
+        self.assertIn("not a sysfs tree (no module/ directory)", err)
 
     def test_bad_arguments(self):
         cases = [
@@ -404,6 +444,18 @@ class Usage(Base):
         self.assertEqual(rc, 2)
         self.assertIn("Usage: kvmcfgctl", err)
 
+    def test_libkmod_not_linked(self):
+        """libkmod (and through it libcrypto, zstd, lzma) is dlopen()ed when needed:
+        never a NEEDED entry, so --help and check do not pay for loading it."""
+        readelf = shutil.which("readelf")
+        if not readelf:
+            self.skipTest("readelf (binutils) is not installed")
+        out = subprocess.run([readelf, "-d", CTL], capture_output=True, text=True).stdout
+        needed = [l for l in out.splitlines() if "(NEEDED)" in l]
+        self.assertTrue(needed, out)
+        for lib in ("libkmod", "libcrypto", "libzstd", "liblzma"):
+            self.assertFalse(any(lib in l for l in needed), needed)
+
     def test_help_and_version(self):
         rc, out, _ = run("--help")
         self.assertEqual(rc, 0)
@@ -414,6 +466,315 @@ class Usage(Base):
         self.assertRegex(out, r"^kvmcfgctl \d+\.\d+")
 
 
+class Labels(Base):
+    """What the table and the verdict line say must mean what it says."""
+
+    def test_info_is_not_a_problem(self):
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @info\nhalt_poll_ns = any\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("verdict: ok (5 checked, 0 problems, 1 info)", out)
+        self.assertNotIn("Problems:", out)
+        self.assertIn("Info (reported, never a problem):\n  info ", out)
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn("verdict: mismatch (5 checked, 1 problem, 1 info)", out)
+        self.assertIn("Problems:\n  critical ", out)
+
+    def test_any_is_recorded_not_ok(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = any\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"\nrecorded\s+critical\s+kvm\s+halt_poll_ns\s+any\s+200000")
+        self.assertRegex(out, r"\nok\s+critical\s+kvm\s+tdp_mmu\s+Y\s+Y")
+
+    def test_missing_vendor_module_hints_required_no(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\n[kvm_amd]\nnpt = Y\n")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn("module kvm_amd is required but not loaded (if only some hosts load it, "
+                      "say Required = no in [kvm_amd])", out)
+
+    def test_policy_asserting_nothing_is_an_error(self):
+        for text in ("", "# all commented out\n# [kvm]\n",
+                     "[kvm]\nRequired = no\ntdp_mmu = any\n"):
+            p = self.policy(text)
+            rc, out, err = run("validate", p)
+            self.assertEqual(rc, 2, (text, out))
+            self.assertIn(f"{p}: the policy asserts nothing", err)
+            rc, out, err = self.check("--json", policy=p)
+            self.assertEqual(rc, 2, text)
+            self.assertEqual(json.loads(out)["verdict"], "policy-error")
+        # A required section alone asserts that its module is loaded.
+        rc, out, _ = run("validate", self.policy("[kvm]\n"))
+        self.assertEqual(rc, 0, out)
+
+    def test_inline_hash_comment_hint(self):
+        p = self.policy("[kvm]\ntdp_mmu = N # off\n")
+        rc, _, err = run("validate", p)
+        self.assertEqual(rc, 2)
+        self.assertIn(f"{p}:2: kvm.tdp_mmu: '#' starts a comment only at the start of a line; "
+                      "an inline comment starts with ' ;' (tdp_mmu = N ; ...)", err)
+
+
+class GateOptions(Base):
+    """--quiet, --fail-on and --textfile: what a gate or a host without the daemon needs."""
+
+    def test_quiet(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @info\nhalt_poll_ns = any\n")
+        rc, out, err = self.check("--quiet", policy=p)
+        self.assertEqual((rc, out, err), (0, "", ""))
+        self.tree.set("kvm", "ignore_msrs", "Y")   # info: still nothing to say
+        rc, out, _ = self.check("-q", policy=p)
+        self.assertEqual((rc, out), (0, ""))
+        self.tree.set("kvm", "tdp_mmu", "N")
+        rc, out, _ = self.check("-q", policy=p)
+        self.assertEqual(rc, 1)
+        self.assertEqual(out.splitlines(), [
+            "Problems:",
+            f"  critical {p}:2: kvm.tdp_mmu is N, policy wants Y",
+            "verdict: mismatch (5 checked, 1 problem, 1 info)"])
+        rc, _, err = self.check("-q", "--json", policy=p)
+        self.assertEqual(rc, 2)
+        self.assertIn("--quiet and --json exclude each other", err)
+
+    def test_fail_on(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nignore_msrs = N @warn\nmmio_caching = N @info\n")
+        self.tree.set("kvm", "ignore_msrs", "Y")
+        rc, out, _ = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        rc, out, _ = self.check("--fail-on=critical", policy=p)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("verdict: ok (5 checked, 1 problem, 1 info; failing at critical and above)",
+                      out)
+        rc, doc, _ = self.check_json("--fail-on", "critical", policy=p)
+        self.assertEqual((rc, doc["verdict"], doc["fail_on"]), (0, "ok", "critical"))
+        # info: the strictest gate fails on an info finding too.
+        self.tree.set("kvm", "ignore_msrs", "N")
+        rc, _, _ = self.check(policy=p)
+        self.assertEqual(rc, 0)
+        rc, doc, _ = self.check_json("--fail-on=info", policy=p)
+        self.assertEqual((rc, doc["verdict"]), (1, "mismatch"))
+        rc, _, err = self.check("--fail-on=sometimes", policy=p)
+        self.assertEqual(rc, 2)
+        self.assertIn("--fail-on takes critical, warn or info, not 'sometimes'", err)
+        rc, _, err = run("validate", "--fail-on=warn", DEFAULT_POLICY)
+        self.assertEqual(rc, 2)
+        self.assertIn("--fail-on does not apply to validate", err)
+
+    def test_textfile(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = 200000 @warn\n")
+        out_path = self.tree.path("kvmcfg.prom")
+        rc, _, err = self.check("--textfile", out_path, policy=p)
+        self.assertEqual(rc, 0, err)
+        text = open(out_path).read()
+        self.assertIn("\nkvmcfg_ok 1\n", text)
+        self.assertIn("\nkvmcfg_check_readable 1\n", text)
+        self.assertRegex(text, r"\nkvmcfg_last_check_timestamp_seconds \d{10}\.\d{6}\n")
+        self.assertNotIn("kvmcfg_mismatch{", text)
+        self.assertNotIn("kvmcfg_checks_total", text)  # the daemon's counters are not ours
+        self.tree.set("kvm", "halt_poll_ns", "0")
+        rc, _, _ = self.check("--textfile", out_path, "--json", policy=p)
+        self.assertEqual(rc, 1)
+        text = open(out_path).read()
+        self.assertIn('\nkvmcfg_mismatch{module="kvm",param="halt_poll_ns",rule="policy",'
+                      'severity="warn"} 1\n', text)
+        self.assertIn('\nkvmcfg_mismatch_info{module="kvm",param="halt_poll_ns",rule="policy",'
+                      f'kind="mismatch",expected="200000",actual="0",origin="{p}:3"}} 1\n', text)
+        self.assertIn("\nkvmcfg_ok 0\n", text)
+        self.assertEqual([f for f in os.listdir(self.tree.root) if "prom" in f], ["kvmcfg.prom"])
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        rc, _, err = self.check("--textfile", "/nonexistent-dir/x.prom", policy=p)
+        self.assertEqual(rc, 3)
+        self.assertIn("cannot write /nonexistent-dir/x.prom", err)
+
+
+class KernelReview(Base):
+    """validate and check against what the kernel has: a fake modules directory
+    (kvm builtin, kvm_amd a loadable module, not loaded) made with depmod."""
+
+    def modules_dir(self):
+        depmod = shutil.which("depmod") or next(
+            (p for p in ("/usr/sbin/depmod", "/sbin/depmod") if os.path.exists(p)), None)
+        if not depmod:
+            self.skipTest("depmod (Debian package kmod) is not installed: no fake modules dir")
+        if not FAKE_KO:
+            self.skipTest("no fake module object given (meson passes fake-kvm-amd.ko)")
+        base = self.tree.path("mods")
+        d = os.path.join(base, "lib", "modules", "6.1.0-test")
+        os.makedirs(os.path.join(d, "kernel", "arch", "x86", "kvm"))
+        shutil.copy(FAKE_KO, os.path.join(d, "kernel", "arch", "x86", "kvm", "kvm-amd.ko"))
+        with open(os.path.join(d, "modules.builtin"), "w") as f:
+            f.write("kernel/arch/x86/kvm/kvm.ko\n")
+        with open(os.path.join(d, "modules.builtin.modinfo"), "wb") as f:
+            f.write(b"".join(b"kvm.parmtype=%s\0" % t for t in (
+                b"tdp_mmu:bool", b"mmio_caching:bool", b"halt_poll_ns:uint",
+                b"min_timer_period_us:uint", b"ignore_msrs:bool", b"nx_huge_pages:charp",
+                b"force_emulation_prefix:bool", b"enable_vmware_backdoor:bool")))
+        r = subprocess.run([depmod, "-b", base, "6.1.0-test"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Nothing loaded: the host's own /sys must not answer for this kernel.
+        os.makedirs(self.tree.path("nosys", "module"))
+        return d
+
+    def test_validate_against_modules_dir(self):
+        d = self.modules_dir()
+        p = self.policy("[kvm]\ntdp_mmmu = Y\nhalt_poll_ns = yes\nmin_timer_period_us = 2OO\n"
+                        "ignore_msrs = 2\nallow_unsafe_mappings = N | absent\n"
+                        "nx_huge_pages = never\n"
+                        "[kvm_amd]\nRequired = no\nnpt = Y\nnptt = 1\nnested = 0..1\n"
+                        "[kvm_intell]\nRequired = no\nept = Y\n"
+                        "[kvm_intel]\nRequired = no\nept = Y\n")
+        nosys = self.tree.path("nosys")
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, p)
+        self.assertEqual(rc, 2, out + err)
+        errors = [l for l in err.splitlines() if re.match(re.escape(p) + r":\d", l)]
+        self.assertEqual(errors, [
+            f"{p}:2: kvm has no parameter 'tdp_mmmu'; did you mean tdp_mmu? (this kernel: {d})",
+            f"{p}:3: kvm.halt_poll_ns is a uint (modinfo): 'yes' can never match "
+            "(an unsigned integer param never reads a boolean word)",
+            f"{p}:4: kvm.min_timer_period_us is a uint (modinfo): '2OO' can never match "
+            "(an integer param never reads text)",
+            f"{p}:5: kvm.ignore_msrs is a bool (modinfo): '2' can never match "
+            "(a bool reads Y or N)",
+            f"{p}:11: kvm_amd has no parameter 'nptt'; did you mean npt? (this kernel: {d})",
+            f"{p}:13: unknown module 'kvm_intell'; did you mean kvm_intel?",
+        ], err)
+        # Not errors: a param of newer kernels the rule allows to be absent, and a
+        # vendor module this host does not have at all (a fleet shares policies).
+        self.assertIn(f"note: {p}:6: kvm has no parameter 'allow_unsafe_mappings' in this "
+                      f"kernel ({d}); the rule accepts that", err)
+        self.assertIn(f"note: {p}:16: module kvm_intel is not on this host ({d}): its rules "
+                      "are not checked against its parameters here", err)
+        self.assertIn(f"{p}: invalid for this kernel (6 errors)", err)
+        # The same policy without the mistakes is valid here; Y for a signed int
+        # (kvm_amd.nested, as npt was on older kernels) is a boolean by meaning.
+        good = self.policy("[kvm]\ntdp_mmu = Y\nhalt_poll_ns = 200000\n"
+                           "allow_unsafe_mappings = N | absent\n"
+                           "[kvm_amd]\nRequired = no\nnpt = Y\nnested = Y\n"
+                           "[kvm_intel]\nRequired = no\nept = Y\n", "good.conf")
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, good)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("ok (3 sections, 6 rules)", out)
+        # The default policy is valid against this kernel too.
+        rc, out, err = run("validate", "--modules-dir", d, "-r", nosys, DEFAULT_POLICY)
+        self.assertEqual(rc, 0, err)
+
+    def test_check_warns_from_sysfs(self):
+        p = self.policy("[kvm]\ntdp_mmmu = Y | absent\ntdp_mmu = Y\n[kvm_intell]\n"
+                        "Required = no\nept = Y\n")
+        rc, out, err = self.check(policy=p)
+        # The verdict is the host's: warnings never change it.
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn(f"warning: {p}:4: unknown module 'kvm_intell'; did you mean kvm_intel?",
+                      err)
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(doc["warnings"], [{"file": p, "line": 4, "message":
+                                            "unknown module 'kvm_intell'; did you mean kvm_intel?"}])
+        # A misspelt param of a loaded module: PARAM-MISSING, and the warning says what
+        # was meant.
+        p = self.policy("[kvm]\ntdp_mmmu = Y\n", "q.conf")
+        rc, out, err = self.check(policy=p)
+        self.assertEqual(rc, 1)
+        self.assertIn(f"warning: {p}:2: kvm has no parameter 'tdp_mmmu'; did you mean tdp_mmu? "
+                      "(this kernel: sysfs only: no modules directory given)", err)
+
+    def test_values_no_kernel_prints(self):
+        for value, why in ((b"Y\x01", "a control character (byte 0x01)"),
+                           (b"\xff", "bytes that are not UTF-8 (byte 0xff)"),
+                           (b"\"a\x1b[2Jb\"", "a control character (byte 0x1b)")):
+            path = self.tree.path("bytes.conf")
+            with open(path, "wb") as f:
+                f.write(b"[kvm]\ntdp_mmu = " + value + b"\n")
+            rc, _, err = run("validate", path)
+            self.assertEqual(rc, 2, value)
+            self.assertIn(f"{path}:2: kvm.tdp_mmu: the value has {why}, which no kernel prints",
+                          err)
+            self.assertNotIn("\x1b", err)
+
+
+MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
+                        "kvmcfgctl.8.scd")
+
+
+class JsonGate(Base):
+    """check --json writes a document whatever happens: a CI job piping it to jq
+    never sees empty input, and the exit code still says what happened."""
+
+    def test_policy_error_is_json(self):
+        p = self.policy("[kvm]\ntdp_mmu = Y\ntdp_mmu = N\nFoo = 1\n")
+        rc, out, err = self.check("--json", policy=p)
+        self.assertEqual(rc, 2)
+        doc = json.loads(out)
+        self.assertEqual(doc["verdict"], "policy-error")
+        self.assertEqual((doc["checked"], doc["problems"], doc["findings"]), (0, 0, []))
+        self.assertEqual(doc["errors_total"], 2)
+        self.assertEqual(doc["errors"], [
+            {"file": p, "line": 3,
+             "message": "duplicate rule for kvm.tdp_mmu in [kvm] (first at line 2)"},
+            {"file": p, "line": 4, "message": doc["errors"][1]["message"]}])
+        self.assertIn("unknown setting 'Foo'", doc["errors"][1]["message"])
+        self.assertIn("policy not applied (2 errors)", err)  # stderr still says it
+        rc, out, _ = run("check", "--json", "--policy", "/nonexistent.conf", "-r", self.tree.root)
+        self.assertEqual(rc, 2)
+        doc = json.loads(out)
+        self.assertEqual(doc["errors"], [{"file": "/nonexistent.conf", "line": 0,
+                                          "message": "cannot read: No such file or directory"}])
+
+    def test_unreadable_root_is_json(self):
+        p = self.policy("[kvm]\n")
+        rc, out, _ = run("check", "--json", "-p", p, "-r", "/nonexistent-root")
+        self.assertEqual(rc, 3)
+        doc = json.loads(out)
+        self.assertEqual(doc["verdict"], "unreadable")
+        self.assertEqual(doc["errors"], [{"file": "/nonexistent-root", "line": 0, "message":
+                                          "cannot open sysfs root: No such file or directory"}])
+        rc, out, _ = run("check", "--json", "-p", p, "-r", self.tree.path("module"))
+        self.assertEqual(rc, 3)
+        self.assertEqual(json.loads(out)["verdict"], "unreadable")
+
+    def man_example(self):
+        text = open(MAN_PAGE).read()
+        head = "Gate a CI job on the host's configuration"
+        self.assertIn(head, text)
+        block = text[text.index(head):].split("```\n")[1]
+        return block.replace("\\\\", "\\")  # scdoc's escape for one backslash
+
+    def run_example(self, policy_text):
+        """The man page's CI example, as written, with kvmcfgctl pointed at the fake tree."""
+        if not shutil.which("jq"):
+            self.skipTest("jq (the man page example uses it) is not installed")
+        bindir = self.tree.path("bin")
+        os.makedirs(bindir, exist_ok=True)
+        wrapper = os.path.join(bindir, "kvmcfgctl")
+        with open(wrapper, "w") as f:
+            f.write(f'#!/bin/sh\nexec "{os.path.abspath(CTL)}" "$@" --sysfs-root "{self.tree.root}"\n')
+        os.chmod(wrapper, 0o755)
+        self.tree.write("golden.conf", policy_text)
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+        return subprocess.run(["bash", "-c", self.man_example()], cwd=self.tree.root, env=env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_man_page_ci_example(self):
+        p = self.run_example("[kvm]\ntdp_mmu = Y\n")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "ok")
+        p = self.run_example("[kvm]\ntdp_mmu = N\n")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "mismatch")
+        # The case that used to pass: a broken policy fails the job.
+        p = self.run_example("[kvm]\ntdp_mmu = \"Y\n")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "policy-error")
+        self.assertIn("unterminated quoted text", p.stdout)
+
+
 if __name__ == "__main__":
     CTL, DEFAULT_POLICY = sys.argv[1], sys.argv[2]
+    FAKE_KO = sys.argv[3] if len(sys.argv) > 3 else None
     unittest.main(argv=sys.argv[:1], verbosity=2)

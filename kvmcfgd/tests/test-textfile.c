@@ -44,10 +44,18 @@ START_TEST(render)
 	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
 
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE kvmcfg_mismatch gauge\n"));
+	/* Identity labels only on the alerting series; what changes is in _info. */
 	ck_assert_ptr_nonnull(strstr(text,
-		"kvmcfg_mismatch{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\",kind=\"mismatch\","
-		"expected=\"Y | 1\",actual=\"N\",severity=\"critical\","
+		"\nkvmcfg_mismatch{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\","
+		"severity=\"critical\"} 1\n"));
+	ck_assert_ptr_null(strstr(text, "kvmcfg_mismatch{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\",k"));
+	ck_assert_ptr_nonnull(strstr(text,
+		"\nkvmcfg_mismatch_info{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\","
+		"kind=\"mismatch\",expected=\"Y | 1\",actual=\"N\","
 		"origin=\"/etc/kvmcfgd/policy.conf:3\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_reload_failed 0\n"));
+	/* No policy digest known: no policy_info series at all. */
+	ck_assert_ptr_null(strstr(text, "kvmcfg_policy_info"));
 	ck_assert_ptr_nonnull(strstr(text, "actual=\"say \\\"hi\\\"\\\\\""));
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_mismatches{severity=\"critical\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_mismatches{severity=\"warn\"} 1\n"));
@@ -81,6 +89,16 @@ START_TEST(render)
 	m.last_check_ok = false;
 	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_ok 0\n"));
+	free(text);
+	/* The policy in force and a rejected reload. */
+	m.last_reload_failed = true;
+	m.policy_rules = 12;
+	snprintf(m.policy_sha256, sizeof(m.policy_sha256), "%064d", 7);
+	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\nkvmcfg_reload_failed 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nkvmcfg_policy_info{sha256=\"0000000000000000000000000000"
+					"000000000000000000000000000000000007\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nkvmcfg_policy_rules 12\n"));
 	free(text);
 }
 END_TEST

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "finding.h"
-#include "json-escape.h"
+#include "json-out.h"
+#include "macro.h"
 
 static const char *const kind_names[_FINDING_KIND_MAX] = {
 	[FINDING_OK] = "ok",
@@ -131,7 +132,12 @@ static char *default_message(const Finding *f)
 			     f->actual ? f->actual : "absent", f->expected);
 		break;
 	case FINDING_MODULE_MISSING:
-		r = asprintf(&m, "module %s is required but not loaded", f->module);
+		/* kvm itself is always required; a vendor module is often only on some hosts. */
+		if (!strcmp(f->module, "kvm"))
+			r = asprintf(&m, "module %s is required but not loaded", f->module);
+		else
+			r = asprintf(&m, "module %s is required but not loaded (if only some hosts "
+				     "load it, say Required = no in [%s])", f->module, f->module);
 		break;
 	case FINDING_PARAM_MISSING:
 		r = asprintf(&m, "module %s is loaded but has no parameter %s (policy wants %s)",
@@ -225,13 +231,18 @@ size_t kvmcfg_findings_n_problems(const Findings *f)
 
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 {
+	return kvmcfg_findings_verdict_at(f, POLICY_SEVERITY_WARN);
+}
+
+KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on)
+{
 	bool unreadable = false;
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		if (!kvmcfg_finding_is_problem(x) || x->severity == POLICY_SEVERITY_INFO)
+		if (!kvmcfg_finding_is_problem(x) || x->severity < fail_on)
 			continue;
 		if (x->kind != FINDING_UNREADABLE)
 			return KVMCFG_VERDICT_MISMATCH;
@@ -242,90 +253,126 @@ KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 
 /* ---- JSON ---- */
 
-static void json_field(FILE *o, bool pretty, unsigned indent, bool first, const char *key)
+/* @s as a JSON string, or JSON null for NULL (kvmcfg_json_add() takes NULL as ENOMEM). */
+static int add_string(struct json_object *o, const char *key, const char *s)
 {
-	if (!first)
-		fputc(',', o);
-	if (pretty)
-		fprintf(o, "\n%*s", indent * 2, "");
-	kvmcfg_json_string(o, key);
-	fputs(pretty ? ": " : ":", o);
+	if (!s)
+		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+	return kvmcfg_json_add(o, key, kvmcfg_json_new_string(s));
 }
 
-static void json_finding(FILE *o, const Finding *x, bool pretty)
+static int add_origin(struct json_object *o, const char *file, unsigned line)
 {
-	unsigned d = 3;
+	_cleanup_json_ struct json_object *origin = json_object_new_object();
 
-	fputc('{', o);
-	json_field(o, pretty, d, true, "kind");
-	kvmcfg_json_string(o, kvmcfg_finding_kind_to_string(x->kind));
-	json_field(o, pretty, d, false, "severity");
-	kvmcfg_json_string(o, kvmcfg_policy_severity_to_string(x->severity));
-	json_field(o, pretty, d, false, "module");
-	kvmcfg_json_string(o, x->module);
-	json_field(o, pretty, d, false, "param");
-	kvmcfg_json_string(o, x->param);
-	json_field(o, pretty, d, false, "expected");
-	kvmcfg_json_string(o, x->expected);
-	json_field(o, pretty, d, false, "actual");
-	kvmcfg_json_string(o, x->actual);
-	json_field(o, pretty, d, false, "status");
-	kvmcfg_json_string(o, kvmcfg_errno_name(x->read_error));
-	json_field(o, pretty, d, false, "origin");
-	fputc('{', o);
-	json_field(o, pretty, d + 1, true, "file");
-	kvmcfg_json_string(o, x->origin_file);
-	json_field(o, pretty, d + 1, false, "line");
-	fprintf(o, "%u", x->origin_line);
-	if (pretty)
-		fprintf(o, "\n%*s", d * 2, "");
-	fputc('}', o);
-	json_field(o, pretty, d, false, "rule");
-	kvmcfg_json_string(o, x->rule);
-	json_field(o, pretty, d, false, "message");
-	kvmcfg_json_string(o, x->message);
-	if (pretty)
-		fprintf(o, "\n%*s", (d - 1) * 2, "");
-	fputc('}', o);
+	if (!origin || add_string(origin, "file", file) < 0 ||
+	    kvmcfg_json_add(origin, "line", json_object_new_int64(line)) < 0)
+		return -ENOMEM;
+	return kvmcfg_json_add(o, "origin", TAKE_PTR(origin));
+}
+
+static struct json_object *finding_to_json(const Finding *x)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || add_string(o, "kind", kvmcfg_finding_kind_to_string(x->kind)) < 0 ||
+	    add_string(o, "severity", kvmcfg_policy_severity_to_string(x->severity)) < 0 ||
+	    add_string(o, "module", x->module) < 0 || add_string(o, "param", x->param) < 0 ||
+	    add_string(o, "expected", x->expected) < 0 || add_string(o, "actual", x->actual) < 0 ||
+	    add_string(o, "status", kvmcfg_errno_name(x->read_error)) < 0 ||
+	    add_origin(o, x->origin_file, x->origin_line) < 0 ||
+	    add_string(o, "rule", x->rule) < 0 || add_string(o, "message", x->message) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+/* The head every document shares: schema, verdict, counts and the findings array. */
+static struct json_object *document_new(const char *verdict, size_t checked, size_t problems,
+					struct json_object **ret_findings)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+
+	if (!o || add_string(o, "schema", KVMCFG_FINDINGS_SCHEMA) < 0 ||
+	    add_string(o, "verdict", verdict) < 0 ||
+	    kvmcfg_json_add(o, "checked", json_object_new_int64((int64_t)checked)) < 0 ||
+	    kvmcfg_json_add(o, "problems", json_object_new_int64((int64_t)problems)) < 0 ||
+	    kvmcfg_json_add(o, "findings", arr) < 0)
+		return NULL;
+	*ret_findings = arr;
+	return TAKE_PTR(o);
+}
+
+static int serialize(struct json_object *o, bool pretty, char **ret)
+{
+	char *s = kvmcfg_json_serialize(o, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+					       : JSON_C_TO_STRING_PLAIN);
+
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
 }
 
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret)
 {
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *o;
+	return kvmcfg_findings_to_json_at(f, POLICY_SEVERITY_WARN, NULL, pretty, ret);
+}
 
-	o = open_memstream(&buf, &len);
+/* [{file, line, message}, ...] of every item of @err. */
+static struct json_object *errors_to_json(const PolicyError *err)
+{
+	_cleanup_json_ struct json_object *errors = json_object_new_array();
+	unsigned i;
+
+	for (i = 0; errors && i < kvmcfg_policy_error_n_items(err); i++) {
+		_cleanup_json_ struct json_object *e = json_object_new_object();
+		PolicyErrorItem it;
+
+		kvmcfg_policy_error_item(err, i, &it);
+		if (!e || add_string(e, "file", it.file) < 0 ||
+		    kvmcfg_json_add(e, "line", json_object_new_int64(it.line)) < 0 ||
+		    add_string(e, "message", it.message) < 0 ||
+		    kvmcfg_json_append(errors, TAKE_PTR(e)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(errors);
+}
+
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
+			       const PolicyError *warnings, bool pretty, char **ret)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *arr = NULL;
+	size_t i;
+
+	o = document_new(kvmcfg_verdict_to_string(kvmcfg_findings_verdict_at(f, fail_on)), f->n,
+			 kvmcfg_findings_n_problems(f), &arr);
 	if (!o)
 		return -ENOMEM;
-	fputc('{', o);
-	json_field(o, pretty, 1, true, "schema");
-	kvmcfg_json_string(o, "kvmcfg-findings/1");
-	json_field(o, pretty, 1, false, "verdict");
-	kvmcfg_json_string(o, kvmcfg_verdict_to_string(kvmcfg_findings_verdict(f)));
-	json_field(o, pretty, 1, false, "checked");
-	fprintf(o, "%zu", f->n);
-	json_field(o, pretty, 1, false, "problems");
-	fprintf(o, "%zu", kvmcfg_findings_n_problems(f));
-	json_field(o, pretty, 1, false, "findings");
-	fputc('[', o);
-	for (i = 0; i < f->n; i++) {
-		if (i)
-			fputc(',', o);
-		if (pretty)
-			fputs("\n    ", o);
-		json_finding(o, &f->items[i], pretty);
-	}
-	if (pretty && f->n)
-		fputs("\n  ", o);
-	fputc(']', o);
-	if (pretty)
-		fputc('\n', o);
-	fputs("}\n", o);
-	if (fclose(o) != 0 || !buf) {
-		free(buf);
+	/* Only when not the default, so the default document stays as it was. */
+	if (fail_on != POLICY_SEVERITY_WARN &&
+	    add_string(o, "fail_on", kvmcfg_policy_severity_to_string(fail_on)) < 0)
 		return -ENOMEM;
-	}
-	*ret = buf;
-	return 0;
+	for (i = 0; i < f->n; i++)
+		if (kvmcfg_json_append(arr, finding_to_json(&f->items[i])) < 0)
+			return -ENOMEM;
+	if (warnings && warnings->n_errors &&
+	    kvmcfg_json_add(o, "warnings", errors_to_json(warnings)) < 0)
+		return -ENOMEM;
+	return serialize(o, pretty, ret);
+}
+
+int kvmcfg_findings_error_to_json(const char *verdict, const PolicyError *err, bool pretty,
+				  char **ret)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *arr = NULL;
+
+	o = document_new(verdict, 0, 0, &arr);
+	if (!o || kvmcfg_json_add(o, "errors", errors_to_json(err)) < 0)
+		return -ENOMEM;
+	if (kvmcfg_json_add(o, "errors_total", json_object_new_int64(err->n_errors)) < 0)
+		return -ENOMEM;
+	return serialize(o, pretty, ret);
 }

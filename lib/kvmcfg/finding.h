@@ -11,7 +11,7 @@
  * JSON schema "kvmcfg-findings/1" (stable; fields are only ever added):
  *   {
  *     "schema": "kvmcfg-findings/1",
- *     "verdict": "ok" | "mismatch" | "unreadable",
+ *     "verdict": "ok" | "mismatch" | "unreadable" | "policy-error",
  *     "checked": <number of findings>,
  *     "problems": <number of findings for which kvmcfg_finding_is_problem()>,
  *     "findings": [
@@ -28,9 +28,19 @@
  *         "rule": "tdp-mmu-requires-tdp" | null,   (derived rules only)
  *         "message": "human explanation"
  *       }, ...
- *     ]
+ *     ],
+ *     "errors": [ { "file": ..., "line": 0 | N, "message": ... }, ... ],
+ *     "errors_total": N,
+ *     "fail_on": "critical" | "info",  (kvmcfgctl check --fail-on, when not warn)
+ *     "warnings": [ { "file", "line", "message" } ]  (the policy against this
+ *                 kernel, kvmcfgctl check; only when there are any)
  *   }
+ * "errors" and "errors_total" are there only when nothing could be checked:
+ * verdict "policy-error" (the policy did not load: every error, checked 0)
+ * or "unreadable" (the sysfs root itself: one error naming it).
+ * errors_total can exceed the length of "errors" when very many were found.
  */
+#define KVMCFG_FINDINGS_SCHEMA "kvmcfg-findings/1"
 #pragma once
 
 #include <stdbool.h>
@@ -119,6 +129,12 @@ size_t kvmcfg_findings_n_problems(const Findings *f);
  */
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f);
 
+/*
+ * The verdict when problems at @fail_on and above count (kvmcfgctl check
+ * --fail-on); kvmcfg_findings_verdict() is this at POLICY_SEVERITY_WARN.
+ */
+KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on);
+
 /* Exit code for kvmcfgctl check: 0 ok, 1 mismatch, 3 unreadable. */
 int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
 
@@ -127,6 +143,21 @@ int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
  * @pretty, newline-terminated. *ret is malloc'd.
  */
 int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret);
+
+/*
+ * kvmcfg_findings_to_json() with the verdict of kvmcfg_findings_verdict_at(@fail_on),
+ * when @fail_on is not warn a "fail_on" field naming it, and when @warnings
+ * (may be NULL) holds any, "warnings": [{file, line, message}...].
+ */
+int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
+			       const PolicyError *warnings, bool pretty, char **ret);
+
+/*
+ * The document for a check that could not run (schema above, no findings):
+ * @verdict "policy-error" or "unreadable", and every error of @err.
+ */
+int kvmcfg_findings_error_to_json(const char *verdict, const PolicyError *err, bool pretty,
+				  char **ret);
 
 /* "EACCES" style name of a -errno as used in JSON "status"; "ok" for 0. */
 const char *kvmcfg_errno_name(int negative_errno);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,12 +57,61 @@ int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret)
 	return 0;
 }
 
+/*
+ * What a fleet pins: the params the default policy (kvmcfgd/policy/default.conf)
+ * asserts a value for, whether in the module's own section or qualified
+ * from a vendor section (kvm.tdp_mmu in [kvm_intel]). Everything else is
+ * tuning that legitimately differs between hosts. The kvmcfgctl integration
+ * test holds this list and default.conf to each other.
+ */
+static const struct {
+	const char *module, *param;
+} fleet_pinned[] = {
+	{ "kvm", "tdp_mmu" },
+	{ "kvm", "mmio_caching" },
+	{ "kvm", "force_emulation_prefix" },
+	{ "kvm", "allow_unsafe_mappings" },
+	{ "kvm", "enable_vmware_backdoor" },
+	{ "kvm", "ignore_msrs" },
+	{ "kvm_intel", "ept" },
+	{ "kvm_intel", "unrestricted_guest" },
+	{ "kvm_amd", "npt" },
+};
+
+bool kvmcfg_snapshot_pins(const char *module, const char *param)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fleet_pinned) / sizeof(fleet_pinned[0]); i++)
+		if (!strcmp(fleet_pinned[i].module, module) && !strcmp(fleet_pinned[i].param, param))
+			return true;
+	return false;
+}
+
+/* A value fit to follow "; here " in a comment: one line of printable ASCII. */
+static bool comment_safe(const char *value)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)value; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+	return *value != '\0';
+}
+
 /* One rule line, or a comment saying why there is none. Returns 1 for a rule. */
-static int write_param(FILE *o, const char *param, const char *value, int r)
+static int write_param(FILE *o, const char *param, const char *value, int r, bool tuning)
 {
 	if (r < 0) {
 		fprintf(o, "# %s: not readable (%s), left out\n", param, strerror(-r));
 		return 0;
+	}
+	if (tuning) {
+		if (comment_safe(value))
+			fprintf(o, "%s = any ; here %s\n", param, value);
+		else
+			fprintf(o, "%s = any\n", param);
+		return 1;
 	}
 	if (!kvmcfg_matcher_text_needs_quotes(value)) {
 		fprintf(o, "%s = %s\n", param, value);
@@ -76,11 +126,44 @@ static int write_param(FILE *o, const char *param, const char *value, int r)
 	return 1;
 }
 
+/* The rules of one module: pinned ones first, then tuning (pass 1), or all pinned. */
+static unsigned write_module(FILE *o, int sysfs_fd, const char *module, char **params,
+			     unsigned flags)
+{
+	unsigned n_rules = 0, pass;
+	size_t j;
+
+	for (pass = 0; pass < 2; pass++) {
+		bool tuning = pass == 1, first = true;
+
+		if (tuning && (flags & KVMCFG_SNAPSHOT_PIN_ALL))
+			break;
+		for (j = 0; params[j]; j++) {
+			char *value = NULL;
+			int rr;
+
+			if (!(flags & KVMCFG_SNAPSHOT_PIN_ALL) &&
+			    kvmcfg_snapshot_pins(module, params[j]) == tuning)
+				continue;
+			if (first && !(flags & KVMCFG_SNAPSHOT_PIN_ALL))
+				fputs(tuning ? "# Tuning: recorded, not asserted ('any'); the value here "
+					       "follows each.\n# Pin one by writing its value instead.\n"
+					     : "# Pinned: what a fleet asserts (as the default policy does).\n",
+				      o);
+			first = false;
+			rr = kvmcfg_param_read_at(sysfs_fd, module, params[j], &value);
+			n_rules += write_param(o, params[j], value, rr, tuning);
+			free(value);
+		}
+	}
+	return n_rules;
+}
+
 int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header,
-		       char **ret, unsigned *ret_n_rules)
+		       unsigned flags, char **ret, unsigned *ret_n_rules)
 {
 	char **params = NULL, *buf = NULL;
-	size_t len = 0, i, j;
+	size_t len = 0, i;
 	unsigned n_rules = 0;
 	FILE *o;
 	int r = 0;
@@ -100,13 +183,7 @@ int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *hea
 		if (r < 0)
 			break;
 		fprintf(o, "\n[%s]\nRequired = yes\n", modules[i]);
-		for (j = 0; params[j]; j++) {
-			char *value = NULL;
-			int rr = kvmcfg_param_read_at(sysfs_fd, modules[i], params[j], &value);
-
-			n_rules += write_param(o, params[j], value, rr);
-			free(value);
-		}
+		n_rules += write_module(o, sysfs_fd, modules[i], params, flags);
 		kvmcfg_strv_free(params);
 	}
 	if (fclose(o) != 0 && r == 0)

@@ -8,13 +8,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmod-dl.h"
 #include "param.h"
 #include "policy-internal.h"
 #include "policy.h"
@@ -345,6 +345,12 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 		if (r < 0)
 			first_r = r;
 	}
+	if (!first_r && !kvmcfg_policy_asserts(p)) {
+		kvmcfg_policy_error_add(err, main_path, 0,
+				 "the policy asserts nothing: no section is Required = yes and no rule "
+				 "is more than 'any' (start with [kvm] and a rule, kvmcfg.policy(5))");
+		first_r = -EINVAL;
+	}
 	if (!first_r && err->n_errors != errors_at_start)
 		first_r = -EINVAL;
 	if (first_r < 0) {
@@ -374,13 +380,6 @@ static const struct {
 	{ "kvm", "nx_huge_pages", "force", "Y" },
 	{ "kvm", "nx_huge_pages", "auto", "Y | N" },
 };
-
-static void kmod_silent(void *data, int priority, const char *file, int line, const char *fn,
-			const char *format, va_list args)
-{
-	/* Helpers don't log: config problems surface as missing options. */
-	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
-}
 
 static bool import_wanted(const Policy *p, const char *module)
 {
@@ -477,24 +476,32 @@ static int import_options(Policy *p, const char *module, const char *opts, Polic
 int kvmcfg_policy_import_modprobe(Policy *p, const char *const *config_paths, PolicyError *err)
 {
 	struct kmod_config_iter *it;
+	const KvmcfgKmod *kmod;
 	struct kmod_ctx *ctx;
+	const char *why;
 	int r = 0;
 
-	ctx = kmod_new(NULL, config_paths);
+	r = kvmcfg_kmod_get(&kmod, &why);
+	if (r < 0) {
+		kvmcfg_policy_error_add(err, "modprobe.d", 0, "ImportModprobe=yes needs libkmod: %s",
+					why);
+		return r;
+	}
+	ctx = kmod->kmod_new(NULL, config_paths);
 	if (!ctx) {
 		kvmcfg_policy_error_add(err, "modprobe.d", 0, "libkmod could not read its configuration");
 		return -ENOMEM;
 	}
-	kmod_set_log_fn(ctx, kmod_silent, NULL);
-	it = kmod_config_get_options(ctx);
+	kmod->kmod_set_log_fn(ctx, kvmcfg_kmod_log_silent, NULL);
+	it = kmod->kmod_config_get_options(ctx);
 	if (!it) {
-		kmod_unref(ctx);
+		kmod->kmod_unref(ctx);
 		kvmcfg_policy_error_add(err, "modprobe.d", 0, "libkmod returned no options iterator");
 		return -ENOMEM;
 	}
-	while (r == 0 && kmod_config_iter_next(it)) {
-		const char *key = kmod_config_iter_get_key(it);
-		const char *value = kmod_config_iter_get_value(it);
+	while (r == 0 && kmod->kmod_config_iter_next(it)) {
+		const char *key = kmod->kmod_config_iter_get_key(it);
+		const char *value = kmod->kmod_config_iter_get_value(it);
 		char module[256];
 		size_t i;
 
@@ -506,7 +513,7 @@ int kvmcfg_policy_import_modprobe(Policy *p, const char *const *config_paths, Po
 		if (import_wanted(p, module))
 			r = import_options(p, module, value, err);
 	}
-	kmod_config_iter_free_iter(it);
-	kmod_unref(ctx);
+	kmod->kmod_config_iter_free_iter(it);
+	kmod->kmod_unref(ctx);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "param.h"
 #include "policy.h"
 #include "policy-internal.h"
+#include "utf8.h"
 
 #define POLICY_SECTION "Policy"
 
@@ -84,7 +85,33 @@ void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, 
 		/* Keep the text newline-terminated even when it fills up. */
 		if (n < 0 || (size_t)n >= sizeof(err->text) - used)
 			memcpy(err->text + sizeof(err->text) - 5, "...\n", 5);
+		else if (err->n_items < POLICY_ERROR_ITEMS_MAX) {
+			size_t where_len = strlen(where);
+
+			err->items[err->n_items++] = (typeof(err->items[0])){
+				.file_off = (unsigned short)used,
+				.file_len = (unsigned short)(line ? where_len - strlen(strrchr(where, ':'))
+							   : where_len),
+				.message_off = (unsigned short)(used + where_len + 2),
+				.message_len = (unsigned short)strlen(msg),
+				.line = line,
+			};
+		}
 	}
+}
+
+unsigned kvmcfg_policy_error_n_items(const PolicyError *err)
+{
+	return err->n_items;
+}
+
+void kvmcfg_policy_error_item(const PolicyError *err, unsigned i, PolicyErrorItem *ret)
+{
+	*ret = (PolicyErrorItem){ .line = err->items[i].line };
+	snprintf(ret->file, sizeof(ret->file), "%.*s", (int)err->items[i].file_len,
+		 err->text + err->items[i].file_off);
+	snprintf(ret->message, sizeof(ret->message), "%.*s", (int)err->items[i].message_len,
+		 err->text + err->items[i].message_off);
 }
 
 /* ---- the model ---- */
@@ -196,6 +223,20 @@ size_t kvmcfg_policy_n_rules(const Policy *p)
 	for (i = 0; i < p->n_sections; i++)
 		n += p->sections[i].n_rules;
 	return n;
+}
+
+bool kvmcfg_policy_asserts(const Policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_sections; i++) {
+		if (p->sections[i].required)
+			return true;
+		for (j = 0; j < p->sections[i].n_rules; j++)
+			if (p->sections[i].rules[j].matcher.kind != MATCHER_ANY)
+				return true;
+	}
+	return false;
 }
 
 static int policy_new(Policy **ret, const char *filename)
@@ -356,6 +397,50 @@ static void handle_setting(Parser *ps, const char *name, const char *value)
 			      "parameter names start in lower case)", name, s->module);
 }
 
+/*
+ * Whether @v looks like "VALUE # comment" (a shell or systemd habit): returns
+ * the length of VALUE without trailing blanks, or 0. Outside quotes only.
+ */
+static int inline_hash_comment(const char *v)
+{
+	bool quoted = false;
+	const char *p;
+
+	for (p = v; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '#' && !quoted && p > v && isspace((unsigned char)p[-1])) {
+			const char *e = p;
+
+			while (e > v && isspace((unsigned char)e[-1]))
+				e--;
+			return (int)(e - v);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Why no kernel can print @v, or NULL: sysfs shows a param as text, so a
+ * control character or bytes that are not UTF-8 can never be read back.
+ */
+static const char *unprintable(const char *v, unsigned *ret_byte)
+{
+	const unsigned char *p = (const unsigned char *)v, *end = p + strlen(v);
+
+	while (p < end) {
+		size_t k = kvmcfg_utf8_seq_len(p, end - p);
+
+		*ret_byte = *p;
+		if (!k)
+			return "bytes that are not UTF-8";
+		if (*p < 0x20 || *p == 0x7f || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0))
+			return "a control character";
+		p += k;
+	}
+	return NULL;
+}
+
 static int handle_rule(Parser *ps, const char *name, const char *value)
 {
 	PolicySection *s = ps->section;
@@ -379,21 +464,36 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 		r = -ENOMEM;
 		goto out;
 	}
+	/* A duplicate is reported, and its value still checked: all errors in one pass. */
 	dup = section_find_rule(s, rule.module, rule.param);
-	if (dup) {
+	if (dup)
 		perror_at(ps, "duplicate rule for %s.%s in [%s] (first at line %u)", rule.module,
 			  rule.param, s->module, dup->line);
-		goto out;
+	{
+		unsigned byte = 0;
+		const char *why = unprintable(value, &byte);
+
+		if (why) {
+			perror_at(ps, "%s.%s: the value has %s (byte 0x%02x), which no kernel prints",
+				  rule.module, rule.param, why, byte);
+			goto out;
+		}
 	}
 	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
 		goto out;
 	r = kvmcfg_matcher_parse(&rule.matcher, v, &msg);
-	if (r == 0)
+	if (r == 0 && !dup)
 		r = section_add_rule(s, &rule);
-	else if (r != -ENOMEM) {
+	else if (r == -EINVAL && inline_hash_comment(v))
+		perror_at(ps, "%s.%s: '#' starts a comment only at the start of a line; an inline "
+			      "comment starts with ' ;' (%s = %.*s ; ...): '%s'", rule.module, rule.param,
+			  name, inline_hash_comment(v), v, value);
+	else if (r == -EINVAL) {
 		perror_at(ps, "%s.%s: %s: '%s'", rule.module, rule.param, msg, value);
 		r = 0;
 	}
+	if (r == -EINVAL)
+		r = 0;
 out:
 	free(v);
 	rule_done(&rule);

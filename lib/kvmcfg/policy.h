@@ -81,15 +81,34 @@ typedef struct Policy {
  * kvmcfg_policy_error_reset()); functions append to it and never clear it.
  */
 #define POLICY_ERROR_TEXT_MAX 4096
+#define POLICY_ERROR_ITEMS_MAX 64
 typedef struct PolicyError {
 	unsigned n_errors;
 	char file[256];                   /* first error's file ("" if none) */
 	unsigned line;                    /* first error's line (0 if none) */
 	char message[256];                /* first error, without file:line */
 	char text[POLICY_ERROR_TEXT_MAX]; /* all errors, "file:line: message\n" each */
+	/* Where each error's file and message sit in text[], for structured
+	 * reports (kvmcfgctl check --json); only errors that fit in text[]. */
+	unsigned n_items;
+	struct {
+		unsigned short file_off, file_len, message_off, message_len;
+		unsigned line;
+	} items[POLICY_ERROR_ITEMS_MAX];
 } PolicyError;
 
+/* One error of a PolicyError, copied out of its text. */
+typedef struct PolicyErrorItem {
+	char file[256];
+	unsigned line;      /* 0: the error is about the whole file */
+	char message[256];
+} PolicyErrorItem;
+
 void kvmcfg_policy_error_reset(PolicyError *err);
+/* How many errors kvmcfg_policy_error_item() can return (<= n_errors). */
+unsigned kvmcfg_policy_error_n_items(const PolicyError *err);
+/* Copy error @i (< kvmcfg_policy_error_n_items()) into @ret. */
+void kvmcfg_policy_error_item(const PolicyError *err, unsigned i, PolicyErrorItem *ret);
 /* Append one error (printf-style message); line 0 prints as "file: message". */
 void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -123,7 +142,8 @@ int kvmcfg_policy_merge(Policy *base, Policy *overlay);
  * A file or drop-in dir that kvmcfg_check_trusted() refuses is -EPERM; only
  * regular files are read (never blocking on a FIFO).
  * Every file is parsed before anything is returned: an error anywhere
- * returns no policy at all.
+ * returns no policy at all, and so does a policy that asserts nothing
+ * (kvmcfg_policy_asserts(), -EINVAL).
  */
 int kvmcfg_policy_load(Policy **ret, const char *main_path, const char *const *dropin_dirs,
 		PolicyError *err);
@@ -159,6 +179,13 @@ static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }
 /* Lookups (NULL when absent). Module names compare after '-' -> '_'. */
 const PolicySection *kvmcfg_policy_find_section(const Policy *p, const char *module);
 const PolicyRule *kvmcfg_policy_find_rule(const Policy *p, const char *module, const char *param);
+
+/*
+ * Whether @p asserts anything: a Required = yes section or a rule other than
+ * 'any'. kvmcfg_policy_load() refuses a policy that does not (an empty or
+ * commented-out file would otherwise pass every check).
+ */
+bool kvmcfg_policy_asserts(const Policy *p);
 
 /* Number of rules across all sections. */
 size_t kvmcfg_policy_n_rules(const Policy *p);

@@ -9,7 +9,7 @@
  * everything and asserts it matches, so a broken page table, segment setup,
  * global mapping, register passing or port-I/O completion fails here first.
  *
- * It also proves the guest flags: this host's KVM emulates CPL0 code one
+ * It also proves the guest flags: a PVM host's KVM (kvm_pvm) emulates CPL0 code one
  * instruction at a time and rejects SSE, so guest code built without
  * -mgeneral-regs-only would die in the emulator.
  */

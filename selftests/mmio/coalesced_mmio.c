@@ -12,7 +12,7 @@
  * exits as ordinary KVM_EXIT_MMIO (the host drains the ring and the next
  * writes coalesce again); reads in the zone and writes just outside it
  * exit; after KVM_UNREGISTER_COALESCED_MMIO every write exits again.
- * Runs at CPL0 and CPL3 (emulated versus faulting on this host).
+ * Runs at CPL0 and CPL3 (emulated versus faulting on a PVM host).
  *
  * Why: VMMs (QEMU's VGA and e1000, for instance) rely on coalescing for
  * speed and on ordering for correctness.

@@ -15,7 +15,7 @@
  * with another value must exit with an exact KVM_EXIT_MMIO; a read at addr
  * must exit (len-0 doorbells are write-only on VMX, see the test body). The eventfd's counter must equal the number of matching
  * writes, and the guest must reach its final ucall with no other exit.
- * Runs at CPL0 and CPL3 (emulated versus faulting on this host).
+ * Runs at CPL0 and CPL3 (emulated versus faulting on a PVM host).
  *
  * Why: vhost and every virtio-mmio VMM depend on ioeventfd for doorbells.
  * Bug class: datamatch compared at the wrong width or byte order,

@@ -14,8 +14,8 @@
  * 16-bit register writes.
  *
  * Why: KVM_EXIT_MMIO is the contract between KVM's instruction emulator and
- * every VMM's device models. Runs at CPL0 and CPL3: on this host CPL0 code
- * is emulated from the start while CPL3 code reaches the emulator through a
+ * every VMM's device models. Runs at CPL0 and CPL3: on a PVM host (KVM's
+ * PVM mode, kvm_pvm) CPL0 code is emulated from the start while CPL3 code reaches the emulator through a
  * real page fault; on VMX/SVM both run natively and fault.
  *
  * Bug class: emulator operand-size and extension bugs, wrong fragment

@@ -17,15 +17,22 @@
  * Either way each access exits to userspace once (mmio_exits == N). A
  * mismatch FAILs naming the parameter's value and the observed stats.
  *
- * The guest runs at CPL3: on this host (PVM) CPL0 code is emulated from
- * the start and never takes the page-fault path, while CPL3 code runs
+ * The guest runs at CPL3: on a PVM host (KVM's PVM mode, kvm_pvm) CPL0
+ * code is emulated from the start and never takes the page-fault path, while CPL3 code runs
  * natively and faults like any guest on VMX/SVM (where both levels would
  * do).
  *
- * Why: the parameter is what operators and kvmcfgd assert on; the thread
- * in docs (seed/mmio-caching-thread.txt) is about KVM keeping it equal to
- * reality. Bug class: enable_mmio_caching out of sync with the SPTE masks
- * (e.g. after VMX/SVM adjust them for EPT or SEV's C-bit), MMIO SPTEs
+ * Why: the parameter is what operators and kvmcfgd assert on, and KVM has
+ * had to work to keep it equal to reality. Upstream, Sean Christopherson's
+ * "[PATCH v2 0/3] KVM: x86/mmu: MMIO caching bug fixes" (kvm@vger.kernel.org,
+ * 2022-08-03, Message-Id 20220803224957.1285926-1-seanjc@google.com) fixed
+ * two bugs of the mmio_caching module param: commit c3e0c8c2e8b1 ("KVM:
+ * x86/mmu: Fully re-evaluate MMIO caching when SPTE masks change") keeps
+ * kvm.mmio_caching reflecting whether caching is really on after VMX (EPT)
+ * or SVM (SEV's C-bit) change the MMIO SPTE masks, where it used to stay
+ * off for good; commit 0c29397ac1fd ("KVM: SVM: Disable SEV-ES support if
+ * MMIO caching is disable") makes SEV-ES depend on it. Bug class tested
+ * here: enable_mmio_caching out of sync with the SPTE masks, MMIO SPTEs
  * created although caching is off, or the fast MMIO path never taken.
  */
 #include "kvm_test.h"

@@ -30,8 +30,8 @@
  *                    generation wraparound would then take the stale MMIO
  *                    SPTE as valid and send the RAM read to userspace.
  *
- * The guest runs at CPL3: that reaches the page-fault path on this host
- * (PVM emulates CPL0 code outright) and on VMX/SVM alike.
+ * The guest runs at CPL3: that reaches the page-fault path on a PVM host
+ * (KVM's PVM mode emulates CPL0 code outright) and on VMX/SVM alike.
  *
  * Bug class: stale MMIO SPTEs after memslot changes (RAM read as MMIO),
  * stale RAM mappings after delete or move (MMIO read as RAM, a

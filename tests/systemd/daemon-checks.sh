@@ -108,11 +108,13 @@ else
 	if [ "${uevents:-0}" -lt 1 ]; then
 		diag "$(head -n 40 "$tf" 2>&1)"
 		fail mismatch-textfile "'$tf' counts ${uevents:-no} module uevents: none reached kvmcfgd under its sandbox"
-	elif grep -E "^$mismatch_metric\{[^}]*module=\"kvm\"[^}]*param=\"tdp_mmu\"[^}]*actual=\"N\"[^}]*\} 1\$" "$tf" >/dev/null 2>&1; then
-		pass mismatch-textfile "$uevents module uevents seen; $(grep -E "^$mismatch_metric\{" "$tf" | grep tdp_mmu | head -n 1)"
+	# The alerting series has the identity labels; the value read is in the _info one.
+	elif grep -E "^$mismatch_metric\{module=\"kvm\",param=\"tdp_mmu\",rule=\"policy\",severity=\"[a-z]+\"\} 1\$" "$tf" >/dev/null 2>&1 &&
+		grep -E "^${mismatch_metric}_info\{[^}]*module=\"kvm\"[^}]*param=\"tdp_mmu\"[^}]*actual=\"N\"[^}]*\} 1\$" "$tf" >/dev/null 2>&1; then
+		pass mismatch-textfile "$uevents module uevents seen; $(grep -E "^${mismatch_metric}_info\{" "$tf" | grep tdp_mmu | head -n 1)"
 	else
 		diag "$(head -n 30 "$tf" 2>&1)"
-		fail mismatch-textfile "'$tf' has no $mismatch_metric{module=kvm,param=tdp_mmu,actual=N} 1"
+		fail mismatch-textfile "'$tf' has no $mismatch_metric{module=kvm,param=tdp_mmu,...} 1 with ${mismatch_metric}_info{...,actual=N} 1"
 	fi
 
 	# Putting it back: a "resolved" entry for kvm.tdp_mmu (kvmcfgd may send it

@@ -8,6 +8,7 @@
 # back as Y/N. Knobs:
 #   FAKE_IGNORE=param      the kernel ignores this param (always default)
 #   FAKE_FAIL_CALL=N       the Nth modprobe (counted in $FAKE_SYSFS/.calls) fails
+#   FAKE_READBACK=p=a=v    kvm's param p, when loaded as p=a, reads back as v
 set -eu
 tool=$(basename "$0")
 case "$tool" in fake-kmod.sh) tool=$1; shift ;; esac
@@ -47,6 +48,10 @@ modprobe)
 		[ -f "$root/$m/parameters/$p" ] || { echo "$m: unknown parameter '$p' ignored" >&2; continue; }
 		[ "$p" = "${FAKE_IGNORE:-}" ] && continue
 		setparam "$m" "$p" "${kv#*=}"
+		rb=${FAKE_READBACK:-}
+		if [ "$m" = kvm ] && [ -n "$rb" ] && [ "$kv" = "${rb%=*}" ]; then
+			printf '%s\n' "${rb##*=}" >"$root/kvm/parameters/$p"
+		fi
 	done
 	;;
 rmmod)

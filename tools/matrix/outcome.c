@@ -180,9 +180,9 @@ int outcome_classify(struct config_result *c)
 		if (!f)
 			return -ENOMEM;
 		for (size_t t = 0; t < c->n_tests; t++) {
-			const struct test_outcome *to = &c->tests[t];
+			const struct config_test *to = &c->tests[t];
 
-			if (to->verdict == VERDICT_FAIL && to->reason &&
+			if (config_test_failed(to) && to->reason &&
 			    names_param(to->reason, o->param))
 				fprintf(f, "%s%s: %s", len ? "; " : "", to->name, to->reason);
 			fflush(f);
@@ -214,14 +214,6 @@ size_t outcome_count(const struct config_result *c, enum outcome_kind k)
 	return n;
 }
 
-/* @s as a JSON string, or JSON null for NULL; -ENOMEM on failure. */
-static int add_string_or_null(struct json_object *obj, const char *key, const char *s)
-{
-	if (!s)
-		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
-	return kvmcfg_json_add(obj, key, kvmcfg_json_new_string(s));
-}
-
 struct json_object *outcome_to_json(const struct config_result *c)
 {
 	struct json_object *arr = json_object_new_array();
@@ -231,12 +223,12 @@ struct json_object *outcome_to_json(const struct config_result *c)
 		struct json_object *e = json_object_new_object();
 
 		if (kvmcfg_json_append(arr, e) < 0 ||
-		    add_string_or_null(e, "param", o->param) < 0 ||
-		    add_string_or_null(e, "asked", o->asked) < 0 ||
-		    add_string_or_null(e, "loaded", o->loaded) < 0 ||
-		    add_string_or_null(e, "outcome", outcome_name(o->kind)) < 0 ||
-		    add_string_or_null(e, "reason", o->reason) < 0 ||
-		    add_string_or_null(e, "evidence", o->evidence) < 0) {
+		    kvmcfg_json_add_string(e, "param", o->param) < 0 ||
+		    kvmcfg_json_add_string(e, "asked", o->asked) < 0 ||
+		    kvmcfg_json_add_string(e, "loaded", o->loaded) < 0 ||
+		    kvmcfg_json_add_string(e, "outcome", outcome_name(o->kind)) < 0 ||
+		    kvmcfg_json_add_string(e, "reason", o->reason) < 0 ||
+		    kvmcfg_json_add_string(e, "evidence", o->evidence) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}

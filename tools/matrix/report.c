@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json-out.h"
-#include "macro.h"
 #include "report.h"
 
-const char *verdict_name(enum verdict v)
+/* matrix.json's layout version (docs/matrix.md): changes when a field changes meaning. */
+#define MATRIX_JSON_SCHEMA_VERSION 1
+
+void config_test_clear(struct config_test *t)
 {
-	switch (v) {
-	case VERDICT_PASS: return "pass";
-	case VERDICT_FAIL: return "fail";
-	case VERDICT_SKIP: return "skip";
-	default: return "not-run";
-	}
+	free(t->id);
+	free(t->name);
+	free(t->result);
+	free(t->reason);
+	memset(t, 0, sizeof(*t));
+}
+
+bool config_test_failed(const struct config_test *t)
+{
+	return !strcmp(t->result, "fail") || !strcmp(t->result, "timeout");
 }
 
 static void config_result_clear(struct config_result *c)
@@ -29,13 +36,11 @@ static void config_result_clear(struct config_result *c)
 		free(c->mismatches[i].message);
 	}
 	free(c->mismatches);
-	for (size_t i = 0; i < c->n_tests; i++) {
-		free(c->tests[i].name);
-		free(c->tests[i].reason);
-		free(c->tests[i].output);
-	}
-	free(c->tests);
+	for (size_t i = 0; i < c->n_tests; i++)
+		config_test_clear(&c->tests[i]);
 	param_outcomes_free(c->outcomes, c->n_outcomes);
+	free(c->tests);
+	free(c->runner_error);
 }
 
 void matrix_report_clear(struct matrix_report *r)
@@ -50,7 +55,7 @@ void matrix_report_clear(struct matrix_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Mismatches other than an honest override: derived rules, missing, unreadable. */
+/* Mismatches other than an honest override (derived rules, missing, unreadable), and contradictions. */
 static size_t config_faults(const struct config_result *c)
 {
 	size_t n = outcome_count(c, OUTCOME_CONTRADICTED);
@@ -62,12 +67,9 @@ static size_t config_faults(const struct config_result *c)
 
 bool config_result_ok(const struct config_result *c)
 {
-	if (c->load_error || config_faults(c))
+	if (c->load_error || config_faults(c) || c->runner_error)
 		return false;
-	for (size_t i = 0; i < c->n_tests; i++)
-		if (c->tests[i].verdict == VERDICT_FAIL || c->tests[i].verdict == VERDICT_NOT_RUN)
-			return false;
-	return true;
+	return !c->tests_ran || c->runner_exit == 0 || c->runner_exit == 4;
 }
 
 static void write_assign(FILE *f, const struct config_result *c, const char *sep)
@@ -136,12 +138,22 @@ static size_t test_columns(const struct matrix_report *r, const char ***ret)
 	return n;
 }
 
-static const struct test_outcome *find_test(const struct config_result *c, const char *name)
+static const struct config_test *find_test(const struct config_result *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_tests; i++)
 		if (!strcmp(c->tests[i].name, name))
 			return &c->tests[i];
 	return NULL;
+}
+
+static void write_verdict_cell(FILE *f, const struct config_test *t)
+{
+	if (!t)
+		fputs(" - |", f);
+	else if (config_test_failed(t))
+		fprintf(f, " **%s** |", !strcmp(t->result, "fail") ? "FAIL" : "TIMEOUT");
+	else
+		fprintf(f, " %s |", t->result);
 }
 
 void report_write_table(FILE *f, const struct matrix_report *r)
@@ -164,12 +176,8 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 		fputs(" | ", f);
 		write_param_cell(f, c);
 		fputs(" |", f);
-		for (size_t k = 0; k < n; k++) {
-			const struct test_outcome *t = find_test(c, cols[k]);
-
-			fprintf(f, " %s |", !t ? "-" : t->verdict == VERDICT_FAIL ? "**FAIL**" :
-					    verdict_name(t->verdict));
-		}
+		for (size_t k = 0; k < n; k++)
+			write_verdict_cell(f, find_test(c, cols[k]));
 		fputc('\n', f);
 	}
 	free(cols);
@@ -196,234 +204,182 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 			fprintf(f, "\n- config %zu, %s overridden: ", i + 1, o->param);
 			write_cell(f, o->reason ? o->reason : "reason not known");
 		}
+		if (c->runner_error) {
+			fprintf(f, "\n- config %zu: kvm-selftests: ", i + 1);
+			write_cell(f, c->runner_error);
+		}
 		for (size_t j = 0; j < c->n_tests; j++) {
-			const struct test_outcome *t = &c->tests[j];
+			const struct config_test *t = &c->tests[j];
 
-			if (t->verdict == VERDICT_PASS || !t->reason)
+			if (!t->reason || !strcmp(t->result, "pass"))
 				continue;
-			fprintf(f, "\n- config %zu, %s, %s: ", i + 1, t->name, verdict_name(t->verdict));
+			fprintf(f, "\n- config %zu, %s, %s: ", i + 1, t->name, t->result);
 			write_cell(f, t->reason);
 		}
 	}
 	fputc('\n', f);
 }
 
-/* Every line of @text as a TAP comment, indented under its test. */
-static void write_commented(FILE *f, const char *text)
+static struct json_object *json_mismatch(const struct param_mismatch *m)
 {
-	while (text && *text) {
-		size_t len = strcspn(text, "\n");
+	_cleanup_json_ struct json_object *o = json_object_new_object();
 
-		fprintf(f, "#   %.*s\n", (int)len, text);
-		text += len + (text[len] == '\n');
-	}
+	if (!o || kvmcfg_json_add_string(o, "param", m->param) < 0 ||
+	    kvmcfg_json_add_string(o, "requested", m->requested) < 0 ||
+	    kvmcfg_json_add_string(o, "loaded", m->loaded) < 0 ||
+	    kvmcfg_json_add_string(o, "message", m->message) < 0)
+		return NULL;
+	return TAKE_PTR(o);
 }
 
-void report_write_tap(FILE *f, const struct matrix_report *r, size_t i)
+static struct json_object *json_test(const struct config_test *t)
 {
-	const struct config_result *c = &r->configs[i];
+	_cleanup_json_ struct json_object *o = json_object_new_object();
 
-	fputs("TAP version 13\n# config: ", f);
-	write_assign(f, c, " ");
-	fprintf(f, "\n1..%zu\n", c->n_tests + 1);
-	if (c->load_error) {
-		fprintf(f, "not ok 1 params\n");
-		write_commented(f, c->load_error);
-	} else {
-		_cleanup_free_ char *sum = outcome_summary(c);
-
-		fprintf(f, "%s 1 params\n", config_faults(c) ? "not ok" : "ok");
-		for (size_t k = 0; k < c->n_mismatches; k++)
-			if (c->mismatches[k].message)
-				fprintf(f, "# %s\n", c->mismatches[k].message);
-		/* Held params say nothing; overrides and contradictions say what and why. */
-		if (sum && *sum)
-			fprintf(f, "# %s\n", sum);
-	}
-	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_outcome *t = &c->tests[j];
-
-		write_commented(f, t->output);
-		switch (t->verdict) {
-		case VERDICT_PASS:
-			fprintf(f, "ok %zu %s\n", j + 2, t->name);
-			break;
-		case VERDICT_SKIP:
-			fprintf(f, "ok %zu %s # SKIP %s\n", j + 2, t->name, t->reason ? t->reason : "");
-			break;
-		default:
-			fprintf(f, "not ok %zu %s\n", j + 2, t->name);
-			if (t->reason)
-				fprintf(f, "# %s\n", t->reason);
-		}
-	}
+	if (!o || kvmcfg_json_add_string(o, "id", t->id) < 0 ||
+	    kvmcfg_json_add_string(o, "name", t->name) < 0 ||
+	    kvmcfg_json_add_string(o, "result", t->result) < 0 ||
+	    kvmcfg_json_add(o, "passed", json_object_new_int64(t->passed)) < 0 ||
+	    kvmcfg_json_add(o, "failed", json_object_new_int64(t->failed)) < 0 ||
+	    kvmcfg_json_add(o, "skipped", json_object_new_int64(t->skipped)) < 0 ||
+	    kvmcfg_json_add(o, "seconds", kvmcfg_json_new_fixed(t->seconds, 3)) < 0 ||
+	    kvmcfg_json_add_string(o, "reason", t->reason) < 0)
+		return NULL;
+	return TAKE_PTR(o);
 }
 
-static void xml_escape(FILE *f, const char *s)
+/* How kvm-selftests ended for this config: {exit_code, error}, or null when it did not run. */
+static int json_add_runner(struct json_object *o, const struct config_result *c)
 {
-	for (; s && *s; s++) {
-		unsigned char ch = *s;
+	struct json_object *k;
 
-		switch (ch) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			/* XML 1.0 forbids most control characters even escaped. */
-			if (ch < 0x20 && ch != '\n' && ch != '\t')
-				fputc('?', f);
-			else
-				fputc(ch, f);
-		}
-	}
+	if (!c->tests_ran)
+		return json_object_object_add(o, "kvm_selftests", NULL) < 0 ? -ENOMEM : 0;
+	k = json_object_new_object();
+	if (kvmcfg_json_add(o, "kvm_selftests", k) < 0)
+		return -ENOMEM;
+	if (kvmcfg_json_add(k, "exit_code", json_object_new_int(c->runner_exit)) < 0 ||
+	    kvmcfg_json_add_string(k, "error", c->runner_error) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-void report_write_junit(FILE *f, const struct matrix_report *r, size_t i)
+static struct json_object *json_config(const struct config_result *c, size_t i)
 {
-	const struct config_result *c = &r->configs[i];
-	size_t failures = (c->load_error || config_faults(c)), skipped = 0;
-	double total = 0;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *params, *mm, *tests;
 
-	for (size_t j = 0; j < c->n_tests; j++) {
-		failures += c->tests[j].verdict == VERDICT_FAIL || c->tests[j].verdict == VERDICT_NOT_RUN;
-		skipped += c->tests[j].verdict == VERDICT_SKIP;
-		total += c->tests[j].seconds;
-	}
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
-	fprintf(f, "config-%zu: ", i + 1);
-	for (size_t k = 0; k < c->n_assign; k++) {
-		fputs(k ? " " : "", f);
-		xml_escape(f, c->assign[k]);
-	}
-	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
-		c->n_tests + 1, failures, skipped, total);
-	fputs("  <testcase classname=\"kvm-config-matrix\" name=\"params\">", f);
-	if (c->load_error || config_faults(c)) {
-		_cleanup_free_ char *sum = outcome_summary(c);
-
-		fputs("<failure message=\"", f);
-		if (c->load_error)
-			xml_escape(f, c->load_error);
-		for (size_t k = 0; k < c->n_mismatches; k++)
-			if (c->mismatches[k].message) {
-				xml_escape(f, c->mismatches[k].message);
-				fputs("; ", f);
-			}
-		xml_escape(f, sum);
-		fputs("\"/>", f);
-	}
-	fputs("</testcase>\n", f);
-	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_outcome *t = &c->tests[j];
-
-		fputs("  <testcase classname=\"kvm-config-matrix\" name=\"", f);
-		xml_escape(f, t->name);
-		fprintf(f, "\" time=\"%.3f\">", t->seconds);
-		if (t->verdict == VERDICT_FAIL || t->verdict == VERDICT_NOT_RUN) {
-			fputs("<failure message=\"", f);
-			xml_escape(f, t->reason ? t->reason : verdict_name(t->verdict));
-			fputs("\"/>", f);
-		} else if (t->verdict == VERDICT_SKIP) {
-			fputs("<skipped message=\"", f);
-			xml_escape(f, t->reason);
-			fputs("\"/>", f);
-		}
-		fputs("<system-out>", f);
-		xml_escape(f, t->output);
-		fputs("</system-out></testcase>\n", f);
-	}
-	fputs("</testsuite>\n</testsuites>\n", f);
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void json_config(FILE *f, const struct config_result *c, size_t i)
-{
-	fprintf(f, "    {\"index\": %zu, \"params\": {", i + 1);
+	if (!o || kvmcfg_json_add(o, "index", json_object_new_int64(i + 1)) < 0)
+		return NULL;
+	params = json_object_new_object();
+	if (kvmcfg_json_add(o, "params", params) < 0)
+		return NULL;
 	for (size_t k = 0; k < c->n_assign; k++) {
 		const char *eq = strchr(c->assign[k], '=');
+		_cleanup_free_ char *key = strndup(c->assign[k], eq - c->assign[k]);
 
-		fprintf(f, "%s\"%.*s\": ", k ? ", " : "", (int)(eq - c->assign[k]), c->assign[k]);
-		json_string(f, eq + 1);
+		if (!key || kvmcfg_json_add_string(params, key, eq + 1) < 0)
+			return NULL;
 	}
-	fputs("},\n     \"load_error\": ", f);
-	json_string(f, c->load_error);
-	fprintf(f, ",\n     \"params_ok\": %s, \"mismatches\": [",
-		!c->load_error && !config_faults(c) ? "true" : "false");
-	for (size_t k = 0; k < c->n_mismatches; k++) {
-		fprintf(f, "%s{\"param\": ", k ? ", " : "");
-		json_string(f, c->mismatches[k].param);
-		fputs(", \"requested\": ", f);
-		json_string(f, c->mismatches[k].requested);
-		fputs(", \"loaded\": ", f);
-		json_string(f, c->mismatches[k].loaded);
-		fputs(", \"message\": ", f);
-		json_string(f, c->mismatches[k].message);
-		fputc('}', f);
-	}
-	fputs("],\n     \"outcomes\": ", f);
-	{
-		_cleanup_json_ struct json_object *o = outcome_to_json(c);
-		_cleanup_free_ char *text = o ? kvmcfg_json_serialize(o, JSON_C_TO_STRING_SPACED) : NULL;
-
-		/* The serializer ends with a newline; the array sits inside a line here. */
-		fprintf(f, "%.*s", text ? (int)strcspn(text, "\n") : 4, text ? text : "null");
-	}
-	fputs(",\n     \"tests\": [", f);
-	for (size_t j = 0; j < c->n_tests; j++) {
-		const struct test_outcome *t = &c->tests[j];
-
-		fprintf(f, "%s\n       {\"name\": ", j ? "," : "");
-		json_string(f, t->name);
-		fprintf(f, ", \"result\": \"%s\", \"passed\": %u, \"failed\": %u, \"skipped\": %u, "
-			   "\"seconds\": %.3f, \"reason\": ", verdict_name(t->verdict), t->passed,
-			t->failed, t->skipped, t->seconds);
-		json_string(f, t->reason);
-		fputc('}', f);
-	}
-	fprintf(f, "],\n     \"ok\": %s}", config_result_ok(c) ? "true" : "false");
+	if (kvmcfg_json_add_string(o, "load_error", c->load_error) < 0 ||
+	    kvmcfg_json_add(o, "params_ok",
+			    json_object_new_boolean(!c->load_error && !config_faults(c))) < 0)
+		return NULL;
+	mm = kvmcfg_json_add_array(o, "mismatches");
+	if (!mm)
+		return NULL;
+	for (size_t k = 0; k < c->n_mismatches; k++)
+		if (kvmcfg_json_append(mm, json_mismatch(&c->mismatches[k])) < 0)
+			return NULL;
+	/* held / overridden / contradicted per asked param (outcome.h). */
+	if (kvmcfg_json_add(o, "outcomes", outcome_to_json(c)) < 0 || json_add_runner(o, c) < 0)
+		return NULL;
+	tests = kvmcfg_json_add_array(o, "tests");
+	if (!tests)
+		return NULL;
+	for (size_t j = 0; j < c->n_tests; j++)
+		if (kvmcfg_json_append(tests, json_test(&c->tests[j])) < 0)
+			return NULL;
+	if (kvmcfg_json_add(o, "ok", json_object_new_boolean(config_result_ok(c))) < 0)
+		return NULL;
+	return TAKE_PTR(o);
 }
 
-void report_write_json(FILE *f, const struct matrix_report *r)
+struct json_object *report_json(const struct matrix_report *r)
 {
-	fputs("{\n  \"vendor_module\": ", f);
-	json_string(f, r->vendor_module);
-	fputs(",\n  \"notes\": [", f);
-	for (size_t i = 0; i < r->n_notes; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, r->notes[i]);
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *notes, *configs, *restore;
+
+	if (!o || kvmcfg_json_add(o, "schema_version",
+				  json_object_new_int(MATRIX_JSON_SCHEMA_VERSION)) < 0 ||
+	    kvmcfg_json_add_string(o, "vendor_module", r->vendor_module) < 0)
+		return NULL;
+	notes = kvmcfg_json_add_array(o, "notes");
+	if (!notes)
+		return NULL;
+	for (size_t i = 0; i < r->n_notes; i++)
+		if (kvmcfg_json_append(notes, kvmcfg_json_new_string(r->notes[i])) < 0)
+			return NULL;
+	configs = kvmcfg_json_add_array(o, "configs");
+	if (!configs)
+		return NULL;
+	for (size_t i = 0; i < r->n_configs; i++)
+		if (kvmcfg_json_append(configs, json_config(&r->configs[i], i)) < 0)
+			return NULL;
+	restore = json_object_new_object();
+	if (kvmcfg_json_add(o, "restore", restore) < 0 ||
+	    kvmcfg_json_add(restore, "attempted", json_object_new_boolean(r->restore_attempted)) < 0 ||
+	    kvmcfg_json_add(restore, "ok", json_object_new_boolean(r->restore_ok)) < 0 ||
+	    kvmcfg_json_add_string(restore, "error", r->restore_error) < 0 ||
+	    kvmcfg_json_add(o, "interrupted_by_signal", json_object_new_int(r->interrupted)) < 0 ||
+	    kvmcfg_json_add(o, "exit_code", json_object_new_int(r->exit_code)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+/* Write one file of @dir with @write; says on stderr what failed. */
+static int write_file(const char *dir, const char *name, const struct matrix_report *r,
+		      int (*write)(FILE *f, const struct matrix_report *r))
+{
+	_cleanup_free_ char *path = NULL;
+	FILE *f;
+	int err;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	f = fopen(path, "we");
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "kvm-config-matrix: cannot write %s: %s\n", path, strerror(-err));
+		return err;
 	}
-	fputs("],\n  \"configs\": [\n", f);
-	for (size_t i = 0; i < r->n_configs; i++) {
-		json_config(f, &r->configs[i], i);
-		fputs(i + 1 < r->n_configs ? ",\n" : "\n", f);
-	}
-	fprintf(f, "  ],\n  \"restore\": {\"attempted\": %s, \"ok\": %s, \"error\": ",
-		r->restore_attempted ? "true" : "false", r->restore_ok ? "true" : "false");
-	json_string(f, r->restore_error);
-	fprintf(f, "},\n  \"interrupted_by_signal\": %d,\n  \"exit_code\": %d\n}\n", r->interrupted,
-		r->exit_code);
+	err = write(f, r);
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	if (err < 0)
+		fprintf(stderr, "kvm-config-matrix: cannot write %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+static int write_table(FILE *f, const struct matrix_report *r)
+{
+	report_write_table(f, r);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int write_json(FILE *f, const struct matrix_report *r)
+{
+	_cleanup_json_ struct json_object *doc = report_json(r);
+
+	if (!doc)
+		return -ENOMEM;
+	return kvmcfg_json_write(f, doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+}
+
+int report_write_files(const char *dir, const struct matrix_report *r)
+{
+	int a = write_file(dir, "matrix.md", r, write_table);
+	int b = write_file(dir, "matrix.json", r, write_json);
+
+	return a < 0 ? a : b;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What a matrix run found, and its renderings: the matrix table (config x
- * test), TAP and JUnit for each config, and one JSON document. Writers only
- * format; the caller opens the files and reports errors.
+ * What a matrix run found, and its own two renderings: the matrix table
+ * (config x test, markdown) and matrix.json (json-c, common/json-out.h).
+ * The tests' verdicts are kvm-selftests' own, read from its JSON report
+ * (selftests.h); the per-config TAP, JUnit and JSON files are the runner's.
  */
 #pragma once
 
@@ -12,18 +13,20 @@
 
 #include "outcome.h"
 
-enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_SKIP, VERDICT_NOT_RUN };
-
-const char *verdict_name(enum verdict v);
-
-struct test_outcome {
-	char *name;
-	enum verdict verdict;
-	unsigned int passed, failed, skipped;
-	char *reason;		/* fail or skip: the first line that says why */
-	char *output;		/* everything the test printed */
+/* One test of a config, as kvm-selftests' JSON report gives it. */
+struct config_test {
+	char *id;		/* "collection:test" */
+	char *name;		/* "test" */
+	char *result;		/* the runner's verdict: pass, fail, skip, xfail, timeout */
+	char *reason;		/* why it failed, timed out or skipped, or NULL */
 	double seconds;
+	unsigned int passed, failed, skipped;	/* its subtests (failed counts timeouts) */
 };
+
+void config_test_clear(struct config_test *t);
+
+/* True for a verdict the runner counts as a failure (fail, timeout). */
+bool config_test_failed(const struct config_test *t);
 
 struct param_mismatch {
 	char *param;		/* module.param */
@@ -37,8 +40,11 @@ struct config_result {
 	char *load_error;	/* NULL: unload + load worked */
 	struct param_mismatch *mismatches;
 	size_t n_mismatches;
-	struct test_outcome *tests;
+	struct config_test *tests;
 	size_t n_tests;
+	bool tests_ran;		/* kvm-selftests ran for this config */
+	int runner_exit;	/* its exit status (0, 1, 4; 2 usage), when it ran */
+	char *runner_error;	/* it gave no report: what it said, else NULL */
 	struct param_outcome *outcomes;	/* one per assign: held/overridden/contradicted (outcome.h) */
 	size_t n_outcomes;
 };
@@ -59,16 +65,19 @@ void matrix_report_clear(struct matrix_report *r);
 
 /*
  * True when the config loaded, no param was contradicted, the param check
- * found nothing but honest overrides (outcome.h), and every test passed or
- * skipped.
+ * found nothing but honest overrides (outcome.h), and kvm-selftests (when
+ * it ran) exited 0 or 4: its own judgement, no test failed.
  */
 bool config_result_ok(const struct config_result *c);
 
-/* The markdown table: one row per config, one column per test. */
+/* The markdown table: one row per config, one column per test, reasons below. */
 void report_write_table(FILE *f, const struct matrix_report *r);
-/* TAP 13 for config @i: the param check is test 1, then the tests. */
-void report_write_tap(FILE *f, const struct matrix_report *r, size_t i);
-/* JUnit XML for config @i: one <testsuite>. */
-void report_write_junit(FILE *f, const struct matrix_report *r, size_t i);
-/* Everything, as one JSON object. */
-void report_write_json(FILE *f, const struct matrix_report *r);
+
+/* matrix.json as a json-c document; NULL on ENOMEM. */
+struct json_object *report_json(const struct matrix_report *r);
+
+/*
+ * Write matrix.md and matrix.json into @dir (which exists). Returns 0 or
+ * -errno after saying on stderr which file failed.
+ */
+int report_write_files(const char *dir, const struct matrix_report *r);

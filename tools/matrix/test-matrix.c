@@ -2,7 +2,8 @@
 /*
  * Unit tests for the pure parts of kvm-config-matrix: the matrix grammar and
  * its errors, config enumeration, which axes a host drops, the cpuinfo
- * parser and the per-binary TAP verdict.
+ * parser, reading kvm-selftests' JSON report, matrix.json's strictness,
+ * and the preflight verdicts on fake /sys and /proc trees.
  */
 #include "check-run.h"
 #include <check.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +21,10 @@
 #include "matrix.h"
 #include "modules.h"
 #include "param.h"
-#include "suite.h"
+#include "json-out.h"
+#include "preflight.h"
+#include "report.h"
+#include "selftests.h"
 
 static struct matrix *parse_ok(const char *text)
 {
@@ -132,84 +137,166 @@ START_TEST(test_cpuinfo)
 }
 END_TEST
 
-static struct test_outcome judge(const char *out, int exit_code)
+/* A kvm-selftests report as the runner writes it (schema_version 1), shortened. */
+static const char report_text[] =
+	"{\"schema_version\": 1, \"runner\": {\"exit_code\": 1},\n"
+	" \"tests\": [\n"
+	"  {\"id\": \"basic:guest_smoke_test\", \"name\": \"guest_smoke_test\", \"result\": \"pass\",\n"
+	"   \"reason\": null, \"duration\": 0.154,\n"
+	"   \"subtests\": [{\"result\": \"pass\"}, {\"result\": \"pass\"}]},\n"
+	"  {\"id\": \"config:tdp_reality\", \"name\": \"tdp_reality\", \"result\": \"fail\",\n"
+	"   \"reason\": \"kvm.tdp_mmu=Y claims the TDP MMU\", \"duration\": 1.5,\n"
+	"   \"subtests\": [{\"result\": \"pass\"}, {\"result\": \"fail\"}, {\"result\": \"skip\"}]},\n"
+	"  {\"id\": \"x:hang\", \"name\": \"hang\", \"result\": \"timeout\", \"reason\": \"timed out\",\n"
+	"   \"subtests\": [{\"result\": \"timeout\"}]}]}\n";
+
+START_TEST(test_parse_report)
 {
-	struct test_outcome t = {};
+	struct config_test *t = NULL;
+	size_t n = 0;
+	char *why = NULL;
+	int code = -1;
 
-	suite_judge(out, exit_code << 8, &t);
-	return t;
-}
-
-START_TEST(test_judge)
-{
-	struct test_outcome t;
-
-	t = judge("TAP version 13\n1..2\nok 1 a\nok 2 b\n", 0);
-	ck_assert_int_eq(t.verdict, VERDICT_PASS);
-	ck_assert_uint_eq(t.passed, 2);
-	free(t.reason);
-	t = judge("1..2\nok 1 a\nnot ok 2 b: mmio_caching=Y but 10000 emulations\n", 1);
-	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t.reason, "not ok 2 b: mmio_caching=Y but 10000 emulations");
-	free(t.reason);
-	/* The harness's own message for the failing test, not an earlier test's. */
-	t = judge("1..2\n#  RUN global.a ...\n# t.c:10:a:note for a\nok 1 global.a\n"
-		  "#  RUN global.b ...\n# t.c:20:b:Expected 0 (0) == x (1)\n"
-		  "# t.c:21:b:kvm.tdp_mmu=Y but shadow paging\n# b: Test terminated\n"
-		  "not ok 2 global.b\n", 1);
-	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t.reason, "not ok 2 global.b: kvm.tdp_mmu=Y but shadow paging");
-	free(t.reason);
-	t = judge("1..0 # SKIP no /dev/kvm\n", 4);
-	ck_assert_int_eq(t.verdict, VERDICT_SKIP);
-	ck_assert_str_eq(t.reason, "no /dev/kvm");
-	free(t.reason);
-	/* A crash after passing results is still a failure. */
-	t = judge("1..2\nok 1 a\n", 139);
-	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
-	free(t.reason);
-	t = judge("nothing here\n", 0);
-	ck_assert_int_eq(t.verdict, VERDICT_FAIL);
-	ck_assert_str_eq(t.reason, "exited 0 without reporting any test");
-	free(t.reason);
+	ck_assert_int_eq(selftests_parse_report(report_text, sizeof(report_text) - 1, &t, &n, &code,
+						&why), 0);
+	ck_assert_int_eq(code, 1);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(t[0].id, "basic:guest_smoke_test");
+	ck_assert_str_eq(t[0].name, "guest_smoke_test");
+	ck_assert_str_eq(t[0].result, "pass");
+	ck_assert_ptr_null(t[0].reason);
+	ck_assert_uint_eq(t[0].passed, 2);
+	ck_assert(!config_test_failed(&t[0]));
+	ck_assert_str_eq(t[1].reason, "kvm.tdp_mmu=Y claims the TDP MMU");
+	ck_assert(t[1].passed == 1 && t[1].failed == 1 && t[1].skipped == 1);
+	ck_assert(config_test_failed(&t[1]));
+	ck_assert(config_test_failed(&t[2]));
+	ck_assert_uint_eq(t[2].failed, 1);
+	for (size_t i = 0; i < n; i++)
+		config_test_clear(&t[i]);
+	free(t);
 }
 END_TEST
 
-START_TEST(test_parse_kvm_selftests)
+static void parse_report_bad(const char *text, const char *want)
 {
-	static const char out[] =
-		"TAP version 13\n1..3\n# kvm-selftests: 3 test(s) from /x, quick mode\n"
-		"# 1..1\n# ok 1 smoke\nok 1 basic:guest_smoke_test\n"
-		"# 1..2\n# #  RUN           global.tdp_mmu_param ...\n"
-		"# # tdp_reality.c:322:tdp_mmu_param:kvm.tdp_mmu=Y claims the TDP MMU\n"
-		"# not ok 1 global.tdp_mmu_param\n# ok 2 global.other\n"
-		"not ok 2 config:tdp_reality\n# FAIL: 1 subtest failed\n"
-		"# 1..0 # SKIP no SEV\nok 3 config:sev_reality # SKIP no SEV on this CPU\n"
-		"# kvm-selftests: 3 tests: 1 passed, 1 failed, 1 skipped\n";
-	struct test_outcome *t = NULL;
-	size_t n = 0;
+	size_t len = strlen(text);
+	struct config_test *t = (struct config_test *)1;
+	size_t n = 7;
+	char *why = NULL;
+	int code = -1;
 
-	ck_assert_int_eq(suite_parse_kvm_selftests(out, &t, &n), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(t[0].name, "guest_smoke_test");
-	ck_assert_int_eq(t[0].verdict, VERDICT_PASS);
-	ck_assert_uint_eq(t[0].passed, 1);
-	ck_assert_str_eq(t[1].name, "tdp_reality");
-	ck_assert_int_eq(t[1].verdict, VERDICT_FAIL);
-	ck_assert_uint_eq(t[1].failed, 1);
-	ck_assert_uint_eq(t[1].passed, 1);
-	/* The harness's own message beats the runner's summary line. */
-	ck_assert_str_eq(t[1].reason,
-			 "not ok 1 global.tdp_mmu_param: kvm.tdp_mmu=Y claims the TDP MMU");
-	ck_assert_str_eq(t[2].name, "sev_reality");
-	ck_assert_int_eq(t[2].verdict, VERDICT_SKIP);
-	ck_assert_str_eq(t[2].reason, "no SEV on this CPU");
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].name);
-		free(t[i].reason);
-		free(t[i].output);
-	}
-	free(t);
+	ck_assert_int_eq(selftests_parse_report(text, len, &t, &n, &code, &why), -EBADMSG);
+	ck_assert_msg(why && strstr(why, want), "%s: why '%s', want '%s'", text, why, want);
+	ck_assert_ptr_eq(t, (struct config_test *)1);
+	ck_assert_uint_eq(n, 7);
+	free(why);
+}
+
+START_TEST(test_parse_report_bad)
+{
+	static const char raw_ff[] = "{\"schema_version\": 1, \"runner\": {\"exit_code\": 0},"
+				     " \"tests\": [], \"x\": \"\xff\"}";
+
+	/* Strict: a byte that is not UTF-8 is not taken, however it got there. */
+	parse_report_bad(raw_ff, "its JSON report:");
+	parse_report_bad("{\"runner\": {\"exit_code\": 0}, \"tests\": []}", "schema_version 1");
+	parse_report_bad("{\"schema_version\": 2, \"runner\": {\"exit_code\": 0}, \"tests\": []}",
+			 "schema_version 1");
+	parse_report_bad("{\"schema_version\": 1, \"tests\": []}", "no runner.exit_code");
+	parse_report_bad("{\"schema_version\": 1, \"runner\": {\"exit_code\": 0}, \"tests\": [{}]}",
+			 "without id");
+	parse_report_bad("{\"schema_version\": 1} x", "its JSON report:");
+}
+END_TEST
+
+/*
+ * matrix.json must stay valid JSON whatever the strings hold: a 0xff in a
+ * failure reason (it once made the file invalid), quotes and controls.
+ */
+START_TEST(test_report_json_strict)
+{
+	char *assign[] = { "kvm.mmio_caching=\"1\"\x1b" };
+	struct config_test tr = { .id = "a:t", .name = "t", .result = "fail",
+				  .reason = "bad \xff byte \"q\"\n" };
+	struct config_result c = { .assign = assign, .n_assign = 1, .tests = &tr, .n_tests = 1,
+				   .tests_ran = true, .runner_exit = 1 };
+	struct matrix_report r = { .vendor_module = "kvm_amd", .configs = &c, .n_configs = 1 };
+	struct json_object *doc = report_json(&r), *back, *v;
+	struct json_tokener *tok = json_tokener_new();
+	char *text;
+
+	ck_assert_ptr_nonnull(doc);
+	text = kvmcfg_json_serialize(doc, JSON_C_TO_STRING_PRETTY);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(memchr(text, 0xff, strlen(text)));
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	back = json_tokener_parse_ex(tok, text, strlen(text));
+	ck_assert_msg(back != NULL, "invalid JSON: %s", text);
+	v = json_object_array_get_idx(json_object_object_get(back, "configs"), 0);
+	ck_assert(!json_object_get_boolean(json_object_object_get(v, "ok")));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_object_get(v, "params"), "kvm.mmio_caching")), "\"1\"\x1b");
+	v = json_object_array_get_idx(json_object_object_get(v, "tests"), 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "reason")),
+			 "bad \xef\xbf\xbd byte \"q\"\n");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(back, "schema_version")), 1);
+	json_object_put(back);
+	json_object_put(doc);
+	json_tokener_free(tok);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_config_ok)
+{
+	struct config_test skip = { .id = "a:s", .name = "s", .result = "skip" };
+	struct config_result c = { .tests = &skip, .n_tests = 1, .tests_ran = true };
+
+	/* The runner's exit status is the judgement: 0 ok, 4 all skipped, else not. */
+	ck_assert(config_result_ok(&c));
+	c.runner_exit = 4;
+	ck_assert(config_result_ok(&c));
+	c.runner_exit = 1;
+	ck_assert(!config_result_ok(&c));
+	c.runner_exit = 0;
+	c.runner_error = "kvm-selftests exit status 2: no test matches";
+	ck_assert(!config_result_ok(&c));
+	c.runner_error = NULL;
+	c.load_error = "modprobe failed";
+	ck_assert(!config_result_ok(&c));
+}
+END_TEST
+
+START_TEST(test_default_runner)
+{
+	char *root = fake_sysfs_new(), *exe_dir, *installed, *r;
+
+	ck_assert_int_ge(asprintf(&exe_dir, "%s/bin", root), 0);
+	ck_assert_int_ge(asprintf(&installed, "%s/usr/bin/kvm-selftests", root), 0);
+	/* In the build tree: the runner built there. */
+	r = selftests_default_runner("/b/tools/matrix", "/b/tools/matrix", "/b/tools/runner/kvm-selftests",
+				     installed);
+	ck_assert_str_eq(r, "/b/tools/runner/kvm-selftests");
+	free(r);
+	/* Nothing beside, nothing installed: PATH. */
+	r = selftests_default_runner(exe_dir, "/b/tools/matrix", "/b/r", installed);
+	ck_assert_str_eq(r, "kvm-selftests");
+	free(r);
+	/* Installed at the configured path. */
+	fake_sysfs_put(root, "usr/bin/kvm-selftests", "#!/bin/sh\n", 0755);
+	r = selftests_default_runner(exe_dir, "/b/tools/matrix", "/b/r", installed);
+	ck_assert_str_eq(r, installed);
+	free(r);
+	/* Beside this program (a DESTDIR tree) wins over the configured path. */
+	fake_sysfs_put(root, "bin/kvm-selftests", "#!/bin/sh\n", 0755);
+	r = selftests_default_runner(exe_dir, "/b/tools/matrix", "/b/r", installed);
+	ck_assert_ptr_nonnull(strstr(r, "/bin/kvm-selftests"));
+	ck_assert_ptr_null(strstr(r, "/usr/"));
+	free(r);
+	free(exe_dir);
+	free(installed);
+	fake_sysfs_free(root);
 }
 END_TEST
 
@@ -290,6 +377,149 @@ START_TEST(test_builtin_modules)
 }
 END_TEST
 
+/* A fake host: <root>/sys and <root>/proc, AMD with svm unless @flags says otherwise. */
+static char *fake_host(const char *flags, bool kvm_builtin)
+{
+	char *root = fake_sysfs_new(), cpuinfo[256];
+
+	snprintf(cpuinfo, sizeof(cpuinfo), "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: %s\n",
+		 flags);
+	fake_sysfs_put(root, "proc/cpuinfo", cpuinfo, 0444);
+	fake_sysfs_put(root, "sys/module/kvm/parameters/tdp_mmu", "Y\n", 0444);
+	fake_sysfs_put(root, "sys/module/kvm_pvm/parameters/x", "1\n", 0444);
+	if (!kvm_builtin)
+		fake_sysfs_put(root, "sys/module/kvm/initstate", "live\n", 0444);
+	return root;
+}
+
+/* <root>/sys opened, and the two roots' paths into @sys and @proc (4096 bytes each). */
+static int open_host(const char *root, char *sys, char *proc)
+{
+	snprintf(sys, 4096, "%s/sys", root);
+	snprintf(proc, 4096, "%s/proc", root);
+	return open_root(sys);
+}
+
+static struct preflight host_verdict(const char *root, struct cpu_facts *cpu)
+{
+	char sys[4096], proc[4096];
+	struct preflight p = {};
+	int fd = open_host(root, sys, proc);
+
+	ck_assert_int_eq(preflight_host(fd, sys, proc, cpu, &p), 0);
+	close(fd);
+	return p;
+}
+
+START_TEST(test_preflight_host)
+{
+	char *root = fake_host("fpu svm npt", false);
+	struct cpu_facts cpu;
+	struct preflight p = host_verdict(root, &cpu);
+
+	ck_assert_int_eq(p.verdict, PREFLIGHT_OK);
+	ck_assert_ptr_null(p.reason);
+	ck_assert_str_eq(cpu.vendor_module, "kvm_amd");
+	fake_sysfs_free(root);
+
+	/* Built in (a PVM host: kvm and kvm_pvm without initstate): says which, and why not. */
+	root = fake_host("fpu svm", true);
+	p = host_verdict(root, &cpu);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(p.reason, "built into this kernel"));
+	ck_assert_ptr_nonnull(strstr(p.reason, "built in: kvm kvm_pvm)"));
+	ck_assert_str_eq(cpu.vendor_id, "AuthenticAMD");	/* known all the same, for the plan */
+	preflight_clear(&p);
+	fake_sysfs_free(root);
+
+	/* No svm flag. */
+	root = fake_host("fpu sse", false);
+	p = host_verdict(root, &cpu);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(p.reason, "shows no 'svm' flag"));
+	preflight_clear(&p);
+
+	/* The vendor module built in. */
+	fake_sysfs_put(root, "proc/cpuinfo", "vendor_id\t: AuthenticAMD\nflags\t\t: svm\n", 0444);
+	fake_sysfs_put(root, "sys/module/kvm_amd/parameters/npt", "Y\n", 0444);
+	p = host_verdict(root, &cpu);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(p.reason, "kvm_amd is built into this kernel"));
+	preflight_clear(&p);
+
+	/* An unknown vendor. */
+	fake_sysfs_put(root, "proc/cpuinfo", "vendor_id\t: SomeNewVendor\nflags\t\t: vmx\n", 0444);
+	p = host_verdict(root, &cpu);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(p.reason, "'SomeNewVendor' has no KVM vendor module"));
+	preflight_clear(&p);
+	fake_sysfs_free(root);
+}
+END_TEST
+
+static struct preflight users_verdict(const char *root)
+{
+	char sys[4096], proc[4096];
+	struct preflight p = {};
+	int fd = open_host(root, sys, proc);
+
+	ck_assert_int_eq(preflight_users(fd, proc, 1, &p), 0);
+	close(fd);
+	return p;
+}
+
+static void holder(const char *root, int pid, const char *comm, const char *target)
+{
+	char rel[64], path[4096];
+
+	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
+	fake_sysfs_put(root, rel, comm, 0444);
+	snprintf(path, sizeof(path), "%s/proc/%d/fd", root, pid);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	strcat(path, "/3");
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+START_TEST(test_preflight_users)
+{
+	char *root = fake_host("svm", false);
+	struct preflight p = users_verdict(root);
+
+	/* Only ourselves (pid 1 here) and nobody else: go. */
+	holder(root, 1, "self\n", "/dev/kvm");
+	preflight_clear(&p);
+	p = users_verdict(root);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_OK);
+	ck_assert_uint_eq(p.n_lines, 0);
+
+	holder(root, 4242, "qemu-vm\n", "anon_inode:kvm-vm");
+	holder(root, 4343, "kvm-open\n", "/dev/kvm");
+	p = users_verdict(root);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_REFUSED);
+	ck_assert_ptr_nonnull(strstr(p.reason, "--force overrides"));
+	ck_assert_uint_eq(p.n_lines, 2);
+	/* In the order /proc lists them. */
+	ck_assert(!strcmp(p.lines[0], "pid 4242 (qemu-vm) holds a VM (anon_inode:kvm-vm)") ||
+		  !strcmp(p.lines[1], "pid 4242 (qemu-vm) holds a VM (anon_inode:kvm-vm)"));
+	ck_assert(!strcmp(p.lines[0], "pid 4343 (kvm-open) holds /dev/kvm open") ||
+		  !strcmp(p.lines[1], "pid 4343 (kvm-open) holds /dev/kvm open"));
+	preflight_clear(&p);
+	fake_sysfs_free(root);
+
+	/* A VM only debugfs knows of; one the fd scan saw is not counted twice. */
+	root = fake_host("svm", false);
+	holder(root, 4242, "qemu-vm\n", "anon_inode:kvm-vm");
+	fake_sysfs_put(root, "sys/kernel/debug/kvm/4242-11/vcpu0", "", 0444);
+	fake_sysfs_put(root, "sys/kernel/debug/kvm/5151-12/vcpu0", "", 0444);
+	p = users_verdict(root);
+	ck_assert_int_eq(p.verdict, PREFLIGHT_REFUSED);
+	ck_assert_uint_eq(p.n_lines, 2);
+	ck_assert_str_eq(p.lines[1], "debugfs lists a VM of pid 5151 (kernel/debug/kvm)");
+	preflight_clear(&p);
+	fake_sysfs_free(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("matrix");
@@ -301,11 +531,16 @@ int main(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_apply_host);
 	tcase_add_test(tc, test_cpuinfo);
-	tcase_add_test(tc, test_judge);
-	tcase_add_test(tc, test_parse_kvm_selftests);
+	tcase_add_test(tc, test_parse_report);
+	tcase_add_test(tc, test_parse_report_bad);
+	tcase_add_test(tc, test_report_json_strict);
+	tcase_add_test(tc, test_config_ok);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tc_sysfs, test_module_state);
 	tcase_add_test(tc_sysfs, test_builtin_modules);
+	tcase_add_test(tc_sysfs, test_default_runner);
+	tcase_add_test(tc_sysfs, test_preflight_host);
+	tcase_add_test(tc_sysfs, test_preflight_users);
 	suite_add_tcase(s, tc_sysfs);
 	return check_run(s);
 }

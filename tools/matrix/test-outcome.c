@@ -36,13 +36,14 @@ static void add_finding(Findings *f, FindingKind kind, const char *module, const
 			 0);
 }
 
-static void add_test(struct config_result *c, const char *name, enum verdict v, const char *reason)
+static void add_test(struct config_result *c, const char *name, const char *result,
+		     const char *reason)
 {
 	c->tests = realloc(c->tests, (c->n_tests + 1) * sizeof(*c->tests));
 	ck_assert_ptr_nonnull(c->tests);
 	memset(&c->tests[c->n_tests], 0, sizeof(*c->tests));
 	c->tests[c->n_tests].name = strdup(name);
-	c->tests[c->n_tests].verdict = v;
+	c->tests[c->n_tests].result = strdup(result);
 	c->tests[c->n_tests].reason = reason ? strdup(reason) : NULL;
 	c->n_tests++;
 }
@@ -83,8 +84,8 @@ START_TEST(test_lie_is_contradicted)
 	r.n_configs = 1;
 	c = &r.configs[0];
 	load(c, "Y");
-	add_test(c, "guest_smoke_test", VERDICT_PASS, NULL);
-	add_test(c, "tdp_reality", VERDICT_FAIL, lie);
+	add_test(c, "guest_smoke_test", "pass", NULL);
+	add_test(c, "tdp_reality", "fail", lie);
 	ck_assert_int_eq(outcome_classify(c), 0);
 	ck_assert_str_eq(c->outcomes[0].param, "kvm.tdp_mmu");
 	ck_assert_str_eq(c->outcomes[0].loaded, "Y");
@@ -111,7 +112,7 @@ START_TEST(test_honest_override_with_reason)
 	r.n_configs = 1;
 	c = &r.configs[0];
 	load(c, "N");
-	add_test(c, "tdp_reality", VERDICT_PASS, NULL);
+	add_test(c, "tdp_reality", "pass", NULL);
 	ck_assert_int_eq(outcome_classify(c), 0);
 	ck_assert_int_eq(c->outcomes[0].kind, OUTCOME_OVERRIDDEN);
 	ck_assert_str_eq(c->outcomes[0].loaded, "N");
@@ -182,13 +183,13 @@ START_TEST(test_names_param_whole)
 	add_finding(f, FINDING_OK, "kvm", "tdp_mmu", "1", "Y");
 	ck_assert_int_eq(outcome_init(&c, f), 0);
 	for (size_t i = 0; reasons[i]; i++)
-		add_test(&c, "t", VERDICT_FAIL, reasons[i]);
+		add_test(&c, "t", "fail", reasons[i]);
 	/* A skipped test that names it is no observation of a contradiction. */
-	add_test(&c, "s", VERDICT_SKIP, "kvm.tdp_mmu=Y: nothing to see");
+	add_test(&c, "s", "skip", "kvm.tdp_mmu=Y: nothing to see");
 	ck_assert_int_eq(outcome_classify(&c), 0);
 	ck_assert_int_eq(c.outcomes[0].kind, OUTCOME_HELD);
 	/* Named at the end of the reason, after a colon: contradicted. */
-	add_test(&c, "u", VERDICT_FAIL, "observed TDP, contradicting kvm.tdp_mmu");
+	add_test(&c, "u", "fail", "observed TDP, contradicting kvm.tdp_mmu");
 	ck_assert_int_eq(outcome_classify(&c), 0);
 	ck_assert_int_eq(c.outcomes[0].kind, OUTCOME_CONTRADICTED);
 	ck_assert_str_eq(c.outcomes[0].evidence, "u: observed TDP, contradicting kvm.tdp_mmu");

@@ -19,7 +19,9 @@
 #include "catalog.h"
 #include "xml-escape.h"
 #include "exec.h"
+#include "json-out.h"
 #include "proc.h"
+#include "report.h"
 #include "run.h"
 #include "test.h"
 
@@ -170,19 +172,70 @@ START_TEST(escaping)
 {
 	char *out;
 
-	out = escaped(escape_json, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
-	ck_assert_str_eq(out, "a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9");
-	free(out);
-	/* An overlong encoding and a surrogate are not UTF-8. */
-	out = escaped(escape_json, "\xc0\xaf\xed\xa0\x80", 5);
-	ck_assert_str_eq(out, "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
-	free(out);
 	out = escaped(xml_text, "<a & \"b\">\n\x1b[31m", 15);
 	ck_assert_str_eq(out, "&lt;a &amp; &quot;b&quot;&gt;\n[31m");
 	free(out);
 	out = escaped(xml_attr, "x\ny", 3);
 	ck_assert_str_eq(out, "x&#10;y");
 	free(out);
+}
+END_TEST
+
+/*
+ * The JSON report of a test that printed what no JSON may hold raw: a 0xff
+ * byte, an overlong '/', a surrogate, ESC, DEL, a C1 control and U+2028.
+ * A strict UTF-8-validating reader must take it, with every bad byte as
+ * U+FFFD, and the schema version must be there.
+ */
+START_TEST(json_report_valid)
+{
+	static const char out[] = "ok 1 a\xff\"b\\\n\x1b[31m\x7f\xc2\x9b\xe2\x80\xa8\xc0\xaf\xed\xa0\x80\n";
+	char path[] = "/tmp/runner-units-json-XXXXXX", *text = NULL;
+	struct hostinfo host = { .hostname = "h\xff" };
+	struct test *t = NULL, *tests[1];
+	struct json_tokener *tok;
+	struct json_object *doc, *o, *st;
+	size_t len = 0;
+	FILE *f;
+	int fd;
+
+	ck_assert_int_eq(test_new(&t, "c", "n", "/x/n", 10), 0);
+	ck_assert_int_eq(test_feed(t, out, sizeof(out) - 1), 0);
+	t->started = true;
+	ck_assert_int_eq(test_finish(t), 0);
+	tests[0] = t;
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(report_json_write(&(struct run){ .tests = tests, .n_tests = 1, .dir = "/d",
+							  .host = &host }, path), 0);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(getdelim(&text, &len, '\0', f), 0);
+	fclose(f);
+	unlink(path);
+	ck_assert_ptr_null(memchr(text, 0xff, strlen(text)));
+	ck_assert_ptr_null(memchr(text, 0x1b, strlen(text)));
+	ck_assert_ptr_nonnull(strstr(text, "\\u2028"));
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	doc = json_tokener_parse_ex(tok, text, strlen(text));
+	ck_assert_msg(doc != NULL, "invalid JSON: %s", text);
+	ck_assert(json_object_object_get_ex(doc, "schema_version", &o));
+	ck_assert_int_eq(json_object_get_int(o), 1);
+	ck_assert(json_object_object_get_ex(doc, "tests", &o));
+	st = json_object_array_get_idx(o, 0);
+	ck_assert(json_object_object_get_ex(st, "output", &o));
+	ck_assert_str_eq(json_object_get_string(o),
+			 "ok 1 a\xef\xbf\xbd\"b\\\n\x1b[31m\x7f\xc2\x9b\xe2\x80\xa8"
+			 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n");
+	ck_assert(json_object_object_get_ex(doc, "host", &o));
+	ck_assert(json_object_object_get_ex(o, "hostname", &o));
+	ck_assert_str_eq(json_object_get_string(o), "h\xef\xbf\xbd");
+	json_object_put(doc);
+	json_tokener_free(tok);
+	free(text);
+	test_free(t);
 }
 END_TEST
 
@@ -225,6 +278,18 @@ START_TEST(verdicts)
 	t = fed("1..1\nok 1 a\n", SIGABRT);
 	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
 	ck_assert_ptr_nonnull(strstr(t->reason, "signal 6"));
+	test_free(t);
+
+	/* A harness failure says why in its last "# file.c:N:test:message" line. */
+	t = fed("1..3\n#  RUN  g.a ...\n# x.c:9:a:not this one\nok 1 g.a\n#  RUN  g.b ...\n"
+		"# x.c:10:b:Expected 0 (0) == n (1)\n# x.c:11:b:kvm.tdp_mmu=Y but shadow paging\n"
+		"#  FAIL  g.b\nnot ok 2 g.b\n#  RUN  g.c ...\nnot ok 3 g.c\n", EXIT_STATUS(1));
+	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
+	ck_assert_ptr_null(t->subtests[0].reason);
+	ck_assert_str_eq(t->subtests[1].reason, "kvm.tdp_mmu=Y but shadow paging");
+	ck_assert_str_eq(t->reason, "kvm.tdp_mmu=Y but shadow paging");
+	/* A message belongs to the test it was printed under only. */
+	ck_assert_ptr_null(t->subtests[2].reason);
 	test_free(t);
 
 }
@@ -489,6 +554,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, settings_text);
 	tcase_add_test(tc, full_only_tests);
 	tcase_add_test(tc, escaping);
+	tcase_add_test(tc, json_report_valid);
 	tcase_add_test(tc, verdicts);
 	tcase_add_test(tc, timeout_and_exit_codes);
 	suite_add_tcase(s, tc);

@@ -61,6 +61,7 @@ struct test *test_free(struct test *t)
 	free(t->output);
 	free(t->partial);
 	free(t->running);
+	free(t->message);
 	free(t->reason);
 	free(t);
 	return NULL;
@@ -110,6 +111,8 @@ static int note_harness_run(struct test *t, const char *line)
 	if (!end)
 		end = p + strcspn(p, "\n");
 	free(t->running);
+	free(t->message);
+	t->message = NULL;
 	t->running = strndup(p, end - p);
 	t->mark = t->clock;
 	return t->running ? 0 : -ENOMEM;
@@ -142,6 +145,12 @@ static int parse_line(struct test *t, const char *line)
 		t->skip_reason = strndup(d, len);
 		return t->skip_reason ? 0 : -ENOMEM;
 	}
+	if (kind == TAP_LINE_OTHER && tap_harness_message(line, &name, &name_len)) {
+		/* The last one is the most specific: the test's own TH_LOG after the assertion. */
+		free(t->message);
+		t->message = strndup(name, name_len);
+		return t->message ? 0 : -ENOMEM;
+	}
 	if (kind == TAP_LINE_OTHER)
 		return note_harness_run(t, line);
 	if (tap_result_parse(line, &r) < 0)
@@ -158,9 +167,15 @@ static int parse_line(struct test *t, const char *line)
 				    r.number >= 0 ? r.number : (long)t->sum.tests);
 		name = fallback;
 	}
+	if (r.kind == TAP_LINE_NOT_OK && !r.reason_len && t->message) {
+		r.reason = t->message;
+		r.reason_len = strlen(t->message);
+	}
 	err = add_subtest(t, r.number, name, name_len, by_kind[r.kind], r.reason, r.reason_len);
 	free(t->running);
 	t->running = NULL;
+	free(t->message);
+	t->message = NULL;
 	return err;
 }
 

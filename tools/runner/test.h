@@ -58,6 +58,7 @@ struct test {
 	char *partial;		/* an unterminated last line */
 	size_t partial_len;
 	char *running;		/* the kselftest harness's last "RUN name" without a result */
+	char *message;		/* its last "# file.c:N:test:message" since, the reason of a "not ok" */
 	/*
 	 * Seconds since the start as of the bytes being fed, kept up to date
 	 * by the caller (parsing stays free of clocks), and when the current

@@ -36,10 +36,13 @@ for mode in vm dev; do
 done
 section params-after-refusals; dump_params; end_section
 
-# A test that takes long enough to be interrupted.
+# A test that takes long enough to be interrupted, in a suite of its own
+# as kvm-selftests reads one (flat layout: list, settings.<collection>).
 mkdir -p /tmp/slow
 printf '#!/bin/sh\necho 1..1\nsleep 60\necho ok 1 slow\n' >/tmp/slow/slow
 chmod +x /tmp/slow/slow
+echo box:slow >/tmp/slow/kselftest-list.txt
+echo timeout=300 >/tmp/slow/settings.box
 kvm-config-matrix --reload-modules --tests-dir /tmp/slow 'kvm.mmio_caching={1,0} x kvm_amd.npt={0,1}' \
 	>/tmp/term.out 2>&1 &
 runner=$!

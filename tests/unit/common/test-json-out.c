@@ -81,6 +81,21 @@ START_TEST(test_add_takes_reference)
 }
 END_TEST
 
+START_TEST(test_add_string_and_fixed)
+{
+	_cleanup_json_ struct json_object *obj = json_object_new_object();
+	_cleanup_free_ char *s = NULL;
+
+	ck_assert_int_eq(kvmcfg_json_add_string(obj, "s", "a\xff"), 0);
+	ck_assert_int_eq(kvmcfg_json_add_string(obj, "null", NULL), 0);
+	ck_assert_int_eq(kvmcfg_json_add(obj, "t", kvmcfg_json_new_fixed(0.1 + 0.2, 3)), 0);
+	ck_assert_int_eq(kvmcfg_json_add(obj, "z", kvmcfg_json_new_fixed(2, 0)), 0);
+	ck_assert_int_eq(kvmcfg_json_append(kvmcfg_json_add_array(obj, "a"), json_object_new_int(1)), 0);
+	s = ser(obj);
+	ck_assert_str_eq(s, "{\"s\":\"a\xef\xbf\xbd\",\"null\":null,\"t\":0.300,\"z\":2,\"a\":[1]}\n");
+}
+END_TEST
+
 START_TEST(test_write_reports_errors)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_int(1);
@@ -97,7 +112,8 @@ int main(void)
 {
 	const TTest *const tests[] = {
 		test_valid_utf8_kept, test_invalid_bytes_replaced, test_controls_escaped,
-		test_nul_inside_string, test_add_takes_reference, test_write_reports_errors, NULL,
+		test_nul_inside_string, test_add_takes_reference, test_add_string_and_fixed,
+		test_write_reports_errors, NULL,
 	};
 
 	return unit_test_run("json-out", tests);

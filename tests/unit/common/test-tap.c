@@ -170,6 +170,24 @@ START_TEST(malformed_streams)
 }
 END_TEST
 
+START_TEST(harness_message)
+{
+	const char *msg;
+	size_t len;
+
+	ck_assert(tap_harness_message("# ../selftests/config/tdp_reality.c:120:tdp_mmu_param:kvm.tdp_mmu=Y: x\n",
+				      &msg, &len));
+	ck_assert_uint_eq(len, strlen("kvm.tdp_mmu=Y: x"));
+	ck_assert(!strncmp(msg, "kvm.tdp_mmu=Y: x", len));
+	/* Not a message: no number after ".c:", no test name, no text, not a comment. */
+	ck_assert(!tap_harness_message("# see foo.c:bar:x:y\n", &msg, &len));
+	ck_assert(!tap_harness_message("# foo.c:12\n", &msg, &len));
+	ck_assert(!tap_harness_message("# foo.c:12:name:\n", &msg, &len));
+	ck_assert(!tap_harness_message("foo.c:12:name:text\n", &msg, &len));
+	ck_assert(!tap_harness_message("#  RUN  global.x ...\n", &msg, &len));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tap");
@@ -181,6 +199,7 @@ int main(void)
 	tcase_add_test(tc, exit_status_explained);
 	tcase_add_test(tc, result_parse);
 	tcase_add_test(tc, malformed_streams);
+	tcase_add_test(tc, harness_message);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -349,7 +349,8 @@ START_TEST(snapshot_round_trip)
 	ck_assert_str_eq(mods[2], "kvm_intel");
 	ck_assert_str_eq(mods[3], "kvm_pvm");
 	ck_assert_ptr_null(mods[4]);
-	ck_assert_int_eq(kvmcfg_snapshot_at(fd, (const char *const *)mods, "# hi\n", &text, &n), 0);
+	ck_assert_int_eq(kvmcfg_snapshot_at(fd, (const char *const *)mods, "# hi\n",
+					    KVMCFG_SNAPSHOT_PIN_ALL, &text, &n), 0);
 	ck_assert_int_eq(strncmp(text, "# hi\n", 5), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\n# [kvm_amd]: not loaded\n"));
 	ck_assert_ptr_nonnull(strstr(text, "vmentry_l1d_flush = \"not required\"\n"));
@@ -361,6 +362,26 @@ START_TEST(snapshot_round_trip)
 	ck_assert_uint_eq(n, geteuid() == 0 ? 8 : 7);
 	ck_assert_msg(kvmcfg_policy_parse(&p, text, "snap.conf", &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(kvmcfg_policy_n_rules(p), n);
+	ck_assert_int_eq(kvmcfg_check(p, fd, &f), 0);
+	ck_assert_int_eq(kvmcfg_findings_verdict(f), KVMCFG_VERDICT_OK);
+	kvmcfg_findings_free(f);
+	kvmcfg_policy_free(p);
+	free(text);
+
+	/* A fleet snapshot: pinned params at their value, tuning as 'any' with a comment. */
+	ck_assert_int_eq(kvmcfg_snapshot_at(fd, (const char *const *)mods, NULL, 0, &text, &n), 0);
+	ck_assert_ptr_nonnull(strstr(text, "[kvm_intel]\nRequired = yes\n# Pinned: what a fleet "
+					   "asserts (as the default policy does).\nept = Y\n# Tuning: "));
+	ck_assert_ptr_nonnull(strstr(text, "vmentry_l1d_flush = any ; here not required\n"));
+	ck_assert_ptr_nonnull(strstr(text, "[kvm_pvm]\nRequired = yes\n# Tuning: recorded, not "
+					   "asserted ('any'); the value here follows each.\n# Pin one "
+					   "by writing its value instead.\nx = any ; here 1..2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\ntdp_mmu = Y\n"));
+	ck_assert(kvmcfg_snapshot_pins("kvm", "tdp_mmu") && !kvmcfg_snapshot_pins("kvm", "halt_poll_ns"));
+	ck_assert_msg(kvmcfg_policy_parse(&p, text, "snap.conf", &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(kvmcfg_policy_n_rules(p), n);
+	ck_assert_str_eq(kvmcfg_policy_find_rule(p, "kvm_intel", "vmentry_l1d_flush")->matcher.text,
+			 "any");
 	ck_assert_int_eq(kvmcfg_check(p, fd, &f), 0);
 	ck_assert_int_eq(kvmcfg_findings_verdict(f), KVMCFG_VERDICT_OK);
 	kvmcfg_findings_free(f);

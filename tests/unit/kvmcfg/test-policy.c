@@ -71,8 +71,17 @@ static const Case cases[] = {
 	{ "[kvm\na = 1\n", "t.conf:1: missing ']' in section header\n", -EINVAL },
 	/* A ';' or '#' inside double quotes is text, not a comment (libinih cut at " ;"). */
 	{ "[kvm]\na = \"x ; y\" ; comment\nb = \"p\" | \"q # r\" # no comment\n",
-	  "t.conf:3: kvm.b: unterminated quoted text: '\"p\" | \"q # r\" # no comment'\n",
+	  "t.conf:3: kvm.b: '#' starts a comment only at the start of a line; an inline comment "
+	  "starts with ' ;' (b = \"p\" | \"q # r\" ; ...): '\"p\" | \"q # r\" # no comment'\n",
 	  -EINVAL },
+	/* The shell habit: the hint names ' ;', not quoting. */
+	{ "[kvm]\ntdp_mmu = N # off\n",
+	  "t.conf:2: kvm.tdp_mmu: '#' starts a comment only at the start of a line; an inline "
+	  "comment starts with ' ;' (tdp_mmu = N ; ...): 'N # off'\n", -EINVAL },
+	/* All errors in one pass: a duplicate does not hide a bad value on its line. */
+	{ "[kvm]\nx = 1..5\nx = 5..1\n",
+	  "t.conf:3: duplicate rule for kvm.x in [kvm] (first at line 2)\n"
+	  "t.conf:3: kvm.x: a range must not end below its start: '5..1'\n", -EINVAL },
 	{ "[kvm]\na = \"x ; y\" ; comment\nb = \"p\" | \"q # r\"\t; c\nc = Y;x\n",
 	  "t.conf:4: kvm.c: text with spaces or any of <>=!\"; must be quoted, e.g. \"a b\": "
 	  "'Y;x'\n", -EINVAL },

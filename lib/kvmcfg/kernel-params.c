@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "kernel-params.h"
+#include "kmod-dl.h"
+#include "param.h"
+
+struct KvmcfgKernel {
+	const KvmcfgKmod *kmod;
+	struct kmod_ctx *ctx; /* NULL: sysfs only */
+	int sysfs_fd;
+	char source[400];
+	KvmcfgKernelModule *modules; /* the cache */
+	size_t n_modules;
+};
+
+int kvmcfg_kernel_new(KvmcfgKernel **ret, const char *modules_dir, int sysfs_fd)
+{
+	KvmcfgKernel *k = calloc(1, sizeof(*k));
+	char dir[300];
+	struct utsname u;
+	struct stat st;
+	const char *why = NULL;
+
+	if (!k)
+		return -ENOMEM;
+	k->sysfs_fd = sysfs_fd;
+	if (modules_dir && !*modules_dir) {
+		snprintf(k->source, sizeof(k->source), "sysfs only: no modules directory given");
+		*ret = k;
+		return 0;
+	}
+	if (!modules_dir) {
+		uname(&u);
+		snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+		modules_dir = dir;
+	}
+	/* Checked first: without the directory, libkmod need not even be loaded. */
+	if (stat(modules_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		snprintf(k->source, sizeof(k->source), "sysfs only: no %s", modules_dir);
+	else if (kvmcfg_kmod_get(&k->kmod, &why) < 0)
+		snprintf(k->source, sizeof(k->source), "sysfs only: %s", why);
+	else if (!(k->ctx = k->kmod->kmod_new(modules_dir, (const char *const[]){ NULL })))
+		snprintf(k->source, sizeof(k->source), "sysfs only: libkmod cannot use %s",
+			 modules_dir);
+	else {
+		k->kmod->kmod_set_log_fn(k->ctx, kvmcfg_kmod_log_silent, NULL);
+		snprintf(k->source, sizeof(k->source), "%s", modules_dir);
+	}
+	*ret = k;
+	return 0;
+}
+
+static void module_done(KvmcfgKernelModule *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_params; i++) {
+		free(m->params[i].name);
+		free(m->params[i].type);
+	}
+	free(m->params);
+	free(m->name);
+}
+
+KvmcfgKernel *kvmcfg_kernel_free(KvmcfgKernel *k)
+{
+	size_t i;
+
+	if (!k)
+		return NULL;
+	for (i = 0; i < k->n_modules; i++)
+		module_done(&k->modules[i]);
+	free(k->modules);
+	if (k->ctx)
+		k->kmod->kmod_unref(k->ctx);
+	free(k);
+	return NULL;
+}
+
+const char *kvmcfg_kernel_source(const KvmcfgKernel *k)
+{
+	return k->source;
+}
+
+bool kvmcfg_kernel_has_modules_dir(const KvmcfgKernel *k)
+{
+	return k->ctx != NULL;
+}
+
+/* Add @name (or set its type when known and not yet set). */
+static int add_param(KvmcfgKernelModule *m, const char *name, size_t len, const char *type)
+{
+	KvmcfgKernelParam *p;
+	size_t i;
+
+	for (i = 0; i < m->n_params; i++)
+		if (strlen(m->params[i].name) == len && !strncmp(m->params[i].name, name, len)) {
+			if (type && !m->params[i].type && !(m->params[i].type = strdup(type)))
+				return -ENOMEM;
+			return 0;
+		}
+	p = realloc(m->params, (m->n_params + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	m->params = p;
+	p = &m->params[m->n_params];
+	*p = (KvmcfgKernelParam){ strndup(name, len), type ? strdup(type) : NULL };
+	if (!p->name || (type && !p->type)) {
+		free(p->name);
+		free(p->type);
+		return -ENOMEM;
+	}
+	m->n_params++;
+	return 0;
+}
+
+/* modinfo's "parmtype" ("name:type") and "parm" ("name:description") entries. */
+static int from_kmod(KvmcfgKernel *k, KvmcfgKernelModule *m)
+{
+	const KvmcfgKmod *km = k->kmod;
+	struct kmod_module *mod = NULL;
+	struct kmod_list *info = NULL, *l;
+	int r;
+
+	if (!k->ctx || km->kmod_module_new_from_name_lookup(k->ctx, m->name, &mod) < 0 || !mod)
+		return 0;
+	m->found = true;
+	/* A module file modinfo cannot read: known to exist, its params unknown. */
+	if (km->kmod_module_get_info(mod, &info) < 0) {
+		km->kmod_module_unref(mod);
+		return 0;
+	}
+	m->params_known = true;
+	r = 0;
+	for (l = info; r == 0 && l; l = km->kmod_list_next(info, l)) {
+		const char *key = km->kmod_module_info_get_key(l);
+		const char *value = km->kmod_module_info_get_value(l);
+		const char *colon = value ? strchr(value, ':') : NULL;
+		bool typed;
+
+		if (!key || !colon)
+			continue;
+		typed = !strcmp(key, "parmtype");
+		if (typed || !strcmp(key, "parm"))
+			r = add_param(m, value, colon - value, typed ? colon + 1 : NULL);
+	}
+	km->kmod_module_info_free_list(info);
+	km->kmod_module_unref(mod);
+	return r;
+}
+
+static int from_sysfs(KvmcfgKernel *k, KvmcfgKernelModule *m)
+{
+	char **params = NULL;
+	size_t i;
+	int r;
+
+	if (k->sysfs_fd < 0)
+		return 0;
+	r = kvmcfg_param_list_at(k->sysfs_fd, m->name, &params);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	m->found = m->params_known = true;
+	for (i = 0; r == 0 && params[i]; i++)
+		r = add_param(m, params[i], strlen(params[i]), NULL);
+	kvmcfg_strv_free(params);
+	return r;
+}
+
+int kvmcfg_kernel_module(KvmcfgKernel *k, const char *module, const KvmcfgKernelModule **ret)
+{
+	KvmcfgKernelModule *v, *m;
+	size_t i;
+	char *p;
+	int r;
+
+	for (i = 0; i < k->n_modules; i++)
+		if (!strcmp(k->modules[i].name, module)) {
+			*ret = &k->modules[i];
+			return 0;
+		}
+	v = realloc(k->modules, (k->n_modules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	k->modules = v;
+	m = &v[k->n_modules];
+	*m = (KvmcfgKernelModule){ .name = strdup(module) };
+	if (!m->name)
+		return -ENOMEM;
+	for (p = m->name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	r = from_kmod(k, m);
+	if (r == 0)
+		r = from_sysfs(k, m);
+	if (r < 0) {
+		module_done(m);
+		return r;
+	}
+	k->n_modules++;
+	*ret = m;
+	return 0;
+}
