@@ -25,14 +25,21 @@ def short(param):
 
 
 def observed(top, kernel, index, param, value):
-    """What a test printed about @param reading @value (config-N.tap), or None."""
+    """What a test printed about @param reading @value, or None: from
+    kvm-selftests' JSON report of the config (config-N.json), else its TAP."""
+    base = os.path.join(top, kernel, f"config-{index}")
     try:
-        with open(os.path.join(top, kernel, f"config-{index}.tap")) as f:
-            tap = f.read()
-    except OSError:
-        return None
+        with open(base + ".json") as f:
+            text = "\n".join(t.get("output") or "" for t in json.load(f)["tests"])
+    except (OSError, ValueError, KeyError, TypeError):
+        try:
+            with open(base + ".tap") as f:
+                text = f.read()
+        except OSError:
+            return None
     want = f"{param}={value}"
-    for m in re.finditer(r"^#   # \S+?:\d+:(\w+):(.*)$", tap, re.M):
+    # A kselftest harness line: "# file.c:LINE:TEST:message", under any TAP indent.
+    for m in re.finditer(r"^[# ]*\S+?\.c:\d+:(\w+):(.*)$", text, re.M):
         if want in m.group(2):
             return f"{m.group(1)}: {m.group(2)}"
     return None
