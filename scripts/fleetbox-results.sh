@@ -43,7 +43,7 @@ fi
 	echo "Debian's kernels under QEMU/TCG \`-cpu max\` (AMD, svm+npt, no SEV), each"
 	echo "reloaded under every config of \`kvm.tdp_mmu={0,1} x kvm_amd.npt={0,1} x kvm.mmio_caching={0,1}\`."
 	echo "Regenerate with \`scripts/fleetbox-results.sh\`; see docs/fleetbox.md and docs/matrix.md."
-	echo "Each kernel's own outputs (matrix.json, TAP and JUnit per config) are in its directory."
+	echo "Each kernel's own outputs (matrix.json; per config kvm-selftests' JSON report with the params it read, TAP and JUnit) are in its directory."
 	echo
 	python3 tests/fleetbox/truth-table.py "$out" "$@"
 } >"$out/README.md.tmp"
