@@ -2,9 +2,9 @@
 /*
  * SHA-256 (FIPS 180-4) of a buffer, as 64 lower-case hex digits. For
  * identifying text (kvmcfgd's kvmcfg_policy_info{sha256=...}), not for
- * security decisions. Written here rather than taken from libcrypto so that
- * kvmcfgd does not map libcrypto (and its start-up cost and resident pages)
- * for one digest per policy load. Pure.
+ * security decisions. Computed by nettle (libnettle, no dependencies of its
+ * own) rather than libcrypto, so kvmcfgd does not map libcrypto (and its
+ * start-up cost and resident pages) for one digest per policy load. Pure.
  */
 #pragma once
 

@@ -6,10 +6,13 @@
 set -eu
 
 build_pkgs="meson ninja-build gcc pkg-config python3 xz-utils linux-source-6.1 \
-check libsystemd-dev libkmod-dev libjson-c-dev clang-format scdoc"
+check libsystemd-dev libkmod-dev libjson-c-dev nettle-dev clang-format scdoc"
 # jq: kvmcfgctl(8)'s CI example, run by test-kvmcfgctl.py; kmod: depmod for its
 # fake modules directory; hyperfine: scripts/bench-startup.sh.
 test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev jq kmod hyperfine"
+# The kernel's own KVM selftests (scripts/kvm-upstream-build.sh, test
+# runner-upstream-kvm): built with their Makefile against linux-libc-dev.
+test_pkgs="$test_pkgs make linux-libc-dev"
 # The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
 # itself is not installed: scripts/debian-kernel.sh apt-get downloads it,
 # through a private apt state checked with debian-archive-keyring, and

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -20,6 +22,25 @@ static bool valid_part(const char *s, size_t len)
 	return !(len <= 2 && s[0] == '.' && (len == 1 || s[1] == '.'));
 }
 
+/*
+ * A relative path inside the suite: collections may sit in subdirectories
+ * (the kernel's "net/forwarding:..."), and a test may name one below its
+ * collection ("kvm:x86_64/cpuid_test"). No empty, "." or ".." component.
+ */
+static bool valid_path(const char *s, size_t len)
+{
+	const char *end = s + len, *slash;
+
+	for (;;) {
+		slash = memchr(s, '/', end - s);
+		if (!valid_part(s, (slash ? slash : end) - s))
+			return false;
+		if (!slash)
+			return true;
+		s = slash + 1;
+	}
+}
+
 int catalog_parse_list_line(const char *line, char **collection, char **name)
 {
 	size_t len = strcspn(line, "\r\n");
@@ -31,8 +52,8 @@ int catalog_parse_list_line(const char *line, char **collection, char **name)
 	if (!len || line[0] == '#')
 		return 1;
 	colon = memchr(line, ':', len);
-	if (!colon || !valid_part(line, colon - line) ||
-	    !valid_part(colon + 1, len - (colon + 1 - line)))
+	if (!colon || !valid_path(line, colon - line) ||
+	    !valid_path(colon + 1, len - (colon + 1 - line)))
 		return -EINVAL;
 	c = strndup(line, colon - line);
 	n = strndup(colon + 1, len - (colon + 1 - line));
@@ -46,18 +67,26 @@ int catalog_parse_list_line(const char *line, char **collection, char **name)
 	return 0;
 }
 
-int catalog_parse_settings(const char *text, unsigned int *timeout, unsigned int *bad_line)
+/* "0" or "1": 0, 1; else -EINVAL. */
+static int parse_flag(const char *s, size_t len)
 {
-	unsigned int lineno = 0, value = 0;
+	return len == 1 && (s[0] == '0' || s[0] == '1') ? s[0] - '0' : -EINVAL;
+}
+
+int catalog_parse_settings(const char *text, struct catalog_settings *ret, unsigned int *bad_line)
+{
+	struct catalog_settings set = {};
+	unsigned int lineno = 0;
 	const char *p = text;
 
 	while (*p) {
 		size_t len = strcspn(p, "\n");
 		char *end;
 		long v;
+		int flag;
 
 		lineno++;
-		/* Other fields belong to runner.sh (it evals them); only timeout is ours. */
+		/* Other fields belong to runner.sh (it evals them); these two are ours. */
 		if (len > 8 && !strncmp(p, "timeout=", 8)) {
 			errno = 0;
 			v = strtol(p + 8, &end, 10);
@@ -66,13 +95,20 @@ int catalog_parse_settings(const char *text, unsigned int *timeout, unsigned int
 				*bad_line = lineno;
 				return -EINVAL;
 			}
-			value = v;
+			set.timeout = v;
+		} else if (len >= 12 && !strncmp(p, "require_tap=", 12)) {
+			flag = parse_flag(p + 12, len - 12);
+			if (flag < 0) {
+				*bad_line = lineno;
+				return -EINVAL;
+			}
+			set.require_tap = flag;
 		}
 		p += len;
 		if (*p)
 			p++;
 	}
-	*timeout = value;
+	*ret = set;
 	return 0;
 }
 
@@ -103,16 +139,26 @@ static int read_text(const char *path, char **ret)
 	return 0;
 }
 
-/* The collection's timeout: its settings file, installed or flat, else the default. */
-static int collection_timeout(const char *dir, const char *collection, unsigned int *ret,
-			      char **err_line)
+/* The collection's settings: its settings file, installed or flat, else the defaults. */
+static int collection_settings(const char *dir, const char *collection,
+			       struct catalog_settings *ret, char **err_line)
 {
-	char *paths[2] = {}, *text = NULL;
-	unsigned int timeout = 0, bad = 0;
+	struct catalog_settings set = {};
+	char *paths[2] = {}, *text = NULL, *flat = NULL, *c;
+	unsigned int bad = 0;
 	int r = 0, i;
 
+	/* Flat (build tree): "settings.net-forwarding" for a collection "net/forwarding". */
+	flat = strdup(collection);
+	if (!flat) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (c = flat; *c; c++)
+		if (*c == '/')
+			*c = '-';
 	if (asprintf(&paths[0], "%s/%s/settings", dir, collection) < 0 ||
-	    asprintf(&paths[1], "%s/settings.%s", dir, collection) < 0) {
+	    asprintf(&paths[1], "%s/settings.%s", dir, flat) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -125,10 +171,12 @@ static int collection_timeout(const char *dir, const char *collection, unsigned 
 				*err_line = NULL;
 			goto out;
 		}
-		r = catalog_parse_settings(text, &timeout, &bad);
+		r = catalog_parse_settings(text, &set, &bad);
 		free(text);
 		if (r < 0) {
-			if (asprintf(err_line, "%s:%u: timeout= wants seconds, 1 to 86400",
+			if (asprintf(err_line,
+				     "%s:%u: timeout= wants seconds, 1 to 86400; "
+				     "require_tap= wants 0 or 1",
 				     paths[i], bad) < 0)
 				*err_line = NULL;
 			r = -EBADMSG;
@@ -137,42 +185,100 @@ static int collection_timeout(const char *dir, const char *collection, unsigned 
 		break;
 	}
 	r = 0;
-	*ret = timeout ? timeout : CATALOG_DEFAULT_TIMEOUT;
+	if (!set.timeout)
+		set.timeout = CATALOG_DEFAULT_TIMEOUT;
+	*ret = set;
 out:
+	free(flat);
 	free(paths[0]);
 	free(paths[1]);
 	return r;
 }
 
+/*
+ * A test listed by its bare name but installed one directory further down:
+ * the 6.1 tree's own install lists "kvm:cpuid_test" for kvm/x86_64/cpuid_test.
+ * The one such file in a subdirectory of the collection, else NULL.
+ */
+static char *find_below(const char *coll_dir, const char *name)
+{
+	char *found = NULL, *path;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (strchr(name, '/'))
+		return NULL;
+	d = opendir(coll_dir);
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s/%s", coll_dir, e->d_name, name) < 0)
+			break;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (found) {
+				/* Two candidates: guessing would run the wrong one. */
+				free(path);
+				free(found);
+				found = NULL;
+				break;
+			}
+			found = path;
+		} else {
+			free(path);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Where the binary is: installed layout, a flat build tree, or one directory down. */
+static char *locate(const char *dir, const char *collection, const char *name)
+{
+	char *path = NULL, *coll_dir = NULL, *below;
+
+	if (asprintf(&path, "%s/%s/%s", dir, collection, name) < 0)
+		return NULL;
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return NULL;
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	if (asprintf(&coll_dir, "%s/%s", dir, collection) < 0)
+		return NULL;
+	below = find_below(coll_dir, name);
+	/* Missing: the installed path, which the run then reports as missing. */
+	if (!below && asprintf(&below, "%s/%s", coll_dir, name) < 0)
+		below = NULL;
+	free(coll_dir);
+	return below;
+}
+
 static int add_test(struct catalog *c, const char *collection, const char *name,
 		    bool full_only, char **err_line)
 {
-	char *path = NULL;
+	struct catalog_settings set;
 	struct test *t = NULL, **grown;
-	unsigned int timeout;
+	char *path;
 	int r;
 
-	r = collection_timeout(c->dir, collection, &timeout, err_line);
+	r = collection_settings(c->dir, collection, &set, err_line);
 	if (r < 0)
 		return r;
-	/* Installed layout first; a build tree keeps binaries flat. */
-	if (asprintf(&path, "%s/%s/%s", c->dir, collection, name) < 0)
+	path = locate(c->dir, collection, name);
+	if (!path)
 		return -ENOMEM;
-	if (access(path, F_OK) < 0) {
-		free(path);
-		if (asprintf(&path, "%s/%s", c->dir, name) < 0)
-			return -ENOMEM;
-		if (access(path, F_OK) < 0) {
-			free(path);
-			if (asprintf(&path, "%s/%s/%s", c->dir, collection, name) < 0)
-				return -ENOMEM;
-		}
-	}
-	r = test_new(&t, collection, name, path, timeout);
+	r = test_new(&t, collection, name, path, set.timeout);
 	free(path);
 	if (r < 0)
 		return r;
 	t->full_only = full_only;
+	t->require_tap = set.require_tap;
 	grown = realloc(c->tests, (c->n_tests + 1) * sizeof(*grown));
 	if (!grown) {
 		test_free(t);
@@ -277,6 +383,22 @@ struct catalog *catalog_free(struct catalog *c)
 	return NULL;
 }
 
+static bool test_matches(const struct test *t, const char *glob)
+{
+	return !fnmatch(glob, t->id, 0) || !fnmatch(glob, t->name, 0) ||
+	       !fnmatch(glob, test_basename(t), 0);
+}
+
+bool catalog_matches(const struct catalog *c, const char *glob)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_tests; i++)
+		if (test_matches(c->tests[i], glob))
+			return true;
+	return false;
+}
+
 void catalog_filter(struct catalog *c, char *const *globs, bool full)
 {
 	size_t i, kept = 0;
@@ -289,7 +411,7 @@ void catalog_filter(struct catalog *c, char *const *globs, bool full)
 		if (!globs || !globs[0])
 			match = full || !t->full_only;
 		for (g = globs; g && *g && !match; g++)
-			match = !fnmatch(*g, t->id, 0) || !fnmatch(*g, t->name, 0);
+			match = test_matches(t, *g);
 		if (match)
 			c->tests[kept++] = t;
 		else

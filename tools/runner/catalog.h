@@ -11,7 +11,16 @@
  *
  * Installed:  DIR/kselftest-list.txt, DIR/<collection>/<test>, DIR/<collection>/settings
  * Build tree: DIR/kselftest-list.txt, DIR/<test>, DIR/settings.<collection>
- * (meson cannot put build outputs into subdirectories, so the tree is flat).
+ * (meson cannot put build outputs into subdirectories, so the tree is flat;
+ * a '/' in the collection is a '-' in the flat settings name).
+ *
+ * A collection may be a path ("net/forwarding", as the kernel installs it),
+ * and so may a test below its collection ("kvm:x86_64/cpuid_test"). A bare
+ * name not found where it is listed is looked for one directory down (the
+ * 6.1 tree's own install lists "kvm:cpuid_test" for kvm/x86_64/cpuid_test).
+ *
+ * Settings, besides timeout=N: require_tap=1 holds the collection's tests
+ * to reporting in TAP (struct test's require_tap); our own install writes it.
  */
 #pragma once
 
@@ -47,9 +56,15 @@ static inline void catalog_freep(struct catalog **c) { catalog_free(*c); }
  * Without: every test, but the full-only ones only when @full.
  */
 void catalog_filter(struct catalog *c, char *const *globs, bool full);
+/* Whether @glob would select a test (catalog_filter()'s match), before filtering. */
+bool catalog_matches(const struct catalog *c, const char *glob);
 
 /* Pure parsers, exposed for tests. */
 /* One kselftest-list.txt line: 0 and the two parts, 1 for blank/comment, -EINVAL. */
 int catalog_parse_list_line(const char *line, char **collection, char **name);
-/* A settings file's text: the timeout=N value, 0 when absent, -EINVAL (with *bad_line). */
-int catalog_parse_settings(const char *text, unsigned int *timeout, unsigned int *bad_line);
+struct catalog_settings {
+	unsigned int timeout;	/* timeout=N; 0 when absent */
+	bool require_tap;	/* require_tap=1 */
+};
+/* A settings file's text: 0 and what it sets, or -EINVAL (with *bad_line). */
+int catalog_parse_settings(const char *text, struct catalog_settings *ret, unsigned int *bad_line);

@@ -153,6 +153,41 @@ static int by_duration(const void *a, const void *b)
 	return x->duration < y->duration ? 1 : x->duration > y->duration ? -1 : 0;
 }
 
+static void skipped_line(struct console *c, bool *title, const char *id, const char *sub,
+			 const char *why)
+{
+	if (!*title) {
+		console_note(c, "%s", "");
+		console_note(c, "skipped:");
+		*title = true;
+	}
+	why = why ? why : "no reason given";
+	console_note(c, "  %s%s%s: %.*s", id, sub ? " " : "", sub ? sub : "",
+		     (int)strcspn(why, "\n"), why);
+}
+
+/* Why what was skipped was skipped: a skipped test's reason, else its skipped subtests'. */
+static void skip_reasons(struct console *c, const struct run *r)
+{
+	bool title = false;
+	size_t i, k;
+
+	for (i = 0; i < r->n_tests; i++) {
+		const struct test *t = r->tests[i];
+
+		if (!t->finished)
+			continue;
+		if (t->verdict == VERDICT_SKIP) {
+			skipped_line(c, &title, t->id, NULL, t->reason);
+			continue;
+		}
+		for (k = 0; k < t->n_subtests; k++)
+			if (t->subtests[k].verdict == VERDICT_SKIP)
+				skipped_line(c, &title, t->id, t->subtests[k].name,
+					     t->subtests[k].reason);
+	}
+}
+
 void console_summary(struct console *c, const struct run *r)
 {
 	struct test **sorted;
@@ -175,6 +210,8 @@ void console_summary(struct console *c, const struct run *r)
 			     test_count(t, VERDICT_FAIL) + test_count(t, VERDICT_TIMEOUT),
 			     test_count(t, VERDICT_SKIP), test_count(t, VERDICT_XFAIL), t->duration);
 	}
+
+	skip_reasons(c, r);
 
 	sorted = calloc(r->n_tests ? r->n_tests : 1, sizeof(*sorted));
 	for (i = 0; sorted && i < r->n_tests; i++)

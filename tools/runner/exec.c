@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "exec.h"
 #include "proc.h"
 
@@ -62,7 +63,7 @@ static int wait_events(struct pollfd *pfd, nfds_t np, int timeout_ms, const stru
 
 /*
  * Like kselftest's runner.sh: extra arguments come from
- * KSELFTEST_<NAME>_ARGS, NAME the binary's name upper-cased with every other
+ * KSELFTEST_<NAME>_ARGS, NAME the binary's file name upper-cased with every other
  * character than [A-Z0-9_] made '_', split at blanks. Runs in the child only.
  */
 static char **test_argv(const struct test *t)
@@ -70,7 +71,7 @@ static char **test_argv(const struct test *t)
 	char var[300], *args, *word, *save = NULL, **argv;
 	size_t i, n = 1;
 
-	snprintf(var, sizeof(var), "KSELFTEST_%s_ARGS", t->name);
+	snprintf(var, sizeof(var), "KSELFTEST_%s_ARGS", test_basename(t));
 	for (i = strlen("KSELFTEST_"); var[i]; i++) {
 		if (var[i] >= 'a' && var[i] <= 'z')
 			var[i] -= 'a' - 'A';
@@ -88,6 +89,23 @@ static char **test_argv(const struct test *t)
 	return argv;
 }
 
+/*
+ * The variables kselftest's runner.sh exports to every test: its return
+ * codes, the default timeout and this test's (kselftest_timeout, from the
+ * collection's settings). Runs in the child only.
+ */
+static void ksft_env(const struct test *t)
+{
+	char buf[16];
+
+	setenv("skip_rc", "4", 1);
+	setenv("timeout_rc", "124", 1);
+	snprintf(buf, sizeof(buf), "%u", CATALOG_DEFAULT_TIMEOUT);
+	setenv("kselftest_default_timeout", buf, 1);
+	snprintf(buf, sizeof(buf), "%u", t->timeout);
+	setenv("kselftest_timeout", buf, 1);
+}
+
 static void child(struct test *t, int out, const sigset_t *oldmask)
 {
 	char *dir = strdup(t->path), *slash, **argv;
@@ -102,6 +120,7 @@ static void child(struct test *t, int out, const sigset_t *oldmask)
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	ksft_env(t);
 	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	/* Like kselftest's runner.sh: tests run from their own directory. */
@@ -125,6 +144,9 @@ static int start(struct job *j, struct test *t, const sigset_t *oldmask)
 	struct timespec wall;
 	int p[2];
 
+	/* Not installed: say so rather than "could not execute" (runner.sh: "missing"). */
+	if (access(t->path, F_OK) < 0)
+		return -errno;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL);
@@ -333,8 +355,9 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 			r = start(&jobs[i], tests[next], &oldmask);
 			if (r < 0) {
 				tests[next]->started = true;
-				if (asprintf(&tests[next]->exec_error, "could not start: %s",
-					     strerror(-r)) < 0)
+				if (asprintf(&tests[next]->exec_error, "%s %s: %s",
+					     r == -ENOENT ? "not installed:" : "could not start",
+					     tests[next]->path, strerror(-r)) < 0)
 					tests[next]->exec_error = NULL;
 				test_finish(tests[next]);
 				if (o->on_done)

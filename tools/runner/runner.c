@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,6 +263,76 @@ static int write_reports(const struct options *o, struct run *r)
 	return rc;
 }
 
+static bool any_match(const struct catalog *c, const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_filters; i++)
+		if (catalog_matches(c, o->filters[i]))
+			return true;
+	return false;
+}
+
+/*
+ * No filter matched: a glob matches the whole id or name, so a bare word
+ * ("mmio") matches only a test of exactly that name. Suggest "*word*" where
+ * that would select something.
+ */
+static void suggest(const struct catalog *c, const struct options *o, const char *dir)
+{
+	char *wide;
+	size_t i;
+
+	fprintf(stderr, "kvm-selftests: no test in %s matches the filter\n", dir);
+	for (i = 0; i < o->n_filters; i++) {
+		const char *g = o->filters[i];
+
+		if (strpbrk(g, "*?[") || asprintf(&wide, "*%s*", g) < 0)
+			continue;
+		if (catalog_matches(c, wide))
+			fprintf(stderr, "kvm-selftests: a filter matches a whole collection:test or "
+				"name; did you mean --filter '%s'?\n", wide);
+		free(wide);
+	}
+	fprintf(stderr, "kvm-selftests: --list shows the tests\n");
+}
+
+/*
+ * Before any test runs: each report can be written where asked (a test run
+ * can take an hour; finding out at its end is too late). Creates and
+ * removes the temporary file the report goes through.
+ */
+static int check_report_paths(const struct options *o)
+{
+	const struct { const char *opt, *path; } reports[] = {
+		{ "--junit", o->junit }, { "--json", o->json }, { "--textfile", o->textfile },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		struct stat st;
+		char *tmp;
+		FILE *f;
+		int err;
+
+		if (!reports[i].path)
+			continue;
+		if (stat(reports[i].path, &st) == 0 && S_ISDIR(st.st_mode))
+			err = -EISDIR;
+		else
+			err = report_open(reports[i].path, &f, &tmp);
+		if (err < 0) {
+			fprintf(stderr, "kvm-selftests: %s %s: cannot write there: %s\n",
+				reports[i].opt, reports[i].path, strerror(-err));
+			return err;
+		}
+		fclose(f);
+		unlink(tmp);
+		free(tmp);
+	}
+	return 0;
+}
+
 static void freep(void *p)
 {
 	free(*(void **)p);
@@ -298,11 +369,17 @@ int main(int argc, char **argv)
 	dir = strdup(cat->dir);
 	if (!dir)
 		return RUN_EXIT_USAGE;
-	catalog_filter(cat, o.filters, o.full);
-	if (cat->n_tests == 0) {
-		fprintf(stderr, "kvm-selftests: no test in %s matches the filter\n", dir);
+	if (o.n_filters && !any_match(cat, &o)) {
+		suggest(cat, &o, dir);
 		return RUN_EXIT_USAGE;
 	}
+	catalog_filter(cat, o.filters, o.full);
+	if (cat->n_tests == 0) {
+		fprintf(stderr, "kvm-selftests: no test in %s to run\n", dir);
+		return RUN_EXIT_USAGE;
+	}
+	if (!o.list && check_report_paths(&o) < 0)
+		return RUN_EXIT_USAGE;
 	if (o.list) {
 		for (i = 0; i < cat->n_tests; i++)
 			printf("%s\n", cat->tests[i]->id);

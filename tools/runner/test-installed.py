@@ -78,8 +78,17 @@ def layout_checks(runner, suite, rep):
     for coll in sorted({l.split(":")[0] for l in listed}):
         settings = open(f"{suite}/{coll}/settings").read()
         check(re.search(r"^timeout=\d+$", settings, re.M) is not None, f"{coll}/settings has timeout=N")
+        check(re.search(r"^require_tap=1$", settings, re.M) is not None,
+              f"{coll}/settings has require_tap=1: our tests are judged strictly")
     check(sorted(t["id"] for t in rep["tests"]) == sorted(listed),
           "kvm-selftests ran exactly the listed tests")
+
+    # The upstream KVM selftests' build script, installed beside the suite with its cache-dir.sh.
+    up = subprocess.run([f"{os.path.dirname(suite)}/kvm-upstream-build.sh", "--help"],
+                        capture_output=True, text=True)
+    check(up.returncode == 0 and "linux-source" in up.stdout and
+          os.access(f"{os.path.dirname(suite)}/cache-dir.sh", os.X_OK),
+          "kvm-upstream-build.sh and cache-dir.sh installed in libexec/kvmcfg")
 
     # The long tests (stress): in full-list.txt only, which run_kselftest.sh never reads.
     full = open(f"{suite}/full-list.txt").read().split()

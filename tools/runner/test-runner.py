@@ -225,6 +225,45 @@ with tempfile.TemporaryDirectory() as tmp:
                 ["--filter", "nothing-matches"]):
         p, _ = run(*bad)
         check(p.returncode == 2 and p.stderr, f"{' '.join(bad)}: usage error, exit 2")
+    p, _ = run("--filter", "notap")
+    check(p.returncode == 2 and "--filter '*notap*'" in p.stderr,
+          f"a bare word matching nothing suggests '*word*' ({p.stderr.strip()})")
+    p, _ = run("--filter", "zzz")
+    check(p.returncode == 2 and "*zzz*" not in p.stderr, "no '*word*' suggested when it matches nothing either")
+    # Report paths are checked before any test runs: the hang would take 20 s.
+    for opt, path in (("--junit", "/nonexistent/x.xml"), ("--json", tmp), ("--textfile", "/nonexistent/r.prom")):
+        p, took = run("--filter", "fake_hang", "--timeout", "20", opt, path)
+        check(p.returncode == 2 and f"{opt} {path}: cannot write there" in p.stderr and took < 10,
+              f"{opt} {path}: exit 2 at once ({p.returncode}, {took:.1f} s, {p.stderr.strip()})")
+    check(not [f for f in os.listdir(tmp) if ".tmp." in f], "the path check leaves no file behind")
+    # The human summary gives skip reasons: whole tests and subtests.
+    p, _ = run("--filter", "fake_skip", "--filter", "fake_subskip")
+    summary = p.stdout.split("\nskipped:\n", 1)[-1]
+    check("  fake:fake_skip: " in summary and "KVM_CAP_X86_USER_SPACE_MSR" in summary and
+          "  fake:fake_subskip fake.variant.skipper: no KVM_CAP_IRQCHIP here" in summary,
+          "the summary lists skip reasons")
+
+    # kselftest's contract where the settings do not say require_tap=1 (a foreign
+    # suite): the exit status decides, TAP only adds; the same fakes.
+    ksft = {"fake_pass": ("pass", None), "fake_fail": ("fail", None), "fake_skip": ("skip", None),
+            "fake_notap": ("pass", None), "fake_malformed": ("pass", None),
+            "fake_exit1": ("fail", "exited with status 1"), "fake_crash": ("fail", "signal 11")}
+    os.makedirs(f"{tmp}/ksft/foreign")
+    for name in ksft:
+        os.symlink(f"{FAKES}/{name}", f"{tmp}/ksft/foreign/{name}")
+    with open(f"{tmp}/ksft/foreign/settings", "w") as f:
+        f.write("timeout=20\n")
+    with open(f"{tmp}/ksft/kselftest-list.txt", "w") as f:
+        f.write("".join(f"foreign:{n}\n" for n in ksft))
+    p = subprocess.run([RUNNER, "--dir", f"{tmp}/ksft", "--json", f"{tmp}/k.json"],
+                       capture_output=True, text=True, env=dict(os.environ, **env))
+    kgot = {t["name"]: t for t in json.load(open(f"{tmp}/k.json"))["tests"]}
+    for name, (verdict, words) in ksft.items():
+        t = kgot.get(name, {})
+        check(t.get("result") == verdict and (not words or words in (t.get("reason") or "")),
+              f"kselftest contract: {name} {verdict} (got {t.get('result')}: {t.get('reason')})")
+    check(len(kgot["fake_notap"]["subtests"]) == 1, "a pass without TAP is one subtest")
+
     p = subprocess.run([RUNNER, "--dir", tmp], capture_output=True, text=True)
     check(p.returncode == 2 and "kselftest-list.txt" in p.stderr,
           f"no suite in --dir: exit 2, says why ({p.stderr.strip()})")
@@ -283,6 +322,9 @@ with tempfile.TemporaryDirectory() as tmp:
           "an explicit KVMCFG_TEST_SCALE wins")
     check("/fakes" in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
           "tests run from their own directory")
+    check("# ksft: skip_rc=4 timeout_rc=124 kselftest_timeout=20 kselftest_default_timeout=45\n"
+          in json.load(open(f"{tmp}/s.json"))["tests"][0]["output"],
+          "the environment of kselftest's runner.sh, kselftest_timeout from the settings")
 
     # --jobs 1: one after the other.
     p, _ = run("--jobs", "1", "--timeout", "1", "--filter", "fake_sleep", "--filter", "fake_pass",

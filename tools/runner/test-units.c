@@ -44,22 +44,43 @@ START_TEST(list_lines)
 	ck_assert_int_eq(catalog_parse_list_line("a:\n", &c, &n), -EINVAL);
 	ck_assert_int_eq(catalog_parse_list_line("..:x\n", &c, &n), -EINVAL);
 	ck_assert_int_eq(catalog_parse_list_line("a:../../bin/sh\n", &c, &n), -EINVAL);
+	ck_assert_int_eq(catalog_parse_list_line("a:x/../../sh\n", &c, &n), -EINVAL);
+	ck_assert_int_eq(catalog_parse_list_line("a:/bin/sh\n", &c, &n), -EINVAL);
+	ck_assert_int_eq(catalog_parse_list_line("a/:x\n", &c, &n), -EINVAL);
+	ck_assert_int_eq(catalog_parse_list_line("a//b:x\n", &c, &n), -EINVAL);
 	ck_assert_int_eq(catalog_parse_list_line("a:b:c\n", &c, &n), -EINVAL);
+	/* Collections and tests in subdirectories, as the kernel installs them. */
+	ck_assert_int_eq(catalog_parse_list_line("net/forwarding:a.sh\n", &c, &n), 0);
+	ck_assert_str_eq(c, "net/forwarding");
+	free(c);
+	free(n);
+	ck_assert_int_eq(catalog_parse_list_line("kvm:x86_64/cpuid_test\n", &c, &n), 0);
+	ck_assert_str_eq(n, "x86_64/cpuid_test");
+	free(c);
+	free(n);
 }
 END_TEST
 
 START_TEST(settings_text)
 {
-	unsigned int timeout = 99, bad = 0;
+	struct catalog_settings set = { .timeout = 99 };
+	unsigned int bad = 0;
 
-	ck_assert_int_eq(catalog_parse_settings("# c\ntimeout=60\n", &timeout, &bad), 0);
-	ck_assert_uint_eq(timeout, 60);
-	ck_assert_int_eq(catalog_parse_settings("other=1\n", &timeout, &bad), 0);
-	ck_assert_uint_eq(timeout, 0);
-	ck_assert_int_eq(catalog_parse_settings("x=1\ntimeout=abc\n", &timeout, &bad), -EINVAL);
+	ck_assert_int_eq(catalog_parse_settings("# c\ntimeout=60\n", &set, &bad), 0);
+	ck_assert_uint_eq(set.timeout, 60);
+	ck_assert(!set.require_tap);
+	ck_assert_int_eq(catalog_parse_settings("other=1\nrequire_tap=1\n", &set, &bad), 0);
+	ck_assert_uint_eq(set.timeout, 0);
+	ck_assert(set.require_tap);
+	ck_assert_int_eq(catalog_parse_settings("require_tap=0\n", &set, &bad), 0);
+	ck_assert(!set.require_tap);
+	ck_assert_int_eq(catalog_parse_settings("x=1\ntimeout=abc\n", &set, &bad), -EINVAL);
 	ck_assert_uint_eq(bad, 2);
-	ck_assert_int_eq(catalog_parse_settings("timeout=0\n", &timeout, &bad), -EINVAL);
-	ck_assert_int_eq(catalog_parse_settings("timeout=5 \n", &timeout, &bad), -EINVAL);
+	ck_assert_int_eq(catalog_parse_settings("timeout=0\n", &set, &bad), -EINVAL);
+	ck_assert_int_eq(catalog_parse_settings("timeout=5 \n", &set, &bad), -EINVAL);
+	ck_assert_int_eq(catalog_parse_settings("\nrequire_tap=yes\n", &set, &bad), -EINVAL);
+	ck_assert_uint_eq(bad, 2);
+	ck_assert_int_eq(catalog_parse_settings("require_tap=\n", &set, &bad), -EINVAL);
 }
 END_TEST
 
@@ -143,6 +164,64 @@ START_TEST(full_only_tests)
 	unlink(sub);
 	snprintf(sub, sizeof(sub), "%s/kselftest-list.txt", dir);
 	unlink(sub);
+	rmdir(dir);
+}
+END_TEST
+
+/* The 6.1 KVM selftests' nested x86_64/ and collections in subdirectories. */
+START_TEST(nested_layout)
+{
+	char dir[] = "/tmp/runner-nested-XXXXXX", p[160], *err = NULL;
+	char *by_base[] = { "cpuid_test", NULL };
+	static const char *const dirs[] = { "kvm", "kvm/x86_64", "net", "net/fwd" };
+	static const char *const files[] = { "kvm/x86_64/cpuid_test", "kvm/x86_64/smm_test",
+					     "kvm/settings", "net/fwd/settings" };
+	struct catalog *c = NULL;
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+	}
+	for (i = 0; i < 2; i++)
+		write_file(dir, files[i], "");
+	write_file(dir, "kvm/settings", "timeout=120\n");
+	write_file(dir, "net/fwd/settings", "timeout=7\nrequire_tap=1\n");
+	write_file(dir, "kselftest-list.txt",
+		   "kvm:x86_64/cpuid_test\nkvm:smm_test\nkvm:gone\nnet/fwd:a.sh\n");
+	ck_assert_int_eq(catalog_load(&c, dir, &err), 0);
+	ck_assert_uint_eq(c->n_tests, 4);
+	snprintf(p, sizeof(p), "%s/kvm/x86_64/cpuid_test", c->dir);
+	ck_assert_str_eq(c->tests[0]->path, p);
+	ck_assert_str_eq(test_basename(c->tests[0]), "cpuid_test");
+	ck_assert_uint_eq(c->tests[0]->timeout, 120);
+	ck_assert(!c->tests[0]->require_tap);
+	/* Listed by its bare name (the 6.1 tree's own list), found one level down. */
+	snprintf(p, sizeof(p), "%s/kvm/x86_64/smm_test", c->dir);
+	ck_assert_str_eq(c->tests[1]->path, p);
+	/* Not there at all: the listed place, reported as not installed when run. */
+	snprintf(p, sizeof(p), "%s/kvm/gone", c->dir);
+	ck_assert_str_eq(c->tests[2]->path, p);
+	ck_assert_str_eq(c->tests[3]->id, "net/fwd:a.sh");
+	ck_assert_uint_eq(c->tests[3]->timeout, 7);
+	ck_assert(c->tests[3]->require_tap);
+	/* A filter on the file name selects a test listed with its directory. */
+	catalog_filter(c, by_base, false);
+	ck_assert_uint_eq(c->n_tests, 1);
+	ck_assert_str_eq(c->tests[0]->id, "kvm:x86_64/cpuid_test");
+	catalog_free(c);
+
+	for (i = 4; i-- > 0;) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/kselftest-list.txt", dir);
+	unlink(p);
+	for (i = 4; i-- > 0;) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		rmdir(p);
+	}
 	rmdir(dir);
 }
 END_TEST
@@ -239,12 +318,13 @@ START_TEST(json_report_valid)
 }
 END_TEST
 
-static struct test *fed(const char *out, int status)
+static struct test *fed_as(const char *out, int status, bool require_tap)
 {
 	struct test *t = NULL;
 	size_t i;
 
 	ck_assert_int_eq(test_new(&t, "c", "n", "/x/n", 10), 0);
+	t->require_tap = require_tap;
 	/* Byte by byte: lines split across reads must parse the same. */
 	for (i = 0; out[i]; i++)
 		ck_assert_int_eq(test_feed(t, out + i, 1), 0);
@@ -253,9 +333,51 @@ static struct test *fed(const char *out, int status)
 	return t;
 }
 
+static struct test *fed(const char *out, int status)
+{
+	return fed_as(out, status, false);
+}
+
+/* Output, exit status and require_tap; the verdict and reason they give. */
+static const struct {
+	const char *out;
+	int status;
+	bool require_tap;
+	enum verdict verdict;
+	const char *reason;
+} judged[] = {
+	/* kselftest's contract: the exit status decides, TAP adds. */
+	{ "1..0 # SKIP - Requirement not met: X\n", EXIT_STATUS(4), false, VERDICT_SKIP,
+	  "Requirement not met: X" },
+	{ "no KVM_CAP_X\n", EXIT_STATUS(4), false, VERDICT_SKIP, "exited 4 (KSFT_SKIP)" },
+	{ "==== Test Assertion Failure ====\n", EXIT_STATUS(254), false, VERDICT_FAIL,
+	  "exited with status 254" },
+	{ "1..1\nok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "exited with status 1" },
+	{ "1..2\nok 1 a\nBail out! no memory\n", EXIT_STATUS(1), false, VERDICT_FAIL,
+	  "bailed out (exit 1)" },
+	{ "1..2\nok 1 a\nBail out! no memory\n", EXIT_STATUS(0), false, VERDICT_FAIL,
+	  "bailed out (exit 0)" },
+	{ "1..1\nnot ok 1 a\n", EXIT_STATUS(1), false, VERDICT_FAIL, "a" },
+	{ "1..1\nok 1 a\n", EXIT_STATUS(3), false, VERDICT_FAIL,
+	  "exited with status 3 (KSFT_XPASS)" },
+	/* A "not ok" fails an exit 0 or 4; exit 4 skips the whole even after passes. */
+	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(0), false, VERDICT_FAIL, "b" },
+	{ "1..2\nok 1 a\nnot ok 2 b\n", EXIT_STATUS(4), false, VERDICT_FAIL, "b" },
+	{ "1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), false, VERDICT_SKIP, "exited 4 (KSFT_SKIP)" },
+	/* A plan the results disagree with is no failure under runner.sh... */
+	{ "1..3\nok 1 a\n", EXIT_STATUS(0), false, VERDICT_PASS, NULL },
+	/* ...but it is, and so is exit 0 or 4 without a result, where require_tap=1. */
+	{ "1..3\nok 1 a\n", EXIT_STATUS(0), true, VERDICT_FAIL, NULL },
+	{ "guest ran\n", EXIT_STATUS(0), true, VERDICT_FAIL,
+	  "exited 0 without reporting any test" },
+	{ "no KVM_CAP_X\n", EXIT_STATUS(4), true, VERDICT_FAIL, NULL },
+	{ "1..2\nok 1 a\nok 2 b\n", EXIT_STATUS(4), true, VERDICT_SKIP, NULL },
+};
+
 START_TEST(verdicts)
 {
 	struct test *t;
+	size_t i;
 
 	t = fed("1..2\nok 1 a\nok 2 b", EXIT_STATUS(0));
 	ck_assert_int_eq(t->verdict, VERDICT_PASS);
@@ -292,6 +414,25 @@ START_TEST(verdicts)
 	ck_assert_ptr_null(t->subtests[2].reason);
 	test_free(t);
 
+	/* kselftest's contract: without TAP the exit status decides, one subtest stands for it. */
+	t = fed("guest ran\n", EXIT_STATUS(0));
+	ck_assert_int_eq(t->verdict, VERDICT_PASS);
+	ck_assert_uint_eq(t->n_subtests, 1);
+	ck_assert_str_eq(t->subtests[0].name, "n");
+	ck_assert_int_eq(t->subtests[0].verdict, VERDICT_PASS);
+	test_free(t);
+	t = fed("no KVM_CAP_X\n", EXIT_STATUS(4));
+	ck_assert_uint_eq(test_count(t, VERDICT_SKIP), 1);
+	test_free(t);
+
+	for (i = 0; i < sizeof(judged) / sizeof(judged[0]); i++) {
+		t = fed_as(judged[i].out, judged[i].status, judged[i].require_tap);
+		ck_assert_msg(t->verdict == judged[i].verdict, "case %zu: %s, not %s", i,
+			      verdict_name(t->verdict), verdict_name(judged[i].verdict));
+		if (judged[i].reason)
+			ck_assert_str_eq(t->reason, judged[i].reason);
+		test_free(t);
+	}
 }
 END_TEST
 
@@ -553,6 +694,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, list_lines);
 	tcase_add_test(tc, settings_text);
 	tcase_add_test(tc, full_only_tests);
+	tcase_add_test(tc, nested_layout);
 	tcase_add_test(tc, escaping);
 	tcase_add_test(tc, json_report_valid);
 	tcase_add_test(tc, verdicts);

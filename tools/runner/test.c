@@ -141,6 +141,9 @@ static int parse_line(struct test *t, const char *line)
 		d = d ? d + 1 + strspn(d + 1, " \t") : "";
 		d += strcspn(d, " \t\n");
 		d += strspn(d, " \t");
+		/* The kernel's KVM selftests print "1..0 # SKIP - reason". */
+		if (d[0] == '-' && d[1] == ' ')
+			d += 2;
 		len = strcspn(d, "\n");
 		t->skip_reason = strndup(d, len);
 		return t->skip_reason ? 0 : -ENOMEM;
@@ -239,6 +242,13 @@ int test_feed(struct test *t, const char *buf, size_t len)
 	return 0;
 }
 
+const char *test_basename(const struct test *t)
+{
+	const char *slash = strrchr(t->name, '/');
+
+	return slash ? slash + 1 : t->name;
+}
+
 size_t test_count(const struct test *t, enum verdict v)
 {
 	size_t i, n = 0;
@@ -248,7 +258,7 @@ size_t test_count(const struct test *t, enum verdict v)
 	return n;
 }
 
-/* A failure of the binary as a whole, reported as one more subtest. */
+/* A result of the binary as a whole, reported as one more subtest. */
 static int add_synthetic(struct test *t, enum verdict v, const char *why)
 {
 	char *name = NULL;
@@ -257,7 +267,7 @@ static int add_synthetic(struct test *t, enum verdict v, const char *why)
 	if (t->running && asprintf(&name, "%s (running)", t->running) < 0)
 		return -ENOMEM;
 	err = add_subtest(t, -1, name ? name : t->name, strlen(name ? name : t->name), v, why,
-			  strlen(why));
+			  why ? strlen(why) : 0);
 	free(name);
 	return err;
 }
@@ -269,10 +279,66 @@ static int set_reason(struct test *t, const char *why)
 	return !why || t->reason ? 0 : -ENOMEM;
 }
 
+static bool exited_with(const struct test *t, int code)
+{
+	return WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == code;
+}
+
+/* kselftest.h's name for an exit status that is neither pass, fail nor skip. */
+static const char *ksft_code_name(int code)
+{
+	if (code == 2)
+		return " (KSFT_XFAIL)";
+	if (code == 3)
+		return " (KSFT_XPASS)";
+	return "";
+}
+
+/*
+ * kselftest's contract, as run_kselftest.sh (kselftest/runner.sh) judges: the
+ * exit status decides, 0 pass, 4 (KSFT_SKIP) skip, anything else fail. TAP
+ * adds detail, and a "not ok" (or "Bail out!") in it fails an exit 0 or 4.
+ * Into @why, the failure the TAP does not account for, or "".
+ */
+static void explain_ksft_exit(const struct test *t, char *why, size_t len)
+{
+	const struct tap_summary *sum = &t->sum;
+	int code = WEXITSTATUS(t->wait_status);
+
+	why[0] = '\0';
+	if (!WIFEXITED(t->wait_status))
+		tap_explain_exit(sum, t->wait_status, why, len); /* a signal */
+	else if (code == 1 && sum->failed)
+		return; /* the "not ok" explains it */
+	else if (code != 0 && code != 1 && code != 4)
+		snprintf(why, len, "exited with status %d%s", code, ksft_code_name(code));
+	else if (sum->failed)
+		snprintf(why, len, "reported %u failure(s) but exited %d", sum->failed, code);
+	else if (sum->bailed)
+		snprintf(why, len, "bailed out (exit %d)", code);
+	else if (code == 1)
+		snprintf(why, len, "exited with status 1");
+}
+
+/*
+ * Without require_tap, what the exit status says about a binary that passed
+ * or skipped (exit 4): a subtest standing for the binary where the TAP had
+ * none (most foreign tests print none).
+ */
+static int judge_by_exit(struct test *t, bool skip)
+{
+	if (t->n_subtests || t->sum.skip_all)
+		return 0;
+	if (skip)
+		return add_synthetic(t, VERDICT_SKIP, "exited 4 (KSFT_SKIP)");
+	return exited_with(t, 0) ? add_synthetic(t, VERDICT_PASS, NULL) : 0;
+}
+
 int test_finish(struct test *t)
 {
 	char why[256] = "";
 	const struct subtest *first_skip = NULL;
+	bool exit_skip = false;
 	size_t i;
 	int err;
 
@@ -288,17 +354,22 @@ int test_finish(struct test *t)
 	}
 	t->finished = true;
 
+	exit_skip = !t->exec_error && !t->timed_out && exited_with(t, 4) && !t->sum.failed &&
+		    !t->sum.bailed;
 	if (t->exec_error) {
 		err = add_synthetic(t, VERDICT_FAIL, t->exec_error);
 	} else if (t->timed_out) {
 		snprintf(why, sizeof(why), "timed out after %u s%s%s", t->timeout,
 			 t->running ? " in " : "", t->running ? t->running : "");
 		err = add_synthetic(t, VERDICT_TIMEOUT, why);
-	} else {
+	} else if (t->require_tap) {
 		tap_explain_exit(&t->sum, t->wait_status, why, sizeof(why));
 		if (!why[0] && t->sum.bailed)
 			snprintf(why, sizeof(why), "bailed out");
 		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : 0;
+	} else {
+		explain_ksft_exit(t, why, sizeof(why));
+		err = why[0] ? add_synthetic(t, VERDICT_FAIL, why) : judge_by_exit(t, exit_skip);
 	}
 	if (err < 0)
 		return err;
@@ -323,12 +394,14 @@ int test_finish(struct test *t)
 	}
 	if (t->verdict == VERDICT_FAIL)
 		return 0;
-	if (t->n_subtests == test_count(t, VERDICT_SKIP)) {
+	/* Exit 4 skips the whole even when some subtests passed, as under runner.sh. */
+	if (exit_skip || t->n_subtests == test_count(t, VERDICT_SKIP)) {
 		t->verdict = VERDICT_SKIP;
 		if (t->skip_reason)
 			return set_reason(t, t->skip_reason);
-		return set_reason(t, first_skip && first_skip->reason ? first_skip->reason
-								    : "skipped");
+		if (first_skip && first_skip->reason)
+			return set_reason(t, first_skip->reason);
+		return set_reason(t, exit_skip ? "exited 4 (KSFT_SKIP)" : "skipped");
 	}
 	return 0;
 }

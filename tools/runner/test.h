@@ -41,6 +41,14 @@ struct test {
 	char *path;		/* the binary */
 	unsigned int timeout;	/* seconds */
 	bool full_only;		/* from full-list.txt: runs with --full or when named */
+	/*
+	 * The collection's settings say require_tap=1 (our own suite): a
+	 * result must be in TAP, so exit 0 without one fails, and a stream
+	 * that contradicts its exit status or itself fails. Otherwise the
+	 * kselftest contract of run_kselftest.sh: the exit status decides
+	 * (0 pass, 4 skip, else fail), and a "not ok" fails an exit 0.
+	 */
+	bool require_tap;
 
 	/* What happened, filled by exec and test_feed()/test_finish(). */
 	bool started, finished, timed_out;
@@ -80,10 +88,13 @@ int test_feed(struct test *t, const char *buf, size_t len);
 
 /*
  * After the process is gone (wait_status, timed_out or exec_error set):
- * parse the last line, synthesize a failure the TAP stream does not explain,
- * and set verdict and reason.
+ * parse the last line, synthesize a failure the TAP stream does not explain
+ * (by require_tap's rule, above), and set verdict and reason.
  */
 int test_finish(struct test *t);
+
+/* The binary's file name: @t's name without the directories it may list. */
+const char *test_basename(const struct test *t);
 
 /* How many subtests have @v. */
 size_t test_count(const struct test *t, enum verdict v);

@@ -36,6 +36,9 @@ static void env(int argc, char **argv)
 
 	printf("# env: KVMCFG_TEST_SCALE=%s KVMCFG_TEST_FULL=%s cwd=%s\n", scale ? scale : "",
 	       full ? full : "", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+	printf("# ksft: skip_rc=%s timeout_rc=%s kselftest_timeout=%s kselftest_default_timeout=%s\n",
+	       getenv("skip_rc") ?: "", getenv("timeout_rc") ?: "", getenv("kselftest_timeout") ?: "",
+	       getenv("kselftest_default_timeout") ?: "");
 	printf("# args:");
 	for (i = 1; i < argc; i++)
 		printf(" [%s]", argv[i]);
