@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -28,6 +29,28 @@
  * when /proc cannot be read (the group has been signalled all the same).
  */
 int proc_kill_session(pid_t sid, int sig);
+
+/*
+ * Send @sig to @root and every process descended from it by parent pid:
+ * those that left its session with setsid() too, as long as the chain of
+ * parents up to @root is unbroken. A process whose parent exited is
+ * reparented (to init, or to a PR_SET_CHILD_SUBREAPER ancestor) and is
+ * found by proc_kill_children() of that subreaper instead. Returns how many
+ * descendants were signalled, or -errno.
+ */
+int proc_kill_tree(pid_t root, int sig);
+
+/*
+ * Send @sig to every child of @parent (by /proc/PID/stat's parent pid)
+ * except the @n_except pids in @except and, when @marker ("NAME=") is not
+ * NULL, except those without a variable starting with @marker in their
+ * environment (zombies, which have none left, are included: a subreaper
+ * must reap what it adopted); the first @max of them go to @ret. For a subreaper sweeping
+ * up the orphans it adopted, and only those. Returns how many were
+ * signalled, or -errno.
+ */
+int proc_kill_children(pid_t parent, const pid_t *except, size_t n_except, const char *marker,
+		       int sig, pid_t *ret, size_t max);
 
 /* CLOCK_MONOTONIC in milliseconds: for deadlines and durations. */
 long long proc_now_ms(void);

@@ -5,7 +5,9 @@
  * a param file might hold (kvmcfg_parse_bool/int, kvmcfg_matcher_test). Values
  * come from the kernel, but a module param can hold any text a root user
  * wrote, so they are hostile input too; the same value is rendered as a
- * Prometheus label, whose escaping is checked byte for byte.
+ * Prometheus label, whose escaping is checked byte for byte, and through the
+ * output filter of kvmcfgctl and kvmcfgd's log (text-filter.h), whose
+ * result must hold nothing a terminal acts on (issue 19).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include "match.h"
 #include "param.h"
 #include "prom-escape.h"
+#include "text-filter.h"
 #include "utf8.h"
 
 /* What the label writer printed must be a valid Prometheus label body. */
@@ -40,6 +43,25 @@ static void check_label(const char *value)
 		n = kvmcfg_utf8_seq_len((const unsigned char *)out + i, len - i);
 		fuzz_assert(n > 0);
 		i += n - 1;
+	}
+	free(out);
+}
+
+/* The filtered text is UTF-8 with no C0, DEL or C1 control, in one-line mode not even '\n'. */
+static void check_filtered(const char *value)
+{
+	char *out = kvmcfg_text_filter_dup(value, KVMCFG_TEXT_ONE_LINE);
+	const unsigned char *p;
+	size_t len, n;
+
+	if (!out)
+		abort();
+	len = strlen(out);
+	for (p = (const unsigned char *)out; *p; p += n) {
+		n = kvmcfg_utf8_seq_len(p, len - (size_t)(p - (const unsigned char *)out));
+		fuzz_assert(n > 0);
+		fuzz_assert(n > 1 || (*p >= 0x20 && *p != 0x7f));
+		fuzz_assert(!(n == 2 && p[0] == 0xc2 && p[1] < 0xa0));
 	}
 	free(out);
 }
@@ -101,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kvmcfg_matcher_done(&m); /* documented safe twice */
 	}
 	check_label(value);
+	check_filtered(value);
 	free(text);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "policy-from-host.h"
 #include "kvmcfgctl.h"
 #include "table.h"
+#include "text-filter.h"
 
 static const char usage[] =
 	"Usage: kvmcfgctl [OPTIONS] COMMAND [ARGS]\n"
@@ -234,9 +235,13 @@ static void print_explanations(const Findings *f, const char *title, bool info, 
 	for (i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		if (kvmcfg_finding_is_problem(x) && (x->severity == POLICY_SEVERITY_INFO) == info)
-			printf("  %s %s: %s\n", kvmcfg_policy_severity_to_string(x->severity),
-			       ctl_origin_cell(x, origin, sizeof(origin)), x->message);
+		if (!kvmcfg_finding_is_problem(x) || (x->severity == POLICY_SEVERITY_INFO) != info)
+			continue;
+		/* One line per problem, whatever the value in the message holds. */
+		printf("  %s %s: ", kvmcfg_policy_severity_to_string(x->severity),
+		       ctl_origin_cell(x, origin, sizeof(origin)));
+		kvmcfg_text_filter(stdout, x->message, strlen(x->message), KVMCFG_TEXT_ONE_LINE);
+		putchar('\n');
 	}
 }
 
@@ -436,6 +441,16 @@ int main(int argc, char **argv)
 	size_t i, k;
 	int o, r = 0;
 
+	/*
+	 * Everything printed from here on passes the one output filter:
+	 * values from sysfs and policy files reach the terminal in table
+	 * cells, problem lists, error messages and echoes, and none of them
+	 * may carry an escape sequence there (text-filter.h).
+	 */
+	if (kvmcfg_text_filter_std() < 0) {
+		fprintf(stderr, "kvmcfgctl: out of memory\n");
+		return CTL_EXIT_UNREADABLE;
+	}
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":p:d:r:jqm:o:h", options, NULL)) >= 0) {
 		switch (o) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "table.h"
-#include "utf8.h"
+#include "text-filter.h"
 
 /* Cells longer than this are cut with "..." so one odd value cannot wreck the
  * layout; the last column (an origin, say) is never cut, nothing follows it. */
@@ -31,25 +33,23 @@ Table *table_free(Table *t)
 /*
  * Values are outside input and go to a terminal. Keep one row per line and
  * nothing a terminal acts on: "N\rY" would display as "Y", an escape
- * sequence could rewrite what was printed before. Newlines and tabs become
- * spaces; other C0/C1 controls, DEL and bytes that are not UTF-8 become '?'.
- * In place: the cell never grows.
+ * sequence could rewrite what was printed before. The one output filter
+ * (text-filter.h) in one-line mode: controls become visible escapes.
+ * Cut first, then filtered: the escapes show in full.
  */
-static void sanitize_cell(char *s)
+static char *cell_new(const char *c, bool cut)
 {
-	unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+	_cleanup_free_ char *raw = NULL;
 
-	while (p < end) {
-		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
-
-		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			p[0] = p[1] = '?';
-		} else if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
-			*p = *p == '\n' || *p == '\t' ? ' ' : '?';
-			n = 1;
-		}
-		p += n;
+	if (cut && strlen(c) > CELL_MAX) {
+		raw = malloc(CELL_MAX + 1);
+		if (!raw)
+			return NULL;
+		memcpy(raw, c, CELL_MAX - 3);
+		strcpy(raw + CELL_MAX - 3, "...");
+		c = raw;
 	}
+	return kvmcfg_text_filter_dup(c, KVMCFG_TEXT_ONE_LINE);
 }
 
 int table_add(Table *t, const char *const *cells)
@@ -62,19 +62,7 @@ int table_add(Table *t, const char *const *cells)
 	t->cells = v;
 	v += t->n_rows * t->n_cols;
 	for (i = 0; i < t->n_cols; i++) {
-		const char *c = cells[i] ? cells[i] : "-";
-		size_t len = strlen(c);
-
-		if (len > CELL_MAX && i + 1 < t->n_cols) {
-			v[i] = malloc(CELL_MAX + 1);
-			if (v[i]) {
-				memcpy(v[i], c, CELL_MAX - 3);
-				strcpy(v[i] + CELL_MAX - 3, "...");
-			}
-		} else
-			v[i] = strdup(c);
-		if (v[i])
-			sanitize_cell(v[i]);
+		v[i] = cell_new(cells[i] ? cells[i] : "-", i + 1 < t->n_cols);
 		if (!v[i]) {
 			while (i--)
 				free(v[i]);

@@ -6,13 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "alert-exec.h"
 #include "alert.h"
 #include "log.h"
 #include "macro.h"
 #include "param.h"
+#include "proc.h"
 
 typedef struct Job Job;
 struct Job {
@@ -24,6 +27,21 @@ struct Job {
 	sd_event_source *child;
 	sd_event_source *timer;
 	bool terminated;         /* SIGTERM sent at the timeout */
+	int out_fd;              /* read end of its stdout+stderr pipe, or -1 */
+	sd_event_source *out;
+	char line[256];          /* a partial output line */
+	size_t line_len;
+	size_t out_bytes, out_lines; /* logged so far */
+	bool out_cut;            /* said that the rest is dropped */
+};
+
+/* A process an AlertCommand left behind, adopted by us as subreaper, until reaped. */
+typedef struct Orphan Orphan;
+struct Orphan {
+	AlertRunner *runner;
+	Orphan *next;
+	pid_t pid;
+	sd_event_source *child;
 };
 
 struct AlertRunner {
@@ -34,6 +52,7 @@ struct AlertRunner {
 	Job *queue_head, *queue_tail;
 	Job *running;
 	size_t n_queued, n_running;
+	Orphan *orphans;
 	AlertRunnerIdle idle_cb;
 	void *idle_userdata;
 };
@@ -113,10 +132,17 @@ oom:
 	return -ENOMEM;
 }
 
+static void read_output(Job *j);
+
 static Job *job_free(Job *j)
 {
 	if (!j)
 		return NULL;
+	/* What it wrote before it exited is still in the pipe. */
+	read_output(j);
+	sd_event_source_disable_unref(j->out);
+	if (j->out_fd >= 0)
+		close(j->out_fd);
 	sd_event_source_disable_unref(j->child);
 	sd_event_source_disable_unref(j->timer);
 	kvmcfg_strv_free(j->env);
@@ -137,15 +163,159 @@ static void unlink_running(AlertRunner *r, Job *j)
 		}
 }
 
+/* ---- output: logged up to a cap, through the output filter ---- */
+
+static void output_line(Job *j)
+{
+	if (j->out_lines < ALERT_EXEC_OUTPUT_LINES && j->out_bytes < ALERT_EXEC_OUTPUT_MAX) {
+		log_info("AlertCommand for %s: %.*s", j->what, (int)j->line_len, j->line);
+		j->out_lines++;
+		j->out_bytes += j->line_len + 1;
+	} else if (!j->out_cut) {
+		log_warning("AlertCommand for %s wrote more than %d lines or %d bytes, "
+			    "dropping the rest of its output.", j->what, ALERT_EXEC_OUTPUT_LINES,
+			    ALERT_EXEC_OUTPUT_MAX);
+		j->out_cut = true;
+	}
+	j->line_len = 0;
+}
+
+/* Read what is in the pipe now; at EOF or an error, flush and close it. */
+static void read_output(Job *j)
+{
+	char buf[4096];
+	ssize_t n, i;
+
+	while (j->out_fd >= 0) {
+		n = read(j->out_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			if (j->line_len)
+				output_line(j);
+			j->out = sd_event_source_disable_unref(j->out);
+			close(j->out_fd);
+			j->out_fd = -1;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				output_line(j);
+				continue;
+			}
+			j->line[j->line_len++] = buf[i];
+			if (j->line_len == sizeof(j->line))
+				output_line(j);
+		}
+	}
+}
+
+static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s, (void)fd, (void)revents;
+	read_output(userdata);
+	return 0;
+}
+
+/* ---- everything a run started ends with it ---- */
+
+static void kill_orphans(AlertRunner *r, pid_t finishing, int sig);
+
+static Orphan *orphan_free(AlertRunner *r, Orphan *o)
+{
+	Orphan **p;
+
+	for (p = &r->orphans; *p; p = &(*p)->next)
+		if (*p == o) {
+			*p = o->next;
+			break;
+		}
+	sd_event_source_disable_unref(o->child);
+	free(o);
+	return NULL;
+}
+
+static int on_orphan(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	Orphan *o = userdata;
+	AlertRunner *r = o->runner;
+	pid_t pid = o->pid;
+
+	(void)s, (void)si;
+	orphan_free(r, o);
+	/*
+	 * Its own children were reparented to us as it died: their turn. Not
+	 * its own pid: sd-event reaps it after this callback returns.
+	 */
+	if (r->n_running == 0)
+		kill_orphans(r, pid, SIGKILL);
+	return 0;
+}
+
+/*
+ * Signal the processes we adopted as subreaper that are no run of ours (nor
+ * @finishing, whose child source reaps it once its callback returns): what AlertCommands left behind.
+ * They are told from other children of the daemon by KVMCFG_EVENT= in their
+ * environment, which every run gets and its processes inherit. Each is
+ * watched until it is reaped.
+ */
+static void kill_orphans(AlertRunner *r, pid_t finishing, int sig)
+{
+	pid_t except[ALERT_EXEC_PARALLEL + 1], found[64];
+	size_t n_except = 0;
+	int n, i;
+	Job *j;
+
+	for (j = r->running; j && n_except < ALERT_EXEC_PARALLEL; j = j->next)
+		except[n_except++] = j->pid;
+	if (finishing > 0)
+		except[n_except++] = finishing;
+	n = proc_kill_children(getpid(), except, n_except, "KVMCFG_EVENT=", sig, found,
+			       ELEMENTSOF(found));
+	if (n <= 0)
+		return;
+	log_warning("Sent %s to %d process%s an AlertCommand left behind.", sigabbrev_np(sig), n,
+		    n == 1 ? "" : "es");
+	for (i = 0; i < n && i < (int)ELEMENTSOF(found); i++) {
+		Orphan *o;
+		bool known = false;
+
+		for (o = r->orphans; o; o = o->next)
+			known |= o->pid == found[i];
+		if (known || !(o = calloc(1, sizeof(*o))))
+			continue;
+		*o = (Orphan){ .runner = r, .pid = found[i], .next = r->orphans };
+		if (sd_event_add_child(r->event, &o->child, o->pid, WEXITED, on_orphan, o) < 0) {
+			free(o);
+			continue;
+		}
+		r->orphans = o;
+	}
+}
+
+/* @sig to a run's session, its process tree, and the orphans runs left. */
+static void kill_job(AlertRunner *r, Job *j, int sig)
+{
+	(void)proc_kill_session(j->pid, sig);
+	(void)proc_kill_tree(j->pid, sig);
+	kill_orphans(r, 0, sig);
+}
+
 static void start_queued(AlertRunner *r);
 
 static void job_finished(Job *j)
 {
 	AlertRunner *r = j->runner;
+	pid_t pid = j->pid;
 
 	unlink_running(r, j);
 	job_free(j);
 	start_queued(r);
+	/* A run's leftovers end with it; with runs left, they are not told apart yet. */
+	if (r->n_running == 0)
+		kill_orphans(r, pid, SIGKILL);
 	if (r->n_running == 0 && r->n_queued == 0 && r->idle_cb)
 		r->idle_cb(r, r->idle_userdata);
 }
@@ -182,14 +352,14 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 		if (r->metrics)
 			r->metrics->alert_command_timeouts++;
 		j->terminated = true;
-		/* Its own process group: a helper it forked goes too. */
-		(void)kill(-j->pid, SIGTERM);
+		/* Its session, its tree (setsid() does not leave it) and what runs left behind. */
+		kill_job(r, j, SIGTERM);
 		(void)sd_event_source_set_time_relative(s, ALERT_EXEC_KILL_GRACE_USEC);
 		(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 		return 0;
 	}
 	log_warning("AlertCommand for %s ignored SIGTERM, sending SIGKILL.", j->what);
-	(void)kill(-j->pid, SIGKILL);
+	kill_job(r, j, SIGKILL);
 	return 0;
 }
 
@@ -198,36 +368,55 @@ static int spawn(AlertRunner *r, Job *j)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dflt;
+	int e, pipefd[2];
 	pid_t pid;
-	int e;
 
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
 	sigemptyset(&none);
 	sigfillset(&dflt);
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
-		return -e;
+		goto fail_pipe;
 	if ((e = posix_spawnattr_init(&attr)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
-		return -e;
+		goto fail_pipe;
 	}
 	/* The daemon blocks signals for sd-event; the command starts with a clean slate. */
 	e = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	/* Its output goes to a pipe we read, so it can be capped. */
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	/* A session of its own: its process groups are swept by session id. */
 	if (!e)
 		e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					     POSIX_SPAWN_SETPGROUP);
+					     POSIX_SPAWN_SETSID);
 	if (!e)
 		e = posix_spawnattr_setsigmask(&attr, &none);
 	if (!e)
 		e = posix_spawnattr_setsigdefault(&attr, &dflt);
 	if (!e)
-		e = posix_spawnattr_setpgroup(&attr, 0);
-	if (!e)
 		e = posix_spawn(&pid, r->argv[0], &fa, &attr, r->argv, j->env);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e)
-		return -e;
+		goto fail_pipe;
+	close(pipefd[1]);
+	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    sd_event_add_io(r->event, &j->out, pipefd[0], EPOLLIN, on_output, j) < 0) {
+		/* Unread output would block it once the pipe fills: no pipe at all then. */
+		close(pipefd[0]);
+		j->pid = pid;
+		return 0;
+	}
+	j->out_fd = pipefd[0];
 	j->pid = pid;
 	return 0;
+fail_pipe:
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return -e;
 }
 
 static int job_start(AlertRunner *r, Job *j)
@@ -243,7 +432,7 @@ static int job_start(AlertRunner *r, Job *j)
 					       r->timeout_usec, 0, on_timeout, j);
 	if (k < 0) {
 		/* Cannot watch it: do not leave it unsupervised. */
-		(void)kill(-j->pid, SIGKILL);
+		(void)proc_kill_session(j->pid, SIGKILL);
 		(void)waitpid(j->pid, NULL, 0);
 		return k;
 	}
@@ -291,6 +480,14 @@ int alert_runner_new(AlertRunner **ret, sd_event *e, char *const *argv, uint64_t
 		free(r);
 		return k;
 	}
+	/*
+	 * What a run's processes leave behind is reparented to us, not to
+	 * init. Without it (a seccomp filter) runs still work; only what
+	 * escapes their session and tree escapes the kill too.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_errno(LOG_WARNING, -errno, "Failed to become a child subreaper, processes an "
+			  "AlertCommand leaves behind will not be killed: %m");
 	r->event = sd_event_ref(e);
 	r->timeout_usec = timeout_usec;
 	r->metrics = metrics;
@@ -305,10 +502,16 @@ AlertRunner *alert_runner_free(AlertRunner *r)
 	if (!r)
 		return NULL;
 	while ((j = r->running)) {
+		kill_job(r, j, SIGKILL);
 		r->running = j->next;
-		(void)kill(-j->pid, SIGKILL);
 		(void)waitpid(j->pid, NULL, 0);
 		job_free(j);
+	}
+	/* Nothing runs now: whatever we adopted is a leftover. */
+	kill_orphans(r, 0, SIGKILL);
+	while (r->orphans) {
+		(void)waitpid(r->orphans->pid, NULL, 0);
+		orphan_free(r, r->orphans);
 	}
 	while ((j = r->queue_head)) {
 		r->queue_head = j->next;
@@ -337,6 +540,7 @@ int alert_runner_submit(AlertRunner *r, const Transition *t)
 		return -ENOMEM;
 	j->runner = r;
 	j->pid = -1;
+	j->out_fd = -1;
 	k = alert_exec_env(environ, t, &j->env);
 	if (k >= 0 && asprintf(&j->what, "%s%s%s %s", m->module, mismatch_dot(m), m->param,
 			       transition_kind_to_string(t->kind)) < 0) {

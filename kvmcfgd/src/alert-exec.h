@@ -5,6 +5,16 @@
  * shell, so values reach the program byte for byte. Runs are children watched
  * by sd-event: the loop never waits on them. Each has a timeout (SIGTERM, then
  * SIGKILL), at most ALERT_EXEC_PARALLEL run at once and the rest queue.
+ *
+ * Everything a run starts ends with it (issue 19): each run is a session of
+ * its own, and kvmcfgd is a child subreaper (PR_SET_CHILD_SUBREAPER), so a
+ * process that escapes with setsid() and a double fork is reparented to
+ * kvmcfgd, not to init. At the timeout the run's session, its process tree
+ * and the orphans it left are signalled; when no run is left, orphans still
+ * there are killed, as systemd does with a oneshot unit's leftovers. Its
+ * stdout and stderr go to a pipe: up to ALERT_EXEC_OUTPUT_MAX bytes and
+ * ALERT_EXEC_OUTPUT_LINES lines are logged (through the output filter), the
+ * rest is read and dropped with one line saying so.
  */
 #pragma once
 
@@ -19,6 +29,9 @@
 #define ALERT_EXEC_QUEUE_MAX 256
 /* After SIGTERM at the timeout, how long until SIGKILL. */
 #define ALERT_EXEC_KILL_GRACE_USEC ((uint64_t)2 * 1000000)
+/* What of a run's output is logged, at most. */
+#define ALERT_EXEC_OUTPUT_MAX 4096
+#define ALERT_EXEC_OUTPUT_LINES 32
 
 typedef struct AlertRunner AlertRunner;
 

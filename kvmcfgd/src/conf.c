@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -375,7 +376,7 @@ int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_
 {
 	_cleanup_free_ char *text = NULL;
 	struct stat st;
-	char why[96];
+	char why[PATH_MAX + 96];
 	size_t len = 0;
 	int fd, r;
 	FILE *f;
@@ -398,7 +399,8 @@ int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_
 		return set_error(ret_error, -EBADFD, "%s: not a regular file", path);
 	}
 	/* It names the AlertCommand= that runs as root: same rules as the policy. */
-	if (kvmcfg_check_trusted(&st, why, sizeof(why)) < 0) {
+	if (kvmcfg_check_trusted(&st, why, sizeof(why)) < 0 ||
+	    kvmcfg_check_trusted_path(path, st.st_uid, why, sizeof(why)) < 0) {
 		close(fd);
 		return set_error(ret_error, -EPERM, "%s: refusing insecure configuration file: %s",
 				 path, why);

@@ -12,6 +12,7 @@
 #include "utf8.h"
 #include "macro.h"
 #include "memstream.h"
+#include "text-filter.h"
 
 #define LOG_FIELDS_MAX 32
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -66,44 +67,15 @@ static bool needs_quotes(const char *v)
 
 void log_write_escaped(FILE *f, const char *s, bool quote_chars)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-
-	for (; p < end; p++) {
-		size_t n = kvmcfg_utf8_seq_len(p, (size_t)(end - p));
-
-		if (n == 0) {
-			/* Not UTF-8: U+FFFD, as journald and systemd want text. */
-			fputs("\xef\xbf\xbd", f);
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, f);
-			p += n - 1;
-			continue;
-		}
-		switch (*p) {
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '"':
-		case '\\':
-			if (quote_chars)
-				fputc('\\', f);
-			fputc(*p, f);
-			break;
-		default:
-			if (*p < ' ' || *p == 0x7f)
-				fprintf(f, "\\x%02x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
+	kvmcfg_text_filter(f, s, strlen(s), KVMCFG_TEXT_ONE_LINE | (quote_chars ? KVMCFG_TEXT_QUOTE : 0));
 }
 
 void log_write_field(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, " %s=", key);
 	if (!needs_quotes(value)) {
-		fputs(value, f);
+		/* Unquoted still passes the filter: C1 controls and non-UTF-8 bytes. */
+		log_write_escaped(f, value, true);
 		return;
 	}
 	fputc('"', f);

@@ -47,9 +47,10 @@ int log_errno(int priority, int error, const char *fmt, ...) __attribute__((form
 void log_write_field(FILE *f, const char *key, const char *value);
 
 /*
- * Write @s with newlines, tabs and other control bytes as C escapes (\n, \t,
- * \x01), bytes that are not UTF-8 as U+FFFD, and with '"' and '\\' escaped
- * too when @quote_chars. For text that
+ * Write @s through the one output filter (text-filter.h, one-line mode):
+ * newlines, tabs and other control bytes as C escapes (\n, \t, \x01), C1
+ * controls as \u0080..\u009f, bytes that are not UTF-8 as U+FFFD, and with
+ * '"' and '\\' escaped too when @quote_chars. For text that
  * ends up in a line-based channel (stderr log lines, sd_notify STATUS=) and
  * may carry param values: a newline there would forge a line of its own.
  */

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert-exec.h"
 #include "alert.h"
 #include "checker.h"
 #include "finding.h"
+#include "flap-limit.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -47,6 +50,7 @@ struct Manager {
 	KvmcfgVerdict verdict;
 	int check_error;           /* -errno of the last check when it could not run, else 0 */
 	int textfile_error;        /* last textfile write error, to log each new one once */
+	FlapLimit textfile_flap;   /* the "Failed to write"/"works again" pair, rate-limited */
 	char *status;              /* last STATUS= sent */
 	Metrics metrics;
 
@@ -138,19 +142,35 @@ static void notify_status(Manager *m, const char *prefix, char *status)
 	m->status = status;
 }
 
+static uint64_t now_usec(clockid_t clock);
+
 static void update_textfile(Manager *m)
 {
 	_cleanup_free_ char *text = NULL;
+	char why[PATH_MAX + 96] = "";
+	unsigned suppressed = 0;
+	uint64_t now;
 	int r;
 
 	if (!m->conf.textfile)
 		return;
-	r = textfile_render(&m->current, &m->metrics, &text);
+	/* Whoever may write a directory on its path may swap the file or flap its writes. */
+	r = kvmcfg_check_trusted_path(m->conf.textfile, geteuid(), why, sizeof(why));
+	if (r >= 0)
+		r = textfile_render(&m->current, &m->metrics, &text);
 	if (r >= 0)
 		r = textfile_write_atomic(m->conf.textfile, text);
-	if (r < 0 && r != m->textfile_error)
-		log_errno(LOG_WARNING, r, "Failed to write textfile %s: %m", m->conf.textfile);
-	else if (r >= 0 && m->textfile_error)
+	now = now_usec(CLOCK_MONOTONIC);
+	if (r < 0 && flap_limit_failure(&m->textfile_flap, now, &suppressed)) {
+		const char *more = suppressed ? " (earlier failures and recoveries not logged)" : "";
+
+		if (*why)
+			log_errno(LOG_WARNING, r, "Refusing to write textfile %s: %s%s",
+				  m->conf.textfile, why, more);
+		else
+			log_errno(LOG_WARNING, r, "Failed to write textfile %s: %m%s",
+				  m->conf.textfile, more);
+	} else if (r >= 0 && m->textfile_error && flap_limit_success(&m->textfile_flap, now))
 		log_info("Writing textfile %s works again.", m->conf.textfile);
 	m->textfile_error = r < 0 ? r : 0;
 }
@@ -175,7 +195,7 @@ static bool findings_readable(const Findings *f)
  */
 static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool *failed)
 {
-	size_t i, n_failed = 0;
+	size_t i, n_failed = 0, n_dropped = 0, first_dropped = 0;
 	int r = 0;
 
 	for (i = 0; i < n; i++) {
@@ -183,12 +203,14 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 
 		if (m->runner) {
 			r = alert_runner_submit(m->runner, &t[i]);
-			if (r < 0)
-				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s%s: %m",
-					  x->module, mismatch_dot(x), x->param,
-					  r == -ENOBUFS ? "" : ", will retry");
-			if (r == -ENOBUFS)
+			if (r == -ENOBUFS) {
+				/* One line per burst, below: 10,000 mismatches once made 9,740 lines. */
+				if (n_dropped++ == 0)
+					first_dropped = i;
 				r = 0;
+			} else if (r < 0)
+				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s, will retry: %m",
+					  x->module, mismatch_dot(x), x->param);
 		}
 		if (r >= 0) {
 			r = alert_journal(&t[i]);
@@ -202,6 +224,15 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 			n_failed++;
 		else
 			m->metrics.transitions[t[i].kind]++;
+	}
+	if (n_dropped) {
+		const Mismatch *x = transition_subject(&t[first_dropped]);
+
+		log_errno(LOG_ERR, -ENOBUFS,
+			  "Failed to queue AlertCommand for %zu transition%s (first %s%s%s), "
+			  "%zu run or wait already; their journal alerts went out: %m",
+			  n_dropped, n_dropped == 1 ? "" : "s", x->module, mismatch_dot(x), x->param,
+			  alert_runner_pending(m->runner));
 	}
 	return n_failed;
 }

@@ -54,7 +54,7 @@ DIR *__real_opendir(const char *path);
 DIR *__real_fdopendir(int fd);
 FILE *__real_fopen64(const char *path, const char *mode);
 int __real_open64(const char *path, int flags, ...);
-int __real_openat64(int dirfd, const char *path, int flags, ...);
+int __real_kvmcfg_open_beneath(int dirfd, const char *path, int flags);
 ssize_t __real_read(int fd, void *buf, size_t n);
 int __real_fputs(const char *s, FILE *f);
 
@@ -309,18 +309,11 @@ static bool under_vanish_dir(const char *path)
 	return strncmp(path + 7, base, n) == 0 && strncmp(path + 7 + n, "/parameters/", 12) == 0;
 }
 
-int __wrap_openat64(int dirfd, const char *path, int flags, ...)
+/* Param files are opened through open-beneath.h (openat2), not openat(): wrap that. */
+int __wrap_kvmcfg_open_beneath(int dirfd, const char *path, int flags)
 {
-	mode_t mode = 0;
-	va_list ap;
-	int fd;
+	int fd = __real_kvmcfg_open_beneath(dirfd, path, flags);
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	fd = __real_openat64(dirfd, path, flags, mode);
 	if (fd >= 0 && vanish_armed && vanish_fd < 0 && under_vanish_dir(path))
 		vanish_fd = fd;
 	return fd;

@@ -371,9 +371,8 @@ def leftovers(d):
     return [n for n in os.listdir(d) if n.startswith(".kvmcfg.prom.")]
 
 
-def case_textfile_dir(base):
-    """The textfile directory turns read-only to the daemon: the old file stays
-    byte for byte, the failure is logged once, alerts go on, and it recovers."""
+def textfile_dir_daemon(base):
+    """A daemon without DAC override whose textfile is in a directory of its own."""
     tree, _, prom, args = setup(base)
     tdir = os.path.join(base, "textfile")
     os.mkdir(tdir)
@@ -381,6 +380,13 @@ def case_textfile_dir(base):
     args = [a for a in args if not a.startswith("--textfile=")] + ["--textfile=" + prom]
     d = no_dac_daemon(base, args + ["--interval=1h"])
     it.wait_checks(prom, 1)
+    return tree, tdir, prom, d
+
+
+def case_textfile_dir(base):
+    """The textfile directory turns read-only to the daemon: the old file stays
+    byte for byte, the failure is logged once, alerts go on, and it recovers."""
+    tree, tdir, prom, d = textfile_dir_daemon(base)
     before = textfile_state(prom)
     os.chmod(tdir, 0o555)
     tree.set("kvm", "tdp_mmu", "N")
@@ -496,6 +502,10 @@ def case_alert_hang_flood(base):
     check(len(d.alerts(MISMATCH)) == n, "every transition in the journal: %d" % len(d.alerts(MISMATCH)))
     check(m["kvmcfg_alert_commands_dropped_total"] == n - 4 - 256,
           "dropped = %d - 4 running - 256 queued: %r" % (n, m["kvmcfg_alert_commands_dropped_total"]))
+    # Issue 19 item 6: one summary line for the burst, not one per dropped command.
+    drops = [l for l in d.log() if "Failed to queue AlertCommand" in l]
+    check(len(drops) == 1 and "for %d transitions" % (n - 4 - 256) in drops[0],
+          "one line for the dropped burst: %r" % drops[:3])
     it.wait_recorded(out, 4)
     t0 = time.monotonic()
     for _ in range(5):
@@ -857,7 +867,68 @@ def case_stop_retry(base):
     print("stop-retry: a new and a resolved alert whose write failed went out at SIGTERM")
 
 
+# ---- issue 19: a hostile tree, a flapping textfile directory ----
+
+PAYLOAD = b"Y\x1b]0;PWNED\x07\x1b[2J\x1b[1;31mFAKE OK"
+
+
+def case_hostile_tree(base):
+    """A fake tree whose tdp_mmu is a symlink to a secret outside it, whose
+    mmio_caching is a FIFO, and whose esc holds a terminal escape payload:
+    the secret is never read (not in the log, not in the world-readable
+    textfile), the FIFO never blocks a check, SIGTERM still stops the
+    daemon at once, and no raw escape reaches the log."""
+    policy = it.POLICY.replace("mmio_caching=Y\n", "mmio_caching=Y\nesc=Y\n")
+    tree, _, prom, args = setup(base, policy)
+    secret = os.path.join(base, "shadow")
+    with open(secret, "w") as f:
+        f.write("root:SECRET-HASH:19000:0:99999:7:::\n")
+    params = os.path.join(tree.root, "module", "kvm", "parameters")
+    os.unlink(os.path.join(params, "tdp_mmu"))
+    os.symlink(secret, os.path.join(params, "tdp_mmu"))
+    os.unlink(os.path.join(params, "mmio_caching"))
+    os.mkfifo(os.path.join(params, "mmio_caching"))
+    with open(os.path.join(params, "esc"), "wb") as f:
+        f.write(PAYLOAD + b"\n")
+    d = real_daemon(base, args + ["--interval=1h", "--alert-command=/bin/true"],
+                    env={"WATCHDOG_USEC": "400000"})
+    m = it.wait_checks(prom, 1)
+    for _ in range(3):
+        m = it.check_now(d, prom)
+    check(m["kvmcfg_check_readable"] == 0, "the link and the FIFO are unreadable: %r" % m)
+    wait_notified(d, lambda n: "WATCHDOG=1" in n.split("\n"))
+    with open(prom, encoding="utf-8") as f:
+        text = f.read()
+    log = "\n".join(d.log())
+    check("SECRET" not in text and "SECRET" not in log, "the secret outside the tree was read")
+    check("\x1b" not in log and "\x9b" not in log, "raw escape in the log")
+    check("\\x1b]0;PWNED" in log, "the payload is in the log, escaped")
+    t0 = time.monotonic()
+    stop_ok(d)
+    check(time.monotonic() - t0 < 2, "stopped within 2 s of SIGTERM")
+    print("hostile-tree: symlink and FIFO unreadable, payload escaped, stop %.2fs"
+          % (time.monotonic() - t0))
+
+
+def case_textfile_flap(base):
+    """Whoever owns the textfile directory can make writes fail and succeed at
+    will; 60 flaps once gave 120 log lines. Now: one failure and one recovery."""
+    tree, tdir, prom, d = textfile_dir_daemon(base)
+    for i in range(60):
+        os.chmod(tdir, 0o555 if i % 2 == 0 else 0o755)
+        start = log_len(d)
+        d.signal(signal.SIGUSR1)
+        wait_log_after(d, start, r"^Check \(SIGUSR1\): ")
+    fails = [l for l in d.log() if "Failed to write textfile" in l]
+    again = [l for l in d.log() if "works again" in l]
+    check(len(fails) == 1 and len(again) == 1,
+          "the pair is rate-limited: %d failure and %d recovery lines" % (len(fails), len(again)))
+    stop_ok(d)
+
+
 CASES = {
+    "hostile-tree": (case_hostile_tree, ""),
+    "textfile-flap": (case_textfile_flap, ""),
     "vanish": (case_vanish, ""),
     "eacces": (case_eacces, ""),
     "enomem": (case_enomem, ""),

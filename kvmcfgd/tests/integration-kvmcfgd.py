@@ -737,6 +737,111 @@ CASES = {
 }
 
 
+def alive(pid):
+    """Running (not gone, not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def escaping_hook(base, then, double_fork=True):
+    """A shell AlertCommand that starts `sleep 1000` in a new session, with a
+    double fork (the way a daemon escapes: it is orphaned at once) or as its
+    own child (it stays in the command's tree, out of its session), records
+    its pid, then runs @then."""
+    pidfile = os.path.join(base, "escaped.pid")
+    hook = os.path.join(base, "hook.sh")
+    with open(hook, "w") as f:
+        if double_fork:
+            f.write("#!/bin/sh\n"
+                    "setsid sh -c 'sleep 1000 & echo $! > %s' </dev/null >/dev/null 2>&1 &\n"
+                    "%s\n" % (pidfile, then))
+        else:
+            f.write("#!/bin/sh\nsetsid sleep 1000 </dev/null >/dev/null 2>&1 &\n"
+                    "echo $! > %s\n%s\n" % (pidfile, then))
+    os.chmod(hook, 0o755)
+    return hook, pidfile
+
+
+def wait_pidfile(path, timeout=4.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path) as f:
+                return int(f.read())
+        except (FileNotFoundError, ValueError):
+            time.sleep(0.02)
+    raise Failure("the hook never wrote %s" % path)
+
+
+def case_alert_escape(base):
+    """Issue 19 item 6: an AlertCommand that calls setsid and double-forks no
+    longer outlives its timeout as a root orphan, nor a run that exits 0."""
+    for n, (then, timeout, double_fork) in enumerate((("exec sleep 30", "500ms", True),
+                                                      ("exec sleep 30", "500ms", False),
+                                                      ("sleep 0.5; exit 0", "30s", True))):
+        sub = os.path.join(base, str(n))
+        os.mkdir(sub)
+        tree, _, prom, args = setup(sub)
+        hook, pidfile = escaping_hook(sub, then, double_fork)
+        d = Daemon(sub, args + ["--interval=1h", "--alert-command=" + hook,
+                                "--alert-timeout=" + timeout])
+        wait_checks(prom, 1)
+        tree.set("kvm", "tdp_mmu", "N")
+        check_now(d, prom)
+        escaped = wait_pidfile(pidfile)
+        end = time.monotonic() + 6
+        while alive(escaped) and time.monotonic() < end:
+            time.sleep(0.05)
+        check(not alive(escaped), "%s: the setsid'd sleep %d outlived its AlertCommand"
+              % (then, escaped))
+        if double_fork:
+            d.wait_log(r"process(es)? an AlertCommand left behind", timeout=2)
+        wait_no_children(d.proc.pid)
+        rc = d.stop()
+        check(rc == 0, "%s: clean exit, got %s:\n%s" % (then, rc, "\n".join(d.log())))
+
+
+def case_alert_output(base):
+    """Issue 19 item 6: an AlertCommand's output is logged up to a cap, the rest dropped."""
+    hook = os.path.join(base, "hook.sh")
+    with open(hook, "w") as f:
+        f.write("#!/bin/sh\necho 'first \033]0;PWNED\007 line'\n"
+                "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done\n")
+    os.chmod(hook, 0o755)
+    tree, _, prom, args = setup(base)
+    d = Daemon(base, args + ["--interval=1h", "--alert-command=" + hook])
+    wait_checks(prom, 1)
+    tree.set("kvm", "tdp_mmu", "N")
+    check_now(d, prom)
+    d.wait_log(r"wrote more than 32 lines or 4096 bytes, dropping the rest of its output")
+    wait_no_children(d.proc.pid)
+    lines = [l for l in d.log() if l.startswith("AlertCommand for kvm.tdp_mmu new: ")]
+    check(len(lines) == 32, "32 lines logged, got %d" % len(lines))
+    check(lines[0].endswith("first \\x1b]0;PWNED\\x07 line"), "filtered: %r" % lines[0])
+    check(not any("\x1b" in l for l in d.log()), "no raw escape in the log")
+    check(d.stop() == 0, "clean exit")
+
+
+def case_fifo_param(base):
+    """Issue 19 item 3: a FIFO as a param under the sysfs root used to hang
+    the check in open(), and the daemon with it (SIGTERM was never read).
+    Now it is an unreadable param, checks go on, and SIGTERM stops it."""
+    tree, _, prom, args = setup(base)
+    os.unlink(os.path.join(tree.root, "module", "kvm", "parameters", "mmio_caching"))
+    os.mkfifo(os.path.join(tree.root, "module", "kvm", "parameters", "mmio_caching"))
+    d = Daemon(base, args + ["--interval=1h"], env={"WATCHDOG_USEC": "300000"})
+    m = wait_checks(prom, 1)
+    check(m["kvmcfg_ok"] == 0, "the FIFO is a problem, not a pass")
+    check_now(d, prom)
+    d.wait_notify(lambda m: "WATCHDOG=1" in m.split("\n"), timeout=2)
+    t0 = time.monotonic()
+    check(d.stop() == 0, "clean exit")
+    check(time.monotonic() - t0 < 2, "stopped promptly")
+
+
 # ---- hostile input (issue 8) ----
 
 def set_raw(tree, module, param, value):
@@ -833,6 +938,9 @@ def case_insecure_policy(base):
 
 
 CASES.update({
+    "alert-escape": case_alert_escape,
+    "alert-output": case_alert_output,
+    "fifo-param": case_fifo_param,
     "hostile-values": case_hostile_values,
     "insecure-policy": case_insecure_policy,
 })

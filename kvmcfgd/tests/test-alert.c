@@ -175,6 +175,10 @@ START_TEST(stderr_fields)
 	expect_field("a\"b\\c", " ACTUAL=\"a\\\"b\\\\c\"");
 	expect_field("x=y", " ACTUAL=\"x=y\"");
 	expect_field("l1\nl2\t\x01", " ACTUAL=\"l1\\nl2\\t\\x01\"");
+	/* Issue 19 item 2: C1 controls (U+009B is CSI) and raw 8-bit bytes never pass raw. */
+	expect_field("Y\xc2\x9b" "2J", " ACTUAL=Y\\u009b2J");
+	expect_field("Y\x9b" "2J", " ACTUAL=Y\xef\xbf\xbd" "2J");
+	expect_field("Y\x1b]0;PWNED\x07", " ACTUAL=\"Y\\x1b]0;PWNED\\x07\"");
 }
 END_TEST
 

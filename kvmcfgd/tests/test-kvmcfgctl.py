@@ -217,9 +217,98 @@ class IntelHost(Base):
                          repr(out))
         rows = {l.split()[1]: l for l in out.splitlines()[1:] if l.split()[:1] == ["kvm"]}
         self.assertEqual(sorted(k for k in rows if k in values), sorted(values))
-        self.assertIn("N?Y", rows["cr"])
-        self.assertIn("?]0;pwned??[2J", rows["esc"])
-        self.assertIn("?? caf\xe9 ??31m", rows["high"])
+        self.assertIn("N\\x0dY", rows["cr"])
+        self.assertIn("\\x1b]0;pwned\\x07\\x1b[2J", rows["esc"])
+        self.assertIn("\ufffd\ufffd caf\xe9 \\u009b31m", rows["high"])
+
+    # Issue 19 item 2: the attack payload of the review, plus CSI as one C1
+    # character (U+009B) and as a raw 8-bit byte.
+    PAYLOAD = b"Y\x1b]0;PWNED\x07\x1b[2J\x1b[1;31mFAKE OK"
+
+    def assert_no_raw_controls(self, what, text):
+        bad = [c for c in text if (c < " " and c not in "\n") or "\x7f" <= c < "\xa0"]
+        self.assertEqual(bad, [], "%s: raw control characters reach the terminal: %r" % (what, text))
+
+    def test_escape_sequences_never_reach_the_terminal(self):
+        """check's table and Problems list, show, validate's echo of policy
+        values and snapshot's comments print no raw escape, whatever sysfs or
+        the policy holds."""
+        self.tree.set("kvm", "tdp_mmu", self.PAYLOAD + b"\n", raw=True)
+        self.tree.set("kvm", "csi", b"\xc2\x9b2J\x9b2J\n", raw=True)
+        p = self.policy("[kvm]\ntdp_mmu = Y\ncsi = N\n")
+        rc, out, err = self.check(policy=p)
+        self.assertEqual(rc, 1, out + err)
+        for what, text in (("check stdout", out), ("check stderr", err)):
+            self.assert_no_raw_controls(what, text)
+        problems = out.split("Problems:\n", 1)[1].split("\n\nverdict")[0].splitlines()
+        self.assertEqual(len(problems), 2, out)  # one line per problem, no forged lines
+        self.assertIn("\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[1;31mFAKE OK", problems[1] + problems[0])
+        self.assertIn("\\u009b2J\ufffd2J", out)
+        rc, out, err = run("show", "--policy", p, "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        self.assert_no_raw_controls("show", out + err)
+        self.assertIn("\\x1b]0;PWNED", out)
+
+        # validate echoes policy values in its errors (a rule's value with a
+        # control character is an error of its own, naming only the byte).
+        bad = self.policy("[kvm]\nRequired = \x1b]0;PWNED\x07\x1b[2J\n"
+                          "tdp_mmu = Y\x1b[2J\n[kvm\x1b[31m]\n", "bad.conf")
+        rc, out, err = run("validate", bad)
+        self.assertEqual(rc, 2, out + err)
+        self.assert_no_raw_controls("validate", out + err)
+        self.assertIn("\\u001b]0;PWNED", err)
+        self.assertIn("section name 'kvm\\u001b[31m'", err)
+
+        # snapshot: a value or a name with an escape in it is left out, named safely.
+        fifo = self.tree.path("module", "kvm", "parameters", "x\x1b[2Jy")
+        os.mkfifo(fifo)
+        rc, out, err = run("snapshot", "--sysfs-root", self.tree.root)
+        self.assertEqual(rc, 0, err)
+        self.assert_no_raw_controls("snapshot", out + err)
+        self.assertIn("# tdp_mmu: value holds control characters, left out", out)
+        self.assertIn("# x\\x1b[2Jy: not a parameter name, left out", out)
+        snap = self.tree.path("snap.conf")
+        rc, out, err = run("snapshot", "--sysfs-root", self.tree.root, "-o", snap)
+        self.assertEqual(rc, 0, err)
+        with open(snap, "rb") as f:
+            self.assertNotIn(b"\x1b", f.read())
+
+    def test_fifo_and_symlink_out_of_the_tree(self):
+        """Issue 19 items 3 and 4: a param that is a symlink to a secret
+        outside the tree was printed as the "actual" value by root's check
+        --json; a FIFO hung check, show and snapshot for ever. Neither is
+        read now: both are unreadable, and every command returns."""
+        secret = os.path.join(tempfile.mkdtemp(prefix="kvmcfgctl-secret-"), "shadow")
+        with open(secret, "w") as f:
+            f.write("root:SECRET-HASH:19000:0:99999:7:::\n")
+        params = self.tree.path("module", "kvm", "parameters")
+        os.unlink(os.path.join(params, "tdp_mmu"))
+        os.symlink(secret, os.path.join(params, "tdp_mmu"))
+        os.unlink(os.path.join(params, "mmio_caching"))
+        os.mkfifo(os.path.join(params, "mmio_caching"))
+        p = self.policy("[kvm]\ntdp_mmu = Y\nmmio_caching = Y\n")
+        rc, doc, _ = self.check_json(policy=p)
+        self.assertEqual(rc, 3)
+        t, m = self.find(doc, "kvm", "tdp_mmu"), self.find(doc, "kvm", "mmio_caching")
+        self.assertEqual((t["kind"], t["actual"]), ("unreadable", None))
+        self.assertIn(t["status"], ("EXDEV", "ELOOP"))
+        self.assertEqual((m["kind"], m["status"], m["actual"]), ("unreadable", "EBADFD", None))
+        for args in (("check", "--policy", p), ("show", "--policy", p), ("snapshot",)):
+            rc, out, err = run(*args, "--sysfs-root", self.tree.root)  # run() times out at 30 s
+            self.assertNotIn("SECRET", out + err, args)
+        shutil.rmtree(os.path.dirname(secret))
+
+    def test_json_escapes_c1(self):
+        """--json escapes U+009B (CSI) and the other C1 controls, whichever
+        JSON writer kvmcfgctl uses."""
+        self.tree.set("kvm", "tdp_mmu", b"\xc2\x9b2J\xc2\x85\n", raw=True)
+        p = self.policy("[kvm]\ntdp_mmu = Y\n")
+        out = subprocess.run([CTL, "check", "--json", "--policy", p, "--sysfs-root",
+                              self.tree.root], capture_output=True, timeout=30).stdout
+        self.assertNotIn(b"\xc2\x9b", out)
+        self.assertNotIn(b"\xc2\x85", out)
+        self.assertIn(b"\\u009b", out.lower())
+        self.assertEqual(self.find(json.loads(out), "kvm", "tdp_mmu")["actual"], "\x9b2J\x85")
 
     def test_eacces_as_nobody(self):
         self.tree.set("kvm", "tdp_mmu", "Y", mode=0o000)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "macro.h"
 #include "memstream.h"
 #include "param.h"
 
@@ -49,7 +50,8 @@ typedef struct Read {
 typedef struct Reads {
 	int fd;
 	Read *v;
-	size_t n;
+	size_t n, cap;
+	KvmcfgIndex index; /* by (module, param): each lookup is O(1), a check linear */
 } Reads;
 
 static void reads_done(Reads *c)
@@ -62,21 +64,38 @@ static void reads_done(Reads *c)
 		free(c->v[i].value);
 	}
 	free(c->v);
+	kvmcfg_index_done(&c->index);
+}
+
+/* A module entry (param NULL) hashes apart from every param entry. */
+static uint64_t read_hash(const char *module, const char *param)
+{
+	uint64_t h = kvmcfg_hash_bytes(KVMCFG_HASH_INIT, module, strlen(module) + 1);
+
+	return param ? kvmcfg_hash_bytes(h, param, strlen(param) + 1) : h;
+}
+
+static bool read_eq(size_t pos, const void *key, const void *userdata)
+{
+	const Read *e = &((const Reads *)userdata)->v[pos];
+	const char *const *k = key;
+
+	return !strcmp(e->module, k[0]) && (k[1] ? e->param && !strcmp(e->param, k[1]) : !e->param);
 }
 
 static Read *reads_get(Reads *c, const char *module, const char *param)
 {
-	Read *nv, *e;
+	const char *key[] = { module, param };
+	uint64_t hash = read_hash(module, param);
+	Read *e;
 	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].module, module) &&
-		    (param ? c->v[i].param && !strcmp(c->v[i].param, param) : !c->v[i].param))
-			return &c->v[i];
-	nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
-	if (!nv)
+	i = kvmcfg_index_find(&c->index, hash, read_eq, key, c);
+	if (i != KVMCFG_INDEX_NONE)
+		return &c->v[i];
+	/* Doubling: a realloc per read may copy the whole array each time. */
+	if (GROW(c->v, c->cap, c->n + 1) < 0)
 		return NULL;
-	c->v = nv;
 	e = &c->v[c->n];
 	*e = (Read){ .module = strdup(module), .param = param ? strdup(param) : NULL };
 	if (!e->module || (param && !e->param)) {
@@ -89,9 +108,10 @@ static Read *reads_get(Reads *c, const char *module, const char *param)
 	else
 		e->r = kvmcfg_module_loaded_at(c->fd, module);
 	/* Our own lack of memory says nothing about the param: fail the check. */
-	if (e->r == -ENOMEM) {
+	if (e->r == -ENOMEM || kvmcfg_index_add(&c->index, hash, c->n) < 0) {
 		free(e->module);
 		free(e->param);
+		free(e->value);
 		return NULL;
 	}
 	c->n++;

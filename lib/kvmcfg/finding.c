@@ -59,7 +59,8 @@ const char *kvmcfg_errno_name(int negative_errno)
 		{ EPERM, "EPERM" },   { ESTALE, "ESTALE" },     { EBADMSG, "EBADMSG" },
 		{ EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" },     { EIO, "EIO" },
 		{ ENOTDIR, "ENOTDIR" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ELOOP, "ELOOP" },
-		{ EMFILE, "EMFILE" }, { ENFILE, "ENFILE" },
+		{ EMFILE, "EMFILE" }, { ENFILE, "ENFILE" }, { EBADFD, "EBADFD" },
+		{ EISDIR, "EISDIR" }, { EXDEV, "EXDEV" },  { EAGAIN, "EAGAIN" },
 	};
 	size_t i;
 

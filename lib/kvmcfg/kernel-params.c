@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "kernel-params.h"
+#include "macro.h"
 #include "kmod-dl.h"
 #include "param.h"
 
@@ -65,6 +66,7 @@ static void module_done(KvmcfgKernelModule *m)
 		free(m->params[i].type);
 	}
 	free(m->params);
+	kvmcfg_index_done(&m->index);
 	free(m->name);
 }
 
@@ -93,25 +95,50 @@ bool kvmcfg_kernel_has_modules_dir(const KvmcfgKernel *k)
 	return k->ctx != NULL;
 }
 
+typedef struct ParamKey {
+	const char *name;
+	size_t len;
+} ParamKey;
+
+static bool param_eq(size_t pos, const void *key, const void *userdata)
+{
+	const char *name = ((const KvmcfgKernelModule *)userdata)->params[pos].name;
+	const ParamKey *k = key;
+
+	return strlen(name) == k->len && !strncmp(name, k->name, k->len);
+}
+
+static KvmcfgKernelParam *find_param(const KvmcfgKernelModule *m, const char *name, size_t len)
+{
+	ParamKey key = { name, len };
+	size_t i = kvmcfg_index_find(&m->index, kvmcfg_hash_bytes(KVMCFG_HASH_INIT, name, len),
+				     param_eq, &key, m);
+
+	return i == KVMCFG_INDEX_NONE ? NULL : &m->params[i];
+}
+
+const KvmcfgKernelParam *kvmcfg_kernel_find_param(const KvmcfgKernelModule *m, const char *name)
+{
+	return find_param(m, name, strlen(name));
+}
+
 /* Add @name (or set its type when known and not yet set). */
 static int add_param(KvmcfgKernelModule *m, const char *name, size_t len, const char *type)
 {
-	KvmcfgKernelParam *p;
-	size_t i;
+	KvmcfgKernelParam *p = find_param(m, name, len);
 
-	for (i = 0; i < m->n_params; i++)
-		if (strlen(m->params[i].name) == len && !strncmp(m->params[i].name, name, len)) {
-			if (type && !m->params[i].type && !(m->params[i].type = strdup(type)))
-				return -ENOMEM;
-			return 0;
-		}
-	p = realloc(m->params, (m->n_params + 1) * sizeof(*p));
-	if (!p)
+	if (p) {
+		if (type && !p->type && !(p->type = strdup(type)))
+			return -ENOMEM;
+		return 0;
+	}
+	if (GROW(m->params, m->params_alloc, m->n_params + 1) < 0)
 		return -ENOMEM;
-	m->params = p;
 	p = &m->params[m->n_params];
 	*p = (KvmcfgKernelParam){ strndup(name, len), type ? strdup(type) : NULL };
-	if (!p->name || (type && !p->type)) {
+	if (!p->name || (type && !p->type) ||
+	    kvmcfg_index_add(&m->index, kvmcfg_hash_bytes(KVMCFG_HASH_INIT, name, len),
+			     m->n_params) < 0) {
 		free(p->name);
 		free(p->type);
 		return -ENOMEM;

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hash-index.h"
+
 typedef struct KvmcfgKernelParam {
 	char *name;
 	char *type; /* modinfo's parmtype, NULL when unknown */
@@ -26,9 +28,14 @@ typedef struct KvmcfgKernelModule {
 	char *name;
 	KvmcfgKernelParam *params;
 	size_t n_params;
+	size_t params_alloc;
+	KvmcfgIndex index; /* params[] by name: a review is linear in the rules */
 	bool found;        /* false: not on this host */
 	bool params_known; /* params[] is the complete list */
 } KvmcfgKernelModule;
+
+/* The param @name of @m, or NULL. */
+const KvmcfgKernelParam *kvmcfg_kernel_find_param(const KvmcfgKernelModule *m, const char *name);
 
 typedef struct KvmcfgKernel KvmcfgKernel;
 

@@ -8,24 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "open-beneath.h"
 #include "param.h"
 
 int kvmcfg_module_loaded_at(int sysfs_fd, const char *module)
 {
 	char path[PATH_MAX];
+	int fd;
 
 	if (snprintf(path, sizeof(path), "module/%s", module) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	if (faccessat(sysfs_fd, path, F_OK, 0) == 0)
+	fd = kvmcfg_open_beneath(sysfs_fd, path, O_PATH | O_DIRECTORY);
+	if (fd >= 0) {
+		close(fd);
 		return 1;
-	return errno == ENOENT ? 0 : -errno;
+	}
+	return fd == -ENOENT ? 0 : fd;
 }
 
 int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, char **ret)
 {
 	char path[PATH_MAX], buf[KVMCFG_PARAM_MAX + 2];
+	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 	int fd, r;
@@ -36,9 +43,14 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		return -EINVAL;
 	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = openat(sysfs_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/*
+	 * Beneath the root (a symlink out of a fake tree must not be read),
+	 * non-blocking and regular files only: a FIFO or a device node under
+	 * --sysfs-root would otherwise hang the check, and kvmcfgd with it.
+	 */
+	fd = kvmcfg_open_beneath(sysfs_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		r = -errno;
+		r = fd;
 		if (r == -ENOENT) {
 			int loaded = kvmcfg_module_loaded_at(sysfs_fd, module);
 
@@ -47,6 +59,12 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		}
 		return r;
 	}
+	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	/* Bounded: at most sizeof(buf) - 1 bytes in all, whatever the file holds. */
 	for (;;) {
 		n = read(fd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0) {
@@ -134,9 +152,9 @@ static int list_dir_at(int dirfd, const char *rel, char ***ret)
 	size_t n = 0, cap = 0;
 	int fd, r = 0;
 
-	fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = kvmcfg_open_beneath(dirfd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		ssize_t got = getdents64(fd, buf, sizeof(buf));
 		size_t off;

@@ -10,6 +10,10 @@
  *   -EACCES   the parameter exists but we may not read it (also -EPERM)
  *   -ESTALE   the module went away while we read (file vanished mid-read)
  *   -EBADMSG  the value is not text (a NUL byte) or is over KVMCFG_PARAM_MAX
+ *   -EBADFD   the path is not a regular file (a FIFO, a device node, a socket;
+ *             -EISDIR for a directory): never read, so nothing can block
+ *   -EXDEV, -ELOOP  the path leaves the sysfs root through a symlink or ".."
+ *             (open-beneath.h); nothing outside the tree is ever read
  */
 #pragma once
 

@@ -8,6 +8,7 @@
 #include "match.h"
 #include "param.h"
 #include "policy-from-host.h"
+#include "text-filter.h"
 
 static int strv_add_unique(char ***v, size_t *n, const char *s)
 {
@@ -99,9 +100,33 @@ static bool comment_safe(const char *value)
 	return *value != '\0';
 }
 
-/* One rule line, or a comment saying why there is none. Returns 1 for a rule. */
+/*
+ * Whether the one output filter would change @s: it holds a control or a
+ * byte that is not UTF-8. Without memory to tell, it counts as one.
+ */
+static bool has_controls(const char *s)
+{
+	char *filtered = kvmcfg_text_filter_dup(s, KVMCFG_TEXT_ONE_LINE);
+	bool changed = !filtered || strcmp(filtered, s);
+
+	free(filtered);
+	return changed;
+}
+
+/*
+ * One rule line, or a comment saying why there is none. Returns 1 for a
+ * rule. Names and values come from the tree: a name with a control byte in
+ * it is left out, named through the output filter, and so is a value to
+ * pin, so the policy never carries an escape sequence.
+ */
 static int write_param(FILE *o, const char *param, const char *value, int r, bool tuning)
 {
+	if (has_controls(param)) {
+		fputs("# ", o);
+		kvmcfg_text_filter(o, param, strlen(param), KVMCFG_TEXT_ONE_LINE);
+		fputs(": not a parameter name, left out\n", o);
+		return 0;
+	}
 	if (r < 0) {
 		fprintf(o, "# %s: not readable (%s), left out\n", param, strerror(-r));
 		return 0;
@@ -112,6 +137,10 @@ static int write_param(FILE *o, const char *param, const char *value, int r, boo
 		else
 			fprintf(o, "%s = any\n", param);
 		return 1;
+	}
+	if (has_controls(value)) {
+		fprintf(o, "# %s: value holds control characters, left out\n", param);
+		return 0;
 	}
 	if (!kvmcfg_matcher_text_needs_quotes(value)) {
 		fprintf(o, "%s = %s\n", param, value);

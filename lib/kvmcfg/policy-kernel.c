@@ -91,16 +91,16 @@ static const char *closest_param(const KvmcfgKernelModule *m, const char *param)
 static void review_rule(const PolicyRule *r, const KvmcfgKernelModule *m, const char *source,
 			PolicyError *errors, PolicyError *notes)
 {
+	const KvmcfgKernelParam *kp;
 	const char *hint;
-	size_t i;
 
 	if (!m->found || !m->params_known)
 		return;
-	for (i = 0; i < m->n_params; i++)
-		if (!strcmp(m->params[i].name, r->param)) {
-			review_types(r, &m->params[i], errors);
-			return;
-		}
+	kp = kvmcfg_kernel_find_param(m, r->param);
+	if (kp) {
+		review_types(r, kp, errors);
+		return;
+	}
 	hint = closest_param(m, r->param);
 	/* A param of newer kernels only is fine where the rule says 'absent' is. */
 	if (kvmcfg_matcher_test(&r->matcher, NULL))

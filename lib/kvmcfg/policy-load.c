@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,41 +24,17 @@
 #define POLICY_FILE_MAX (1024 * 1024)
 
 /*
- * Whether KVMCFG_POLICY_INSECURE=1 lifts the ownership and mode checks. For
- * test harnesses that build policies as an unprivileged user in shared
- * directories; never set it on a host.
+ * kvmcfg_check_trusted() and kvmcfg_check_trusted_path() for a policy file or
+ * drop-in dir, the reason in @err.
  */
-static bool insecure_allowed(void)
-{
-	const char *e = secure_getenv("KVMCFG_POLICY_INSECURE");
-
-	return e && !strcmp(e, "1");
-}
-
-int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len)
-{
-	if (insecure_allowed())
-		return 0;
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		snprintf(why, len, "owned by uid %u, not root", (unsigned)st->st_uid);
-	else if (st->st_mode & S_IWOTH)
-		snprintf(why, len, "writable by every user (mode %04o)",
-			 (unsigned)(st->st_mode & 07777));
-	else if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && st->st_gid != getegid())
-		snprintf(why, len, "writable by group %u (mode %04o)", (unsigned)st->st_gid,
-			 (unsigned)(st->st_mode & 07777));
-	else
-		return 0;
-	return -EPERM;
-}
-
-/* kvmcfg_check_trusted() for a policy file or drop-in dir, the reason in @err. */
 static int check_trusted(const char *path, const struct stat *st, PolicyError *err)
 {
-	char why[96];
+	char why[PATH_MAX + 96];
 	int r;
 
 	r = kvmcfg_check_trusted(st, why, sizeof(why));
+	if (r == 0)
+		r = kvmcfg_check_trusted_path(path, st->st_uid, why, sizeof(why));
 	if (r < 0)
 		kvmcfg_policy_error_add(err, path, 0,
 				 "refusing insecure policy %s: %s (chown root and chmod go-w it; "
@@ -256,6 +233,13 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 
 			if (!is_conf_name(de->d_name))
 				continue;
+			if (n == KVMCFG_POLICY_DROPINS_MAX) {
+				kvmcfg_policy_error_add(err, *dirs, 0,
+							"more than %d drop-ins, the limit (kvmcfg.policy(5))",
+							KVMCFG_POLICY_DROPINS_MAX);
+				r = -E2BIG;
+				break;
+			}
 			for (i = 0; i < n; i++)
 				masked |= !strcmp(v[i].name, de->d_name);
 			if (masked)
@@ -297,6 +281,7 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 	DropIn *dropins = NULL;
 	size_t n_dropins = 0, i;
 	unsigned errors_at_start;
+	bool too_many = false;
 	int r, first_r = 0;
 
 	if (!err)
@@ -335,6 +320,13 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 			continue;
 		}
 		r = kvmcfg_policy_merge(p, o);
+		if (r == 0 && !too_many && kvmcfg_policy_n_rules(p) > KVMCFG_POLICY_RULES_MAX) {
+			too_many = true;
+			kvmcfg_policy_error_add(err, dropins[i].path, 0,
+						"the policy has more than %d rules with this drop-in, "
+						"the limit (kvmcfg.policy(5))", KVMCFG_POLICY_RULES_MAX);
+			r = -E2BIG;
+		}
 		if (r < 0 && !first_r)
 			first_r = r;
 	}

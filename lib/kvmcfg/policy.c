@@ -131,6 +131,7 @@ static void section_done(PolicySection *s)
 		rule_done(&s->rules[i]);
 	free(s->rules);
 	free(s->module);
+	kvmcfg_index_done(&s->rule_index);
 }
 
 Policy *kvmcfg_policy_free(Policy *p)
@@ -142,6 +143,7 @@ Policy *kvmcfg_policy_free(Policy *p)
 	for (i = 0; i < p->n_sections; i++)
 		section_done(&p->sections[i]);
 	free(p->sections);
+	kvmcfg_index_done(&p->section_index);
 	kvmcfg_strv_free(p->files);
 	free(p);
 	return NULL;
@@ -178,20 +180,74 @@ static bool name_valid(const char *s, size_t n)
 	return true;
 }
 
+/* The hash of a name as name_eq() sees it: '-' and '_' alike; the NUL ends it. */
+static uint64_t name_hash(uint64_t h, const char *s)
+{
+	for (;; s++) {
+		char c = *s == '-' ? '_' : *s;
+
+		h = kvmcfg_hash_bytes(h, &c, 1);
+		if (!c)
+			return h;
+	}
+}
+
+/*
+ * The indexes are caches of arrays that only grow (and whose entries are
+ * replaced in place under the same name, or moved whole with their section):
+ * a lookup first indexes what was appended since the last one. Lookups take
+ * const pointers, as they change nothing a caller can see. Without memory
+ * for the index, the lookup scans, as it always did.
+ */
+static bool section_eq(size_t pos, const void *key, const void *userdata)
+{
+	return name_eq(((const Policy *)userdata)->sections[pos].module, key);
+}
+
 static PolicySection *find_section(const Policy *p, const char *module)
 {
+	KvmcfgIndex *ix = (KvmcfgIndex *)&p->section_index;
 	size_t i;
 
+	while (ix->n < p->n_sections)
+		if (kvmcfg_index_add(ix, name_hash(KVMCFG_HASH_INIT, p->sections[ix->n].module),
+				     ix->n) < 0)
+			goto scan;
+	i = kvmcfg_index_find(ix, name_hash(KVMCFG_HASH_INIT, module), section_eq, module, p);
+	return i == KVMCFG_INDEX_NONE ? NULL : &p->sections[i];
+scan:
 	for (i = 0; i < p->n_sections; i++)
 		if (name_eq(p->sections[i].module, module))
 			return &p->sections[i];
 	return NULL;
 }
 
+static uint64_t rule_hash(const char *module, const char *param)
+{
+	return name_hash(name_hash(KVMCFG_HASH_INIT, module), param);
+}
+
+static bool rule_eq(size_t pos, const void *key, const void *userdata)
+{
+	const PolicyRule *r = &((const PolicySection *)userdata)->rules[pos];
+	const char *const *k = key;
+
+	return name_eq(r->module, k[0]) && name_eq(r->param, k[1]);
+}
+
 static PolicyRule *section_find_rule(const PolicySection *s, const char *module, const char *param)
 {
+	KvmcfgIndex *ix = (KvmcfgIndex *)&s->rule_index;
+	const char *key[] = { module, param };
 	size_t i;
 
+	while (ix->n < s->n_rules)
+		if (kvmcfg_index_add(ix, rule_hash(s->rules[ix->n].module, s->rules[ix->n].param),
+				     ix->n) < 0)
+			goto scan;
+	i = kvmcfg_index_find(ix, rule_hash(module, param), rule_eq, key, s);
+	return i == KVMCFG_INDEX_NONE ? NULL : &s->rules[i];
+scan:
 	for (i = 0; i < s->n_rules; i++)
 		if (name_eq(s->rules[i].module, module) && name_eq(s->rules[i].param, param))
 			return &s->rules[i];
@@ -252,10 +308,22 @@ static int policy_new(Policy **ret, const char *filename)
 	return 0;
 }
 
+/*
+ * Room for one more in an array of @n elements that only grows, in powers of
+ * two, so a policy of n rules costs O(n) copies, not O(n^2). The arrays have
+ * no capacity field (Policy is public): the capacity follows from n.
+ */
+static void *grow(void *v, size_t n, size_t size)
+{
+	if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+		return v;
+	return realloc(v, (n ? n * 2 : 8) * size);
+}
+
 /* Add a section (module names normalized); returns it, or NULL on ENOMEM. */
 static PolicySection *add_section(Policy *p, const char *module, const char *file, unsigned line)
 {
-	PolicySection *s = realloc(p->sections, (p->n_sections + 1) * sizeof(*s));
+	PolicySection *s = grow(p->sections, p->n_sections, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -277,7 +345,7 @@ static PolicySection *add_section(Policy *p, const char *module, const char *fil
 /* Takes ownership of *rule's allocations on success. */
 static int section_add_rule(PolicySection *s, PolicyRule *rule)
 {
-	PolicyRule *r = realloc(s->rules, (s->n_rules + 1) * sizeof(*r));
+	PolicyRule *r = grow(s->rules, s->n_rules, sizeof(*r));
 
 	if (!r)
 		return -ENOMEM;
@@ -309,6 +377,7 @@ typedef struct Parser {
 	PolicySection *section; /* NULL before any section, for [Policy], or a bad header */
 	bool in_policy_section;
 	bool after_bad_header;  /* its keys are not reported again, one error is enough */
+	size_t n_rules;         /* added from this text, against KVMCFG_POLICY_RULES_MAX */
 } Parser;
 
 #define perror_at(ps, ...) kvmcfg_policy_error_add((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
@@ -481,10 +550,19 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 	}
 	if (split_severity(ps, v, &rule.severity, &rule.severity_explicit) < 0)
 		goto out;
+	if (ps->n_rules == KVMCFG_POLICY_RULES_MAX) {
+		perror_at(ps, "more than %d rules, the limit (kvmcfg.policy(5))",
+			  KVMCFG_POLICY_RULES_MAX);
+		ps->n_rules++; /* said once */
+		goto out;
+	}
+	if (ps->n_rules > KVMCFG_POLICY_RULES_MAX)
+		goto out;
 	r = kvmcfg_matcher_parse(&rule.matcher, v, &msg);
-	if (r == 0 && !dup)
+	if (r == 0 && !dup) {
 		r = section_add_rule(s, &rule);
-	else if (r == -EINVAL && inline_hash_comment(v))
+		ps->n_rules += r == 0;
+	} else if (r == -EINVAL && inline_hash_comment(v))
 		perror_at(ps, "%s.%s: '#' starts a comment only at the start of a line; an inline "
 			      "comment starts with ' ;' (%s = %.*s ; ...): '%s'", rule.module, rule.param,
 			  name, inline_hash_comment(v), v, value);
@@ -581,7 +659,7 @@ static int merge_section(Policy *base, PolicySection *o)
 	int r;
 
 	if (!s) {
-		PolicySection *v = realloc(base->sections, (base->n_sections + 1) * sizeof(*v));
+		PolicySection *v = grow(base->sections, base->n_sections, sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;

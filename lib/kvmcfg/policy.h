@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "hash-index.h"
 #include "match.h"
 
 /*
@@ -32,6 +33,15 @@
 #define POLICY_DROPIN_DIR "/etc/kvmcfgd/policy.d"
 #define POLICY_VENDOR_PATH KVMCFG_VENDOR_DIR "/policy.conf"
 #define POLICY_VENDOR_DROPIN_DIR KVMCFG_VENDOR_DIR "/policy.d"
+
+/*
+ * Upper bounds, far above any real policy (a few dozen rules), that keep a
+ * hostile or generated one from stalling kvmcfgd's start and checks: past
+ * them a policy is rejected with file:line. Check time is linear in the
+ * rules (docs/results/policy-scale.json).
+ */
+#define KVMCFG_POLICY_RULES_MAX 100000
+#define KVMCFG_POLICY_DROPINS_MAX 1000
 
 typedef enum PolicySeverity {
 	POLICY_SEVERITY_INFO,     /* reported, never changes the verdict */
@@ -66,6 +76,7 @@ typedef struct PolicySection {
 	unsigned line;
 	PolicyRule *rules;
 	size_t n_rules;
+	KvmcfgIndex rule_index;  /* by (module, param); a cache kept in step with rules[] */
 } PolicySection;
 
 typedef struct Policy {
@@ -74,6 +85,7 @@ typedef struct Policy {
 	bool import_modprobe;    /* [Policy] ImportModprobe= */
 	bool import_modprobe_set;
 	char **files;            /* every file read, in order; NULL-terminated */
+	KvmcfgIndex section_index; /* by module; a cache kept in step with sections[] */
 } Policy;
 
 /*
@@ -171,6 +183,16 @@ int kvmcfg_policy_import_modprobe(Policy *p, const char *const *config_paths, Po
  * harnesses. Policy loading applies it itself.
  */
 int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len);
+
+/*
+ * The rest of StrictModes: every directory on @path's way up to '/', both
+ * as named and, when a symlink leads elsewhere, as resolved, must be owned
+ * by root, by @owner (the file's owner) or by us, and writable by no one
+ * else, unless it is sticky and root-owned (/tmp). Returns 0, or -EPERM
+ * with the directory and the reason in @why ("directory /srv/p is owned by
+ * uid 1000, not root"). KVMCFG_POLICY_INSECURE=1 lifts it too.
+ */
+int kvmcfg_check_trusted_path(const char *path, uid_t owner, char *why, size_t len);
 
 Policy *kvmcfg_policy_free(Policy *p);
 static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }

@@ -92,7 +92,8 @@ START_TEST(identity_and_verdict)
 	ck_assert_str_eq(kvmcfg_verdict_to_string(KVMCFG_VERDICT_UNREADABLE), "unreadable");
 	ck_assert_str_eq(kvmcfg_finding_kind_to_string(FINDING_PARAM_MISSING), "param-missing");
 	ck_assert_str_eq(kvmcfg_errno_name(-ESTALE), "ESTALE");
-	ck_assert_str_eq(kvmcfg_errno_name(-EXDEV), "EUNKNOWN");
+	ck_assert_str_eq(kvmcfg_errno_name(-EXDEV), "EXDEV");
+	ck_assert_str_eq(kvmcfg_errno_name(-EOVERFLOW), "EUNKNOWN");
 	kvmcfg_findings_free(a);
 	kvmcfg_findings_free(b);
 	ck_assert_ptr_null(kvmcfg_findings_free(NULL));

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "open-beneath.h"
 #include "param.h"
 #include "check-run.h"
 
@@ -212,6 +213,89 @@ START_TEST(parse_int)
 }
 END_TEST
 
+
+static char *at_root(const char *rel)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return path;
+}
+
+/*
+ * Issue 19 item 3: a FIFO under --sysfs-root hung check, show and snapshot
+ * (and kvmcfgd) in open(). With no writer, the old O_RDONLY open blocks for
+ * ever and the test's timeout fails it; now it is refused without a read.
+ */
+START_TEST(fifo_refused)
+{
+	char *v = (char *)"untouched", **names = NULL;
+	size_t i;
+
+	ck_assert_int_eq(mkfifo(at_root("module/kvm/parameters/fifo"), 0644), 0);
+	ck_assert_int_eq(kvmcfg_param_read_at(root_fd, "kvm", "fifo", &v), -EBADFD);
+	ck_assert_str_eq(v, "untouched");
+	/* A directory where a value should be is not read either. */
+	ck_assert_int_eq(mkdir(at_root("module/kvm/parameters/dir"), 0755), 0);
+	ck_assert_int_eq(kvmcfg_param_read_at(root_fd, "kvm", "dir", &v), -EISDIR);
+	/* The listing still names it: the check reports it, it does not hide it. */
+	ck_assert_int_eq(kvmcfg_param_list_at(root_fd, "kvm", &names), 0);
+	for (i = 0; names[i] && strcmp(names[i], "fifo"); i++)
+		;
+	ck_assert_ptr_nonnull(names[i]);
+	kvmcfg_strv_free(names);
+	/* The other values of the module still read. */
+	expect_value("kvm", "tdp_mmu", "Y");
+}
+END_TEST
+
+/*
+ * Issue 19 item 4: a symlink in the fake tree to /etc/shadow made root's
+ * kvmcfgctl print the shadow file as an "actual" value. Nothing outside the
+ * tree is read, whether the link is absolute, climbs with "..", or is a
+ * symlinked module directory; a link that stays inside the tree is followed.
+ */
+START_TEST(symlink_escape_refused)
+{
+	char outside[] = "/tmp/kvmcfg-outside-XXXXXX", target[4200], *v = NULL, **names = NULL;
+	int fd;
+
+	fd = mkstemp(outside);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "root:SECRET:\n", 13), 13);
+	close(fd);
+	ck_assert_int_eq(symlink(outside, at_root("module/kvm/parameters/abs")), 0);
+	snprintf(target, sizeof(target), "../../../..%s", outside);
+	ck_assert_int_eq(symlink(target, at_root("module/kvm/parameters/rel")), 0);
+	ck_assert_int_eq(symlink("/tmp", at_root("module/evil")), 0);
+	ck_assert_int_eq(symlink("tdp_mmu", at_root("module/kvm/parameters/inside")), 0);
+
+	ck_assert_int_lt(kvmcfg_param_read_at(root_fd, "kvm", "abs", &v), 0);
+	ck_assert_int_lt(kvmcfg_param_read_at(root_fd, "kvm", "rel", &v), 0);
+	ck_assert_ptr_null(v);
+	/* A module directory that points out of the tree is not listed either. */
+	ck_assert_int_lt(kvmcfg_param_list_at(root_fd, "evil", &names), 0);
+	ck_assert_ptr_null(names);
+	ck_assert_int_eq(kvmcfg_module_loaded_at(root_fd, "evil") == 1, 0);
+
+	/* openat2() follows a link that stays in the tree; the fallback walk refuses every link. */
+	fd = kvmcfg_open_beneath(root_fd, "module/kvm/parameters/inside", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(kvmcfg_open_beneath_walk(root_fd, "module/kvm/parameters/abs", O_RDONLY),
+			 -ELOOP);
+	ck_assert_int_eq(kvmcfg_open_beneath_walk(root_fd, "module/evil/x", O_RDONLY), -ELOOP);
+	ck_assert_int_eq(kvmcfg_open_beneath_walk(root_fd, "module/../../etc/shadow", O_RDONLY),
+			 -EXDEV);
+	ck_assert_int_eq(kvmcfg_open_beneath_walk(root_fd, "/etc/shadow", O_RDONLY), -EINVAL);
+	ck_assert_int_eq(kvmcfg_open_beneath_walk(root_fd, "module/kvm/none", O_RDONLY), -ENOENT);
+	fd = kvmcfg_open_beneath_walk(root_fd, "module/kvm/parameters/tdp_mmu", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(outside);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("param");
@@ -225,6 +309,8 @@ int main(void)
 	tcase_add_test(tc, list_many);
 	tcase_add_test(tc, parse_bool);
 	tcase_add_test(tc, parse_int);
+	tcase_add_test(tc, fifo_refused);
+	tcase_add_test(tc, symlink_escape_refused);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

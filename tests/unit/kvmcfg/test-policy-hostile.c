@@ -26,7 +26,7 @@
 #include "policy.h"
 
 static char *dir;
-static char main_path[512], dropins[512];
+static char main_path[1100], dropins[1100];
 
 static void setup(void)
 {
@@ -149,6 +149,94 @@ START_TEST(foreign_owner_refused)
 }
 END_TEST
 
+/*
+ * Issue 19 item 1: StrictModes walks the path. With policy.conf root-owned
+ * and 0644 in a directory another user owned, that user swapped it for a
+ * symlink to an empty root-owned file and "mismatch" became "ok".
+ */
+START_TEST(parent_dir_refused)
+{
+	char want[2048];
+
+	/* Sticky and root-owned (/tmp) is fine; world-writable without the sticky bit is not. */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_uint_eq(load_expect(0, NULL, 0, NULL), 2);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(want, sizeof(want), "directory %s is writable by every user (mode 0777)", dir);
+	load_expect(-EPERM, "policy.conf", 0, want);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP foreign-owned parent: chown to another uid needs root\n");
+		return;
+	}
+	/* The attack: a root-owned file in a directory uid 65534 owns, then a symlink. */
+	fake_sysfs_put(dir, "evil/policy.conf", "[kvm]\ntdp_mmu = Y\n", 0644);
+	fake_sysfs_put(dir, "empty.conf", "", 0644);
+	ck_assert_int_eq(chown(path_in("evil"), 65534, 65534), 0);
+	snprintf(main_path, sizeof(main_path), "%s", path_in("evil/policy.conf"));
+	snprintf(want, sizeof(want), "directory %s is owned by uid 65534, not root", path_in("evil"));
+	load_expect(-EPERM, "evil/policy.conf", 0, want);
+	ck_assert_int_eq(unlink(main_path), 0);
+	ck_assert_int_eq(symlink(path_in("empty.conf"), main_path), 0);
+	load_expect(-EPERM, "evil/policy.conf", 0, want);
+	/* A group other than root that may write a parent is refused too. */
+	ck_assert_int_eq(chown(path_in("evil"), 0, 65534), 0);
+	ck_assert_int_eq(chmod(path_in("evil"), 0775), 0);
+	snprintf(want, sizeof(want), "directory %s is writable by group 65534 (mode 0775)",
+		 path_in("evil"));
+	load_expect(-EPERM, "evil/policy.conf", 0, want);
+	/* Drop-in directories are walked the same way. */
+	snprintf(main_path, sizeof(main_path), "%s/policy.conf", dir);
+	fake_sysfs_put(dir, "evil/policy.d/10-x.conf", "[kvm]\nhalt_poll_ns = any\n", 0644);
+	snprintf(dropins, sizeof(dropins), "%s", path_in("evil/policy.d"));
+	load_expect(-EPERM, "evil/policy.d", 0, want);
+	setenv("KVMCFG_POLICY_INSECURE", "1", 1);
+	ck_assert_uint_eq(load_expect(0, NULL, 0, NULL), 2);
+}
+END_TEST
+
+/* Issue 19 item 5: the documented bounds, rejected with file:line. */
+START_TEST(too_many_rules)
+{
+	size_t n = KVMCFG_POLICY_RULES_MAX + 2, i, len = 0;
+	char *text = malloc(n * 24 + 16);
+	PolicyError err = {};
+	Policy *p = NULL;
+
+	ck_assert_ptr_nonnull(text);
+	len += sprintf(text, "[kvm]\n");
+	for (i = 0; i < n; i++)
+		len += sprintf(text + len, "p%zu = Y\n", i);
+	ck_assert_int_eq(kvmcfg_policy_parse(&p, text, "big.conf", &err), -EINVAL);
+	ck_assert_uint_eq(err.n_errors, 1);
+	ck_assert_uint_eq(err.line, KVMCFG_POLICY_RULES_MAX + 2);
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 100000 rules, the limit"));
+	/* Exactly the limit is fine. */
+	text[len - strlen("p100000 = Y\np100001 = Y\n")] = '\0';
+	kvmcfg_policy_error_reset(&err);
+	ck_assert_int_eq(kvmcfg_policy_parse(&p, text, "big.conf", &err), 0);
+	ck_assert_uint_eq(kvmcfg_policy_n_rules(p), KVMCFG_POLICY_RULES_MAX);
+	kvmcfg_policy_free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(too_many_dropins)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < KVMCFG_POLICY_DROPINS_MAX; i++) {
+		snprintf(name, sizeof(name), "policy.d/x%04d.conf", i);
+		fake_sysfs_put(dir, name, "", 0644);
+	}
+	/* 10-ok.conf and 1000 more. */
+	load_expect(-E2BIG, "policy.d", 0, "more than 1000 drop-ins, the limit");
+	ck_assert_int_eq(unlink(path_in("policy.d/x0000.conf")), 0);
+	ck_assert_uint_eq(load_expect(0, NULL, 0, NULL), 2);
+}
+END_TEST
+
 START_TEST(long_line)
 {
 	/*
@@ -262,6 +350,9 @@ int main(void)
 			    sizeof(insecure_modes) / sizeof(insecure_modes[0]));
 	tcase_add_test(tc, group_writable_refused);
 	tcase_add_test(tc, foreign_owner_refused);
+	tcase_add_test(tc, parent_dir_refused);
+	tcase_add_test(tc, too_many_rules);
+	tcase_add_test(tc, too_many_dropins);
 	tcase_add_test(tc, long_line);
 	tcase_add_test(tc, too_large);
 	tcase_add_test(tc, nul_byte);
