@@ -58,9 +58,10 @@ def kvmcfgd_textfile(kvmcfgd, tmp):
         f.write("[kvm]\nRequired = yes\ntdp_mmu = Y\n")
     out = os.path.join(tmp, "kvmcfg.prom")
     env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    # A fake tree: the reality probes would judge it against this host's KVM.
     p = subprocess.Popen([kvmcfgd, "--sysfs-root", sysfs, "--policy", policy,
                           "--policy-dropins", "none", "--textfile", out,
-                          "--log-target", "stderr"],
+                          "--log-target", "stderr", "--verify=no"],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 10
     while not os.path.exists(out) and time.monotonic() < deadline and p.poll() is None:
@@ -69,6 +70,45 @@ def kvmcfgd_textfile(kvmcfgd, tmp):
     _, err = p.communicate(timeout=10)
     if not os.path.exists(out):
         fail(f"kvmcfgd wrote no textfile within 10 s; stderr:\n{err}")
+    return out
+
+
+def verify_textfile(kvmcfgd, tmp):
+    """kvmcfgd with Verify=yes on this host's real kvm params with
+    kvm.tdp_mmu inverted, until kvmcfg_param_contradicted is written; None
+    where there is no usable KVM to probe."""
+    real = "/sys/module/kvm/parameters"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK) or not os.path.exists(real + "/tdp_mmu"):
+        return None
+    d = os.path.join(tmp, "vsys", "module", "kvm", "parameters")
+    os.makedirs(d)
+    for n in os.listdir(real):
+        try:
+            v = open(os.path.join(real, n)).read()
+        except OSError:
+            continue
+        if n == "tdp_mmu":
+            v = "N\n" if v.strip() == "Y" else "Y\n"
+        open(os.path.join(d, n), "w").write(v)
+    policy = os.path.join(tmp, "vpolicy.conf")
+    with open(policy, "w") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    out = os.path.join(tmp, "kvmcfg-verify.prom")
+    env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    p = subprocess.Popen([kvmcfgd, "--sysfs-root", os.path.join(tmp, "vsys"), "--policy", policy,
+                          "--policy-dropins", "none", "--textfile", out,
+                          "--log-target", "stderr", "--verify=yes"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and p.poll() is None:
+        if os.path.exists(out) and "kvmcfg_param_contradicted{" in open(out).read():
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=10)
+    if not os.path.exists(out) or "kvmcfg_param_contradicted{" not in open(out).read():
+        fail(f"kvmcfgd --verify=yes wrote no kvmcfg_param_contradicted sample within 30 s "
+             f"for an inverted kvm.tdp_mmu; stderr:\n{err}")
     return out
 
 
@@ -96,23 +136,31 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kvmcfg-metrics-")
     try:
         files = [kvmcfgd_textfile(kvmcfgd, tmp), runner_textfile(runner, fakes, tmp)]
-        for f in files:
+        vfile = verify_textfile(kvmcfgd, tmp)
+        for f in files + ([vfile] if vfile else []):
             r = subprocess.run([promtool, "check", "metrics"], stdin=open(f),
                                capture_output=True, text=True)
             if r.returncode != 0:
                 fail(f"promtool check metrics {os.path.basename(f)}:\n{r.stdout}{r.stderr}")
             print(f"ok: promtool check metrics {os.path.basename(f)}")
         samples = series(files[0]) + series(files[1])
+        if vfile:
+            samples += [x for x in series(vfile) if x[0] == "kvmcfg_param_contradicted"]
         names = {n for n, _, _ in samples}
 
         used = set(re.findall(r"\b((?:kvmcfg|kvm_selftests)_[a-z_]+)\b", open(rules).read()))
+        if not vfile:
+            # Only a probe on a real KVM produces it; kvmcfg.rules.test.yml covers its rule.
+            print("note: no usable /dev/kvm here: kvmcfg_param_contradicted not produced, "
+                  "its rule not held against a real series")
+            used.discard("kvmcfg_param_contradicted")
         missing = sorted(used - names)
         if missing:
             fail(f"the rules read metrics no writer produces: {', '.join(missing)}")
         print(f"ok: the rules' metrics are all written: {', '.join(sorted(used))}")
 
         # The real series, held for 10 minutes, into a promtool test.
-        inputs, mismatch, failed, info = [], [], [], {}
+        inputs, mismatch, failed, info, contradicted = [], [], [], {}, []
         for n, lab, v in samples:
             if n not in used:
                 continue
@@ -127,6 +175,8 @@ def main():
                 info[(lbl["module"], lbl["param"], lbl["rule"])] = lbl
             if n == "kvm_selftests_test_failed" and v == "1":
                 failed.append(lbl)
+            if n == "kvmcfg_param_contradicted" and v == "1":
+                contradicted.append(lbl)
         if not mismatch or not failed:
             fail(f"expected a kvmcfg_mismatch and a failed test: {len(mismatch)} and {len(failed)}")
 
@@ -153,6 +203,12 @@ def main():
                            "`kvmcfgctl check` on the host shows every finding and "
                            "`journalctl -x -u kvmcfgd` explains the fix.",
         }
+        contradicted_ann = lambda l: {
+            "summary": f"KVM param {l['module']}.{l['param']} contradicts what KVM does on h1",
+            "description": f"{l['module']}.{l['param']} does not describe the running KVM: a probe "
+                           "VM saw it behave otherwise. `kvmcfgctl check --verify` on the host "
+                           "shows the evidence and `journalctl -x -u kvmcfgd` explains the fix.",
+        }
         failed_ann = lambda l: {
             "summary": f"KVM selftest {l['test']} failed on h1",
             "description": f"The daily quick suite (kvm-selftests.timer) failed {l['test']}. "
@@ -163,6 +219,8 @@ def main():
                 "\n    alert_rule_test:\n" +
                 exp("KvmParamMismatch", mismatch, sev, mismatch_ann) + "\n" +
                 exp("KvmSelftestsFailed", failed, lambda lbl: {"severity": "warning"}, failed_ann) + "\n" +
+                (exp("KvmParamContradicted", contradicted, lambda lbl: {"severity": "critical"},
+                     contradicted_ann) + "\n" if vfile else "") +
                 "      - eval_time: 5m\n        alertname: KvmcfgCheckStale\n        exp_alerts: []\n"
                 "      - eval_time: 5m\n        alertname: KvmcfgPolicyReloadFailed\n        exp_alerts: []\n"
                 "      - eval_time: 5m\n        alertname: KvmSelftestsStale\n        exp_alerts: []\n")
@@ -172,6 +230,8 @@ def main():
         r = subprocess.run([promtool, "test", "rules", path], capture_output=True, text=True)
         if r.returncode != 0:
             fail(f"promtool test rules on the real series:\n{r.stdout}{r.stderr}\n{test}")
+        if vfile:
+            print(f"ok: KvmParamContradicted fires for {len(contradicted)} real contradiction")
         print(f"ok: KvmParamMismatch fires for {len(mismatch)} real mismatch, "
               f"KvmSelftestsFailed for {[l['test'] for l in failed]}, nothing stale")
         return 0

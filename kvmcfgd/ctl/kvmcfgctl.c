@@ -16,6 +16,7 @@
 
 #include "checker.h"
 #include "param.h"
+#include "parse-arg.h"
 #include "policy-from-host.h"
 #include "kvmcfgctl.h"
 #include "table.h"
@@ -27,12 +28,15 @@ static const char usage[] =
 	"Assert loaded KVM module parameters against a policy (kvmcfg.policy(5)).\n"
 	"\n"
 	"Commands:\n"
-	"  check              check this host once; exit 0 ok, 1 mismatch,\n"
-	"                     2 policy error, 3 cannot read\n"
+	"  check              check this host once; exit 0 ok, 1 mismatch or\n"
+	"                     contradicted, 2 policy error, 3 cannot read or\n"
+	"                     unverified\n"
 	"  show               every param of the KVM modules, its value and what\n"
 	"                     the policy says of it\n"
 	"  snapshot           write a policy that this host passes\n"
 	"  validate [FILE...] check policy files without reading sysfs\n"
+	"  probe [NAME...]    run the reality probes (all, or those named) and\n"
+	"                     print what KVM was seen to do, without a policy\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy=FILE       main policy file (default " POLICY_MAIN_PATH ",\n"
@@ -49,6 +53,13 @@ static const char usage[] =
 	"      --textfile=FILE     check: also write node_exporter metrics to FILE\n"
 	"      --modules-dir=DIR   check, validate: the kernel's modules (default the\n"
 	"                          running kernel's for validate, sysfs only for check)\n"
+	"      --verify            check: also run the reality probes for the params\n"
+	"                          the policy names; a param that contradicts what KVM\n"
+	"                          does is 'contradicted' (exit 1), a probe that cannot\n"
+	"                          run makes it 'unverified' (exit 3)\n"
+	"      --allow-unverified  check --verify: unverified params do not fail\n"
+	"      --probe-timeout=MS  check --verify, probe: a probe that runs longer is killed\n"
+	"                          and its params are unverified (default 20000)\n"
 	"  -m, --module=NAME       show, snapshot: also this module (repeatable)\n"
 	"  -o, --output=FILE       snapshot: write FILE (atomically) instead of stdout\n"
 	"      --print             validate: print the effective policy\n"
@@ -171,6 +182,8 @@ const char *ctl_status_cell(const Finding *f)
 		[FINDING_PARAM_MISSING] = "PARAM-MISSING",
 		[FINDING_UNREADABLE] = "UNREADABLE",
 		[FINDING_DERIVED] = "DERIVED",
+		[FINDING_CONTRADICTED] = "CONTRADICTED",
+		[FINDING_UNVERIFIED] = "UNVERIFIED",
 	};
 
 	/* An 'any' rule asserts nothing: "ok" would claim it was checked. */
@@ -305,12 +318,19 @@ static int verb_check(const Ctl *c)
 		return usage_error("check takes no arguments, got '%s'", c->args[0]);
 	if (c->quiet && c->json)
 		return usage_error("--quiet and --json exclude each other (jq selects from JSON)");
+	if ((c->allow_unverified || c->verify_timeout_ms) && !c->verify)
+		return usage_error("--allow-unverified and --probe-timeout need --verify");
 	r = ctl_load_policy(c, false, &p);
 	if (r)
 		return r;
 	r = ctl_check(c, p, &f);
 	if (r)
 		return r;
+	if (c->verify) {
+		r = ctl_verify(c, f);
+		if (r)
+			return r;
+	}
 	/* What validate calls errors, from sysfs alone: said, never the verdict. */
 	if (ctl_review_kernel(c, p, false, &warnings, &notes) < 0) {
 		fprintf(stderr, "kvmcfgctl: out of memory\n");
@@ -421,6 +441,9 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'P' },
 		{ "no-policy", no_argument, NULL, 'N' },
+		{ "verify", no_argument, NULL, 'Y' },
+		{ "allow-unverified", no_argument, NULL, 'U' },
+		{ "probe-timeout", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -430,10 +453,11 @@ int main(int argc, char **argv)
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrjqFTK" },
+		{ "check", verb_check, "pdMrjqFTKYUW" },
 		{ "show", verb_show, "pdMrmN" },
 		{ "snapshot", verb_snapshot, "rmo" },
 		{ "validate", verb_validate, "pdMPrK" },
+		{ "probe", verb_probe, "jW" },
 	};
 	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
 	char given[32] = "";
@@ -495,6 +519,20 @@ int main(int argc, char **argv)
 		case 'N':
 			c.no_policy = true;
 			break;
+		case 'Y':
+			c.verify = true;
+			break;
+		case 'U':
+			c.allow_unverified = true;
+			break;
+		case 'W': {
+			char err[KVMCFG_ARG_ERROR_MAX];
+
+			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000, &c.verify_timeout_ms,
+					    err) < 0)
+				return usage_error("%s", err);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return CTL_EXIT_OK;
@@ -539,5 +577,5 @@ int main(int argc, char **argv)
 		free(c.modules);
 		return r;
 	}
-	return usage_error("unknown command '%s' (check, show, snapshot, validate)", verb);
+	return usage_error("unknown command '%s' (check, show, snapshot, validate, probe)", verb);
 }

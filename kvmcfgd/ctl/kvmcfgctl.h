@@ -29,6 +29,8 @@ typedef struct Ctl {
 	const char *modules_dir;   /* --modules-dir; NULL: see ctl_review_kernel() */
 	PolicySeverity fail_on;    /* check --fail-on; default warn */
 	bool json, print, no_policy, quiet;
+	bool verify, allow_unverified; /* check --verify, --allow-unverified */
+	unsigned verify_timeout_ms;     /* --probe-timeout; 0: the library's default */
 	char **args;               /* positional arguments after the verb */
 	int n_args;
 } Ctl;
@@ -39,6 +41,11 @@ typedef struct Ctl {
  * default policy exists, return 0 with *ret = NULL instead.
  */
 int ctl_load_policy(const Ctl *c, bool optional, Policy **ret);
+/*
+ * --verify: run the probes for the params in @f and add their findings
+ * (contradicted, unverified, not applicable). 0, or CTL_EXIT_UNREADABLE.
+ */
+int ctl_verify(const Ctl *c, Findings *f);
 /* Open --sysfs-root and check; prints the reason and returns CTL_EXIT_UNREADABLE on failure. */
 int ctl_check(const Ctl *c, const Policy *p, Findings **ret);
 
@@ -50,6 +57,7 @@ const char *ctl_origin_cell(const Finding *f, char *buf, size_t size);
 
 int verb_show(const Ctl *c);
 int verb_snapshot(const Ctl *c);
+int verb_probe(const Ctl *c);
 
 /*
  * The modules show and snapshot cover: kvmcfg_kvm_modules_at() plus the

@@ -21,6 +21,13 @@ const char *alert_message_id(TransitionKind k)
 	}
 }
 
+const char *alert_message_id_of(const Transition *t)
+{
+	if (t->kind != TRANSITION_RESOLVED && !strcmp(transition_subject(t)->kind, "contradicted"))
+		return KVMCFG_MESSAGE_CONTRADICTED;
+	return alert_message_id(t->kind);
+}
+
 int alert_priority(const Transition *t)
 {
 	const char *sev = transition_subject(t)->severity;
@@ -52,6 +59,7 @@ int alert_fields(const Transition *t, const char *prefix, char ***ret)
 		{ "SEVERITY", m->severity },
 		{ "ORIGIN",   m->origin },
 		{ "PREVIOUS_ACTUAL", t->before && t->now ? t->before->actual : NULL },
+		{ "EVIDENCE", m->evidence && *m->evidence ? m->evidence : NULL },
 	};
 	char **v;
 	size_t i, n = 0;
@@ -83,6 +91,19 @@ int alert_message(const Transition *t, char **ret)
 	char *s = NULL;
 	int r = -1;
 
+	if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "contradicted"))
+		/* The param's value against what KVM was seen to do, and how it was seen. */
+		r = asprintf(&s, "%s%s%s=%s contradicts what KVM does (it behaves as %s): %s (%s%s%s)",
+			     m->module, mismatch_dot(m), m->param, m->actual, m->expected, m->evidence,
+			     m->severity, *m->origin ? ", " : "", m->origin);
+	else if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "unverified"))
+		r = asprintf(&s, "%s%s%s=%s could not be verified: %s (%s%s%s)", m->module,
+			     mismatch_dot(m), m->param, m->actual, m->evidence, m->severity,
+			     *m->origin ? ", " : "", m->origin);
+	if (r >= 0) {
+		*ret = s;
+		return 0;
+	}
 	switch (t->kind) {
 	case TRANSITION_NEW:
 		r = asprintf(&s, "%s%s%s mismatch: expected %s, actual %s (%s%s%s)",
@@ -119,7 +140,7 @@ int alert_journal(const Transition *t)
 	r = alert_fields(t, "", &fields);
 	if (r < 0)
 		return r;
-	r = log_struct(alert_priority(t), alert_message_id(t->kind), (const char *const *)fields,
+	r = log_struct(alert_priority(t), alert_message_id_of(t), (const char *const *)fields,
 		       "%s", msg);
 	kvmcfg_strv_free(fields);
 	return r;

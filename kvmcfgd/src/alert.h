@@ -17,8 +17,13 @@
 #define KVMCFG_MESSAGE_POLICY_REJECTED "6ad40dd231334f7d87a66f1b75537861"
 #define KVMCFG_MESSAGE_CHECK_FAILED    "9138a7bde1ed45fdb832c69a2fbf5093"
 #define KVMCFG_MESSAGE_UEVENT_OVERFLOW "8eb3002888004f8288ebb6b07823229d"
+/* Verify=: a param contradicts what a probe saw KVM do (new or changed). */
+#define KVMCFG_MESSAGE_CONTRADICTED    "2d708668f04f4b308c156622d298efa0"
 
 const char *alert_message_id(TransitionKind k);
+/* The MESSAGE_ID of @t's journal entry: KVMCFG_MESSAGE_CONTRADICTED for a
+ * new or changed contradiction, else alert_message_id(t->kind). */
+const char *alert_message_id_of(const Transition *t);
 
 /* syslog priority for a transition: by severity; a resolution is a notice. */
 int alert_priority(const Transition *t);
@@ -26,7 +31,8 @@ int alert_priority(const Transition *t);
 /*
  * The fields of a transition as a NULL-terminated, malloc'd vector of
  * "<prefix>KEY=value" strings: EVENT, MODULE, PARAM, RULE, EXPECTED, ACTUAL,
- * KIND, SEVERITY, ORIGIN, and PREVIOUS_ACTUAL when the actual value changed.
+ * KIND, SEVERITY, ORIGIN, PREVIOUS_ACTUAL when the actual value changed, and
+ * EVIDENCE for a probe's finding (contradicted, unverified).
  * prefix "" for journal fields, "KVMCFG_" for AlertCommand='s environment.
  * Free with kvmcfg_strv_free().
  */

@@ -25,6 +25,9 @@ int conf_init(DaemonConf *c)
 		.settle_usec = 200 * USEC_PER_MSEC,
 		.alert_timeout_usec = 30 * USEC_PER_SEC,
 		.log_target = LOG_TARGET_AUTO,
+		.verify = true,
+		.verify_interval_usec = 3600 * USEC_PER_SEC,
+		.verify_timeout_usec = 20 * USEC_PER_SEC,
 	};
 	c->sysfs_root = strdup("/sys");
 	return c->sysfs_root ? 0 : -ENOMEM;
@@ -215,6 +218,30 @@ static int set_timespan(uint64_t *field, const char *key, const char *value, uin
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0; empty: @dflt. */
+static int set_bool(bool *field, const char *key, const char *value, bool dflt, char **ret_error)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	if (!*value) {
+		*field = dflt;
+		return 0;
+	}
+	for (i = 0; i < ELEMENTSOF(yes); i++) {
+		if (!strcmp(value, yes[i])) {
+			*field = true;
+			return 0;
+		}
+		if (!strcmp(value, no[i])) {
+			*field = false;
+			return 0;
+		}
+	}
+	return set_error(ret_error, -EINVAL, "%s=%s is not a boolean (yes or no)", key, value);
+}
+
 /* A word list (quotes as in conf_split_command()); empty: none. */
 static int set_words(char ***field, const char *key, const char *value, bool command,
 		     char **ret_error)
@@ -261,6 +288,14 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 		return set_timespan(&c->settle_usec, key, value, 200 * USEC_PER_MSEC, true, ret_error);
 	if (strcmp(key, "AlertTimeout") == 0)
 		return set_timespan(&c->alert_timeout_usec, key, value, 30 * USEC_PER_SEC, false,
+				    ret_error);
+	if (strcmp(key, "Verify") == 0)
+		return set_bool(&c->verify, key, value, true, ret_error);
+	if (strcmp(key, "VerifyInterval") == 0)
+		return set_timespan(&c->verify_interval_usec, key, value, 3600 * USEC_PER_SEC, true,
+				    ret_error);
+	if (strcmp(key, "VerifyTimeout") == 0)
+		return set_timespan(&c->verify_timeout_usec, key, value, 20 * USEC_PER_SEC, false,
 				    ret_error);
 	if (strcmp(key, "AlertCommand") == 0)
 		return set_words(&c->alert_command, key, value, true, ret_error);

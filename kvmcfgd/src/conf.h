@@ -25,6 +25,9 @@ typedef struct DaemonConf {
 	char **alert_command;        /* argv; NULL: none */
 	uint64_t alert_timeout_usec;
 	LogTarget log_target;
+	bool verify;                 /* Verify=: run the reality probes (lib/probe) */
+	uint64_t verify_interval_usec; /* VerifyInterval=: re-probe period; 0: only on events */
+	uint64_t verify_timeout_usec;  /* VerifyTimeout=: per probe, then it is unverified */
 } DaemonConf;
 
 /* Fill in the defaults. */

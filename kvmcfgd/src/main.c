@@ -39,6 +39,9 @@ static void help(void)
 	       "  -t, --textfile=PATH        Prometheus node_exporter textfile to maintain\n"
 	       "  -a, --alert-command=CMD    run CMD (no shell) on each transition\n"
 	       "      --alert-timeout=SPAN   kill CMD after SPAN (default 30s)\n"
+	       "      --verify=yes|no        run the reality probes (default yes)\n"
+	       "      --verify-interval=SPAN re-probe every SPAN (default 1h; 0: on events only)\n"
+	       "      --verify-timeout=SPAN  a probe that runs longer is unverified (default 20s)\n"
 	       "      --log-target=TARGET    auto, journal or stderr (default auto)\n"
 	       "      --log-level=LEVEL      debug, info, notice, warning, err (default info)\n"
 	       "      --test-uevent-fd=FD    also read uevents from datagram socket FD (tests)\n"
@@ -60,6 +63,9 @@ enum {
 	ARG_LOG_LEVEL,
 	ARG_TEST_UEVENT_FD,
 	ARG_CHECK_CONFIG,
+	ARG_VERIFY,
+	ARG_VERIFY_INTERVAL,
+	ARG_VERIFY_TIMEOUT,
 };
 
 /* Options that map to a configuration key: applied after the file, in order. */
@@ -76,6 +82,9 @@ static const struct {
 	{ 'a', "AlertCommand" },
 	{ ARG_ALERT_TIMEOUT, "AlertTimeout" },
 	{ ARG_LOG_TARGET, "LogTarget" },
+	{ ARG_VERIFY, "Verify" },
+	{ ARG_VERIFY_INTERVAL, "VerifyInterval" },
+	{ ARG_VERIFY_TIMEOUT, "VerifyTimeout" },
 };
 
 static int parse_level(const char *s, int *ret)
@@ -160,6 +169,9 @@ int main(int argc, char *argv[])
 		{ "log-level",      required_argument, NULL, ARG_LOG_LEVEL },
 		{ "test-uevent-fd", required_argument, NULL, ARG_TEST_UEVENT_FD },
 		{ "check-config",   no_argument,       NULL, ARG_CHECK_CONFIG },
+		{ "verify",         required_argument, NULL, ARG_VERIFY },
+		{ "verify-interval", required_argument, NULL, ARG_VERIFY_INTERVAL },
+		{ "verify-timeout", required_argument, NULL, ARG_VERIFY_TIMEOUT },
 		{ "help",           no_argument,       NULL, 'h' },
 		{ "version",        no_argument,       NULL, ARG_VERSION },
 		{}

@@ -23,6 +23,7 @@
 #include "transition.h"
 #include "textfile.h"
 #include "uevent.h"
+#include "verifier.h"
 
 /* Timer slack: the interval check may drift a little to save wakeups. */
 #define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)
@@ -69,6 +70,8 @@ struct Manager {
 	sd_event_source *signals[4];
 
 	AlertRunner *runner;
+	Verifier *verifier;        /* Verify=yes, else NULL */
+	bool in_load_burst;        /* the check at a load uevent, before the settle one */
 	bool stopping;
 };
 
@@ -79,6 +82,7 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	alert_runner_free(m->runner);
+	verifier_free(m->verifier);
 	for (i = 0; i < ELEMENTSOF(m->signals); i++)
 		sd_event_source_disable_unref(m->signals[i]);
 	sd_event_source_disable_unref(m->settle_timer);
@@ -346,6 +350,13 @@ static int manager_check(Manager *m, const char *reason)
 	}
 	m->torn_checks = 0;
 
+	if (m->verifier) {
+		r = verifier_check(m->verifier, f, !m->in_load_burst);
+		if (r < 0)
+			return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to add the "
+							"probes' verdicts, will retry: %m", reason));
+	}
+
 	r = snapshot_from_findings(&now, f);
 	if (r < 0)
 		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to collect findings, will retry: %m",
@@ -484,6 +495,9 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	}
 	if (m->module_events == 0)
 		return 0;
+	/* What the probes saw was the modules before this change. */
+	if (m->verifier)
+		verifier_invalidate(m->verifier);
 	/*
 	 * On a load, check now, while the module that announced itself is
 	 * still there with the params it was loaded with: a wrong value that
@@ -493,8 +507,12 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	 * spurious "param-missing": unloads wait for the settle check, which
 	 * sees the state once the burst is over.
 	 */
-	if (m->module_adds > 0)
+	if (m->module_adds > 0) {
+		/* With no settle check to follow, this one starts the probes. */
+		m->in_load_burst = m->conf.settle_usec > 0;
 		(void)manager_check(m, "module load uevent");
+		m->in_load_burst = false;
+	}
 	return arm_settle(m);
 }
 
@@ -538,6 +556,8 @@ static void on_runner_idle(AlertRunner *r, void *userdata)
 
 static void stop_sources(Manager *m)
 {
+	if (m->verifier)
+		verifier_stop(m->verifier);
 	(void)sd_event_source_set_enabled(m->settle_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->interval_timer, SD_EVENT_OFF);
 	(void)sd_event_source_set_enabled(m->retry_timer, SD_EVENT_OFF);
@@ -624,6 +644,8 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 			 p->files && p->files[0] ? p->files[0] : "(none)");
 	}
 	/* Check under whichever policy is in force; READY=1 ends the reload. */
+	if (m->verifier)
+		verifier_want(m->verifier);
 	free(m->status);
 	m->status = NULL;
 	(void)manager_check(m, "reload");
@@ -637,8 +659,12 @@ static int on_check_signal(sd_event_source *s, const struct signalfd_siginfo *si
 
 	(void)s;
 	(void)si;
-	if (!m->stopping)
-		(void)manager_check(m, "SIGUSR1");
+	if (m->stopping)
+		return 0;
+	/* Runtime-writable params (ignore_msrs) change without a uevent: probe again. */
+	if (m->verifier)
+		verifier_want(m->verifier);
+	(void)manager_check(m, "SIGUSR1");
 	return 0;
 }
 
@@ -728,9 +754,18 @@ static int add_timers(Manager *m)
 	return 0;
 }
 
+static void on_verify_done(Verifier *v, void *userdata)
+{
+	Manager *m = userdata;
+
+	(void)v;
+	if (!m->stopping)
+		(void)manager_check(m, "verify");
+}
+
 int manager_start(Manager *m)
 {
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	int r;
 
 	r = load_policy(m, &m->policy);
@@ -750,10 +785,22 @@ int manager_start(Manager *m)
 	r = add_timers(m);
 	if (r < 0)
 		return r;
+	if (m->conf.verify) {
+		r = verifier_new(&m->verifier, m->event, m->conf.verify_interval_usec,
+				 m->conf.verify_timeout_usec, on_verify_done, m);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "Failed to set up the reality probes: %m");
+		verifier_want(m->verifier);
+	}
 	(void)manager_check(m, "start");
-	log_info("Watching %s: interval %s, settle delay %s.", m->conf.sysfs_root,
+	log_info("Watching %s: interval %s, settle delay %s, reality probes %s%s.",
+		 m->conf.sysfs_root,
 		 m->conf.interval_usec ? conf_format_timespan(a, sizeof(a), m->conf.interval_usec) : "off",
-		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec));
+		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec),
+		 m->conf.verify ? "every " : "off",
+		 !m->conf.verify ? "" :
+		 m->conf.verify_interval_usec ? conf_format_timespan(c, sizeof(c), m->conf.verify_interval_usec) :
+						"module change and SIGUSR1");
 	(void)sd_notify(false, "READY=1");
 	return 0;
 }

@@ -89,9 +89,28 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 	}
 }
 
+/* Stable labels only (module, param): a dashboard joins on them across kernels. */
+static void write_contradictions(FILE *f, const Snapshot *s)
+{
+	size_t i;
+
+	write_header(f, "kvmcfg_param_contradicted", "gauge",
+		     "1 for each module parameter that contradicts what a reality probe saw KVM do.");
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].kind, "contradicted"))
+			continue;
+		fputs("kvmcfg_param_contradicted{module=\"", f);
+		kvmcfg_prom_label_value(f, s->v[i].module);
+		fputs("\",param=\"", f);
+		kvmcfg_prom_label_value(f, s->v[i].param);
+		fputs("\"} 1\n", f);
+	}
+}
+
 void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
 {
 	write_mismatches(f, s);
+	write_contradictions(f, s);
 	write_header(f, "kvmcfg_ok", "gauge",
 		     "1 when the last check read every parameter and all match the policy.");
 	fprintf(f, "kvmcfg_ok %d\n", m->last_check_ok && s->n == 0);

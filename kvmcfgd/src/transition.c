@@ -20,12 +20,14 @@ static void mismatch_done(Mismatch *m)
 	free(m->actual);
 	free(m->severity);
 	free(m->origin);
+	free(m->evidence);
 }
 
 int snapshot_add(Snapshot *s, const Mismatch *m)
 {
 	const char *src[] = {
 		m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity, m->origin,
+		m->evidence,
 	};
 	char *dst[ELEMENTSOF(src)] = { 0 };
 	size_t i;
@@ -50,6 +52,7 @@ int snapshot_add(Snapshot *s, const Mismatch *m)
 	s->v[s->n++] = (Mismatch) {
 		.module = dst[0], .param = dst[1], .rule = dst[2], .kind = dst[3],
 		.expected = dst[4], .actual = dst[5], .severity = dst[6], .origin = dst[7],
+		.evidence = dst[8],
 	};
 	return 0;
 }
@@ -264,12 +267,17 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 		r = snapshot_add(&s, &(Mismatch) {
 			.module = x->module,
 			.param = x->param,
-			.rule = x->rule ? x->rule : (char *)"policy",
+			/* --verify's verdict on a param is its own finding, beside the policy's. */
+			.rule = x->rule ? x->rule :
+				!x->probe ? (char *)"policy" :
+				x->kind == FINDING_CONTRADICTED ? (char *)"verify:contradicted" :
+								  (char *)"verify:unverified",
 			.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
 			.expected = x->expected,
 			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),
 			.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
 			.origin = origin,
+			.evidence = x->evidence,
 		});
 		if (r < 0)
 			goto fail;

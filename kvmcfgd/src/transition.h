@@ -23,6 +23,8 @@ typedef struct Mismatch {
 	char *severity;
 	/* ...but not of this: a reload that moves a rule to another line is no news. */
 	char *origin;     /* policy file:line the expectation comes from, or "" */
+	/* Nor of this: what a probe measured for a "contradicted"/"unverified" one, or "". */
+	char *evidence;
 } Mismatch;
 
 /* The separator for printing "module.param", or "" for a finding about a whole module. */

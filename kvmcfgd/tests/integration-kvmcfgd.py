@@ -30,6 +30,7 @@ RESOLVED = "069d321c51a64f82a632f49ca19512a8"
 CHANGED = "0057e2efbbd040179fe80defc4022a4f"
 POLICY_REJECTED = "6ad40dd231334f7d87a66f1b75537861"
 CHECK_FAILED = "9138a7bde1ed45fdb832c69a2fbf5093"
+CONTRADICTED = "2d708668f04f4b308c156622d298efa0"
 
 KVMCFGD = RECORDER = None
 # The vendor policy path this build reads (meson passes it).
@@ -97,6 +98,10 @@ class Daemon:
         e["NOTIFY_SOCKET"] = self.notify_path
         e.update(env or {})
         argv = [KVMCFGD, "--test-uevent-fd=%d" % child.fileno(), "--log-level=debug"]
+        # The trees here are fake: the reality probes would judge their values
+        # against this host's real KVM. The verify cases ask for them.
+        if not any(a.startswith("--verify=") for a in args):
+            argv.append("--verify=no")
         if os.path.exists("/run/systemd/journal/socket"):
             argv.append("--log-target=stderr")
         self.proc = subprocess.Popen(argv + args, pass_fds=[child.fileno()], env=e,
@@ -606,6 +611,8 @@ def case_stop_drains(base):
 
 
 def run(argv, timeout=5):
+    if not any(a.startswith("--verify=") for a in argv):
+        argv = argv + ["--verify=no"]
     p = subprocess.run([KVMCFGD] + argv, capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
@@ -943,6 +950,96 @@ CASES.update({
     "fifo-param": case_fifo_param,
     "hostile-values": case_hostile_values,
     "insecure-policy": case_insecure_policy,
+})
+
+
+def host_kvm_tree(base):
+    """A fake tree holding this host's real kvm params (the probes run on the
+    real /dev/kvm), or exit 77 where there is no usable KVM."""
+    real = "/sys/module/kvm/parameters"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK) or not os.path.exists(real + "/tdp_mmu"):
+        print("SKIP: no usable /dev/kvm with kvm.tdp_mmu here")
+        sys.exit(77)
+    tree = Tree(base)
+    for p in os.listdir(real):
+        try:
+            with open(os.path.join(real, p), encoding="utf-8") as f:
+                tree.set("kvm", p, f.read().strip())
+        except OSError:
+            pass
+    with open(real + "/tdp_mmu", encoding="utf-8") as f:
+        return tree, f.read().strip()
+
+
+def case_verify(base):
+    """Verify=yes: a kvm.tdp_mmu that contradicts the probe raises the
+    contradiction alert (its own MESSAGE_ID, the evidence) and the metric;
+    the honest value resolves both after SIGUSR1; no child is left."""
+    tree, honest = host_kvm_tree(base)
+    lie = "N" if honest == "Y" else "Y"
+    tree.set("kvm", "tdp_mmu", lie)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes"])
+    line = d.wait_log(CONTRADICTED, timeout=30)[0]
+    f = parse_fields(line)
+    check(f.get("PARAM") == "tdp_mmu" and f.get("KIND") == "contradicted" and
+          f.get("ACTUAL") == lie and f.get("EVIDENCE"), "contradiction alert: " + line)
+    check("kvm.tdp_mmu=%s contradicts what KVM does" % lie in line, "message: " + line)
+    # The start check, then the one when the probes reported (textfile written last).
+    m = wait_checks(prom, 2, timeout=10)
+    check(m.get('kvmcfg_param_contradicted{module="kvm",param="tdp_mmu"}') == 1,
+          "kvmcfg_param_contradicted for kvm.tdp_mmu: %r" % m)
+    # A module load with the same lie: the verdict is carried (no resolved,
+    # no new alert) while the probes run again, started by the settle check
+    # of the burst, not mid-burst (kvm alone has no /dev/kvm yet).
+    runs = len(d.wait_log(r"^Verify: \d+ probe\(s\) done"))
+    d.uevent.send(uevent("add", "kvm", 200))
+    d.wait_log(r"^Verify: \d+ probe\(s\) done", count=runs + 1, timeout=30)
+    log = d.log()
+    load = max(i for i, l in enumerate(log) if l.startswith("Check (module load uevent)"))
+    start = max(i for i, l in enumerate(log) if l.startswith("Verify: running"))
+    check(start > load and log[start + 1].startswith("Check (settle after module uevent)"),
+          "probes restarted by the settle check:\n  " + "\n  ".join(log[load:]))
+    check(not d.alerts(RESOLVED, "tdp_mmu") and len(d.alerts(CONTRADICTED)) == 1,
+          "the contradiction is carried across the reload: %r" % d.log()[load:])
+    tree.set("kvm", "tdp_mmu", honest)
+    check_now(d, prom)
+    d.wait_log(RESOLVED + ".* PARAM=tdp_mmu ", timeout=30)
+    m = wait_checks(prom, 4, timeout=10)
+    check(not any(k.startswith("kvmcfg_param_contradicted{") for k in m),
+          "contradiction metric gone: %r" % m)
+    check(len(d.alerts(CONTRADICTED)) == 1, "one contradiction alert in all")
+    wait_no_children(d.proc.pid)
+    check(d.stop() == 0, "clean exit")
+
+
+def case_verify_timeout(base):
+    """A probe that does not finish within VerifyTimeout= is killed: its
+    param is unverified (alerted as such, never a pass) while the loop stays
+    responsive (SIGUSR1 checks complete); no child is left behind."""
+    tree, _ = host_kvm_tree(base)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
+                      "--verify-timeout=1ms"])
+    line = d.wait_log(MISMATCH + ".* PARAM=tdp_mmu .*KIND=unverified", timeout=30)[0]
+    check("timed out after 1 ms" in line, "unverified with the reason: " + line)
+    m = check_now(d, prom)
+    check(m["kvmcfg_ok"] == 0, "an unverified param is not ok")
+    wait_no_children(d.proc.pid, timeout=10)
+    check(d.stop() == 0, "clean exit")
+
+
+CASES.update({
+    "verify": case_verify,
+    "verify-timeout": case_verify_timeout,
 })
 
 

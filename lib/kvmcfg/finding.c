@@ -18,6 +18,8 @@ static const char *const kind_names[_FINDING_KIND_MAX] = {
 	[FINDING_PARAM_MISSING] = "param-missing",
 	[FINDING_UNREADABLE] = "unreadable",
 	[FINDING_DERIVED] = "derived",
+	[FINDING_CONTRADICTED] = "contradicted",
+	[FINDING_UNVERIFIED] = "unverified",
 };
 
 const char *kvmcfg_finding_kind_to_string(FindingKind k)
@@ -29,6 +31,7 @@ static const char *const verdict_names[_KVMCFG_VERDICT_MAX] = {
 	[KVMCFG_VERDICT_OK] = "ok",
 	[KVMCFG_VERDICT_MISMATCH] = "mismatch",
 	[KVMCFG_VERDICT_UNREADABLE] = "unreadable",
+	[KVMCFG_VERDICT_UNVERIFIED] = "unverified",
 };
 
 const char *kvmcfg_verdict_to_string(KvmcfgVerdict v)
@@ -91,6 +94,8 @@ static void finding_done(Finding *f)
 	free(f->origin_file);
 	free(f->rule);
 	free(f->message);
+	free(f->probe);
+	free(f->evidence);
 }
 
 Findings *kvmcfg_findings_free(Findings *f)
@@ -152,6 +157,13 @@ static char *default_message(const Finding *f)
 		r = asprintf(&m, "%s.%s=%s requires %s", f->module, f->param,
 			     f->actual ? f->actual : "?", f->expected);
 		break;
+	case FINDING_CONTRADICTED:
+		r = asprintf(&m, "%s.%s=%s contradicts what KVM does", f->module, f->param,
+			     f->actual ? f->actual : "?");
+		break;
+	case FINDING_UNVERIFIED:
+		r = asprintf(&m, "%s.%s could not be verified", f->module, f->param ? f->param : "");
+		break;
 	default:
 		break;
 	}
@@ -192,6 +204,21 @@ int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, 
 oom:
 	finding_done(&n);
 	return -ENOMEM;
+}
+
+int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence)
+{
+	Finding *x;
+
+	if (!f->n)
+		return -EINVAL;
+	x = &f->items[f->n - 1];
+	free(x->probe);
+	free(x->evidence);
+	x->probe = x->evidence = NULL;
+	if (strdup_null(probe, &x->probe) < 0 || strdup_null(evidence, &x->evidence) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 bool kvmcfg_finding_is_problem(const Finding *f)
@@ -237,7 +264,7 @@ KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f)
 
 KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on)
 {
-	bool unreadable = false;
+	bool unreadable = false, unverified = false;
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
@@ -245,11 +272,15 @@ KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_
 
 		if (!kvmcfg_finding_is_problem(x) || x->severity < fail_on)
 			continue;
-		if (x->kind != FINDING_UNREADABLE)
+		if (x->kind == FINDING_UNREADABLE)
+			unreadable = true;
+		else if (x->kind == FINDING_UNVERIFIED)
+			unverified = true;
+		else
 			return KVMCFG_VERDICT_MISMATCH;
-		unreadable = true;
 	}
-	return unreadable ? KVMCFG_VERDICT_UNREADABLE : KVMCFG_VERDICT_OK;
+	return unreadable ? KVMCFG_VERDICT_UNREADABLE :
+	       unverified ? KVMCFG_VERDICT_UNVERIFIED : KVMCFG_VERDICT_OK;
 }
 
 /* ---- JSON ---- */
@@ -283,6 +314,10 @@ static struct json_object *finding_to_json(const Finding *x)
 	    add_string(o, "status", kvmcfg_errno_name(x->read_error)) < 0 ||
 	    add_origin(o, x->origin_file, x->origin_line) < 0 ||
 	    add_string(o, "rule", x->rule) < 0 || add_string(o, "message", x->message) < 0)
+		return NULL;
+	/* --verify findings only: the probe and what it measured (or why it could not). */
+	if (x->probe && (add_string(o, "probe", x->probe) < 0 ||
+			 add_string(o, "evidence", x->evidence) < 0))
 		return NULL;
 	return TAKE_PTR(o);
 }

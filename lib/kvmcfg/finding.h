@@ -11,13 +11,14 @@
  * JSON schema "kvmcfg-findings/1" (stable; fields are only ever added):
  *   {
  *     "schema": "kvmcfg-findings/1",
- *     "verdict": "ok" | "mismatch" | "unreadable" | "policy-error",
+ *     "verdict": "ok" | "mismatch" | "unreadable" | "unverified" | "policy-error",
  *     "checked": <number of findings>,
  *     "problems": <number of findings for which kvmcfg_finding_is_problem()>,
  *     "findings": [
  *       {
  *         "kind": "ok" | "skipped" | "mismatch" | "module-missing" |
- *                 "param-missing" | "unreadable" | "derived",
+ *                 "param-missing" | "unreadable" | "derived" |
+ *                 "contradicted" | "unverified",
  *         "severity": "info" | "warn" | "critical",
  *         "module": "kvm",
  *         "param": "tdp_mmu" | null,           (null for module-missing)
@@ -26,7 +27,9 @@
  *         "status": "ok" | "ENOENT" | "ENODEV" | "EACCES" | ... (the read's errno name)
  *         "origin": { "file": "/etc/kvmcfgd/policy.conf", "line": 12 },
  *         "rule": "tdp-mmu-requires-tdp" | null,   (derived rules only)
- *         "message": "human explanation"
+ *         "message": "human explanation",
+ *         "probe": "mmio_caching",             (contradicted, unverified and
+ *         "evidence": "pf_mmio_spte_created=0 ..."  probe-skipped findings only)
  *       }, ...
  *     ],
  *     "errors": [ { "file": ..., "line": 0 | N, "message": ... }, ... ],
@@ -57,6 +60,8 @@ typedef enum FindingKind {
 	FINDING_PARAM_MISSING,  /* the module is loaded but has no such param */
 	FINDING_UNREADABLE,     /* EACCES, module unloading mid-read (ESTALE), junk */
 	FINDING_DERIVED,        /* a derived rule (relation between params) is violated */
+	FINDING_CONTRADICTED,   /* the param contradicts what a probe saw KVM do (--verify) */
+	FINDING_UNVERIFIED,     /* the probe for the param could not run (--verify): never a pass */
 	_FINDING_KIND_MAX,
 } FindingKind;
 
@@ -75,16 +80,19 @@ typedef struct Finding {
 	unsigned origin_line;
 	char *rule;        /* derived rule name; NULL for policy rules */
 	char *message;     /* one-line human explanation */
+	char *probe;       /* the probe behind a --verify finding, else NULL */
+	char *evidence;    /* what that probe measured (or why it could not), else NULL */
 } Finding;
 
 typedef enum KvmcfgVerdict {
 	KVMCFG_VERDICT_OK,         /* nothing wrong at warn or critical severity */
 	KVMCFG_VERDICT_MISMATCH,   /* a mismatch, missing module/param, or derived violation */
 	KVMCFG_VERDICT_UNREADABLE, /* no mismatch, but something could not be read */
+	KVMCFG_VERDICT_UNVERIFIED, /* all read and matched, but a probe could not run */
 	_KVMCFG_VERDICT_MAX,
 } KvmcfgVerdict;
 
-/* "ok", "mismatch", "unreadable". */
+/* "ok", "mismatch", "unreadable", "unverified". */
 const char *kvmcfg_verdict_to_string(KvmcfgVerdict v);
 
 typedef struct Findings {
@@ -107,6 +115,9 @@ int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, 
 		 const char *origin_file, unsigned origin_line, const char *rule,
 		 const char *message);
 
+/* Attach a probe's name and evidence to the last finding added (copied). */
+int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence);
+
 /* Whether a finding is something to report (not ok, not skipped). */
 bool kvmcfg_finding_is_problem(const Finding *f);
 
@@ -124,8 +135,9 @@ size_t kvmcfg_findings_n_problems(const Findings *f);
 
 /*
  * The verdict: MISMATCH when any warn/critical problem other than
- * "unreadable" exists, else UNREADABLE when any warn/critical finding is
- * unreadable, else OK. Info-severity findings never change the verdict.
+ * "unreadable" or "unverified" exists (a contradiction is one), else
+ * UNREADABLE when any warn/critical finding is unreadable, else UNVERIFIED
+ * when one is unverified, else OK. Info-severity findings never change the verdict.
  */
 KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f);
 
@@ -135,7 +147,7 @@ KvmcfgVerdict kvmcfg_findings_verdict(const Findings *f);
  */
 KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_on);
 
-/* Exit code for kvmcfgctl check: 0 ok, 1 mismatch, 3 unreadable. */
+/* Exit code for kvmcfgctl check: 0 ok, 1 mismatch, 3 unreadable or unverified. */
 int kvmcfg_verdict_exit_code(KvmcfgVerdict v);
 
 /*

@@ -3,7 +3,7 @@
  * Helpers shared by the reality tests (selftests/config): which KVM vendor
  * module is loaded, a module parameter as the text a failure message
  * quotes ("kvm.tdp_mmu=N", "kvm_amd.sev: module not loaded"), and the
- * skip-or-observe step in front of every stats-based verdict.
+ * judge step that holds a param against its probe (lib/probe).
  *
  * Host-side only. Each reality test is one translation unit, so these are
  * static; the header holds nothing a test does not use.
@@ -14,12 +14,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kvm_params.h"
 #include "kvm_stats.h"
 #include "kvm_util.h"
+#include "probe.h"
 
 /*
  * Name of the loaded KVM vendor module in @buf: kvm_intel or kvm_amd when
@@ -94,35 +96,80 @@ static inline int reality_param_bool(const char *module, const char *param, bool
 }
 
 /*
- * The first of @names (vCPU stats when @vcpu, else VM stats of @vm) that
- * this kernel does not have, or NULL when it has them all.
+ * In a TEST: run the probe @probe_name in this process and hold
+ * @module.@param against it through the one judge (lib/probe), so the
+ * selftest, kvmcfgctl check --verify and kvmcfgd say the same thing. Skips
+ * naming the reason where the param is absent or the probe cannot observe
+ * it here; fails when the probe cannot run; fails with the judge's
+ * "module.param=V, but <behaviour>: <evidence>" on a contradiction.
  */
-static inline const char *reality_missing_stat(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-					       const char *const *names, size_t n)
-{
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int r = vcpu ? __vcpu_get_stat(vcpu, names[i], &v) : __vm_get_stat(vm, names[i], &v);
-
-		if (r == -ENOENT)
-			return names[i];
-	}
-	return NULL;
-}
+#define REALITY_JUDGE(probe_name, module, param)                                          \
+	do {                                                                              \
+		const KvmcfgProbe *__p = kvmcfg_probe_by_name(probe_name);                \
+		KvmcfgProbeResult __res;                                                  \
+		char __value[64], __msg[1024];                                            \
+		char *__v = NULL;                                                         \
+		int __r = __kvm_param_get_str(module, param, &__v);                       \
+                                                                                          \
+		if (__r < 0)                                                              \
+			SKIP(return, "%s.%s: %s", module, param, kvm_param_errstr(__r));  \
+		snprintf(__value, sizeof(__value), "%s", __v);                            \
+		free(__v);                                                                \
+		ASSERT_NE(NULL, __p) TH_LOG("no probe called %s", probe_name);            \
+		kvmcfg_probe_run(__p, &__res);                                            \
+		if (__res.outcome == KVMCFG_PROBE_NOT_APPLICABLE)                         \
+			SKIP(return, "%s.%s=%s cannot be observed here: %s", module, param, \
+			     __value, __res.reason);                                      \
+		ASSERT_EQ(KVMCFG_PROBE_OBSERVED, __res.outcome)                           \
+			TH_LOG("%s.%s=%s: probe %s could not run: %s", module, param,     \
+			       __value, probe_name, __res.reason);                        \
+		__r = kvmcfg_probe_judge(&__res, module, param, __value, __msg, sizeof(__msg)); \
+		if (__r == -ENOENT)                                                       \
+			SKIP(return, "%s.%s=%s: probe %s gives no verdict on it here (%s)", \
+			     module, param, __value, probe_name, __res.evidence);         \
+		ASSERT_EQ(0, __r) TH_LOG("%s", __msg);                                    \
+		TH_LOG("%s", __msg);                                                      \
+	} while (0)
 
 /*
- * In a TEST: run @observe(@obs, &missing), which returns -ENOENT with
- * missing naming a stat this kernel lacks, or 0 with @obs->summary filled;
- * skip naming what is missing, else log the summary.
+ * REALITY_JUDGE() on the loaded vendor module's param: kvm_intel.@intel_param
+ * or kvm_amd.@amd_param; skips naming the vendor module when it is neither.
  */
-#define REALITY_OBSERVE_OR_SKIP(observe, obs)                                             \
+#define REALITY_JUDGE_VENDOR(probe_name, intel_param, amd_param)                          \
 	do {                                                                              \
-		const char *__missing = NULL;                                             \
-		if (!kvm_check_cap(KVM_CAP_BINARY_STATS_FD))                              \
-			SKIP(return, "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe"); \
-		if (observe(obs, &__missing) < 0)                                         \
-			SKIP(return, "this kernel has no \"%s\" stat", __missing);        \
-		TH_LOG("observed %s", (obs)->summary);                                    \
+		char __vendor[64];                                                        \
+                                                                                          \
+		kvm_vendor_module(__vendor, sizeof(__vendor));                            \
+		if (!strcmp(__vendor, "kvm_intel"))                                       \
+			REALITY_JUDGE(probe_name, "kvm_intel", intel_param);              \
+		else if (!strcmp(__vendor, "kvm_amd"))                                    \
+			REALITY_JUDGE(probe_name, "kvm_amd", amd_param);                  \
+		else                                                                      \
+			SKIP(return, "no kvm_intel.%s or kvm_amd.%s to check: the KVM "  \
+			     "vendor module is %s", intel_param, amd_param, __vendor);    \
 	} while (0)
+
+/*
+ * TEST(probe_runs) for @probe_name: the probe itself works on this host,
+ * whatever the params say: it observes (with evidence and a verdict) or
+ * says why it cannot tell here; it never fails to run.
+ */
+#define REALITY_PROBE_RUNS(probe_name)                                                    \
+	TEST(probe_runs)                                                                  \
+	{                                                                                 \
+		const KvmcfgProbe *__p = kvmcfg_probe_by_name(probe_name);                \
+		KvmcfgProbeResult __res;                                                  \
+                                                                                          \
+		ASSERT_NE(NULL, __p) TH_LOG("no probe called %s", probe_name);            \
+		kvmcfg_probe_run(__p, &__res);                                            \
+		ASSERT_NE(KVMCFG_PROBE_CANNOT_RUN, __res.outcome)                         \
+			TH_LOG("probe %s could not run: %s", probe_name, __res.reason);   \
+		if (__res.outcome == KVMCFG_PROBE_NOT_APPLICABLE) {                       \
+			ASSERT_NE(0, __res.reason[0]) TH_LOG("not applicable, no reason"); \
+			TH_LOG("probe %s: not applicable here: %s", probe_name, __res.reason); \
+			return;                                                           \
+		}                                                                         \
+		ASSERT_NE(0, __res.n_verdicts) TH_LOG("observed, but no verdict");        \
+		ASSERT_NE(0, __res.evidence[0]) TH_LOG("observed, but no evidence");      \
+		TH_LOG("probe %s: %s", probe_name, __res.evidence);                       \
+	}

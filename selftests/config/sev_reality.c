@@ -24,7 +24,10 @@
  *    sev_es=Y then advertises a VM type it cannot run.
  *  - sev=Y needs kvm_amd.npt=Y, and sev_es=Y needs sev=Y.
  * Where the params say SEV is off (or kvm_amd is not loaded) the refusal
- * checks still run: advertising or creating an SEV VM there is as wrong.
+ * checks still run: advertising or creating an SEV VM there is as wrong,
+ * and the refusal must be KVM saying SEV is off (ENOTTY, or EINVAL for a
+ * VM type it does not offer), not a failure for an unrelated reason.
+ * The observation code (fresh-VM INIT, VM types) is lib/probe/sev.c.
  * Every positive check skips, naming the param, where SEV is not enabled.
  *
  * Bug class: a confidential-computing host whose params promise SEV or
@@ -40,34 +43,8 @@
 #include <unistd.h>
 
 #include "kvm_test.h"
+#include "probe-sev.h"
 #include "reality.h"
-
-/* Newer than the v6.1 UAPI headers this builds against. */
-#ifndef KVM_CAP_VM_TYPES
-#define KVM_CAP_VM_TYPES 235
-#endif
-#ifndef KVM_X86_DEFAULT_VM
-#define KVM_X86_DEFAULT_VM 0
-#endif
-#ifndef KVM_X86_SEV_VM
-#define KVM_X86_SEV_VM 2
-#endif
-#ifndef KVM_X86_SEV_ES_VM
-#define KVM_X86_SEV_ES_VM 3
-#endif
-/* enum sev_cmd_id: the slot after KVM_SEV_SEND_CANCEL (21), v6.10+. */
-#define SEV_CMD_INIT2 22
-
-/* struct kvm_sev_init (v6.10+), the argument of KVM_SEV_INIT2. */
-struct sev_init2_args {
-	uint64_t vmsa_features;
-	uint32_t flags;
-	uint16_t ghcb_version;
-	uint16_t pad1;
-	uint32_t pad2[8];
-};
-
-#define SEV_DEV "/dev/sev"
 
 /* The SEV-related params, each with the text a message quotes. */
 struct sev_params {
@@ -99,41 +76,6 @@ static void sev_params_read(struct sev_params *p)
 		describe_absent(p->es_what, sizeof(p->es_what), "sev_es", r, p->vendor);
 }
 
-/*
- * Create a VM of @vm_type and issue KVM_MEMORY_ENCRYPT_OP @id with @data,
- * before any vCPU exists as every SEV INIT requires. Returns 0, or -errno
- * with *step naming the call that failed; *fw_error gets the PSP
- * firmware's status code. The VM (and any ASID it took) is freed.
- */
-static int sev_init_fresh_vm(unsigned long vm_type, uint32_t id, void *data, const char **step,
-			     uint32_t *fw_error)
-{
-	struct kvm_sev_cmd cmd = { .id = id, .data = (uintptr_t)data };
-	int kvm_fd, vm_fd, sev_fd, r;
-
-	*fw_error = 0;
-	kvm_fd = open_kvm_dev_path_or_exit();
-	*step = "KVM_CREATE_VM";
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, vm_type);
-	if (vm_fd < 0) {
-		r = -errno;
-		close(kvm_fd);
-		return r;
-	}
-	/* INIT itself does not use sev_fd; pass the real one where it opens. */
-	sev_fd = open(SEV_DEV, O_RDWR | O_CLOEXEC);
-	cmd.sev_fd = sev_fd >= 0 ? (uint32_t)sev_fd : UINT32_MAX;
-	*step = "KVM_MEMORY_ENCRYPT_OP";
-	r = ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
-	r = r < 0 ? -errno : 0;
-	*fw_error = cmd.error;
-	if (sev_fd >= 0)
-		close(sev_fd);
-	close(vm_fd);
-	close(kvm_fd);
-	return r;
-}
-
 TEST(dev_sev_present)
 {
 	struct sev_params p;
@@ -142,10 +84,10 @@ TEST(dev_sev_present)
 	sev_params_read(&p);
 	if (!p.sev)
 		SKIP(return, "%s: SEV not enabled, no /dev/sev expected", p.sev_what);
-	ASSERT_EQ(0, stat(SEV_DEV, &st))
+	ASSERT_EQ(0, stat(KVMCFG_SEV_DEV, &st))
 		TH_LOG("%s, but %s is missing (%s): no PSP driver (ccp) to launch SEV guests",
-		       p.sev_what, SEV_DEV, strerror(errno));
-	ASSERT_TRUE(S_ISCHR(st.st_mode)) TH_LOG("%s is not a character device", SEV_DEV);
+		       p.sev_what, KVMCFG_SEV_DEV, strerror(errno));
+	ASSERT_TRUE(S_ISCHR(st.st_mode)) TH_LOG("%s is not a character device", KVMCFG_SEV_DEV);
 }
 
 TEST(vm_types_match_params)
@@ -195,15 +137,23 @@ FIXTURE_TEARDOWN(sev_init)
 }
 
 /*
- * Enabled: the SEV(-ES) VM is created. Disabled: it must be refused.
- * EBUSY (every ASID taken by other VMs) is the host being full: skip.
+ * Enabled: the SEV(-ES) VM is created. Disabled: it must be refused, and
+ * refused because SEV is off (ENOTTY from the encrypt op, EINVAL for an
+ * unsupported VM type; kvmcfg_sev_refused_as_off()): a refusal for an
+ * unrelated reason (a firmware error, ENOMEM) proves nothing about the
+ * param and fails. EBUSY (every ASID taken by other VMs) with SEV on is
+ * the host being full: skip.
  */
 static void expect_init(struct __test_metadata *_metadata, bool enabled, const char *what,
 			const char *how, int r, const char *step, uint32_t fw_error)
 {
 	if (!enabled) {
-		ASSERT_NE(0, r) TH_LOG("%s, yet %s succeeded", what, how);
-		TH_LOG("%s: %s refused at %s with %s, as it must be", what, how, step, strerror(-r));
+		ASSERT_NE(0, r) TH_LOG("%s, but %s succeeded", what, how);
+		ASSERT_TRUE(kvmcfg_sev_refused_as_off(r, step))
+			TH_LOG("%s: %s was refused, but for a reason unrelated to SEV being off: "
+			       "%s at %s (firmware error %u)", what, how, strerror(-r), step, fw_error);
+		TH_LOG("%s: %s refused at %s with %s, because SEV is off", what, how, step,
+		       strerror(-r));
 		return;
 	}
 	if (r == -EBUSY)
@@ -224,7 +174,7 @@ TEST_F(sev_init, legacy_init_matches_param)
 	int r;
 
 	snprintf(how, sizeof(how), "%s on a fresh default VM", variant->cmd);
-	r = sev_init_fresh_vm(KVM_X86_DEFAULT_VM, variant->id, NULL, &step, &fw_error);
+	r = kvmcfg_sev_init_fresh_vm(KVM_X86_DEFAULT_VM, variant->id, NULL, &step, &fw_error);
 	expect_init(_metadata, enabled, what, how, r, step, fw_error);
 }
 
@@ -233,7 +183,7 @@ TEST_F(sev_init, typed_vm_matches_param)
 {
 	bool enabled = variant->es ? self->p.sev_es : self->p.sev;
 	const char *what = variant->es ? self->p.es_what : self->p.sev_what;
-	struct sev_init2_args args = {};
+	struct kvmcfg_sev_init2_args args = {};
 	char how[96];
 	const char *step;
 	uint32_t fw_error;
@@ -243,7 +193,7 @@ TEST_F(sev_init, typed_vm_matches_param)
 		SKIP(return, "KVM_CAP_VM_TYPES (cap %d) not supported by this kernel: no typed SEV "
 		     "VMs before v6.10 (legacy_init_matches_param covers it)", KVM_CAP_VM_TYPES);
 	snprintf(how, sizeof(how), "KVM_CREATE_VM type %lu + KVM_SEV_INIT2", variant->vm_type);
-	r = sev_init_fresh_vm(variant->vm_type, SEV_CMD_INIT2, &args, &step, &fw_error);
+	r = kvmcfg_sev_init_fresh_vm(variant->vm_type, KVMCFG_SEV_CMD_INIT2, &args, &step, &fw_error);
 	expect_init(_metadata, enabled, what, how, r, step, fw_error);
 }
 
@@ -279,6 +229,22 @@ TEST(sev_param_dependencies)
 	r = reality_param_bool("kvm_amd", "npt", &npt, what, sizeof(what));
 	ASSERT_EQ(0, r) TH_LOG("%s, but %s", p.sev_what, what);
 	ASSERT_TRUE(npt) TH_LOG("%s, but %s: SEV needs nested paging", p.sev_what, what);
+}
+
+/* The probe's verdicts, through the judge kvmcfgctl check --verify uses. */
+TEST(probe_sev_param)
+{
+	REALITY_JUDGE("sev", "kvm_amd", "sev");
+}
+
+TEST(probe_sev_es_param)
+{
+	REALITY_JUDGE("sev", "kvm_amd", "sev_es");
+}
+
+TEST(probe_sev_snp_param)
+{
+	REALITY_JUDGE("sev", "kvm_amd", "sev_snp");
 }
 
 KVM_HARNESS_MAIN

@@ -328,7 +328,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", required=True)
     ap.add_argument("--builddir", required=True)
-    ap.add_argument("--scenario", required=True, choices=["matrix", "safety"])
+    ap.add_argument("--scenario", required=True, choices=["matrix", "safety", "verify"])
     ap.add_argument("--kernel", required=True,
                     help="a Debian suite (bookworm, trixie, unstable) or 'own' ($KVMCFG_BOX_KERNEL)")
     ap.add_argument("--bin", action="append", default=[])
@@ -366,7 +366,13 @@ def main():
         tap.note(f"serial log: {log}")
         return tap.done()
     sec = sections(text)
-    (check_matrix if args.scenario == "matrix" else check_safety)(tap, sec, args)
+    if args.scenario == "verify":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from verify_check import check_verify
+        check_verify(tap, sec, params,
+                     args.results or os.environ.get("KVMCFG_FLEETBOX_RESULTS"))
+    else:
+        (check_matrix if args.scenario == "matrix" else check_safety)(tap, sec, args)
     tap.note(f"serial log: {log}")
     return tap.done()
 

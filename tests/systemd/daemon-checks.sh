@@ -58,7 +58,8 @@ mismatch_metric=kvmcfg_mismatch
 
 # ---- (a) enable --now reaches active (running): with Type=notify that is READY=1 ----
 if [ -z "$have_daemon" ]; then
-	for c in daemon-ready mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security; do
+	for c in daemon-ready mismatch-journal mismatch-textfile resolved-journal reload-broken-policy \
+		contradiction-journal security; do
 		skip "$c" "kvmcfgd.service is not in this build"
 	done
 else
@@ -130,6 +131,7 @@ else
 		done
 		status=$(systemctl show -P StatusText kvmcfgd)
 		if grep -q "^$mismatch_metric{.*param=\"tdp_mmu\"" "$tf" 2>/dev/null; then
+			diag "$(grep "^$mismatch_metric{" "$tf")" "$(journalctl -q -u kvmcfgd -n 30 --no-pager)"
 			fail resolved-journal "resolved entry came, but $tf still lists the tdp_mmu mismatch"
 		else
 			pass resolved-journal "$(field "$ent" MESSAGE); textfile clear; status '$status'"
@@ -161,6 +163,37 @@ else
 	fi
 	printf '%s' "$good_policy" >"$policy"
 	systemctl reload kvmcfgd.service
+
+	# ---- Verify=yes under the unit's sandbox: the 6.1 lie is contradicted ----
+	# tdp_mmu=1 with the vendor's TDP off: 6.1 keeps tdp_mmu=Y, which the
+	# policy wants, while the guests run on shadow paging. Only the probes
+	# (small VMs through the /dev/kvm the unit lets in) can tell.
+	v=$(vendor)
+	case $v in kvm_amd) tdp_off=npt=0 ;; *) tdp_off=ept=0 ;; esac
+	rmmod "$v" kvm
+	t_before=$(now_us)
+	modprobe kvm tdp_mmu=1 && modprobe "$v" "$tdp_off"
+	if [ "$(param kvm tdp_mmu)" != Y ]; then
+		skip contradiction-journal "this kernel loads tdp_mmu=$(param kvm tdp_mmu) with $tdp_off: no lie to catch (v6.3+)"
+	elif ent=$(journal_wait "$KVMCFG_MSGID_CONTRADICTED" "$t_before" kvm tdp_mmu 60); then
+		i=0
+		while [ $i -lt 50 ] && ! grep -q '^kvmcfg_param_contradicted{module="kvm",param="tdp_mmu"} 1$' "$tf"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if grep -q '^kvmcfg_param_contradicted{module="kvm",param="tdp_mmu"} 1$' "$tf"; then
+			pass contradiction-journal "$(field "$ent" MESSAGE)"
+		else
+			diag "$(grep contradicted "$tf" 2>&1)"
+			fail contradiction-journal "journal entry came, but $tf has no kvmcfg_param_contradicted for kvm.tdp_mmu"
+		fi
+	else
+		diag "$(journalctl -q -u kvmcfgd -n 30 --no-pager)"
+		fail contradiction-journal "no entry with MESSAGE_ID=$KVMCFG_MSGID_CONTRADICTED MODULE=kvm PARAM=tdp_mmu within 60 s of tdp_mmu=1 $tdp_off"
+	fi
+	t_before=$(now_us)
+	reload_kvm
+	journal_wait "$KVMCFG_MSGID_RESOLVED" "$t_before" kvm tdp_mmu 60 >/dev/null
 
 	# ---- (e) the installed unit's exposure ----
 	exposure=$(systemd-analyze security --no-pager kvmcfgd.service 2>/dev/null |

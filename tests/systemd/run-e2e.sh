@@ -20,7 +20,8 @@ sanitize=${3:-none}
 
 # Every check the guest must report on (guest-checks.sh, daemon-checks.sh).
 checks="boot kvm-reload units-verify timer selftests-service gate-blocks gate-allows daemon-ready
-mismatch-journal mismatch-textfile resolved-journal reload-broken-policy security catalog"
+mismatch-journal mismatch-textfile resolved-journal reload-broken-policy contradiction-journal security
+catalog"
 
 skip_all() {
 	echo "1..0 # SKIP $*"
@@ -75,6 +76,7 @@ alert_h=$src/kvmcfgd/src/alert.h
 {
 	echo "KVMCFG_MSGID_MISMATCH=$(sed -n 's/^#define KVMCFG_MESSAGE_MISMATCH *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
 	echo "KVMCFG_MSGID_RESOLVED=$(sed -n 's/^#define KVMCFG_MESSAGE_RESOLVED *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGID_CONTRADICTED=$(sed -n 's/^#define KVMCFG_MESSAGE_CONTRADICTED *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
 	echo "KVMCFG_MSGIDS='$(sed -n 's/^#define KVMCFG_MESSAGE_[A-Z_]* *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null | tr '\n' ' ')'"
 } >"$work/expect.env"
 install -D -m 0644 "$work/expect.env" "$ov/usr/lib/kvmcfg-e2e/expect.env"

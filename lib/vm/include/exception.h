@@ -42,6 +42,14 @@ typedef void (*guest_exception_handler_t)(struct ex_regs *regs);
 /* Guest side: called by the entry stubs. */
 void guest_exception_handle(struct ex_regs *regs);
 
+/*
+ * The library's own #GP handling (guest side): CPL3 port I/O and CR3
+ * reloads as described above. Returns 1 when it handled @regs. A test's
+ * #GP handler calls it for the faults that are not its own, so ucalls keep
+ * working at CPL3 with IOPL 0.
+ */
+int guest_gp_fixup(struct ex_regs *regs);
+
 /* Guest copy of the handler table, written by vm_install_exception_handler(). */
 extern guest_exception_handler_t guest_exception_handlers[NR_EXCEPTION_VECTORS];
 

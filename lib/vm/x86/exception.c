@@ -83,6 +83,11 @@ static int emulate_user_cr3_reload(struct ex_regs *regs)
 	return 1;
 }
 
+int guest_gp_fixup(struct ex_regs *regs)
+{
+	return emulate_user_pio(regs) || emulate_user_cr3_reload(regs);
+}
+
 void guest_exception_handle(struct ex_regs *regs)
 {
 	guest_exception_handler_t h = regs->vector < NR_EXCEPTION_VECTORS ?
@@ -92,7 +97,7 @@ void guest_exception_handle(struct ex_regs *regs)
 		h(regs);
 		return;
 	}
-	if (regs->vector == GP_VECTOR && (emulate_user_pio(regs) || emulate_user_cr3_reload(regs)))
+	if (regs->vector == GP_VECTOR && guest_gp_fixup(regs))
 		return;
 	for (;;)
 		ucall(UCALL_UNHANDLED, 4, regs->vector, regs->rip, regs->error_code,
