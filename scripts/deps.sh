@@ -14,8 +14,10 @@ test_pkgs="python3-prometheus-client valgrind clang libclang-rt-14-dev jq kmod h
 # runner-upstream-kvm): built with their Makefile against linux-libc-dev.
 test_pkgs="$test_pkgs make linux-libc-dev"
 # The fleet host in a box (tests/fleetbox, docs/fleetbox.md). The kernel
-# itself is not installed: scripts/debian-kernel.sh apt-get downloads it.
-box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod"
+# itself is not installed: scripts/debian-kernel.sh apt-get downloads it,
+# through a private apt state checked with debian-archive-keyring, and
+# unpacks newer kernels' compressed modules with xz or zstd.
+box_pkgs="busybox-static qemu-system-x86 cpio gzip kmod debian-archive-keyring xz-utils zstd"
 
 # The systemd suite (tests/systemd: a debootstrapped guest under QEMU, the
 # Debian package) and the Prometheus rule tests (docs/prometheus).

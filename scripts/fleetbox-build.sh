@@ -1,19 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the fleet host in a box: a Debian 6.1 kernel with KVM as modules,
+# Build the fleet host in a box: a Debian kernel with KVM as modules,
 # and an initramfs with busybox, kvm/kvm-amd/kvm-intel/irqbypass/ccp, and
 # our binaries with their shared libraries. See docs/fleetbox.md.
 #
 #   scripts/fleetbox-build.sh --out DIR [--bin DEST=FILE]... [--file DEST=FILE]...
-#                             [--kernel VMLINUZ --modules DIR] [--cache DIR]
+#                             [--suite SUITE | --kernel VMLINUZ --modules DIR] [--cache DIR]
 #
 #   --out DIR         writes DIR/vmlinuz, DIR/initrd.img, DIR/kernel-release
 #   --bin DEST=FILE   an ELF program, installed at DEST with what ldd lists
 #   --file DEST=FILE  any other file (scripts), installed at DEST
+#   --suite SUITE     the kernel of Debian suite SUITE (bookworm: 6.1,
+#                     trixie: 6.12, unstable: the newest), from
+#                     scripts/debian-kernel.sh --suite (default
+#                     $KVMCFG_BOX_SUITE, else the linux-image-amd64 of this
+#                     machine's apt configuration)
 #   --kernel, --modules   your own kernel: a bzImage and the directory that
-#                     holds lib/modules/<release> (default: $KVMCFG_BOX_KERNEL
-#                     and $KVMCFG_BOX_MODULES, else Debian's linux-image-amd64
-#                     from scripts/debian-kernel.sh)
+#                     holds lib/modules/<release> or usr/lib/modules/<release>
+#                     (default: $KVMCFG_BOX_KERNEL and $KVMCFG_BOX_MODULES)
 #   --cache DIR       the base initramfs cache: default $KVMCFG_BOX_CACHE or
 #                     ~/.cache/kvmcfg/fleetbox
 #
@@ -31,6 +35,7 @@ src=$(dirname "$here")
 out=""
 kernel=${KVMCFG_BOX_KERNEL:-}
 moddir=${KVMCFG_BOX_MODULES:-}
+suite=${KVMCFG_BOX_SUITE:-}
 cache=${KVMCFG_BOX_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kvmcfg/fleetbox}
 items=""
 while [ $# -gt 0 ]; do
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--file) items="$items file:$2"; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--modules) moddir=$2; shift ;;
+	--suite) suite=$2; shift ;;
 	--cache) cache=$2; shift ;;
 	-h | --help) sed -n '3,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "fleetbox-build: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -66,14 +72,17 @@ fi
 # ---- the kernel ----
 if [ -n "$kernel" ]; then
 	[ -n "$moddir" ] || { echo "fleetbox-build: --kernel needs --modules DIR" >&2; exit 2; }
-	release=$(ls "$moddir/lib/modules" | head -n1)
-	[ -n "$release" ] || { echo "fleetbox-build: no lib/modules/<release> under $moddir" >&2; exit 1; }
+	[ -z "$suite" ] || { echo "fleetbox-build: --kernel and --suite $suite both name a kernel" >&2; exit 2; }
+	# make modules_install puts them under lib/modules, or usr/lib/modules.
 	kroot=$moddir
-	kid="custom-$(cat "$kernel" "$moddir/lib/modules/$release/modules.order" 2>/dev/null | sha256sum | cut -c1-16)"
+	[ -d "$kroot/lib/modules" ] || kroot=$moddir/usr
+	release=$(ls "$kroot/lib/modules" 2>/dev/null | head -n1)
+	[ -n "$release" ] || { echo "fleetbox-build: no lib/modules/<release> under $moddir" >&2; exit 1; }
+	kid="custom-$(cat "$kernel" "$kroot/lib/modules/$release/modules.order" 2>/dev/null | sha256sum | cut -c1-16)"
 else
 	# vmlinuz, version, and lib/modules/<release> with the KVM modules.
-	kroot=$("$here/debian-kernel.sh") ||
-		{ echo "fleetbox-build: fetching Debian's kernel failed (scripts/debian-kernel.sh)" >&2; exit 1; }
+	kroot=$("$here/debian-kernel.sh" ${suite:+--suite "$suite"}) ||
+		{ echo "fleetbox-build: fetching the kernel of Debian ${suite:-(apt's configuration)} failed (scripts/debian-kernel.sh)" >&2; exit 1; }
 	kid=$(basename "$kroot")
 	release=$(cat "$kroot/version")
 	kernel=$kroot/vmlinuz

@@ -5,12 +5,15 @@
 # compare the scenario's log of what it loaded with kvmcfgd's alerts.
 # See docs/reliability.md ("Soak in the fleet box").
 #
-#   scripts/fleetbox-soak.sh [--reloads N] [--seed S] [--builddir DIR]
+#   scripts/fleetbox-soak.sh [--reloads N] [--seed S] [--builddir DIR] [--kernel K]
 #                            [--rss-bound KIB] [--heap-bound KIB] [--summary FILE]
 #
 #   --reloads N     reloads (default 300); ~1.3 s each under TCG
 #   --seed S        the plan's random seed (default: from the clock, printed)
 #   --builddir DIR  a configured, built meson tree (default: build)
+#   --kernel K      a Debian suite (bookworm, trixie, unstable), or 'own' for
+#                   $KVMCFG_BOX_KERNEL/$KVMCFG_BOX_MODULES (skips without
+#                   them); default: what scripts/fleetbox-build.sh picks
 #   --rss-bound K   allowed VmRSS growth in KiB (default 256)
 #   --heap-bound K  allowed growth of kvmcfgd's malloc heap in KiB (default 64)
 #   --summary FILE  also write the figures there
@@ -30,22 +33,37 @@ rss_bound=256
 heap_bound=64
 summary=""
 workdir=""
+kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--reloads) reloads=$2; shift ;;
 	--seed) seed=$2; shift ;;
 	--builddir) builddir=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
 	--rss-bound) rss_bound=$2; shift ;;
 	--heap-bound) heap_bound=$2; shift ;;
 	--summary) summary=$2; shift ;;
 	--workdir) workdir=$2; shift ;;
 	--skip) echo "fleetbox-soak: SKIP $2"; exit 77 ;;
-	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "fleetbox-soak: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 case "$reloads" in '' | *[!0-9]*) echo "fleetbox-soak: --reloads wants a number" >&2; exit 2 ;; esac
+# One kernel, named by --kernel, for scripts/fleetbox-build.sh.
+case "$kernel" in
+"") ;;
+own)
+	[ -n "${KVMCFG_BOX_KERNEL:-}" ] ||
+		{ echo "fleetbox-soak: SKIP no kernel of your own: set KVMCFG_BOX_KERNEL and KVMCFG_BOX_MODULES (docs/fleetbox.md)"; exit 77; }
+	unset KVMCFG_BOX_SUITE
+	;;
+*)
+	export KVMCFG_BOX_SUITE=$kernel
+	unset KVMCFG_BOX_KERNEL KVMCFG_BOX_MODULES
+	;;
+esac
 command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "fleetbox-soak: SKIP qemu-system-x86_64 not installed (scripts/deps.sh box)"; exit 77; }
 daemon=$builddir/kvmcfgd/src/kvmcfgd

@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(not_module_events)
 {
-	/* What a VM creation sends (FLEETBOX.md): a misc device change, not a load. */
+	/* What a VM creation sends (seen in the fleet box): a misc device change, not a load. */
 	static const char vm[] = "change@/devices/virtual/misc/kvm\0ACTION=change\0"
 				 "DEVPATH=/devices/virtual/misc/kvm\0SUBSYSTEM=misc\0EVENT=create\0"
 				 "PID=99\0SEQNUM=5";

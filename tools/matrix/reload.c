@@ -7,6 +7,7 @@
 #include "checker.h"
 #include "finding.h"
 #include "policy.h"
+#include "outcome.h"
 #include "reload.h"
 
 int reload_begin(struct reload *rl)
@@ -109,6 +110,10 @@ int reload_check(struct reload *rl, struct config_result *c)
 	if (r < 0)
 		return r;
 	r = kvmcfg_check(p, rl->sysfs_fd, &found);
+	if (r < 0)
+		return r;
+	/* Each asked param as loaded, for held/overridden/contradicted (outcome.h). */
+	r = outcome_init(c, found);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < found->n; i++)

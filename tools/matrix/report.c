@@ -38,6 +38,7 @@ static void config_result_clear(struct config_result *c)
 	free(c->mismatches);
 	for (size_t i = 0; i < c->n_tests; i++)
 		config_test_clear(&c->tests[i]);
+	param_outcomes_free(c->outcomes, c->n_outcomes);
 	free(c->tests);
 	free(c->runner_error);
 }
@@ -54,9 +55,19 @@ void matrix_report_clear(struct matrix_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Mismatches other than an honest override (derived rules, missing, unreadable), and contradictions. */
+static size_t config_faults(const struct config_result *c)
+{
+	size_t n = outcome_count(c, OUTCOME_CONTRADICTED);
+
+	for (size_t i = 0; i < c->n_mismatches; i++)
+		n += c->mismatches[i].message != NULL;
+	return n;
+}
+
 bool config_result_ok(const struct config_result *c)
 {
-	if (c->load_error || c->n_mismatches || c->runner_error)
+	if (c->load_error || config_faults(c) || c->runner_error)
 		return false;
 	return !c->tests_ran || c->runner_exit == 0 || c->runner_exit == 4;
 }
@@ -80,19 +91,25 @@ static void write_param_cell(FILE *f, const struct config_result *c)
 		fputs("**LOAD FAILED**", f);
 		return;
 	}
-	if (!c->n_mismatches) {
+	if (!config_faults(c) && !outcome_count(c, OUTCOME_OVERRIDDEN)) {
 		fputs("ok", f);
 		return;
 	}
-	fputs("**MISMATCH**", f);
-	for (size_t i = 0; i < c->n_mismatches; i++)
+	if (config_faults(c))
+		fputs("**MISMATCH**", f);
+	for (size_t i = 0, n = 0; i < c->n_mismatches; i++)
 		if (c->mismatches[i].message)
-			fprintf(f, "%s %s: derived rule broken (below)", i ? ";" : "",
+			fprintf(f, "%s %s: derived rule broken (below)", n++ ? ";" : "",
 				c->mismatches[i].param);
-		else
-			fprintf(f, "%s %s: asked %s, loaded %s", i ? ";" : "", c->mismatches[i].param,
-				c->mismatches[i].requested,
-				c->mismatches[i].loaded ? c->mismatches[i].loaded : "(absent)");
+	/* Overridden and contradicted params; their reasons and evidence come below. */
+	for (size_t i = 0, n = config_faults(c); i < c->n_outcomes; i++) {
+		const struct param_outcome *o = &c->outcomes[i];
+		const char *em = o->kind == OUTCOME_CONTRADICTED ? "**" : "";
+
+		if (o->kind != OUTCOME_HELD)
+			fprintf(f, "%s%s%s%s %s: asked %s, loaded %s", n++ ? " " : "", em, outcome_name(o->kind),
+				em, o->param, o->asked, o->loaded ? o->loaded : "(absent)");
+	}
 }
 
 /* The test names in order of first appearance across configs. */
@@ -179,6 +196,14 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 			fprintf(f, "\n- config %zu, %s: ", i + 1, c->mismatches[k].param);
 			write_cell(f, c->mismatches[k].message);
 		}
+		for (size_t k = 0; k < c->n_outcomes; k++) {
+			const struct param_outcome *o = &c->outcomes[k];
+
+			if (o->kind != OUTCOME_OVERRIDDEN)
+				continue;
+			fprintf(f, "\n- config %zu, %s overridden: ", i + 1, o->param);
+			write_cell(f, o->reason ? o->reason : "reason not known");
+		}
 		if (c->runner_error) {
 			fprintf(f, "\n- config %zu: kvm-selftests: ", i + 1);
 			write_cell(f, c->runner_error);
@@ -258,7 +283,7 @@ static struct json_object *json_config(const struct config_result *c, size_t i)
 	}
 	if (kvmcfg_json_add_string(o, "load_error", c->load_error) < 0 ||
 	    kvmcfg_json_add(o, "params_ok",
-			    json_object_new_boolean(!c->load_error && !c->n_mismatches)) < 0)
+			    json_object_new_boolean(!c->load_error && !config_faults(c))) < 0)
 		return NULL;
 	mm = kvmcfg_json_add_array(o, "mismatches");
 	if (!mm)
@@ -266,7 +291,8 @@ static struct json_object *json_config(const struct config_result *c, size_t i)
 	for (size_t k = 0; k < c->n_mismatches; k++)
 		if (kvmcfg_json_append(mm, json_mismatch(&c->mismatches[k])) < 0)
 			return NULL;
-	if (json_add_runner(o, c) < 0)
+	/* held / overridden / contradicted per asked param (outcome.h). */
+	if (kvmcfg_json_add(o, "outcomes", outcome_to_json(c)) < 0 || json_add_runner(o, c) < 0)
 		return NULL;
 	tests = kvmcfg_json_add_array(o, "tests");
 	if (!tests)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "outcome.h"
+
 /* One test of a config, as kvm-selftests' JSON report gives it. */
 struct config_test {
 	char *id;		/* "collection:test" */
@@ -43,6 +45,8 @@ struct config_result {
 	bool tests_ran;		/* kvm-selftests ran for this config */
 	int runner_exit;	/* its exit status (0, 1, 4; 2 usage), when it ran */
 	char *runner_error;	/* it gave no report: what it said, else NULL */
+	struct param_outcome *outcomes;	/* one per assign: held/overridden/contradicted (outcome.h) */
+	size_t n_outcomes;
 };
 
 struct matrix_report {
@@ -60,7 +64,8 @@ struct matrix_report {
 void matrix_report_clear(struct matrix_report *r);
 
 /*
- * True when the config loaded, its params matched, and kvm-selftests (when
+ * True when the config loaded, no param was contradicted, the param check
+ * found nothing but honest overrides (outcome.h), and kvm-selftests (when
  * it ran) exited 0 or 4: its own judgement, no test failed.
  */
 bool config_result_ok(const struct config_result *c);

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "matrix.h"
+#include "outcome.h"
 #include "param.h"
 #include "preflight.h"
 #include "reload.h"
@@ -234,18 +236,21 @@ static void print_config_line(const struct config_result *c, size_t i, size_t n)
 		printf(" %s", c->assign[k]);
 	if (c->load_error)
 		printf(": LOAD FAILED: %s\n", c->load_error);
-	else if (c->n_mismatches) {
-		printf(": PARAM MISMATCH:");
+	else {
+		_cleanup_free_ char *sum = outcome_summary(c);
+		bool fault = false;
+
 		for (size_t k = 0; k < c->n_mismatches; k++)
-			if (c->mismatches[k].message)
-				printf(" %s", c->mismatches[k].message);
-			else
-				printf(" %s requested %s, loaded %s;", c->mismatches[k].param,
-				       c->mismatches[k].requested,
-				       c->mismatches[k].loaded ? c->mismatches[k].loaded : "(absent)");
+			if (c->mismatches[k].message) {
+				printf("%s %s", fault ? "" : ": PARAM MISMATCH:", c->mismatches[k].message);
+				fault = true;
+			}
+		/* An honest override is information: what was loaded instead, and why. */
+		if (sum && *sum)
+			printf("%s %s", fault ? ";" : ": params as loaded:", sum);
+		else if (!fault)
+			printf(": params ok");
 		putchar('\n');
-	} else {
-		printf(": params ok\n");
 	}
 	fflush(stdout);
 }
@@ -260,6 +265,11 @@ static void print_tests(const struct config_result *c)
 	}
 	if (c->runner_error)
 		printf("    %-32s fail: %s\n", "kvm-selftests", c->runner_error);
+	for (size_t k = 0; k < c->n_outcomes; k++)
+		if (c->outcomes[k].kind == OUTCOME_CONTRADICTED)
+			printf("    %s CONTRADICTED: loaded %s, but %s\n", c->outcomes[k].param,
+			       c->outcomes[k].loaded ? c->outcomes[k].loaded : "(absent)",
+			       c->outcomes[k].evidence);
 	fflush(stdout);
 }
 
@@ -286,7 +296,7 @@ static int run_configs(struct sweep *s)
 			c->load_error = strdup(strerror(-r));
 		if (!c->load_error) {
 			r = reload_check(&s->rl, c);
-			if (r < 0)
+			if (r < 0 || (r = outcome_classify(c)) < 0)
 				return r;
 		}
 		print_config_line(c, i, n);
@@ -299,8 +309,9 @@ static int run_configs(struct sweep *s)
 		 */
 		if (!s->o->no_tests) {
 			r = selftests_run(&s->cmd, s->work_dir, i + 1, !s->work_dir_temp, &stop_signal, c);
-			if (r == -ENOMEM)
-				return r;
+			/* Now with what the tests observed: contradicted where one names a param. */
+			if (r == -ENOMEM || outcome_classify(c) < 0)
+				return -ENOMEM;
 			print_tests(c);
 		}
 	}

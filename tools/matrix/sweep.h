@@ -14,8 +14,8 @@
 
 /* Exit codes, documented in docs/matrix.md and --help. */
 enum {
-	MATRIX_EXIT_OK = 0,		/* every config: params as requested, no test failed */
-	MATRIX_EXIT_FAILED = 1,		/* a config failed to load, mismatched, or a test failed */
+	MATRIX_EXIT_OK = 0,		/* every config: params held or honestly overridden, no test failed */
+	MATRIX_EXIT_FAILED = 1,		/* a config failed to load, mismatched, contradicted, or a test failed */
 	MATRIX_EXIT_USAGE = 2,		/* bad options, matrix or tests */
 	MATRIX_EXIT_REFUSED = 3,	/* safety: no --reload-modules, or VMs / /dev/kvm users */
 	MATRIX_EXIT_UNSUPPORTED = 4,	/* this host cannot reload KVM (built in, no VMX/SVM, ...) */

@@ -48,8 +48,19 @@ echo "1..1"
 printf '# x.c:1:bad:byte \377 here\nnot ok 1 bad\n'
 exit 1
 T
+# A kernel whose sysfs says one thing while the guest sees another: the
+# failure names the param, as the reality tests' do.
+cat >"$tmp/tests/t-lie" <<'T'
+#!/bin/sh
+echo "1..1"
+if [ "$(cat "$FAKE_SYSFS/module/kvm/parameters/mmio_caching")" = N ]; then
+	echo "not ok 1 kvm.mmio_caching=N, but the guest saw cached MMIO SPTEs"; exit 1
+fi
+echo "ok 1 caching as the param says"
+T
 chmod +x "$tmp/tests/"*
 suite "$tmp/fast" t-pass t-skip
+suite "$tmp/lie" t-lie
 suite "$tmp/all" t-pass t-skip t-mmio slow hang t-ff
 
 M='kvm.tdp_mmu={0,1} x kvm_amd.npt={0,1} x kvm.mmio_caching={0,1} x kvm_intel.ept={0,1}'
@@ -148,11 +159,19 @@ for i in range(1, 9):
     assert r[\"schema_version\"] == 1 and len(r[\"tests\"]) == 2
 " "$tmp/out.d" && grep -q "# SKIP no SEV on this CPU" "$tmp/out.d/config-3.tap" && grep -q "^ok 1 fake:t-pass" "$tmp/out.d/config-3.tap"'
 
-# A kernel that ignores mmio_caching: a mismatch names the param, and the test sees it.
+# A kernel that ignores mmio_caching and says so (sysfs reads Y), and the
+# test sees Y too: an honest override, reported with both values, no failure.
 fresh halt_poll_ns=200000
-FAKE_IGNORE=mmio_caching run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/all" -t t-mmio
-check "ignored param: MISMATCH names param, requested and loaded value (exit 1)" \
-	'[ $rc = 1 ] && grep -q "PARAM MISMATCH: kvm.mmio_caching requested 0, loaded Y" "$tmp/out" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass |" "$tmp/out"'
+FAKE_IGNORE=mmio_caching run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/all" -t t-mmio -o "$tmp/out.d"
+check "ignored param: overridden, naming asked and loaded value (exit 0)" \
+	'[ $rc = 0 ] && grep -q "params as loaded: kvm.mmio_caching overridden: asked 0, loaded Y" "$tmp/out" && grep -q "^| 1 | kvm.mmio_caching=0 | overridden kvm.mmio_caching: asked 0, loaded Y | pass |" "$tmp/out" && grep -q "^| 2 | kvm.mmio_caching=1 | ok | pass |" "$tmp/out"'
+check "ignored param: JSON outcomes overridden then held, config ok" \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); o=[c[\"outcomes\"][0][\"outcome\"] for c in d[\"configs\"]]; assert o==[\"overridden\",\"held\"], o; assert d[\"configs\"][0][\"ok\"]" "$tmp/out.d/matrix.json"'
+# The lie: the test's failure names the param, so it is contradicted (exit 1).
+fresh
+run 'kvm.mmio_caching={0,1}' --reload-modules --tests-dir "$tmp/lie" -o "$tmp/out.d"
+check "lying param: contradicted with the test as evidence (exit 1)" \
+	'[ $rc = 1 ] && grep -q "kvm.mmio_caching CONTRADICTED: loaded N, but t-lie: " "$tmp/out" && grep -q "^| 1 | kvm.mmio_caching=0 | \*\*MISMATCH\*\* \*\*contradicted\*\* kvm.mmio_caching" "$tmp/out" && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); o=[c[\"outcomes\"][0] for c in d[\"configs\"]]; assert [x[\"outcome\"] for x in o]==[\"contradicted\",\"held\"], o; assert \"t-lie\" in o[0][\"evidence\"]" "$tmp/out.d/matrix.json"'
 
 # Through a runner named on the command line: per-test verdicts and reasons.
 fresh

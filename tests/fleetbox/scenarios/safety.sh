@@ -1,8 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The runner's refusal and restore paths: a VM holder and a /dev/kvm holder
 # must make it refuse without touching anything; SIGTERM in the middle of a
-# run must still restore every param.
+# run must still restore every param. First, on the kernel's default load
+# (modprobe without params), the default policy must pass and kvm-selftests
+# must record the kernel's params in its report.
 . /fleetbox/scenarios/lib.sh
+modprobe kvm && modprobe kvm_amd
+section default-load
+echo "release=$(uname -r)"
+kvmcfgctl --policy /fleetbox/default.conf check
+echo "kvmcfgctl-exit=$?"
+end_section
+section default-params; dump_params; end_section
+kvm-selftests --dir "$selftests" -j 1 -f guest_smoke_test --json /tmp/selftests.json >/tmp/selftests.out 2>&1
+echo "kvm-selftests-exit=$?" >>/tmp/selftests.out
+section selftests-out; cat /tmp/selftests.out; end_section
+section "file selftests.json"; cat /tmp/selftests.json; end_section
+rmmod kvm_amd kvm
 boot_state
 section params-before; dump_params; end_section
 

@@ -66,10 +66,24 @@ sync_point() {
 		"heap=$(heap_kib)" >>$log
 }
 
+# rmmod, retried for up to 10 s: after each load kvmcfgd's reality probes
+# (Verify=yes, the default) create VMs for about a second, and a module in
+# use cannot be removed; an operator's reload script waits the same way.
+unload() {
+	for m in "$@"; do
+		i=0
+		until rmmod "$m" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || { rmmod "$m"; return; }
+			sleep 0.1
+		done
+	done
+}
+
 t0=$(cut -d' ' -f1 /proc/uptime)
 sync_point 0 loaded || exit 1
 while read -r idx mode a b c <&3; do
-	rmmod kvm_amd kvm || echo "reload $idx: rmmod failed" >>$log
+	unload kvm_amd kvm || echo "reload $idx: rmmod failed" >>$log
 	case "$mode" in
 	visible)
 		sync_point $idx unloaded || break
@@ -77,7 +91,7 @@ while read -r idx mode a b c <&3; do
 	flash)
 		modprobe kvm tdp_mmu=$a mmio_caching=$b
 		echo "flash $idx tdp_mmu=$a mmio_caching=$b rc=$?" >>$log
-		rmmod kvm
+		unload kvm
 		a=1 b=1 c=1
 		;;
 	esac
