@@ -260,8 +260,8 @@ static void print_explanations(const Findings *f, const char *title, bool info, 
 
 static int print_table(const Ctl *c, const Findings *f)
 {
-	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
-					      "ACTUAL", "ORIGIN", NULL };
+	static const char *const header[] = { "STATUS",	  "SEVERITY", "MODULE", "PARAM",
+					      "EXPECTED", "ACTUAL",   "ORIGIN", NULL };
 	_cleanup_(table_freep) Table *t = NULL;
 	char origin[512];
 	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
@@ -271,8 +271,12 @@ static int print_table(const Ctl *c, const Findings *f)
 	r = table_new(&t, header);
 	for (i = 0; r == 0 && !c->quiet && i < f->n; i++) {
 		const Finding *x = &f->items[i];
-		const char *row[] = { ctl_status_cell(x), kvmcfg_policy_severity_to_string(x->severity),
-				      x->module, x->param, x->expected, ctl_actual_cell(x),
+		const char *row[] = { ctl_status_cell(x),
+				      kvmcfg_policy_severity_to_string(x->severity),
+				      x->module,
+				      x->param,
+				      x->expected,
+				      ctl_actual_cell(x),
 				      ctl_origin_cell(x, origin, sizeof(origin)) };
 
 		r = table_add(t, row);
@@ -340,7 +344,8 @@ static int verb_check(const Ctl *c)
 	if (c->textfile) {
 		r = ctl_write_textfile(c->textfile, f, start_usec);
 		if (r < 0) {
-			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile, strerror(-r));
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile,
+				strerror(-r));
 			return CTL_EXIT_UNREADABLE;
 		}
 	}
@@ -391,7 +396,8 @@ static int validate_one(const Ctl *c, const char *path)
 		if (kerr.n_errors) {
 			fputs(kerr.text, stderr);
 			fprintf(stderr, "%s: invalid for this kernel (%u error%s)\n",
-				path ? path : p->files[0], kerr.n_errors, kerr.n_errors == 1 ? "" : "s");
+				path ? path : p->files[0], kerr.n_errors,
+				kerr.n_errors == 1 ? "" : "s");
 			return CTL_EXIT_POLICY;
 		}
 	}
@@ -427,36 +433,32 @@ int main(int argc, char **argv)
 {
 	/* Long-only options get letters outside the short option string, so
 	 * every option is one char in the per-verb "opts" lists below. */
-	static const struct option options[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "policy-dir", required_argument, NULL, 'd' },
-		{ "modprobe-dir", required_argument, NULL, 'M' },
-		{ "sysfs-root", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "textfile", required_argument, NULL, 'T' },
-		{ "modules-dir", required_argument, NULL, 'K' },
-		{ "module", required_argument, NULL, 'm' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "print", no_argument, NULL, 'P' },
-		{ "no-policy", no_argument, NULL, 'N' },
-		{ "verify", no_argument, NULL, 'Y' },
-		{ "allow-unverified", no_argument, NULL, 'U' },
-		{ "probe-timeout", required_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
+	static const struct option options[] = { { "policy", required_argument, NULL, 'p' },
+						 { "policy-dir", required_argument, NULL, 'd' },
+						 { "modprobe-dir", required_argument, NULL, 'M' },
+						 { "sysfs-root", required_argument, NULL, 'r' },
+						 { "json", no_argument, NULL, 'j' },
+						 { "quiet", no_argument, NULL, 'q' },
+						 { "fail-on", required_argument, NULL, 'F' },
+						 { "textfile", required_argument, NULL, 'T' },
+						 { "modules-dir", required_argument, NULL, 'K' },
+						 { "module", required_argument, NULL, 'm' },
+						 { "output", required_argument, NULL, 'o' },
+						 { "print", no_argument, NULL, 'P' },
+						 { "no-policy", no_argument, NULL, 'N' },
+						 { "verify", no_argument, NULL, 'Y' },
+						 { "allow-unverified", no_argument, NULL, 'U' },
+						 { "probe-timeout", required_argument, NULL, 'W' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 {} };
 	static const struct {
 		const char *name;
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrjqFTKYUW" },
-		{ "show", verb_show, "pdMrmN" },
-		{ "snapshot", verb_snapshot, "rmo" },
-		{ "validate", verb_validate, "pdMPrK" },
+		{ "check", verb_check, "pdMrjqFTKYUW" }, { "show", verb_show, "pdMrmN" },
+		{ "snapshot", verb_snapshot, "rmo" },	 { "validate", verb_validate, "pdMPrK" },
 		{ "probe", verb_probe, "jW" },
 	};
 	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
@@ -498,8 +500,8 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			if (kvmcfg_policy_severity_from_string(optarg, &c.fail_on) < 0)
-				return usage_error("--fail-on takes critical, warn or info, not '%s'",
-						   optarg);
+				return usage_error(
+					"--fail-on takes critical, warn or info, not '%s'", optarg);
 			break;
 		case 'T':
 			c.textfile = optarg;
@@ -528,8 +530,8 @@ int main(int argc, char **argv)
 		case 'W': {
 			char err[KVMCFG_ARG_ERROR_MAX];
 
-			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000, &c.verify_timeout_ms,
-					    err) < 0)
+			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000,
+					    &c.verify_timeout_ms, err) < 0)
 				return usage_error("%s", err);
 			break;
 		}
@@ -567,7 +569,8 @@ int main(int argc, char **argv)
 				continue;
 			for (k = 0; options[k].name && options[k].val != *g; k++)
 				;
-			fprintf(stderr, "kvmcfgctl: --%s does not apply to %s (see kvmcfgctl --help)\n",
+			fprintf(stderr,
+				"kvmcfgctl: --%s does not apply to %s (see kvmcfgctl --help)\n",
 				options[k].name, verb);
 			return CTL_EXIT_POLICY;
 		}

@@ -11,14 +11,14 @@
 #include "transition.h"
 
 /* Fixed forever: the catalog and people's journalctl filters rely on them. */
-#define KVMCFG_MESSAGE_MISMATCH        "7f3bd14ff61f47d1871992e000f5df85"
-#define KVMCFG_MESSAGE_RESOLVED        "069d321c51a64f82a632f49ca19512a8"
-#define KVMCFG_MESSAGE_CHANGED         "0057e2efbbd040179fe80defc4022a4f"
+#define KVMCFG_MESSAGE_MISMATCH	       "7f3bd14ff61f47d1871992e000f5df85"
+#define KVMCFG_MESSAGE_RESOLVED	       "069d321c51a64f82a632f49ca19512a8"
+#define KVMCFG_MESSAGE_CHANGED	       "0057e2efbbd040179fe80defc4022a4f"
 #define KVMCFG_MESSAGE_POLICY_REJECTED "6ad40dd231334f7d87a66f1b75537861"
 #define KVMCFG_MESSAGE_CHECK_FAILED    "9138a7bde1ed45fdb832c69a2fbf5093"
 #define KVMCFG_MESSAGE_UEVENT_OVERFLOW "8eb3002888004f8288ebb6b07823229d"
 /* Verify=: a param contradicts what a probe saw KVM do (new or changed). */
-#define KVMCFG_MESSAGE_CONTRADICTED    "2d708668f04f4b308c156622d298efa0"
+#define KVMCFG_MESSAGE_CONTRADICTED "2d708668f04f4b308c156622d298efa0"
 
 const char *alert_message_id(TransitionKind k);
 /* The MESSAGE_ID of @t's journal entry: KVMCFG_MESSAGE_CONTRADICTED for a

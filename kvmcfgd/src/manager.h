@@ -23,7 +23,10 @@ int manager_new(Manager **ret, DaemonConf *conf, int test_uevent_fd);
 /* The policy @conf names (Policy=, PolicyDropins=), every error in @err. */
 int manager_policy_load(const DaemonConf *conf, Policy **ret, PolicyError *err);
 Manager *manager_free(Manager *m);
-static inline void manager_freep(Manager **m) { manager_free(*m); }
+static inline void manager_freep(Manager **m)
+{
+	manager_free(*m);
+}
 
 /* Load the policy, set up the sources, run the first check, send READY=1. */
 int manager_start(Manager *m);

@@ -26,8 +26,8 @@ static void mismatch_done(Mismatch *m)
 int mismatch_set_add(MismatchSet *s, const Mismatch *m)
 {
 	const char *src[] = {
-		m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity, m->origin,
-		m->evidence,
+		m->module, m->param,	m->rule,   m->kind,	m->expected,
+		m->actual, m->severity, m->origin, m->evidence,
 	};
 	char *dst[ELEMENTSOF(src)] = { 0 };
 	size_t i;
@@ -49,9 +49,15 @@ int mismatch_set_add(MismatchSet *s, const Mismatch *m)
 			return -ENOMEM;
 		}
 	}
-	s->v[s->n++] = (Mismatch) {
-		.module = dst[0], .param = dst[1], .rule = dst[2], .kind = dst[3],
-		.expected = dst[4], .actual = dst[5], .severity = dst[6], .origin = dst[7],
+	s->v[s->n++] = (Mismatch){
+		.module = dst[0],
+		.param = dst[1],
+		.rule = dst[2],
+		.kind = dst[3],
+		.expected = dst[4],
+		.actual = dst[5],
+		.severity = dst[6],
+		.origin = dst[7],
 		.evidence = dst[8],
 	};
 	return 0;
@@ -101,7 +107,7 @@ void mismatch_set_done(MismatchSet *s)
 	for (i = 0; i < s->n; i++)
 		mismatch_done(&s->v[i]);
 	free(s->v);
-	*s = (MismatchSet) SNAPSHOT_INIT;
+	*s = (MismatchSet)MISMATCH_SET_INIT;
 }
 
 void mismatch_set_swap(MismatchSet *a, MismatchSet *b)
@@ -139,7 +145,8 @@ static bool reported_fields_differ(const Mismatch *a, const Mismatch *b)
 	       strcmp(a->actual, b->actual) || strcmp(a->severity, b->severity);
 }
 
-int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret, size_t *ret_n)
+int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret,
+		      size_t *ret_n)
 {
 	_cleanup_free_ Transition *t = NULL;
 	size_t i = 0, j = 0, n = 0;
@@ -162,12 +169,13 @@ int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transit
 			c = identity_cmp(&before->v[i], &now->v[j]);
 
 		if (c < 0) {
-			t[n++] = (Transition) { TRANSITION_RESOLVED, &before->v[i++], NULL };
+			t[n++] = (Transition){ TRANSITION_RESOLVED, &before->v[i++], NULL };
 		} else if (c > 0) {
-			t[n++] = (Transition) { TRANSITION_NEW, NULL, &now->v[j++] };
+			t[n++] = (Transition){ TRANSITION_NEW, NULL, &now->v[j++] };
 		} else {
 			if (reported_fields_differ(&before->v[i], &now->v[j]))
-				t[n++] = (Transition) { TRANSITION_CHANGED, &before->v[i], &now->v[j] };
+				t[n++] = (Transition){ TRANSITION_CHANGED, &before->v[i],
+						       &now->v[j] };
 			i++;
 			j++;
 		}
@@ -183,7 +191,7 @@ int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transit
 }
 
 int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Transition *t,
-			    const bool *failed, size_t n)
+				const bool *failed, size_t n)
 {
 	/* As a number: realloc() below may move the array @t points into. */
 	const uintptr_t old = (uintptr_t)now->v;
@@ -203,8 +211,8 @@ int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Tra
 	}
 	for (i = 0, k = now->n; i < n; i++) {
 		Mismatch *b = t[i].before ? &before->v[t[i].before - before->v] : NULL;
-		Mismatch *x = t[i].now ?
-			&now->v[((uintptr_t)t[i].now - old) / sizeof(Mismatch)] : NULL;
+		Mismatch *x =
+			t[i].now ? &now->v[((uintptr_t)t[i].now - old) / sizeof(Mismatch)] : NULL;
 		Mismatch tmp;
 
 		if (!failed[i])
@@ -213,11 +221,11 @@ int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Tra
 		case TRANSITION_NEW:
 			/* A NULL module marks it for removal below. */
 			mismatch_done(x);
-			*x = (Mismatch) { 0 };
+			*x = (Mismatch){ 0 };
 			break;
 		case TRANSITION_RESOLVED:
 			now->v[k++] = *b;
-			*b = (Mismatch) { 0 };
+			*b = (Mismatch){ 0 };
 			break;
 		default:
 			tmp = *x;
@@ -249,7 +257,7 @@ static const char *absent_actual(const Finding *f, char *buf, size_t size)
 
 int mismatch_set_from_findings(MismatchSet *ret, const Findings *f)
 {
-	MismatchSet s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	size_t i;
 	int r;
 
@@ -260,25 +268,30 @@ int mismatch_set_from_findings(MismatchSet *ret, const Findings *f)
 		if (!kvmcfg_finding_is_problem(x))
 			continue;
 		if (x->origin_line > 0)
-			snprintf(origin, sizeof(origin), "%s:%u", x->origin_file ? x->origin_file : "",
-				 x->origin_line);
+			snprintf(origin, sizeof(origin), "%s:%u",
+				 x->origin_file ? x->origin_file : "", x->origin_line);
 		else
-			snprintf(origin, sizeof(origin), "%s", x->origin_file ? x->origin_file : "");
-		r = mismatch_set_add(&s, &(Mismatch) {
-			.module = x->module,
-			.param = x->param,
-			/* --verify's verdict on a param is its own finding, beside the policy's. */
-			.rule = x->rule ? x->rule :
-				!x->probe ? (char *)"policy" :
-				x->kind == FINDING_CONTRADICTED ? (char *)"verify:contradicted" :
-								  (char *)"verify:unverified",
-			.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
-			.expected = x->expected,
-			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),
-			.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
-			.origin = origin,
-			.evidence = x->evidence,
-		});
+			snprintf(origin, sizeof(origin), "%s",
+				 x->origin_file ? x->origin_file : "");
+		r = mismatch_set_add(
+			&s,
+			&(Mismatch){
+				.module = x->module,
+				.param = x->param,
+				/* --verify's verdict on a param is its own finding, beside the policy's. */
+				.rule = x->rule	  ? x->rule :
+					!x->probe ? (char *)"policy" :
+					x->kind == FINDING_CONTRADICTED ?
+						    (char *)"verify:contradicted" :
+						    (char *)"verify:unverified",
+				.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
+				.expected = x->expected,
+				.actual = x->actual ? x->actual :
+						      (char *)absent_actual(x, note, sizeof(note)),
+				.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
+				.origin = origin,
+				.evidence = x->evidence,
+			});
 		if (r < 0)
 			goto fail;
 	}

@@ -15,14 +15,14 @@ typedef struct Mismatch {
 	/* Identity across checks: the same (module, param, rule) is the same finding. */
 	char *module;
 	char *param;
-	char *rule;       /* "policy", or the name of a derived rule */
+	char *rule; /* "policy", or the name of a derived rule */
 	/* What is reported; a change of these is a CHANGED transition... */
-	char *kind;       /* "mismatch", "module-missing", "unreadable", ... */
+	char *kind; /* "mismatch", "module-missing", "unreadable", ... */
 	char *expected;
 	char *actual;
 	char *severity;
 	/* ...but not of this: a reload that moves a rule to another line is no news. */
-	char *origin;     /* policy file:line the expectation comes from, or "" */
+	char *origin; /* policy file:line the expectation comes from, or "" */
 	/* Nor of this: what a probe measured for a "contradicted"/"unverified" one, or "". */
 	char *evidence;
 } Mismatch;
@@ -39,7 +39,10 @@ typedef struct MismatchSet {
 	size_t allocated;
 } MismatchSet;
 
-#define SNAPSHOT_INIT { NULL, 0, 0 }
+#define MISMATCH_SET_INIT  \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* Copy one mismatch in (every string of @m; NULL ones are stored as ""). */
 int mismatch_set_add(MismatchSet *s, const Mismatch *m);
@@ -62,8 +65,8 @@ const char *transition_kind_to_string(TransitionKind k);
 /* Points into the two sealed mismatch sets it was computed from. */
 typedef struct Transition {
 	TransitionKind kind;
-	const Mismatch *before;   /* NULL for NEW */
-	const Mismatch *now;      /* NULL for RESOLVED */
+	const Mismatch *before; /* NULL for NEW */
+	const Mismatch *now;	/* NULL for RESOLVED */
 } Transition;
 
 /* The mismatch a transition is about: the current one, or the resolved one. */
@@ -76,7 +79,8 @@ static inline const Mismatch *transition_subject(const Transition *t)
  * Transitions from @before to @now, both sealed, in identity order. *ret is
  * malloc'd (NULL when there are none).
  */
-int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret, size_t *ret_n);
+int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret,
+		      size_t *ret_n);
 
 /*
  * Turn @now into what was actually alerted, for a diff @t (computed from
@@ -87,7 +91,7 @@ int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transit
  * the caller then discards). -ENOMEM leaves both mismatch sets as they were.
  */
 int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Transition *t,
-			    const bool *failed, size_t n);
+				const bool *failed, size_t n);
 
 typedef struct Findings Findings;
 

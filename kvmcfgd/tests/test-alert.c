@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(status)
 {
-	MismatchSet s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	const char *params[] = { "a", "b", "c", "d", "e" };
 	char *st = NULL;
 	size_t i;
@@ -215,7 +215,7 @@ END_TEST
 START_TEST(hostile_values)
 {
 	char path[] = "/tmp/kvmcfg-log-XXXXXX", buf[512] = { 0 };
-	MismatchSet s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	Mismatch m = plain;
 	char *st = NULL;
 	int fd, saved;

@@ -25,8 +25,8 @@ static void add(MismatchSet *s, const char *param, const char *actual)
 /* before: a=N b=N c=N; now: b=M (changed), c=N (same), d=N (new); a resolved. */
 static void build(MismatchSet *before, MismatchSet *now)
 {
-	*before = (MismatchSet) SNAPSHOT_INIT;
-	*now = (MismatchSet) SNAPSHOT_INIT;
+	*before = (MismatchSet) MISMATCH_SET_INIT;
+	*now = (MismatchSet) MISMATCH_SET_INIT;
 	add(before, "c", "N");
 	add(before, "a", "N");
 	add(before, "b", "N");
@@ -65,7 +65,7 @@ static void run(const char *fail, char *out, size_t size, size_t *ret_again)
 	render(&now, out, size);
 	/* What the next check (same state as @now had) raises again. */
 	{
-		MismatchSet again = SNAPSHOT_INIT;
+		MismatchSet again = MISMATCH_SET_INIT;
 
 		add(&again, "d", "N");
 		add(&again, "b", "M");

@@ -27,7 +27,7 @@ static void add(MismatchSet *s, const char *param, const char *actual, const cha
 
 START_TEST(render)
 {
-	MismatchSet s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	Metrics m = {
 		.checks = 7, .check_failures = 1, .module_uevents = 3, .reloads = 2,
 		.reload_failures = 1, .last_check_realtime_usec = 1700000000123456ULL,

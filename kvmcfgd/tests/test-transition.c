@@ -25,7 +25,7 @@ static void add(MismatchSet *s, const char *module, const char *param, const cha
 
 START_TEST(no_change_no_alert)
 {
-	MismatchSet a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = (Transition *)1;
 	size_t n = 99;
 
@@ -52,7 +52,7 @@ END_TEST
 
 START_TEST(new_resolved_changed)
 {
-	MismatchSet a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = NULL;
 	size_t n = 0;
 
@@ -102,7 +102,7 @@ END_TEST
 
 START_TEST(kind_change_is_a_change)
 {
-	MismatchSet a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = NULL;
 	size_t n = 0;
 
@@ -127,7 +127,7 @@ END_TEST
 
 START_TEST(duplicates_collapse)
 {
-	MismatchSet a = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT;
 
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
@@ -146,7 +146,7 @@ END_TEST
 START_TEST(from_findings)
 {
 	Findings *f = NULL;
-	MismatchSet s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 
 	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
 	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_OK, POLICY_SEVERITY_CRITICAL, "kvm", "ept", "Y", "Y",

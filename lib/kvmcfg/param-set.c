@@ -38,7 +38,8 @@ int kvmcfg_params_add(KvmcfgParams *s, const char *module, const char *param, co
 	};
 
 	grown = n.module && n.param && (!value || n.value) ?
-		realloc(s->items, (s->n + 1) * sizeof(*grown)) : NULL;
+			realloc(s->items, (s->n + 1) * sizeof(*grown)) :
+			NULL;
 	if (!grown) {
 		free(n.module);
 		free(n.param);
@@ -58,7 +59,7 @@ static int collect_module(KvmcfgParams *s, int sysfs_fd, const char *module)
 
 	r = kvmcfg_param_list_at(sysfs_fd, module, &names);
 	if (r == -ENODEV)
-		return 0;	/* not loaded, or unloaded since it was listed */
+		return 0; /* not loaded, or unloaded since it was listed */
 	if (r < 0)
 		return r;
 	for (i = 0; r == 0 && names[i]; i++) {

@@ -41,7 +41,8 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 	if (!*module || !*param || strchr(module, '/') || strchr(param, '/') ||
 	    !strcmp(module, "..") || !strcmp(param, ".."))
 		return -EINVAL;
-	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >=
+	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	/*
 	 * Beneath the root (a symlink out of a fake tree must not be read),
@@ -59,7 +60,10 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		}
 		return r;
 	}
-	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+	r = fstat(fd, &st) < 0	? -errno :
+	    S_ISREG(st.st_mode) ? 0 :
+	    S_ISDIR(st.st_mode) ? -EISDIR :
+				  -EBADFD;
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -220,7 +224,6 @@ int kvmcfg_module_list_at(int sysfs_fd, char ***ret)
 {
 	return list_dir_at(sysfs_fd, "module", ret);
 }
-
 
 int kvmcfg_parse_bool(const char *s, bool *ret)
 {

@@ -29,8 +29,7 @@
  * Read one parameter. On success *ret is a malloc'd string with one trailing
  * newline removed. @sysfs_root is the directory that holds module/ ("/sys").
  */
-int kvmcfg_param_read(const char *sysfs_root, const char *module, const char *param,
-		      char **ret);
+int kvmcfg_param_read(const char *sysfs_root, const char *module, const char *param, char **ret);
 
 /* The same under an open directory fd of the sysfs root (fewer path walks). */
 int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, char **ret);
@@ -61,4 +60,3 @@ int kvmcfg_module_list_at(int sysfs_fd, char ***ret);
 int kvmcfg_parse_bool(const char *s, bool *ret);
 /* A whole decimal (or 0x hex) integer, optionally signed: -EINVAL, -ERANGE. */
 int kvmcfg_parse_int(const char *s, int64_t *ret);
-

@@ -33,5 +33,5 @@ enum {
  * @header (may be NULL) is written first, as is. *ret is malloc'd;
  * *ret_n_rules (may be NULL) counts the rules.
  */
-int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header,
-		       unsigned flags, char **ret, unsigned *ret_n_rules);
+int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header, unsigned flags,
+		       char **ret, unsigned *ret_n_rules);

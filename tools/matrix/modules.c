@@ -33,7 +33,7 @@ int saved_params_take(int sysfs_fd, const char *module, struct saved_params *ret
 		return -ENOMEM;
 	r = kvmcfg_param_list_at(sysfs_fd, module, &names);
 	if (r == -ENODEV) {
-		*ret = s;	/* not loaded: an empty snapshot */
+		*ret = s; /* not loaded: an empty snapshot */
 		return 0;
 	}
 	if (r < 0)

@@ -21,7 +21,7 @@ struct modtools {
 struct saved_params {
 	char *module;
 	bool loaded;
-	char **names, **values;		/* n each */
+	char **names, **values; /* n each */
 	size_t n;
 };
 

@@ -160,12 +160,13 @@ static int restore_module(struct reload *rl, const struct saved_params *orig,
 		bool axis = false;
 
 		for (size_t k = 0; k < rl->m->n_axes; k++)
-			axis |= !rl->m->axes[k].note && !strcmp(rl->m->axes[k].module, orig->module) &&
+			axis |= !rl->m->axes[k].note &&
+				!strcmp(rl->m->axes[k].module, orig->module) &&
 				!strcmp(rl->m->axes[k].param, orig->names[i]);
 		if (!axis && !(v && strcmp(v, orig->values[i])))
 			continue;
 		if (!strcmp(orig->values[i], "?"))
-			continue;	/* unreadable: we cannot know what to put back */
+			continue; /* unreadable: we cannot know what to put back */
 		if (asprintf(&words[n], "%s=%s", orig->names[i], orig->values[i]) < 0) {
 			r = -ENOMEM;
 			goto out;
@@ -189,7 +190,8 @@ static int compare_snapshot(const struct saved_params *orig, const struct saved_
 
 	if (now->loaded != orig->loaded) {
 		fprintf(diff, "%s is %s but was %s before; ", orig->module,
-			now->loaded ? "loaded" : "not loaded", orig->loaded ? "loaded" : "not loaded");
+			now->loaded ? "loaded" : "not loaded",
+			orig->loaded ? "loaded" : "not loaded");
 		bad = 1;
 	}
 	for (size_t i = 0; now->loaded && i < orig->n; i++) {
@@ -197,8 +199,8 @@ static int compare_snapshot(const struct saved_params *orig, const struct saved_
 
 		if (v && !strcmp(v, orig->values[i]))
 			continue;
-		fprintf(diff, "%s.%s is %s, was %s; ", orig->module, orig->names[i], v ? v : "(absent)",
-			orig->values[i]);
+		fprintf(diff, "%s.%s is %s, was %s; ", orig->module, orig->names[i],
+			v ? v : "(absent)", orig->values[i]);
 		bad = 1;
 	}
 	return bad;

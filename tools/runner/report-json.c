@@ -50,8 +50,9 @@ static struct json_object *module_params(const struct hostinfo *h)
 			if (kvmcfg_json_add(all, p->module, mod) < 0)
 				return NULL;
 		}
-		if (kvmcfg_json_add(mod, p->param, p->value ? kvmcfg_json_new_string(p->value)
-							    : error_object(strerror(-p->error))) < 0)
+		if (kvmcfg_json_add(mod, p->param,
+				    p->value ? kvmcfg_json_new_string(p->value) :
+					       error_object(strerror(-p->error))) < 0)
 			return NULL;
 	}
 	return TAKE_PTR(all);
@@ -70,7 +71,8 @@ static struct json_object *kvm_caps(const struct hostinfo *h)
 		if (c->value >= 0)
 			v = json_object_new_int(c->value);
 		else
-			v = error_object(c->number < 0 ? "unknown capability" : strerror(-c->value));
+			v = error_object(c->number < 0 ? "unknown capability" :
+							 strerror(-c->value));
 		if (kvmcfg_json_add(caps, c->name, v) < 0)
 			return NULL;
 	}
@@ -80,7 +82,9 @@ static struct json_object *kvm_caps(const struct hostinfo *h)
 static struct json_object *host(const struct hostinfo *h)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-	const struct { const char *key, *value; } facts[] = {
+	const struct {
+		const char *key, *value;
+	} facts[] = {
 		{ "hostname", h->hostname },
 		{ "kernel_release", h->kernel_release },
 		{ "kernel_version", h->kernel_version },
@@ -114,7 +118,8 @@ static int add_exit(struct json_object *o, const struct test *t)
 	if (WIFSIGNALED(t->wait_status)) {
 		if (kvmcfg_json_add(e, "signal", json_object_new_int(WTERMSIG(t->wait_status))) < 0)
 			goto fail;
-	} else if (kvmcfg_json_add(e, "code", json_object_new_int(WEXITSTATUS(t->wait_status))) < 0) {
+	} else if (kvmcfg_json_add(e, "code", json_object_new_int(WEXITSTATUS(t->wait_status))) <
+		   0) {
 		goto fail;
 	}
 	return kvmcfg_json_add(o, "exit", e);
@@ -129,8 +134,8 @@ static struct json_object *subtest(const struct subtest *s)
 
 	if (!o)
 		return NULL;
-	if ((s->number >= 0 ? kvmcfg_json_add(o, "number", json_object_new_int64(s->number))
-			    : kvmcfg_json_add_string(o, "number", NULL)) < 0 ||
+	if ((s->number >= 0 ? kvmcfg_json_add(o, "number", json_object_new_int64(s->number)) :
+			      kvmcfg_json_add_string(o, "number", NULL)) < 0 ||
 	    kvmcfg_json_add_string(o, "name", s->name) < 0 ||
 	    kvmcfg_json_add_string(o, "result", verdict_name(s->verdict)) < 0 ||
 	    kvmcfg_json_add_string(o, "reason", s->reason) < 0 ||
@@ -163,9 +168,11 @@ static struct json_object *test(const struct test *t)
 	for (size_t i = 0; i < t->n_subtests; i++)
 		if (kvmcfg_json_append(subs, subtest(&t->subtests[i])) < 0)
 			return NULL;
-	if (kvmcfg_json_add(o, "output_dropped_bytes", json_object_new_int64(t->output_dropped)) < 0 ||
-	    kvmcfg_json_add(o, "output", kvmcfg_json_new_string_len(t->output ? t->output : "",
-								     t->output_len)) < 0)
+	if (kvmcfg_json_add(o, "output_dropped_bytes", json_object_new_int64(t->output_dropped)) <
+		    0 ||
+	    kvmcfg_json_add(o, "output",
+			    kvmcfg_json_new_string_len(t->output ? t->output : "", t->output_len)) <
+		    0)
 		return NULL;
 	return TAKE_PTR(o);
 }
@@ -225,7 +232,8 @@ static struct json_object *document(const struct run *r)
 
 	if (!o)
 		return NULL;
-	if (kvmcfg_json_add(o, "schema_version", json_object_new_int(REPORT_JSON_SCHEMA_VERSION)) < 0 ||
+	if (kvmcfg_json_add(o, "schema_version", json_object_new_int(REPORT_JSON_SCHEMA_VERSION)) <
+		    0 ||
 	    kvmcfg_json_add(o, "runner", runner(r)) < 0 ||
 	    kvmcfg_json_add(o, "host", host(r->host)) < 0 ||
 	    kvmcfg_json_add(o, "summary", summary(r)) < 0)
