@@ -62,9 +62,5 @@ char *kvmcfg_json_serialize(struct json_object *o, int flags);
 /* Write kvmcfg_json_serialize(@o, @flags) to @f; 0 or -errno (-EIO when the write fails). */
 int kvmcfg_json_write(FILE *f, struct json_object *o, int flags);
 
-static inline void kvmcfg_json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(kvmcfg_json_putp)
+/* _cleanup_(json_object_putp) puts a json_object. */
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);

@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	}
 	/* Through json-c like every JSON writer: a --sysfs-root may hold any byte. */
 	{
-		_cleanup_json_ struct json_object *doc = json_object_new_object();
+		_cleanup_(json_object_putp) struct json_object *doc = json_object_new_object();
 		double median = t[iterations / 2] / 1000.0;
 
 		if (!doc || kvmcfg_json_add(doc, "benchmark", json_object_new_string("kvmcfg-check")) < 0 ||
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 		fclose(out);
 	free(t);
 	free(text);
-	kvmcfg_strv_free(modules);
+	strv_free(modules);
 	kvmcfg_policy_free(p);
 	close(fd);
 	if (!root) {

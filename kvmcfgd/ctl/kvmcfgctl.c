@@ -81,7 +81,7 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Append to a NULL-terminated vector of borrowed strings. */
-static int strv_push(const char ***v, const char *s)
+static int strv_push_borrowed(const char ***v, const char *s)
 {
 	size_t n = 0;
 	const char **nv;
@@ -226,9 +226,9 @@ int ctl_kvm_modules(const Ctl *c, const Policy *p, int sysfs_fd, char ***ret)
 	int r = 0;
 
 	for (i = 0; r == 0 && c->modules && c->modules[i]; i++)
-		r = strv_push(&extra, c->modules[i]);
+		r = strv_push_borrowed(&extra, c->modules[i]);
 	for (i = 0; r == 0 && p && i < p->n_sections; i++)
-		r = strv_push(&extra, p->sections[i].module);
+		r = strv_push_borrowed(&extra, p->sections[i].module);
 	if (r == 0)
 		r = kvmcfg_kvm_modules_at(sysfs_fd, extra, ret);
 	free(extra);
@@ -260,9 +260,9 @@ static void print_explanations(const Findings *f, const char *title, bool info, 
 
 static int print_table(const Ctl *c, const Findings *f)
 {
-	static const char *const header[] = { "STATUS", "SEVERITY", "MODULE", "PARAM", "EXPECTED",
-					      "ACTUAL", "ORIGIN", NULL };
-	_cleanup_table_ Table *t = NULL;
+	static const char *const header[] = { "STATUS",	  "SEVERITY", "MODULE", "PARAM",
+					      "EXPECTED", "ACTUAL",   "ORIGIN", NULL };
+	_cleanup_(table_freep) Table *t = NULL;
 	char origin[512];
 	size_t i, n_problems = kvmcfg_findings_n_problems(f), n_info = 0;
 	KvmcfgVerdict verdict;
@@ -271,8 +271,12 @@ static int print_table(const Ctl *c, const Findings *f)
 	r = table_new(&t, header);
 	for (i = 0; r == 0 && !c->quiet && i < f->n; i++) {
 		const Finding *x = &f->items[i];
-		const char *row[] = { ctl_status_cell(x), kvmcfg_policy_severity_to_string(x->severity),
-				      x->module, x->param, x->expected, ctl_actual_cell(x),
+		const char *row[] = { ctl_status_cell(x),
+				      kvmcfg_policy_severity_to_string(x->severity),
+				      x->module,
+				      x->param,
+				      x->expected,
+				      ctl_actual_cell(x),
 				      ctl_origin_cell(x, origin, sizeof(origin)) };
 
 		r = table_add(t, row);
@@ -307,8 +311,8 @@ static int print_table(const Ctl *c, const Findings *f)
 
 static int verb_check(const Ctl *c)
 {
-	_cleanup_policy_ Policy *p = NULL;
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	PolicyError warnings = {}, notes = {};
 	int r;
 
@@ -340,7 +344,8 @@ static int verb_check(const Ctl *c)
 	if (c->textfile) {
 		r = ctl_write_textfile(c->textfile, f, start_usec);
 		if (r < 0) {
-			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile, strerror(-r));
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->textfile,
+				strerror(-r));
 			return CTL_EXIT_UNREADABLE;
 		}
 	}
@@ -365,7 +370,7 @@ static int validate_one(const Ctl *c, const char *path)
 {
 	static const char *const none[] = { NULL };
 	const char *const *dirs = c->policy_dirs;
-	_cleanup_policy_ Policy *p = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
 	PolicyError err = {};
 	char *text = NULL;
 	int r;
@@ -391,7 +396,8 @@ static int validate_one(const Ctl *c, const char *path)
 		if (kerr.n_errors) {
 			fputs(kerr.text, stderr);
 			fprintf(stderr, "%s: invalid for this kernel (%u error%s)\n",
-				path ? path : p->files[0], kerr.n_errors, kerr.n_errors == 1 ? "" : "s");
+				path ? path : p->files[0], kerr.n_errors,
+				kerr.n_errors == 1 ? "" : "s");
 			return CTL_EXIT_POLICY;
 		}
 	}
@@ -427,36 +433,32 @@ int main(int argc, char **argv)
 {
 	/* Long-only options get letters outside the short option string, so
 	 * every option is one char in the per-verb "opts" lists below. */
-	static const struct option options[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "policy-dir", required_argument, NULL, 'd' },
-		{ "modprobe-dir", required_argument, NULL, 'M' },
-		{ "sysfs-root", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "textfile", required_argument, NULL, 'T' },
-		{ "modules-dir", required_argument, NULL, 'K' },
-		{ "module", required_argument, NULL, 'm' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "print", no_argument, NULL, 'P' },
-		{ "no-policy", no_argument, NULL, 'N' },
-		{ "verify", no_argument, NULL, 'Y' },
-		{ "allow-unverified", no_argument, NULL, 'U' },
-		{ "probe-timeout", required_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
+	static const struct option options[] = { { "policy", required_argument, NULL, 'p' },
+						 { "policy-dir", required_argument, NULL, 'd' },
+						 { "modprobe-dir", required_argument, NULL, 'M' },
+						 { "sysfs-root", required_argument, NULL, 'r' },
+						 { "json", no_argument, NULL, 'j' },
+						 { "quiet", no_argument, NULL, 'q' },
+						 { "fail-on", required_argument, NULL, 'F' },
+						 { "textfile", required_argument, NULL, 'T' },
+						 { "modules-dir", required_argument, NULL, 'K' },
+						 { "module", required_argument, NULL, 'm' },
+						 { "output", required_argument, NULL, 'o' },
+						 { "print", no_argument, NULL, 'P' },
+						 { "no-policy", no_argument, NULL, 'N' },
+						 { "verify", no_argument, NULL, 'Y' },
+						 { "allow-unverified", no_argument, NULL, 'U' },
+						 { "probe-timeout", required_argument, NULL, 'W' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 {} };
 	static const struct {
 		const char *name;
 		int (*fn)(const Ctl *c);
 		const char *opts; /* the options that make sense for the verb */
 	} verbs[] = {
-		{ "check", verb_check, "pdMrjqFTKYUW" },
-		{ "show", verb_show, "pdMrmN" },
-		{ "snapshot", verb_snapshot, "rmo" },
-		{ "validate", verb_validate, "pdMPrK" },
+		{ "check", verb_check, "pdMrjqFTKYUW" }, { "show", verb_show, "pdMrmN" },
+		{ "snapshot", verb_snapshot, "rmo" },	 { "validate", verb_validate, "pdMPrK" },
 		{ "probe", verb_probe, "jW" },
 	};
 	Ctl c = { .sysfs_root = "/sys", .fail_on = POLICY_SEVERITY_WARN };
@@ -482,10 +484,10 @@ int main(int argc, char **argv)
 			c.policy_path = optarg;
 			break;
 		case 'd':
-			r = strv_push(&c.policy_dirs, optarg);
+			r = strv_push_borrowed(&c.policy_dirs, optarg);
 			break;
 		case 'M':
-			r = strv_push(&c.modprobe_dirs, optarg);
+			r = strv_push_borrowed(&c.modprobe_dirs, optarg);
 			break;
 		case 'r':
 			c.sysfs_root = optarg;
@@ -498,8 +500,8 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			if (kvmcfg_policy_severity_from_string(optarg, &c.fail_on) < 0)
-				return usage_error("--fail-on takes critical, warn or info, not '%s'",
-						   optarg);
+				return usage_error(
+					"--fail-on takes critical, warn or info, not '%s'", optarg);
 			break;
 		case 'T':
 			c.textfile = optarg;
@@ -508,7 +510,7 @@ int main(int argc, char **argv)
 			c.modules_dir = optarg;
 			break;
 		case 'm':
-			r = strv_push(&c.modules, optarg);
+			r = strv_push_borrowed(&c.modules, optarg);
 			break;
 		case 'o':
 			c.output = optarg;
@@ -528,8 +530,8 @@ int main(int argc, char **argv)
 		case 'W': {
 			char err[KVMCFG_ARG_ERROR_MAX];
 
-			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000, &c.verify_timeout_ms,
-					    err) < 0)
+			if (kvmcfg_arg_uint("--probe-timeout", optarg, 1, 600000,
+					    &c.verify_timeout_ms, err) < 0)
 				return usage_error("%s", err);
 			break;
 		}
@@ -567,7 +569,8 @@ int main(int argc, char **argv)
 				continue;
 			for (k = 0; options[k].name && options[k].val != *g; k++)
 				;
-			fprintf(stderr, "kvmcfgctl: --%s does not apply to %s (see kvmcfgctl --help)\n",
+			fprintf(stderr,
+				"kvmcfgctl: --%s does not apply to %s (see kvmcfgctl --help)\n",
 				options[k].name, verb);
 			return CTL_EXIT_POLICY;
 		}

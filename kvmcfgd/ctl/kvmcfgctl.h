@@ -19,19 +19,19 @@ enum {
 };
 
 typedef struct Ctl {
-	const char *policy_path;   /* --policy */
-	const char **policy_dirs;  /* --policy-dir, NULL-terminated; NULL if none given */
+	const char *policy_path;    /* --policy */
+	const char **policy_dirs;   /* --policy-dir, NULL-terminated; NULL if none given */
 	const char **modprobe_dirs; /* --modprobe-dir */
-	const char **modules;      /* --module */
-	const char *sysfs_root;    /* --sysfs-root, default /sys */
-	const char *output;        /* --output */
-	const char *textfile;      /* check --textfile */
-	const char *modules_dir;   /* --modules-dir; NULL: see ctl_review_kernel() */
-	PolicySeverity fail_on;    /* check --fail-on; default warn */
+	const char **modules;	    /* --module */
+	const char *sysfs_root;	    /* --sysfs-root, default /sys */
+	const char *output;	    /* --output */
+	const char *textfile;	    /* check --textfile */
+	const char *modules_dir;    /* --modules-dir; NULL: see ctl_review_kernel() */
+	PolicySeverity fail_on;	    /* check --fail-on; default warn */
 	bool json, print, no_policy, quiet;
 	bool verify, allow_unverified; /* check --verify, --allow-unverified */
-	unsigned verify_timeout_ms;     /* --probe-timeout; 0: the library's default */
-	char **args;               /* positional arguments after the verb */
+	unsigned verify_timeout_ms;    /* --probe-timeout; 0: the library's default */
+	char **args;		       /* positional arguments after the verb */
 	int n_args;
 } Ctl;
 

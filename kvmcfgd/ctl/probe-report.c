@@ -19,7 +19,8 @@
 
 static int usage(const char *name)
 {
-	fprintf(stderr, "kvmcfgctl: no probe called '%s' (see kvmcfgctl probe with no name)\n", name);
+	fprintf(stderr, "kvmcfgctl: no probe called '%s' (see kvmcfgctl probe with no name)\n",
+		name);
 	return CTL_EXIT_POLICY;
 }
 
@@ -56,11 +57,12 @@ static struct json_object *result_json(const KvmcfgProbe *p, const KvmcfgProbeRe
 
 int verb_probe(const Ctl *c)
 {
-	static const char *const header[] = { "PROBE", "OUTCOME", "MS", "PARAMS AS OBSERVED",
-					      "EVIDENCE OR REASON", NULL };
+	static const char *const header[] = {
+		"PROBE", "OUTCOME", "MS", "PARAMS AS OBSERVED", "EVIDENCE OR REASON", NULL
+	};
 	const KvmcfgProbe *chosen[32];
-	_cleanup_json_ struct json_object *all = NULL;
-	_cleanup_table_ Table *t = NULL;
+	_cleanup_(json_object_putp) struct json_object *all = NULL;
+	_cleanup_(table_freep) Table *t = NULL;
 	size_t n = 0, i;
 	int k, r;
 
@@ -94,7 +96,7 @@ int verb_probe(const Ctl *c)
 					      kvmcfg_probe_outcome_to_string(res.outcome), ms,
 					      *params ? params : "-",
 					      res.outcome == KVMCFG_PROBE_OBSERVED ? res.evidence :
-										    res.reason };
+										     res.reason };
 
 			r = table_add(t, row);
 		}

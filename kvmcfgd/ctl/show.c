@@ -35,8 +35,10 @@ static int add_param_rows(Table *t, const Findings *f, bool *used, const KvmcfgP
 
 		if (!finding_is_for(x, p->module, p->param))
 			continue;
-		const char *row[] = { p->module, p->param, shown, x->expected, ctl_status_cell(x),
-				      ctl_origin_cell(x, origin, sizeof(origin)) };
+		const char *row[] = {
+			p->module,   p->param,		 shown,
+			x->expected, ctl_status_cell(x), ctl_origin_cell(x, origin, sizeof(origin))
+		};
 
 		used[i] = any = true;
 		r = table_add(t, row);
@@ -51,11 +53,11 @@ static int add_param_rows(Table *t, const Findings *f, bool *used, const KvmcfgP
 
 int verb_show(const Ctl *c)
 {
-	static const char *const header[] = { "MODULE", "PARAM", "VALUE", "POLICY", "STATUS",
-					      "ORIGIN", NULL };
-	_cleanup_policy_ Policy *p = NULL;
-	_cleanup_findings_ Findings *f = NULL;
-	_cleanup_table_ Table *t = NULL;
+	static const char *const header[] = { "MODULE", "PARAM",  "VALUE", "POLICY",
+					      "STATUS", "ORIGIN", NULL };
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
+	_cleanup_(table_freep) Table *t = NULL;
 	KvmcfgParams params = { 0 };
 	char **modules = NULL, origin[512];
 	bool *used = NULL;
@@ -104,14 +106,16 @@ int verb_show(const Ctl *c)
 
 		if (used[i])
 			continue;
-		const char *row[] = { x->module, x->rule ? x->rule : x->param, ctl_actual_cell(x),
-				      x->expected, ctl_status_cell(x),
-				      ctl_origin_cell(x, origin, sizeof(origin)) };
+		const char *row[] = {
+			x->module,	    x->rule ? x->rule : x->param,
+			ctl_actual_cell(x), x->expected,
+			ctl_status_cell(x), ctl_origin_cell(x, origin, sizeof(origin))
+		};
 
 		r = table_add(t, row);
 	}
 	close(fd);
-	kvmcfg_strv_free(modules);
+	strv_free(modules);
 	kvmcfg_params_deinit(&params);
 	free(used);
 	if (r < 0) {

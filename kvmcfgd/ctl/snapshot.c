@@ -73,13 +73,16 @@ int verb_snapshot(const Ctl *c)
 		     "# are recorded with 'any'. Review it before using it for a fleet: mark\n"
 		     "# vendor sections Required = no for mixed Intel/AMD hosts, pin what your\n"
 		     "# fleet must agree on (kvmcfg.policy(5)).\n",
-		     u.nodename, u.sysname, u.release, stamp) < 0 ? -ENOMEM : 0;
+		     u.nodename, u.sysname, u.release, stamp) < 0 ?
+		    -ENOMEM :
+		    0;
 	if (r == 0)
 		r = ctl_kvm_modules(c, NULL, fd, &modules);
 	if (r == 0)
-		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, 0, &text, &n_rules);
+		r = kvmcfg_snapshot_at(fd, (const char *const *)modules, header, 0, &text,
+				       &n_rules);
 	close(fd);
-	kvmcfg_strv_free(modules);
+	strv_free(modules);
 	free(header);
 	if (r < 0) {
 		fprintf(stderr, "kvmcfgctl: cannot read the modules under %s: %s\n", c->sysfs_root,
@@ -89,7 +92,8 @@ int verb_snapshot(const Ctl *c)
 	if (c->output) {
 		r = write_atomic(c->output, text);
 		if (r < 0)
-			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->output, strerror(-r));
+			fprintf(stderr, "kvmcfgctl: cannot write %s: %s\n", c->output,
+				strerror(-r));
 		else
 			fprintf(stderr, "kvmcfgctl: wrote %s (%u rules)\n", c->output, n_rules);
 	} else if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {

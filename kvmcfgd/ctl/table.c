@@ -14,7 +14,7 @@
 
 struct Table {
 	size_t n_cols, n_rows; /* rows include the header */
-	char **cells;          /* n_rows * n_cols */
+	char **cells;	       /* n_rows * n_cols */
 };
 
 Table *table_free(Table *t)

@@ -4,13 +4,14 @@
 
 #include <stdio.h>
 
+#include "macro.h"
+
 typedef struct Table Table;
 
 /* @header: column titles, NULL-terminated. */
 int table_new(Table **ret, const char *const *header);
 Table *table_free(Table *t);
-static inline void table_freep(Table **t) { table_free(*t); }
-#define _cleanup_table_ __attribute__((cleanup(table_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free);
 
 /* One row: exactly as many cells as header columns (NULL prints as "-"). */
 int table_add(Table *t, const char *const *cells);

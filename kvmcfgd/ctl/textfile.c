@@ -24,7 +24,7 @@ uint64_t ctl_now_usec(clockid_t clock)
 int ctl_write_textfile(const char *path, const Findings *f, uint64_t start_usec)
 {
 	_cleanup_free_ char *buf = NULL;
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	Metrics m = {
 		.last_check_realtime_usec = ctl_now_usec(CLOCK_REALTIME),
 		.last_check_duration_usec = ctl_now_usec(CLOCK_MONOTONIC) - start_usec,
@@ -38,16 +38,16 @@ int ctl_write_textfile(const char *path, const Findings *f, uint64_t start_usec)
 	for (i = 0; i < f->n; i++)
 		if (f->items[i].kind == FINDING_UNREADABLE)
 			m.last_check_ok = false;
-	r = snapshot_from_findings(&s, f);
+	r = mismatch_set_from_findings(&s, f);
 	if (r < 0)
 		return r;
 	o = kvmcfg_memstream_open(&buf, &len);
 	if (!o) {
-		snapshot_done(&s);
+		mismatch_set_done(&s);
 		return -ENOMEM;
 	}
 	textfile_render_check(o, &s, &m);
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 	if (fclose(o) != 0 || !buf)
 		return -ENOMEM;
 	return textfile_write_atomic(path, buf);

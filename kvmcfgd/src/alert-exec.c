@@ -20,19 +20,19 @@
 typedef struct Job Job;
 struct Job {
 	AlertRunner *runner;
-	Job *next;               /* in the queue, or among the running */
+	Job *next; /* in the queue, or among the running */
 	char **env;
-	char *what;              /* "kvm.tdp_mmu new", for log lines */
+	char *what; /* "kvm.tdp_mmu new", for log lines */
 	pid_t pid;
 	sd_event_source *child;
 	sd_event_source *timer;
-	bool terminated;         /* SIGTERM sent at the timeout */
-	int out_fd;              /* read end of its stdout+stderr pipe, or -1 */
+	bool terminated; /* SIGTERM sent at the timeout */
+	int out_fd;	 /* read end of its stdout+stderr pipe, or -1 */
 	sd_event_source *out;
-	char line[256];          /* a partial output line */
+	char line[256]; /* a partial output line */
 	size_t line_len;
 	size_t out_bytes, out_lines; /* logged so far */
-	bool out_cut;            /* said that the rest is dropped */
+	bool out_cut;		     /* said that the rest is dropped */
 };
 
 /* A process an AlertCommand left behind, adopted by us as subreaper, until reaped. */
@@ -70,7 +70,7 @@ static int strv_copy(char *const *src, char ***ret)
 	for (i = 0; i < n; i++) {
 		v[i] = strdup(src[i]);
 		if (!v[i]) {
-			kvmcfg_strv_free(v);
+			strv_free(v);
 			return -ENOMEM;
 		}
 	}
@@ -81,8 +81,8 @@ static int strv_copy(char *const *src, char ***ret)
 static bool env_is_service_managers(const char *kv)
 {
 	static const char *const prefixes[] = {
-		"NOTIFY_SOCKET=", "WATCHDOG_PID=", "WATCHDOG_USEC=", "LISTEN_PID=",
-		"LISTEN_FDS=", "LISTEN_FDNAMES=", "KVMCFG_",
+		"NOTIFY_SOCKET=", "WATCHDOG_PID=",   "WATCHDOG_USEC=", "LISTEN_PID=",
+		"LISTEN_FDS=",	  "LISTEN_FDNAMES=", "KVMCFG_",
 	};
 	size_t i;
 
@@ -94,7 +94,7 @@ static bool env_is_service_managers(const char *kv)
 
 int alert_exec_env(char *const *base, const Transition *t, char ***ret)
 {
-	_cleanup_(kvmcfg_strv_freep) char **fields = NULL;
+	_cleanup_(strv_freep) char **fields = NULL;
 	_cleanup_free_ char *msg = NULL;
 	size_t nb = 0, nf = 0, n = 0, i;
 	char **v;
@@ -128,7 +128,7 @@ int alert_exec_env(char *const *base, const Transition *t, char ***ret)
 	*ret = v;
 	return 0;
 oom:
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	return -ENOMEM;
 }
 
@@ -145,7 +145,7 @@ static Job *job_free(Job *j)
 		close(j->out_fd);
 	sd_event_source_disable_unref(j->child);
 	sd_event_source_disable_unref(j->timer);
-	kvmcfg_strv_free(j->env);
+	strv_free(j->env);
 	free(j->what);
 	free(j);
 	return NULL;
@@ -173,8 +173,8 @@ static void output_line(Job *j)
 		j->out_bytes += j->line_len + 1;
 	} else if (!j->out_cut) {
 		log_warning("AlertCommand for %s wrote more than %d lines or %d bytes, "
-			    "dropping the rest of its output.", j->what, ALERT_EXEC_OUTPUT_LINES,
-			    ALERT_EXEC_OUTPUT_MAX);
+			    "dropping the rest of its output.",
+			    j->what, ALERT_EXEC_OUTPUT_LINES, ALERT_EXEC_OUTPUT_MAX);
 		j->out_cut = true;
 	}
 	j->line_len = 0;
@@ -332,10 +332,12 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 		if (r->metrics)
 			r->metrics->alert_command_failures++;
 		if (si->si_code == CLD_EXITED)
-			log_warning("AlertCommand for %s exited with status %d.", j->what, si->si_status);
+			log_warning("AlertCommand for %s exited with status %d.", j->what,
+				    si->si_status);
 		else
 			log_warning("AlertCommand for %s was killed by signal %s%s.", j->what,
-				    strsignal(si->si_status), j->terminated ? " after its timeout" : "");
+				    strsignal(si->si_status),
+				    j->terminated ? " after its timeout" : "");
 	}
 	job_finished(j);
 	return 0;
@@ -348,7 +350,8 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)usec;
 	if (!j->terminated) {
-		log_warning("AlertCommand for %s still runs after its timeout, sending SIGTERM.", j->what);
+		log_warning("AlertCommand for %s still runs after its timeout, sending SIGTERM.",
+			    j->what);
 		if (r->metrics)
 			r->metrics->alert_command_timeouts++;
 		j->terminated = true;
@@ -391,7 +394,7 @@ static int spawn(AlertRunner *r, Job *j)
 	/* A session of its own: its process groups are swept by session id. */
 	if (!e)
 		e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					     POSIX_SPAWN_SETSID);
+							    POSIX_SPAWN_SETSID);
 	if (!e)
 		e = posix_spawnattr_setsigmask(&attr, &none);
 	if (!e)
@@ -486,7 +489,8 @@ int alert_runner_new(AlertRunner **ret, sd_event *e, char *const *argv, uint64_t
 	 * escapes their session and tree escapes the kill too.
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		log_errno(LOG_WARNING, -errno, "Failed to become a child subreaper, processes an "
+		log_errno(LOG_WARNING, -errno,
+			  "Failed to become a child subreaper, processes an "
 			  "AlertCommand leaves behind will not be killed: %m");
 	r->event = sd_event_ref(e);
 	r->timeout_usec = timeout_usec;
@@ -517,7 +521,7 @@ AlertRunner *alert_runner_free(AlertRunner *r)
 		r->queue_head = j->next;
 		job_free(j);
 	}
-	kvmcfg_strv_free(r->argv);
+	strv_free(r->argv);
 	sd_event_unref(r->event);
 	free(r);
 	return NULL;

@@ -25,12 +25,12 @@
 #include "transition.h"
 #include "textfile.h"
 
-#define ALERT_EXEC_PARALLEL 4
+#define ALERT_EXEC_PARALLEL  4
 #define ALERT_EXEC_QUEUE_MAX 256
 /* After SIGTERM at the timeout, how long until SIGKILL. */
 #define ALERT_EXEC_KILL_GRACE_USEC ((uint64_t)2 * 1000000)
 /* What of a run's output is logged, at most. */
-#define ALERT_EXEC_OUTPUT_MAX 4096
+#define ALERT_EXEC_OUTPUT_MAX	4096
 #define ALERT_EXEC_OUTPUT_LINES 32
 
 typedef struct AlertRunner AlertRunner;
@@ -43,7 +43,10 @@ int alert_runner_new(AlertRunner **ret, sd_event *e, char *const *argv, uint64_t
 		     Metrics *metrics);
 /* Kills (SIGKILL) and reaps what still runs. NULL-safe. */
 AlertRunner *alert_runner_free(AlertRunner *r);
-static inline void alert_runner_freep(AlertRunner **r) { alert_runner_free(*r); }
+static inline void alert_runner_freep(AlertRunner **r)
+{
+	alert_runner_free(*r);
+}
 
 /* Start (or queue) a run for @t. Copies what it needs. -ENOBUFS if the queue is full. */
 int alert_runner_submit(AlertRunner *r, const Transition *t);
@@ -55,6 +58,6 @@ void alert_runner_set_idle_callback(AlertRunner *r, AlertRunnerIdle cb, void *us
 /*
  * The environment of one run: @base (the daemon's, minus what belongs to the
  * service manager: NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*) plus the transition's
- * KVMCFG_* fields and KVMCFG_MESSAGE. Free with kvmcfg_strv_free().
+ * KVMCFG_* fields and KVMCFG_MESSAGE. Free with strv_free().
  */
 int alert_exec_env(char *const *base, const Transition *t, char ***ret);

@@ -14,10 +14,14 @@
 const char *alert_message_id(TransitionKind k)
 {
 	switch (k) {
-	case TRANSITION_NEW:      return KVMCFG_MESSAGE_MISMATCH;
-	case TRANSITION_RESOLVED: return KVMCFG_MESSAGE_RESOLVED;
-	case TRANSITION_CHANGED:  return KVMCFG_MESSAGE_CHANGED;
-	default:                  return NULL;
+	case TRANSITION_NEW:
+		return KVMCFG_MESSAGE_MISMATCH;
+	case TRANSITION_RESOLVED:
+		return KVMCFG_MESSAGE_RESOLVED;
+	case TRANSITION_CHANGED:
+		return KVMCFG_MESSAGE_CHANGED;
+	default:
+		return NULL;
 	}
 }
 
@@ -49,15 +53,15 @@ int alert_fields(const Transition *t, const char *prefix, char ***ret)
 {
 	const Mismatch *m = transition_subject(t);
 	const char *kv[][2] = {
-		{ "EVENT",    transition_kind_to_string(t->kind) },
-		{ "MODULE",   m->module },
-		{ "PARAM",    m->param },
-		{ "RULE",     m->rule },
-		{ "KIND",     m->kind },
+		{ "EVENT", transition_kind_to_string(t->kind) },
+		{ "MODULE", m->module },
+		{ "PARAM", m->param },
+		{ "RULE", m->rule },
+		{ "KIND", m->kind },
 		{ "EXPECTED", m->expected },
-		{ "ACTUAL",   m->actual },
+		{ "ACTUAL", m->actual },
 		{ "SEVERITY", m->severity },
-		{ "ORIGIN",   m->origin },
+		{ "ORIGIN", m->origin },
 		{ "PREVIOUS_ACTUAL", t->before && t->now ? t->before->actual : NULL },
 		{ "EVIDENCE", m->evidence && *m->evidence ? m->evidence : NULL },
 	};
@@ -76,7 +80,7 @@ int alert_fields(const Transition *t, const char *prefix, char ***ret)
 			continue;
 		if (asprintf(&v[n], "%s%s=%s", prefix, kv[i][0], kv[i][1]) < 0) {
 			v[n] = NULL;
-			kvmcfg_strv_free(v);
+			strv_free(v);
 			return -ENOMEM;
 		}
 		n++;
@@ -93,9 +97,10 @@ int alert_message(const Transition *t, char **ret)
 
 	if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "contradicted"))
 		/* The param's value against what KVM was seen to do, and how it was seen. */
-		r = asprintf(&s, "%s%s%s=%s contradicts what KVM does (it behaves as %s): %s (%s%s%s)",
-			     m->module, mismatch_dot(m), m->param, m->actual, m->expected, m->evidence,
-			     m->severity, *m->origin ? ", " : "", m->origin);
+		r = asprintf(&s,
+			     "%s%s%s=%s contradicts what KVM does (it behaves as %s): %s (%s%s%s)",
+			     m->module, mismatch_dot(m), m->param, m->actual, m->expected,
+			     m->evidence, m->severity, *m->origin ? ", " : "", m->origin);
 	else if (t->kind != TRANSITION_RESOLVED && !strcmp(m->kind, "unverified"))
 		r = asprintf(&s, "%s%s%s=%s could not be verified: %s (%s%s%s)", m->module,
 			     mismatch_dot(m), m->param, m->actual, m->evidence, m->severity,
@@ -106,18 +111,19 @@ int alert_message(const Transition *t, char **ret)
 	}
 	switch (t->kind) {
 	case TRANSITION_NEW:
-		r = asprintf(&s, "%s%s%s mismatch: expected %s, actual %s (%s%s%s)",
-			     m->module, mismatch_dot(m), m->param, m->expected, m->actual, m->severity,
+		r = asprintf(&s, "%s%s%s mismatch: expected %s, actual %s (%s%s%s)", m->module,
+			     mismatch_dot(m), m->param, m->expected, m->actual, m->severity,
 			     *m->origin ? ", " : "", m->origin);
 		break;
 	case TRANSITION_CHANGED:
-		r = asprintf(&s, "%s%s%s still mismatches: expected %s, actual %s (was %s) (%s%s%s)",
-			     m->module, mismatch_dot(m), m->param, m->expected, m->actual, t->before->actual,
-			     m->severity, *m->origin ? ", " : "", m->origin);
+		r = asprintf(&s,
+			     "%s%s%s still mismatches: expected %s, actual %s (was %s) (%s%s%s)",
+			     m->module, mismatch_dot(m), m->param, m->expected, m->actual,
+			     t->before->actual, m->severity, *m->origin ? ", " : "", m->origin);
 		break;
 	case TRANSITION_RESOLVED:
-		r = asprintf(&s, "%s%s%s resolved: no longer %s (expected %s)",
-			     m->module, mismatch_dot(m), m->param, m->actual, m->expected);
+		r = asprintf(&s, "%s%s%s resolved: no longer %s (expected %s)", m->module,
+			     mismatch_dot(m), m->param, m->actual, m->expected);
 		break;
 	default:
 		return -EINVAL;
@@ -140,15 +146,15 @@ int alert_journal(const Transition *t)
 	r = alert_fields(t, "", &fields);
 	if (r < 0)
 		return r;
-	r = log_struct(alert_priority(t), alert_message_id_of(t), (const char *const *)fields,
-		       "%s", msg);
-	kvmcfg_strv_free(fields);
+	r = log_struct(alert_priority(t), alert_message_id_of(t), (const char *const *)fields, "%s",
+		       msg);
+	strv_free(fields);
 	return r;
 }
 
 #define STATUS_LIST_MAX 3
 
-int alert_status(const char *verdict, const Snapshot *s, char **ret)
+int alert_status(const char *verdict, const MismatchSet *s, char **ret)
 {
 	char *buf = NULL;
 	size_t len = 0, i;

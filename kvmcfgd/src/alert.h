@@ -11,14 +11,14 @@
 #include "transition.h"
 
 /* Fixed forever: the catalog and people's journalctl filters rely on them. */
-#define KVMCFG_MESSAGE_MISMATCH        "7f3bd14ff61f47d1871992e000f5df85"
-#define KVMCFG_MESSAGE_RESOLVED        "069d321c51a64f82a632f49ca19512a8"
-#define KVMCFG_MESSAGE_CHANGED         "0057e2efbbd040179fe80defc4022a4f"
+#define KVMCFG_MESSAGE_MISMATCH	       "7f3bd14ff61f47d1871992e000f5df85"
+#define KVMCFG_MESSAGE_RESOLVED	       "069d321c51a64f82a632f49ca19512a8"
+#define KVMCFG_MESSAGE_CHANGED	       "0057e2efbbd040179fe80defc4022a4f"
 #define KVMCFG_MESSAGE_POLICY_REJECTED "6ad40dd231334f7d87a66f1b75537861"
 #define KVMCFG_MESSAGE_CHECK_FAILED    "9138a7bde1ed45fdb832c69a2fbf5093"
 #define KVMCFG_MESSAGE_UEVENT_OVERFLOW "8eb3002888004f8288ebb6b07823229d"
 /* Verify=: a param contradicts what a probe saw KVM do (new or changed). */
-#define KVMCFG_MESSAGE_CONTRADICTED    "2d708668f04f4b308c156622d298efa0"
+#define KVMCFG_MESSAGE_CONTRADICTED "2d708668f04f4b308c156622d298efa0"
 
 const char *alert_message_id(TransitionKind k);
 /* The MESSAGE_ID of @t's journal entry: KVMCFG_MESSAGE_CONTRADICTED for a
@@ -34,7 +34,7 @@ int alert_priority(const Transition *t);
  * KIND, SEVERITY, ORIGIN, PREVIOUS_ACTUAL when the actual value changed, and
  * EVIDENCE for a probe's finding (contradicted, unverified).
  * prefix "" for journal fields, "KVMCFG_" for AlertCommand='s environment.
- * Free with kvmcfg_strv_free().
+ * Free with strv_free().
  */
 int alert_fields(const Transition *t, const char *prefix, char ***ret);
 
@@ -48,4 +48,4 @@ int alert_journal(const Transition *t);
  * The sd_notify STATUS= line for a verdict ("ok", "mismatch", "unreadable"):
  * the verdict in capitals, the number of problems and the first few of them.
  */
-int alert_status(const char *verdict, const Snapshot *s, char **ret);
+int alert_status(const char *verdict, const MismatchSet *s, char **ret);

@@ -20,7 +20,7 @@
 
 int conf_init(DaemonConf *c)
 {
-	*c = (DaemonConf) {
+	*c = (DaemonConf){
 		.interval_usec = 60 * USEC_PER_SEC,
 		.settle_usec = 200 * USEC_PER_MSEC,
 		.alert_timeout_usec = 30 * USEC_PER_SEC,
@@ -37,23 +37,22 @@ void conf_done(DaemonConf *c)
 {
 	free(c->sysfs_root);
 	free(c->policy);
-	kvmcfg_strv_free(c->policy_dropins);
+	strv_free(c->policy_dropins);
 	free(c->textfile);
-	kvmcfg_strv_free(c->alert_command);
-	*c = (DaemonConf) { 0 };
+	strv_free(c->alert_command);
+	*c = (DaemonConf){ 0 };
 }
 
 int conf_parse_timespan(const char *s, uint64_t *ret_usec)
 {
-	static const struct { const char *suffix; uint64_t usec; } units[] = {
-		{ "",    USEC_PER_SEC },
-		{ "us",  1 },
-		{ "ms",  USEC_PER_MSEC },
-		{ "s",   USEC_PER_SEC },
-		{ "sec", USEC_PER_SEC },
-		{ "m",   60 * USEC_PER_SEC },
-		{ "min", 60 * USEC_PER_SEC },
-		{ "h",   3600 * USEC_PER_SEC },
+	static const struct {
+		const char *suffix;
+		uint64_t usec;
+	} units[] = {
+		{ "", USEC_PER_SEC },	      { "us", 1 },
+		{ "ms", USEC_PER_MSEC },      { "s", USEC_PER_SEC },
+		{ "sec", USEC_PER_SEC },      { "m", 60 * USEC_PER_SEC },
+		{ "min", 60 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC },
 	};
 	unsigned long long v;
 	char *end;
@@ -87,24 +86,15 @@ const char *conf_format_timespan(char *buf, size_t size, uint64_t usec)
 	return buf;
 }
 
-static int strv_push(char ***v, size_t *n, char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
-}
-
 static char unescape(char c)
 {
 	switch (c) {
-	case 'n': return '\n';
-	case 't': return '\t';
-	default:  return c;
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	default:
+		return c;
 	}
 }
 
@@ -158,10 +148,10 @@ int conf_split_command(const char *s, char ***ret_argv)
 			}
 		}
 		word[len] = '\0';
-		r = strv_push(&argv, &n, word);
+		/* strv_push() takes word, also when it fails. */
+		r = strv_push(&argv, &n, TAKE_PTR(word));
 		if (r < 0)
 			goto fail;
-		word = NULL;
 	}
 	if (n == 0)
 		goto fail;
@@ -169,11 +159,12 @@ int conf_split_command(const char *s, char ***ret_argv)
 	return 0;
 fail:
 	free(word);
-	kvmcfg_strv_free(argv);
+	strv_free(argv);
 	return r == -ENOMEM ? r : -EINVAL;
 }
 
-static int set_error(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_error(char **ret_error, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int set_error(char **ret_error, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -254,17 +245,19 @@ static int set_words(char ***field, const char *key, const char *value, bool com
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
-			return set_error(ret_error, r, "%s=%s: unbalanced quote or trailing backslash",
-					 key, value);
+			return set_error(ret_error, r,
+					 "%s=%s: unbalanced quote or trailing backslash", key,
+					 value);
 		if (command && v[0][0] != '/') {
-			r = set_error(ret_error, -EINVAL,
-				      "%s= must start with an absolute path, not '%s' (it runs without a shell)",
-				      key, v[0]);
-			kvmcfg_strv_free(v);
+			r = set_error(
+				ret_error, -EINVAL,
+				"%s= must start with an absolute path, not '%s' (it runs without a shell)",
+				key, v[0]);
+			strv_free(v);
 			return r;
 		}
 	}
-	kvmcfg_strv_free(*field);
+	strv_free(*field);
 	*field = v;
 	return 0;
 }
@@ -273,7 +266,8 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 {
 	if (strcmp(key, "SysfsRoot") == 0) {
 		if (*value && *value != '/')
-			return set_error(ret_error, -EINVAL, "SysfsRoot=%s is not an absolute path", value);
+			return set_error(ret_error, -EINVAL, "SysfsRoot=%s is not an absolute path",
+					 value);
 		return set_string(&c->sysfs_root, value, "/sys");
 	}
 	if (strcmp(key, "Policy") == 0)
@@ -283,9 +277,11 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 	if (strcmp(key, "Textfile") == 0)
 		return set_string(&c->textfile, value, NULL);
 	if (strcmp(key, "Interval") == 0)
-		return set_timespan(&c->interval_usec, key, value, 60 * USEC_PER_SEC, true, ret_error);
+		return set_timespan(&c->interval_usec, key, value, 60 * USEC_PER_SEC, true,
+				    ret_error);
 	if (strcmp(key, "SettleDelay") == 0)
-		return set_timespan(&c->settle_usec, key, value, 200 * USEC_PER_MSEC, true, ret_error);
+		return set_timespan(&c->settle_usec, key, value, 200 * USEC_PER_MSEC, true,
+				    ret_error);
 	if (strcmp(key, "AlertTimeout") == 0)
 		return set_timespan(&c->alert_timeout_usec, key, value, 30 * USEC_PER_SEC, false,
 				    ret_error);
@@ -314,10 +310,10 @@ int conf_set(DaemonConf *c, const char *key, const char *value, char **ret_error
 typedef struct ParseState {
 	DaemonConf *conf;
 	const char *filename;
-	char *section;            /* the last header's name; NULL before any */
-	char *error;              /* every error, with location, one a line */
-	int r;                    /* the first error's code */
-	bool bad_header;          /* keys under a broken header: already reported */
+	char *section;	 /* the last header's name; NULL before any */
+	char *error;	 /* every error, with location, one a line */
+	int r;		 /* the first error's code */
+	bool bad_header; /* keys under a broken header: already reported */
 } ParseState;
 
 /* Record an error and go on: one run reports every error (kvmcfgd --check-config). */
@@ -381,7 +377,8 @@ static int on_error(void *userdata, IniError e, unsigned line)
 		st->bad_header = true;
 	/* The wording kvmcfgd.conf has always used for what is no INI at all. */
 	if (e == INI_ERROR_NO_SEPARATOR || e == INI_ERROR_HEADER_UNCLOSED)
-		return parse_fail(st, line, -EINVAL, "syntax error (expected [Section] or Key=Value)");
+		return parse_fail(st, line, -EINVAL,
+				  "syntax error (expected [Section] or Key=Value)");
 	return parse_fail(st, line, -EINVAL, ini_error_to_string(e));
 }
 
@@ -458,7 +455,8 @@ int conf_load_file(DaemonConf *c, const char *path, bool must_exist, char **ret_
 	}
 	fclose(f);
 	if (len > CONF_MAX_SIZE)
-		return set_error(ret_error, -EFBIG, "%s: larger than %d bytes", path, CONF_MAX_SIZE);
+		return set_error(ret_error, -EFBIG, "%s: larger than %d bytes", path,
+				 CONF_MAX_SIZE);
 	if (memchr(text, '\0', len))
 		return set_error(ret_error, -EBADMSG, "%s: contains a NUL byte", path);
 	text[len] = '\0';

@@ -16,16 +16,16 @@
 #define CONF_DEFAULT_PATH "/etc/kvmcfgd/kvmcfgd.conf"
 
 typedef struct DaemonConf {
-	char *sysfs_root;            /* the directory that holds module/ */
-	char *policy;                /* main policy file; NULL: the default search */
-	char **policy_dropins;       /* drop-in dirs; NULL: the defaults; {"none"}: none */
-	uint64_t interval_usec;      /* periodic check; 0 disables it */
-	uint64_t settle_usec;        /* delay after a module uevent before the re-check */
-	char *textfile;              /* Prometheus textfile; NULL: none */
-	char **alert_command;        /* argv; NULL: none */
+	char *sysfs_root;	/* the directory that holds module/ */
+	char *policy;		/* main policy file; NULL: the default search */
+	char **policy_dropins;	/* drop-in dirs; NULL: the defaults; {"none"}: none */
+	uint64_t interval_usec; /* periodic check; 0 disables it */
+	uint64_t settle_usec;	/* delay after a module uevent before the re-check */
+	char *textfile;		/* Prometheus textfile; NULL: none */
+	char **alert_command;	/* argv; NULL: none */
 	uint64_t alert_timeout_usec;
 	LogTarget log_target;
-	bool verify;                 /* Verify=: run the reality probes (lib/probe) */
+	bool verify;		       /* Verify=: run the reality probes (lib/probe) */
 	uint64_t verify_interval_usec; /* VerifyInterval=: re-probe period; 0: only on events */
 	uint64_t verify_timeout_usec;  /* VerifyTimeout=: per probe, then it is unverified */
 } DaemonConf;

@@ -16,10 +16,10 @@
 #define FLAP_LIMIT_INTERVAL_USEC (60 * UINT64_C(1000000))
 
 typedef struct FlapLimit {
-	uint64_t last_logged;  /* monotonic usec of the last line logged; 0: none yet */
+	uint64_t last_logged; /* monotonic usec of the last line logged; 0: none yet */
 	bool failing;
-	bool failure_logged;   /* the current failure was logged: its recovery will be */
-	unsigned suppressed;   /* changes not logged since the last line */
+	bool failure_logged; /* the current failure was logged: its recovery will be */
+	unsigned suppressed; /* changes not logged since the last line */
 } FlapLimit;
 
 /*

@@ -67,7 +67,8 @@ static bool needs_quotes(const char *v)
 
 void log_write_escaped(FILE *f, const char *s, bool quote_chars)
 {
-	kvmcfg_text_filter(f, s, strlen(s), KVMCFG_TEXT_ONE_LINE | (quote_chars ? KVMCFG_TEXT_QUOTE : 0));
+	kvmcfg_text_filter(f, s, strlen(s),
+			   KVMCFG_TEXT_ONE_LINE | (quote_chars ? KVMCFG_TEXT_QUOTE : 0));
 }
 
 void log_write_field(FILE *f, const char *key, const char *value)
@@ -90,19 +91,18 @@ static int send_journal(int priority, const char *message_id, const char *const 
 	_cleanup_free_ char *m = NULL, *p = NULL, *id = NULL;
 	size_t n = 0;
 
-	if (asprintf(&m, "MESSAGE=%s", message) < 0 ||
-	    asprintf(&p, "PRIORITY=%d", priority) < 0)
+	if (asprintf(&m, "MESSAGE=%s", message) < 0 || asprintf(&p, "PRIORITY=%d", priority) < 0)
 		return -ENOMEM;
-	iov[n++] = (struct iovec) { m, strlen(m) };
-	iov[n++] = (struct iovec) { p, strlen(p) };
-	iov[n++] = (struct iovec) { (char *)"SYSLOG_IDENTIFIER=kvmcfgd", 25 };
+	iov[n++] = (struct iovec){ m, strlen(m) };
+	iov[n++] = (struct iovec){ p, strlen(p) };
+	iov[n++] = (struct iovec){ (char *)"SYSLOG_IDENTIFIER=kvmcfgd", 25 };
 	if (message_id) {
 		if (asprintf(&id, "MESSAGE_ID=%s", message_id) < 0)
 			return -ENOMEM;
-		iov[n++] = (struct iovec) { id, strlen(id) };
+		iov[n++] = (struct iovec){ id, strlen(id) };
 	}
 	for (; fields && *fields && n < ELEMENTSOF(iov); fields++)
-		iov[n++] = (struct iovec) { (char *)*fields, strlen(*fields) };
+		iov[n++] = (struct iovec){ (char *)*fields, strlen(*fields) };
 	return sd_journal_sendv(iov, (int)n);
 }
 
@@ -147,9 +147,9 @@ static int send_stderr(int priority, const char *message_id, const char *const *
 }
 
 /* The format attribute lets clang's -Wformat-nonliteral see callers' formats. */
-__attribute__((format(printf, 4, 0)))
-static int log_vstruct(int priority, const char *message_id, const char *const *fields,
-		       const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int log_vstruct(int priority, const char *message_id,
+							     const char *const *fields,
+							     const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *message = NULL;
 	int r = -ENOENT;
@@ -172,8 +172,8 @@ static int log_vstruct(int priority, const char *message_id, const char *const *
 	return send_stderr(priority, message_id, fields, message);
 }
 
-int log_struct(int priority, const char *message_id, const char *const *fields,
-	       const char *fmt, ...)
+int log_struct(int priority, const char *message_id, const char *const *fields, const char *fmt,
+	       ...)
 {
 	int saved = errno, r;
 	va_list ap;

@@ -12,8 +12,8 @@
 #include <syslog.h>
 
 typedef enum LogTarget {
-	LOG_TARGET_AUTO,     /* journal, else stderr */
-	LOG_TARGET_JOURNAL,  /* journal only (an entry is dropped if it is down) */
+	LOG_TARGET_AUTO,    /* journal, else stderr */
+	LOG_TARGET_JOURNAL, /* journal only (an entry is dropped if it is down) */
 	LOG_TARGET_STDERR,
 	_LOG_TARGET_MAX,
 } LogTarget;
@@ -28,17 +28,17 @@ void log_set_max_level(int priority);
  * strings; @message_id is NULL or 32 hex digits. Returns 0, or -errno when the
  * entry could go nowhere.
  */
-int log_struct(int priority, const char *message_id, const char *const *fields,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int log_struct(int priority, const char *message_id, const char *const *fields, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
 
 /* Log with errno set from @error (negative), return @error: "return log_errno(LOG_ERR, r, "...: %m")". */
 int log_errno(int priority, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_debug(...)   log_struct(LOG_DEBUG, NULL, NULL, __VA_ARGS__)
-#define log_info(...)    log_struct(LOG_INFO, NULL, NULL, __VA_ARGS__)
-#define log_notice(...)  log_struct(LOG_NOTICE, NULL, NULL, __VA_ARGS__)
+#define log_debug(...)	 log_struct(LOG_DEBUG, NULL, NULL, __VA_ARGS__)
+#define log_info(...)	 log_struct(LOG_INFO, NULL, NULL, __VA_ARGS__)
+#define log_notice(...)	 log_struct(LOG_NOTICE, NULL, NULL, __VA_ARGS__)
 #define log_warning(...) log_struct(LOG_WARNING, NULL, NULL, __VA_ARGS__)
-#define log_error(...)   log_struct(LOG_ERR, NULL, NULL, __VA_ARGS__)
+#define log_error(...)	 log_struct(LOG_ERR, NULL, NULL, __VA_ARGS__)
 
 /*
  * Write " KEY=value" with the value quoted ("...", C escapes) when it is empty

@@ -89,8 +89,11 @@ static const struct {
 
 static int parse_level(const char *s, int *ret)
 {
-	static const struct { const char *name; int level; } levels[] = {
-		{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE },
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{ "debug", LOG_DEBUG },	    { "info", LOG_INFO }, { "notice", LOG_NOTICE },
 		{ "warning", LOG_WARNING }, { "err", LOG_ERR },
 	};
 	size_t i;
@@ -156,24 +159,24 @@ static int check_config(const DaemonConf *conf, const char *conf_path, const cha
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
-		{ "config",         required_argument, NULL, 'c' },
-		{ "sysfs-root",     required_argument, NULL, 'r' },
-		{ "policy",         required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "sysfs-root", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ "policy-dropins", required_argument, NULL, ARG_POLICY_DROPINS },
-		{ "interval",       required_argument, NULL, 'i' },
-		{ "settle-delay",   required_argument, NULL, 's' },
-		{ "textfile",       required_argument, NULL, 't' },
-		{ "alert-command",  required_argument, NULL, 'a' },
-		{ "alert-timeout",  required_argument, NULL, ARG_ALERT_TIMEOUT },
-		{ "log-target",     required_argument, NULL, ARG_LOG_TARGET },
-		{ "log-level",      required_argument, NULL, ARG_LOG_LEVEL },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "settle-delay", required_argument, NULL, 's' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "alert-command", required_argument, NULL, 'a' },
+		{ "alert-timeout", required_argument, NULL, ARG_ALERT_TIMEOUT },
+		{ "log-target", required_argument, NULL, ARG_LOG_TARGET },
+		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
 		{ "test-uevent-fd", required_argument, NULL, ARG_TEST_UEVENT_FD },
-		{ "check-config",   no_argument,       NULL, ARG_CHECK_CONFIG },
-		{ "verify",         required_argument, NULL, ARG_VERIFY },
+		{ "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+		{ "verify", required_argument, NULL, ARG_VERIFY },
 		{ "verify-interval", required_argument, NULL, ARG_VERIFY_INTERVAL },
 		{ "verify-timeout", required_argument, NULL, ARG_VERIFY_TIMEOUT },
-		{ "help",           no_argument,       NULL, 'h' },
-		{ "version",        no_argument,       NULL, ARG_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
 		{}
 	};
 	_cleanup_(manager_freep) Manager *m = NULL;
@@ -201,7 +204,8 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_LOG_LEVEL:
 			if (parse_level(optarg, &level) < 0) {
-				fprintf(stderr, "kvmcfgd: --log-level=%s: expected debug, info, notice, warning or err\n",
+				fprintf(stderr,
+					"kvmcfgd: --log-level=%s: expected debug, info, notice, warning or err\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -211,7 +215,8 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_TEST_UEVENT_FD:
 			/* 0-2 are stdio: a test fd is always above them. */
-			if (kvmcfg_arg_uint("--test-uevent-fd", optarg, 3, 65535, &test_fd_u, arg_error) < 0) {
+			if (kvmcfg_arg_uint("--test-uevent-fd", optarg, 3, 65535, &test_fd_u,
+					    arg_error) < 0) {
 				fprintf(stderr, "kvmcfgd: %s\n", arg_error);
 				return EXIT_USAGE;
 			}
@@ -225,7 +230,8 @@ int main(int argc, char *argv[])
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "kvmcfgd: unexpected argument '%s'. Try 'kvmcfgd --help'.\n", argv[optind]);
+		fprintf(stderr, "kvmcfgd: unexpected argument '%s'. Try 'kvmcfgd --help'.\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 

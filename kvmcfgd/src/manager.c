@@ -27,7 +27,7 @@
 
 /* Timer slack: the interval check may drift a little to save wakeups. */
 #define INTERVAL_ACCURACY_USEC (1 * USEC_PER_SEC)
-#define SETTLE_ACCURACY_USEC (1 * USEC_PER_MSEC)
+#define SETTLE_ACCURACY_USEC   (1 * USEC_PER_MSEC)
 /*
  * A check that could not finish or alert (out of memory, a journal write
  * that failed) is retried, first after the settle delay (at least
@@ -47,31 +47,31 @@ struct Manager {
 	DaemonConf conf;
 	Policy *policy;
 
-	Snapshot current;          /* problems found by the last successful check */
+	MismatchSet current; /* problems found by the last successful check */
 	KvmcfgVerdict verdict;
-	int check_error;           /* -errno of the last check when it could not run, else 0 */
-	int textfile_error;        /* last textfile write error, to log each new one once */
-	FlapLimit textfile_flap;   /* the "Failed to write"/"works again" pair, rate-limited */
-	char *status;              /* last STATUS= sent */
+	int check_error;	 /* -errno of the last check when it could not run, else 0 */
+	int textfile_error;	 /* last textfile write error, to log each new one once */
+	FlapLimit textfile_flap; /* the "Failed to write"/"works again" pair, rate-limited */
+	char *status;		 /* last STATUS= sent */
 	Metrics metrics;
 
 	int uevent_fd;
 	int test_uevent_fd;
 	sd_event_source *uevent_source;
 	sd_event_source *test_uevent_source;
-	unsigned module_events;    /* module add/remove seen in the current drain */
-	unsigned module_adds;      /* of which loads */
+	unsigned module_events; /* module add/remove seen in the current drain */
+	unsigned module_adds;	/* of which loads */
 
 	sd_event_source *settle_timer;
 	sd_event_source *interval_timer;
 	sd_event_source *retry_timer;
-	uint64_t retry_usec;       /* next retry delay; 0 when the last check went through */
-	unsigned torn_checks;      /* torn checks in a row, see TORN_CHECKS_MAX */
+	uint64_t retry_usec;  /* next retry delay; 0 when the last check went through */
+	unsigned torn_checks; /* torn checks in a row, see TORN_CHECKS_MAX */
 	sd_event_source *signals[4];
 
 	AlertRunner *runner;
-	Verifier *verifier;        /* Verify=yes, else NULL */
-	bool in_load_burst;        /* the check at a load uevent, before the settle one */
+	Verifier *verifier; /* Verify=yes, else NULL */
+	bool in_load_burst; /* the check at a load uevent, before the settle one */
 	bool stopping;
 };
 
@@ -96,7 +96,7 @@ Manager *manager_free(Manager *m)
 		close(m->test_uevent_fd);
 	sd_event_unref(m->event);
 	kvmcfg_policy_free(m->policy);
-	snapshot_done(&m->current);
+	mismatch_set_done(&m->current);
 	conf_done(&m->conf);
 	free(m->status);
 	free(m);
@@ -114,8 +114,8 @@ int manager_new(Manager **ret, DaemonConf *conf, int test_uevent_fd)
 	m->uevent_fd = -1;
 	m->test_uevent_fd = test_uevent_fd;
 	m->conf = *conf;
-	*conf = (DaemonConf) { 0 };
-	m->current = (Snapshot) SNAPSHOT_INIT;
+	*conf = (DaemonConf){ 0 };
+	m->current = (MismatchSet)MISMATCH_SET_INIT;
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
@@ -166,7 +166,8 @@ static void update_textfile(Manager *m)
 		r = textfile_write_atomic(m->conf.textfile, text);
 	now = now_usec(CLOCK_MONOTONIC);
 	if (r < 0 && flap_limit_failure(&m->textfile_flap, now, &suppressed)) {
-		const char *more = suppressed ? " (earlier failures and recoveries not logged)" : "";
+		const char *more =
+			suppressed ? " (earlier failures and recoveries not logged)" : "";
 
 		if (*why)
 			log_errno(LOG_WARNING, r, "Refusing to write textfile %s: %s%s",
@@ -184,7 +185,8 @@ static bool findings_readable(const Findings *f)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (f->items[i].kind == FINDING_UNREADABLE && kvmcfg_finding_is_problem(&f->items[i]))
+		if (f->items[i].kind == FINDING_UNREADABLE &&
+		    kvmcfg_finding_is_problem(&f->items[i]))
 			return false;
 	return true;
 }
@@ -213,13 +215,15 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 					first_dropped = i;
 				r = 0;
 			} else if (r < 0)
-				log_errno(LOG_ERR, r, "Failed to queue AlertCommand for %s%s%s, will retry: %m",
+				log_errno(LOG_ERR, r,
+					  "Failed to queue AlertCommand for %s%s%s, will retry: %m",
 					  x->module, mismatch_dot(x), x->param);
 		}
 		if (r >= 0) {
 			r = alert_journal(&t[i]);
 			if (r < 0)
-				log_errno(LOG_ERR, r, "Failed to log the %s alert for %s%s%s, will retry: %m",
+				log_errno(LOG_ERR, r,
+					  "Failed to log the %s alert for %s%s%s, will retry: %m",
 					  transition_kind_to_string(t[i].kind), x->module,
 					  mismatch_dot(x), x->param);
 		}
@@ -235,8 +239,8 @@ static size_t alert_transitions(Manager *m, const Transition *t, size_t n, bool 
 		log_errno(LOG_ERR, -ENOBUFS,
 			  "Failed to queue AlertCommand for %zu transition%s (first %s%s%s), "
 			  "%zu run or wait already; their journal alerts went out: %m",
-			  n_dropped, n_dropped == 1 ? "" : "s", x->module, mismatch_dot(x), x->param,
-			  alert_runner_pending(m->runner));
+			  n_dropped, n_dropped == 1 ? "" : "s", x->module, mismatch_dot(x),
+			  x->param, alert_runner_pending(m->runner));
 	}
 	return n_failed;
 }
@@ -256,7 +260,8 @@ static void arm_retry(Manager *m, uint64_t usec)
 	int r = timer_arm(m->retry_timer, usec);
 
 	if (r < 0)
-		log_errno(LOG_ERR, r, "Failed to arm the retry timer, next check on the next event: %m");
+		log_errno(LOG_ERR, r,
+			  "Failed to arm the retry timer, next check on the next event: %m");
 }
 
 /* A check that could not finish: try again later, backing off while it fails. */
@@ -312,13 +317,13 @@ static uint64_t now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* One check: findings -> snapshot -> transitions -> every channel. */
+/* One check: findings -> mismatch set -> transitions -> every channel. */
 static int manager_check(Manager *m, const char *reason)
 {
 	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	_cleanup_free_ Transition *t = NULL;
 	_cleanup_free_ bool *failed = NULL;
-	Snapshot now = SNAPSHOT_INIT;
+	MismatchSet now = MISMATCH_SET_INIT;
 	char *status = NULL;
 	uint64_t t0;
 	size_t n = 0, n_failed = 0;
@@ -330,7 +335,8 @@ static int manager_check(Manager *m, const char *reason)
 	m->metrics.last_check_realtime_usec = now_usec(CLOCK_REALTIME);
 	m->metrics.checks++;
 	if (r == -ENOMEM)
-		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s) failed, will retry: %m", reason));
+		return check_retry(
+			m, log_errno(LOG_ERR, r, "Check (%s) failed, will retry: %m", reason));
 	if (r < 0) {
 		check_failed(m, r);
 		/* Every check ends in one "Check (reason)..." debug line; tests sync on it. */
@@ -345,7 +351,8 @@ static int manager_check(Manager *m, const char *reason)
 	if (findings_torn(f) && m->torn_checks < TORN_CHECKS_MAX) {
 		m->torn_checks++;
 		log_debug("Check (%s): a module went away while it was read, re-checking.", reason);
-		arm_retry(m, m->conf.settle_usec > RETRY_MIN_USEC ? m->conf.settle_usec : RETRY_MIN_USEC);
+		arm_retry(m, m->conf.settle_usec > RETRY_MIN_USEC ? m->conf.settle_usec :
+								    RETRY_MIN_USEC);
 		return 0;
 	}
 	m->torn_checks = 0;
@@ -353,33 +360,39 @@ static int manager_check(Manager *m, const char *reason)
 	if (m->verifier) {
 		r = verifier_check(m->verifier, f, !m->in_load_burst);
 		if (r < 0)
-			return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to add the "
-							"probes' verdicts, will retry: %m", reason));
+			return check_retry(m, log_errno(LOG_ERR, r,
+							"Check (%s): failed to add the "
+							"probes' verdicts, will retry: %m",
+							reason));
 	}
 
-	r = snapshot_from_findings(&now, f);
+	r = mismatch_set_from_findings(&now, f);
 	if (r < 0)
-		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to collect findings, will retry: %m",
-						reason));
-	r = snapshot_diff(&m->current, &now, &t, &n);
+		return check_retry(
+			m, log_errno(LOG_ERR, r,
+				     "Check (%s): failed to collect findings, will retry: %m",
+				     reason));
+	r = mismatch_set_diff(&m->current, &now, &t, &n);
 	if (r >= 0 && n > 0) {
 		failed = calloc(n, sizeof(*failed));
 		if (!failed)
 			r = -ENOMEM;
 	}
 	if (r < 0) {
-		snapshot_done(&now);
-		return check_retry(m, log_errno(LOG_ERR, r, "Check (%s): failed to compare findings, will retry: %m",
-						reason));
+		mismatch_set_done(&now);
+		return check_retry(
+			m, log_errno(LOG_ERR, r,
+				     "Check (%s): failed to compare findings, will retry: %m",
+				     reason));
 	}
 	n_failed = alert_transitions(m, t, n, failed);
-	if (n_failed > 0 && snapshot_keep_unalerted(&now, &m->current, t, failed, n) < 0) {
+	if (n_failed > 0 && mismatch_set_keep_unalerted(&now, &m->current, t, failed, n) < 0) {
 		/* Keep the old state whole: the retry raises every transition again. */
-		snapshot_done(&now);
+		mismatch_set_done(&now);
 		return check_retry(m, -ENOMEM);
 	}
-	snapshot_swap(&m->current, &now);
-	snapshot_done(&now);
+	mismatch_set_swap(&m->current, &now);
+	mismatch_set_done(&now);
 
 	m->verdict = kvmcfg_findings_verdict(f);
 	m->metrics.last_check_ok = findings_readable(f);
@@ -402,7 +415,8 @@ int manager_policy_load(const DaemonConf *conf, Policy **ret, PolicyError *err)
 
 	if (conf->policy_dropins)
 		dropins = strcmp(conf->policy_dropins[0], "none") == 0 ?
-			none : (const char *const *)conf->policy_dropins;
+				  none :
+				  (const char *const *)conf->policy_dropins;
 	return kvmcfg_policy_load(ret, conf->policy, dropins, err);
 }
 
@@ -427,8 +441,7 @@ static int load_policy(Manager *m, Policy **ret)
 			r = asprintf(&where, "%s:%u", err.file, err.line);
 		else
 			r = asprintf(&where, "%s", err.file);
-		if (r < 0 ||
-		    asprintf(&ffile, "POLICY_FILE=%s", err.file) < 0 ||
+		if (r < 0 || asprintf(&ffile, "POLICY_FILE=%s", err.file) < 0 ||
 		    asprintf(&fline, "POLICY_LINE=%u", err.line) < 0 ||
 		    asprintf(&ftext, "POLICY_ERRORS=%s", err.text) < 0)
 			return -ENOMEM;
@@ -485,8 +498,9 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 	if (r == -ENOBUFS) {
 		/* Events were lost, maybe a load among them: assume the worst. */
 		m->metrics.uevent_overflows++;
-		log_struct(LOG_WARNING, KVMCFG_MESSAGE_UEVENT_OVERFLOW, NULL,
-			   "Kernel uevent queue overflowed, events were lost; re-checking everything.");
+		log_struct(
+			LOG_WARNING, KVMCFG_MESSAGE_UEVENT_OVERFLOW, NULL,
+			"Kernel uevent queue overflowed, events were lost; re-checking everything.");
 		m->module_events++;
 		m->module_adds++;
 	} else if (r < 0) {
@@ -635,7 +649,8 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	m->metrics.last_reload_failed = r < 0;
 	if (r < 0) {
 		m->metrics.reload_failures++;
-		log_warning("Keeping the previous policy (%zu rules).", kvmcfg_policy_n_rules(m->policy));
+		log_warning("Keeping the previous policy (%zu rules).",
+			    kvmcfg_policy_n_rules(m->policy));
 	} else {
 		kvmcfg_policy_free(m->policy);
 		m->policy = p;
@@ -703,17 +718,19 @@ static int add_signal_sources(Manager *m)
 		sd_event_signal_handler_t handler;
 	} table[] = {
 		{ SIGTERM, on_stop_signal },
-		{ SIGINT,  on_stop_signal },
-		{ SIGHUP,  on_reload_signal },
+		{ SIGINT, on_stop_signal },
+		{ SIGHUP, on_reload_signal },
 		{ SIGUSR1, on_check_signal },
 	};
 	size_t i;
 	int r;
 
 	for (i = 0; i < ELEMENTSOF(table); i++) {
-		r = sd_event_add_signal(m->event, &m->signals[i], table[i].sig, table[i].handler, m);
+		r = sd_event_add_signal(m->event, &m->signals[i], table[i].sig, table[i].handler,
+					m);
 		if (r < 0)
-			return log_errno(LOG_ERR, r, "Failed to watch %s: %m", strsignal(table[i].sig));
+			return log_errno(LOG_ERR, r, "Failed to watch %s: %m",
+					 strsignal(table[i].sig));
 	}
 	return 0;
 }
@@ -795,11 +812,13 @@ int manager_start(Manager *m)
 	(void)manager_check(m, "start");
 	log_info("Watching %s: interval %s, settle delay %s, reality probes %s%s.",
 		 m->conf.sysfs_root,
-		 m->conf.interval_usec ? conf_format_timespan(a, sizeof(a), m->conf.interval_usec) : "off",
+		 m->conf.interval_usec ? conf_format_timespan(a, sizeof(a), m->conf.interval_usec) :
+					 "off",
 		 conf_format_timespan(b, sizeof(b), m->conf.settle_usec),
 		 m->conf.verify ? "every " : "off",
-		 !m->conf.verify ? "" :
-		 m->conf.verify_interval_usec ? conf_format_timespan(c, sizeof(c), m->conf.verify_interval_usec) :
+		 !m->conf.verify	      ? "" :
+		 m->conf.verify_interval_usec ? conf_format_timespan(c, sizeof(c),
+								     m->conf.verify_interval_usec) :
 						"module change and SIGUSR1");
 	(void)sd_notify(false, "READY=1");
 	return 0;

@@ -39,7 +39,7 @@ static void write_series(FILE *f, const char *name, const char *const *labels,
 	fprintf(f, "} %s\n", value);
 }
 
-static void write_mismatches(FILE *f, const Snapshot *s)
+static void write_mismatches(FILE *f, const MismatchSet *s)
 {
 	/*
 	 * The alerting series carries only what identifies a finding (as
@@ -62,16 +62,17 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 
 		write_series(f, "kvmcfg_mismatch", labels, values, ELEMENTSOF(labels), "1");
 	}
-	write_header(f, "kvmcfg_mismatch_info", "gauge",
-		     "What each kvmcfg_mismatch is about: kind, expected and actual value, policy origin.");
+	write_header(
+		f, "kvmcfg_mismatch_info", "gauge",
+		"What each kvmcfg_mismatch is about: kind, expected and actual value, policy origin.");
 	for (i = 0; i < s->n; i++) {
 		const Mismatch *m = &s->v[i];
 		const char *values[] = {
 			m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->origin,
 		};
 
-		write_series(f, "kvmcfg_mismatch_info", info_labels, values, ELEMENTSOF(info_labels),
-			     "1");
+		write_series(f, "kvmcfg_mismatch_info", info_labels, values,
+			     ELEMENTSOF(info_labels), "1");
 	}
 
 	write_header(f, "kvmcfg_mismatches", "gauge",
@@ -85,17 +86,18 @@ static void write_mismatches(FILE *f, const Snapshot *s)
 			continue;
 		fputs("kvmcfg_mismatches{severity=\"", f);
 		kvmcfg_prom_label_value(f, s->v[i].severity);
-		fprintf(f, "\"} %zu\n", snapshot_count_severity(s, s->v[i].severity));
+		fprintf(f, "\"} %zu\n", mismatch_set_count_severity(s, s->v[i].severity));
 	}
 }
 
 /* Stable labels only (module, param): a dashboard joins on them across kernels. */
-static void write_contradictions(FILE *f, const Snapshot *s)
+static void write_contradictions(FILE *f, const MismatchSet *s)
 {
 	size_t i;
 
-	write_header(f, "kvmcfg_param_contradicted", "gauge",
-		     "1 for each module parameter that contradicts what a reality probe saw KVM do.");
+	write_header(
+		f, "kvmcfg_param_contradicted", "gauge",
+		"1 for each module parameter that contradicts what a reality probe saw KVM do.");
 	for (i = 0; i < s->n; i++) {
 		if (strcmp(s->v[i].kind, "contradicted"))
 			continue;
@@ -107,7 +109,7 @@ static void write_contradictions(FILE *f, const Snapshot *s)
 	}
 }
 
-void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
+void textfile_render_check(FILE *f, const MismatchSet *s, const Metrics *m)
 {
 	write_mismatches(f, s);
 	write_contradictions(f, s);
@@ -120,14 +122,16 @@ void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m)
 	write_header(f, "kvmcfg_last_check_timestamp_seconds", "gauge",
 		     "When the last check finished, in seconds since the epoch.");
 	fprintf(f, "kvmcfg_last_check_timestamp_seconds %" PRIu64 ".%06" PRIu64 "\n",
-		m->last_check_realtime_usec / USEC_PER_SEC, m->last_check_realtime_usec % USEC_PER_SEC);
+		m->last_check_realtime_usec / USEC_PER_SEC,
+		m->last_check_realtime_usec % USEC_PER_SEC);
 	write_header(f, "kvmcfg_last_check_duration_seconds", "gauge",
 		     "How long the last check took.");
 	fprintf(f, "kvmcfg_last_check_duration_seconds %" PRIu64 ".%06" PRIu64 "\n",
-		m->last_check_duration_usec / USEC_PER_SEC, m->last_check_duration_usec % USEC_PER_SEC);
+		m->last_check_duration_usec / USEC_PER_SEC,
+		m->last_check_duration_usec % USEC_PER_SEC);
 }
 
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
+int textfile_render(const MismatchSet *s, const Metrics *m, char **ret)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -157,15 +161,17 @@ int textfile_render(const Snapshot *s, const Metrics *m, char **ret)
 	write_counter(f, "kvmcfg_reload_failures_total",
 		      "Policy reloads rejected; the previous policy stayed in force.",
 		      m->reload_failures);
-	write_header(f, "kvmcfg_reload_failed", "gauge",
-		     "1 when the last policy reload was rejected (the previous policy is in force).");
+	write_header(
+		f, "kvmcfg_reload_failed", "gauge",
+		"1 when the last policy reload was rejected (the previous policy is in force).");
 	fprintf(f, "kvmcfg_reload_failed %d\n", m->last_reload_failed);
 	if (m->policy_sha256[0]) {
 		static const char *const policy_labels[] = { "sha256" };
 		const char *policy_values[] = { m->policy_sha256 };
 
-		write_header(f, "kvmcfg_policy_info", "gauge",
-			     "The policy in force: SHA-256 of its effective text (kvmcfgctl validate --print).");
+		write_header(
+			f, "kvmcfg_policy_info", "gauge",
+			"The policy in force: SHA-256 of its effective text (kvmcfgctl validate --print).");
 		write_series(f, "kvmcfg_policy_info", policy_labels, policy_values, 1, "1");
 		write_header(f, "kvmcfg_policy_rules", "gauge", "Rules in the policy in force.");
 		fprintf(f, "kvmcfg_policy_rules %" PRIu64 "\n", m->policy_rules);
@@ -199,7 +205,8 @@ int textfile_write_atomic(const char *path, const char *text)
 
 	/* A dot-name without .prom: the collector ignores it until the rename. */
 	if (slash)
-		r = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+		r = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path,
+			     slash + 1);
 	else
 		r = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
 	if (r < 0 || (size_t)r >= sizeof(tmp))

@@ -15,22 +15,22 @@
 
 typedef struct Metrics {
 	uint64_t checks;
-	uint64_t check_failures;          /* checks that could not run at all */
+	uint64_t check_failures; /* checks that could not run at all */
 	uint64_t transitions[_TRANSITION_MAX];
 	uint64_t module_uevents;
-	uint64_t uevent_overflows;        /* ENOBUFS: events lost, full re-check done */
+	uint64_t uevent_overflows; /* ENOBUFS: events lost, full re-check done */
 	uint64_t reloads;
-	uint64_t reload_failures;         /* policy rejected, old one kept */
+	uint64_t reload_failures; /* policy rejected, old one kept */
 	uint64_t alert_commands;
-	uint64_t alert_command_failures;  /* spawn failed, non-zero exit, killed */
+	uint64_t alert_command_failures; /* spawn failed, non-zero exit, killed */
 	uint64_t alert_command_timeouts;
-	uint64_t alert_commands_dropped;  /* queue full */
+	uint64_t alert_commands_dropped; /* queue full */
 	uint64_t last_check_realtime_usec;
 	uint64_t last_check_duration_usec;
-	bool last_check_ok;               /* every param could be read */
-	bool last_reload_failed;          /* the last reload was rejected */
-	uint64_t policy_rules;            /* of the policy in force */
-	char policy_sha256[65];           /* its effective text's SHA-256; "" if unknown */
+	bool last_check_ok;	 /* every param could be read */
+	bool last_reload_failed; /* the last reload was rejected */
+	uint64_t policy_rules;	 /* of the policy in force */
+	char policy_sha256[65];	 /* its effective text's SHA-256; "" if unknown */
 } Metrics;
 
 /*
@@ -39,10 +39,10 @@ typedef struct Metrics {
  * (from @m's last_check_* fields only). kvmcfgctl check --textfile writes
  * these; the daemon adds its counters.
  */
-void textfile_render_check(FILE *f, const Snapshot *s, const Metrics *m);
+void textfile_render_check(FILE *f, const MismatchSet *s, const Metrics *m);
 
 /* Render the whole textfile into a malloc'd string. */
-int textfile_render(const Snapshot *s, const Metrics *m, char **ret);
+int textfile_render(const MismatchSet *s, const Metrics *m, char **ret);
 
 /* Replace @path atomically with @text (mode 0644). */
 int textfile_write_atomic(const char *path, const char *text);

@@ -23,11 +23,11 @@ static void mismatch_done(Mismatch *m)
 	free(m->evidence);
 }
 
-int snapshot_add(Snapshot *s, const Mismatch *m)
+int mismatch_set_add(MismatchSet *s, const Mismatch *m)
 {
 	const char *src[] = {
-		m->module, m->param, m->rule, m->kind, m->expected, m->actual, m->severity, m->origin,
-		m->evidence,
+		m->module, m->param,	m->rule,   m->kind,	m->expected,
+		m->actual, m->severity, m->origin, m->evidence,
 	};
 	char *dst[ELEMENTSOF(src)] = { 0 };
 	size_t i;
@@ -49,9 +49,15 @@ int snapshot_add(Snapshot *s, const Mismatch *m)
 			return -ENOMEM;
 		}
 	}
-	s->v[s->n++] = (Mismatch) {
-		.module = dst[0], .param = dst[1], .rule = dst[2], .kind = dst[3],
-		.expected = dst[4], .actual = dst[5], .severity = dst[6], .origin = dst[7],
+	s->v[s->n++] = (Mismatch){
+		.module = dst[0],
+		.param = dst[1],
+		.rule = dst[2],
+		.kind = dst[3],
+		.expected = dst[4],
+		.actual = dst[5],
+		.severity = dst[6],
+		.origin = dst[7],
 		.evidence = dst[8],
 	};
 	return 0;
@@ -73,7 +79,7 @@ static int identity_qsort_cmp(const void *a, const void *b)
 	return identity_cmp(a, b);
 }
 
-int snapshot_seal(Snapshot *s)
+int mismatch_set_seal(MismatchSet *s)
 {
 	size_t i, n = 0;
 
@@ -94,25 +100,25 @@ int snapshot_seal(Snapshot *s)
 	return 0;
 }
 
-void snapshot_done(Snapshot *s)
+void mismatch_set_done(MismatchSet *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		mismatch_done(&s->v[i]);
 	free(s->v);
-	*s = (Snapshot) SNAPSHOT_INIT;
+	*s = (MismatchSet)MISMATCH_SET_INIT;
 }
 
-void snapshot_swap(Snapshot *a, Snapshot *b)
+void mismatch_set_swap(MismatchSet *a, MismatchSet *b)
 {
-	Snapshot t = *a;
+	MismatchSet t = *a;
 
 	*a = *b;
 	*b = t;
 }
 
-size_t snapshot_count_severity(const Snapshot *s, const char *severity)
+size_t mismatch_set_count_severity(const MismatchSet *s, const char *severity)
 {
 	size_t i, n = 0;
 
@@ -139,7 +145,8 @@ static bool reported_fields_differ(const Mismatch *a, const Mismatch *b)
 	       strcmp(a->actual, b->actual) || strcmp(a->severity, b->severity);
 }
 
-int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret, size_t *ret_n)
+int mismatch_set_diff(const MismatchSet *before, const MismatchSet *now, Transition **ret,
+		      size_t *ret_n)
 {
 	_cleanup_free_ Transition *t = NULL;
 	size_t i = 0, j = 0, n = 0;
@@ -162,12 +169,13 @@ int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret,
 			c = identity_cmp(&before->v[i], &now->v[j]);
 
 		if (c < 0) {
-			t[n++] = (Transition) { TRANSITION_RESOLVED, &before->v[i++], NULL };
+			t[n++] = (Transition){ TRANSITION_RESOLVED, &before->v[i++], NULL };
 		} else if (c > 0) {
-			t[n++] = (Transition) { TRANSITION_NEW, NULL, &now->v[j++] };
+			t[n++] = (Transition){ TRANSITION_NEW, NULL, &now->v[j++] };
 		} else {
 			if (reported_fields_differ(&before->v[i], &now->v[j]))
-				t[n++] = (Transition) { TRANSITION_CHANGED, &before->v[i], &now->v[j] };
+				t[n++] = (Transition){ TRANSITION_CHANGED, &before->v[i],
+						       &now->v[j] };
 			i++;
 			j++;
 		}
@@ -182,8 +190,8 @@ int snapshot_diff(const Snapshot *before, const Snapshot *now, Transition **ret,
 	return 0;
 }
 
-int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t,
-			    const bool *failed, size_t n)
+int mismatch_set_keep_unalerted(MismatchSet *now, MismatchSet *before, const Transition *t,
+				const bool *failed, size_t n)
 {
 	/* As a number: realloc() below may move the array @t points into. */
 	const uintptr_t old = (uintptr_t)now->v;
@@ -203,8 +211,8 @@ int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t
 	}
 	for (i = 0, k = now->n; i < n; i++) {
 		Mismatch *b = t[i].before ? &before->v[t[i].before - before->v] : NULL;
-		Mismatch *x = t[i].now ?
-			&now->v[((uintptr_t)t[i].now - old) / sizeof(Mismatch)] : NULL;
+		Mismatch *x =
+			t[i].now ? &now->v[((uintptr_t)t[i].now - old) / sizeof(Mismatch)] : NULL;
 		Mismatch tmp;
 
 		if (!failed[i])
@@ -213,11 +221,11 @@ int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t
 		case TRANSITION_NEW:
 			/* A NULL module marks it for removal below. */
 			mismatch_done(x);
-			*x = (Mismatch) { 0 };
+			*x = (Mismatch){ 0 };
 			break;
 		case TRANSITION_RESOLVED:
 			now->v[k++] = *b;
-			*b = (Mismatch) { 0 };
+			*b = (Mismatch){ 0 };
 			break;
 		default:
 			tmp = *x;
@@ -231,7 +239,7 @@ int snapshot_keep_unalerted(Snapshot *now, Snapshot *before, const Transition *t
 		if (now->v[i].module)
 			now->v[j++] = now->v[i];
 	now->n = j;
-	return snapshot_seal(now);
+	return mismatch_set_seal(now);
 }
 
 static const char *absent_actual(const Finding *f, char *buf, size_t size)
@@ -247,9 +255,9 @@ static const char *absent_actual(const Finding *f, char *buf, size_t size)
 	}
 }
 
-int snapshot_from_findings(Snapshot *ret, const Findings *f)
+int mismatch_set_from_findings(MismatchSet *ret, const Findings *f)
 {
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	size_t i;
 	int r;
 
@@ -260,34 +268,39 @@ int snapshot_from_findings(Snapshot *ret, const Findings *f)
 		if (!kvmcfg_finding_is_problem(x))
 			continue;
 		if (x->origin_line > 0)
-			snprintf(origin, sizeof(origin), "%s:%u", x->origin_file ? x->origin_file : "",
-				 x->origin_line);
+			snprintf(origin, sizeof(origin), "%s:%u",
+				 x->origin_file ? x->origin_file : "", x->origin_line);
 		else
-			snprintf(origin, sizeof(origin), "%s", x->origin_file ? x->origin_file : "");
-		r = snapshot_add(&s, &(Mismatch) {
-			.module = x->module,
-			.param = x->param,
-			/* --verify's verdict on a param is its own finding, beside the policy's. */
-			.rule = x->rule ? x->rule :
-				!x->probe ? (char *)"policy" :
-				x->kind == FINDING_CONTRADICTED ? (char *)"verify:contradicted" :
-								  (char *)"verify:unverified",
-			.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
-			.expected = x->expected,
-			.actual = x->actual ? x->actual : (char *)absent_actual(x, note, sizeof(note)),
-			.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
-			.origin = origin,
-			.evidence = x->evidence,
-		});
+			snprintf(origin, sizeof(origin), "%s",
+				 x->origin_file ? x->origin_file : "");
+		r = mismatch_set_add(
+			&s,
+			&(Mismatch){
+				.module = x->module,
+				.param = x->param,
+				/* --verify's verdict on a param is its own finding, beside the policy's. */
+				.rule = x->rule	  ? x->rule :
+					!x->probe ? (char *)"policy" :
+					x->kind == FINDING_CONTRADICTED ?
+						    (char *)"verify:contradicted" :
+						    (char *)"verify:unverified",
+				.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
+				.expected = x->expected,
+				.actual = x->actual ? x->actual :
+						      (char *)absent_actual(x, note, sizeof(note)),
+				.severity = (char *)kvmcfg_policy_severity_to_string(x->severity),
+				.origin = origin,
+				.evidence = x->evidence,
+			});
 		if (r < 0)
 			goto fail;
 	}
-	r = snapshot_seal(&s);
+	r = mismatch_set_seal(&s);
 	if (r < 0)
 		goto fail;
 	*ret = s;
 	return 0;
 fail:
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 	return r;
 }

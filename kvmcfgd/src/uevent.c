@@ -63,9 +63,9 @@ int uevent_parse(const char *buf, size_t len, Uevent *ret)
 
 		nul = memchr(p, '\0', (size_t)(end - p));
 		if (!nul)
-			return -EBADMSG;        /* unterminated last field */
+			return -EBADMSG; /* unterminated last field */
 		if (nul == p)
-			continue;               /* tolerate padding */
+			continue; /* tolerate padding */
 		if (!memchr(p, '=', (size_t)(nul - p)))
 			return -EBADMSG;
 		if ((v = field_value(p, "ACTION"))) {
@@ -116,7 +116,8 @@ UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module
 }
 
 /* Four header bytes as classic BPF loads them (network order). */
-#define W(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define W(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 int uevent_socket_attach_filter(int fd)
 {
@@ -133,7 +134,8 @@ int uevent_socket_attach_filter(int fd)
 		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
 		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'm', 'o', 'd'), 0, REJECT - 4),
 		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('u', 'l', 'e', '/'), ACCEPT - 6, REJECT - 6),
+		/* 5 */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('u', 'l', 'e', '/'), ACCEPT - 6, REJECT - 6),
 		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('r', 'e', 'm', 'o'), 0, REJECT - 7),
 		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
 		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('v', 'e', '@', '/'), 0, REJECT - 9),
@@ -203,9 +205,12 @@ int uevent_socket_drain(int fd, bool kernel_only, UeventHandler handler, void *u
 		struct sockaddr_nl sa = { 0 };
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr mh = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = control, .msg_controllen = sizeof(control),
+			.msg_name = &sa,
+			.msg_namelen = sizeof(sa),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = control,
+			.msg_controllen = sizeof(control),
 		};
 		Uevent u;
 		ssize_t n;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 typedef enum UeventModuleAction {
-	UEVENT_MODULE_NONE,     /* not a module load or unload: ignore */
+	UEVENT_MODULE_NONE, /* not a module load or unload: ignore */
 	UEVENT_MODULE_ADD,
 	UEVENT_MODULE_REMOVE,
 } UeventModuleAction;
@@ -21,8 +21,8 @@ typedef enum UeventModuleAction {
 typedef struct Uevent {
 	const char *action;
 	const char *devpath;
-	const char *subsystem;  /* NULL when the event carries none */
-	uint64_t seqnum;        /* 0 when the event carries none */
+	const char *subsystem; /* NULL when the event carries none */
+	uint64_t seqnum;       /* 0 when the event carries none */
 } Uevent;
 
 /*

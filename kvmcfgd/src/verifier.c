@@ -30,7 +30,7 @@ struct Verifier {
 	int fd;
 	const KvmcfgProbe *run_probes[PROBES_MAX];
 	KvmcfgProbeResult run_results[PROBES_MAX];
-	size_t run_n, got;	/* bytes of run_results received */
+	size_t run_n, got; /* bytes of run_results received */
 
 	/* The last complete run. */
 	const KvmcfgProbe *probes[PROBES_MAX];
@@ -39,7 +39,7 @@ struct Verifier {
 	bool valid;
 
 	bool wanted, rerun;
-	Findings *carried;	/* the verdicts the last apply added */
+	Findings *carried; /* the verdicts the last apply added */
 	uint64_t runs;
 };
 
@@ -96,8 +96,8 @@ int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t t
 	v->done = done;
 	v->userdata = userdata;
 	if (interval_usec) {
-		r = sd_event_add_time_relative(e, &v->interval_timer, CLOCK_MONOTONIC, interval_usec,
-					       USEC_PER_SEC, on_interval, v);
+		r = sd_event_add_time_relative(e, &v->interval_timer, CLOCK_MONOTONIC,
+					       interval_usec, USEC_PER_SEC, on_interval, v);
 		if (r < 0)
 			return r;
 	}
@@ -230,8 +230,8 @@ static bool still_reads(const Findings *f, const Finding *c)
 	for (i = 0; i < f->n; i++) {
 		const Finding *x = &f->items[i];
 
-		if (x->param && x->actual && !x->rule && !x->probe && !strcmp(x->module, c->module) &&
-		    !strcmp(x->param, c->param))
+		if (x->param && x->actual && !x->rule && !x->probe &&
+		    !strcmp(x->module, c->module) && !strcmp(x->param, c->param))
 			return c->actual && !strcmp(x->actual, c->actual);
 	}
 	return false;
@@ -240,8 +240,8 @@ static bool still_reads(const Findings *f, const Finding *c)
 static int add_copy(Findings *f, const Finding *c)
 {
 	int r = kvmcfg_findings_add(f, c->kind, c->severity, c->module, c->param, c->expected,
-				    c->actual, c->read_error, c->origin_file, c->origin_line, c->rule,
-				    c->message);
+				    c->actual, c->read_error, c->origin_file, c->origin_line,
+				    c->rule, c->message);
 
 	return r < 0 ? r : kvmcfg_findings_set_probe(f, c->probe, c->evidence);
 }

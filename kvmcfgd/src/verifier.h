@@ -26,7 +26,10 @@ int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t t
 		 verifier_done_t done, void *userdata);
 /* Kills a run in flight. NULL-safe. */
 Verifier *verifier_free(Verifier *v);
-static inline void verifier_freep(Verifier **v) { verifier_free(*v); }
+static inline void verifier_freep(Verifier **v)
+{
+	verifier_free(*v);
+}
 
 /* Ask for a run: the next verifier_check() starts it (or queues it behind one in flight). */
 void verifier_want(Verifier *v);

@@ -54,12 +54,12 @@ START_TEST(fields)
 	ck_assert_str_eq(find(v, "SEVERITY"), "warn");
 	ck_assert_str_eq(find(v, "ORIGIN"), "/etc/kvmcfgd/policy.conf:7");
 	ck_assert_ptr_null(find(v, "PREVIOUS_ACTUAL"));
-	kvmcfg_strv_free(v);
+	strv_free(v);
 
 	ck_assert_int_eq(alert_fields(&c, "KVMCFG_", &v), 0);
 	ck_assert_str_eq(find(v, "KVMCFG_EVENT"), "changed");
 	ck_assert_str_eq(find(v, "KVMCFG_PREVIOUS_ACTUAL"), "auto");
-	kvmcfg_strv_free(v);
+	strv_free(v);
 
 	ck_assert_str_eq(alert_message_id(TRANSITION_NEW), KVMCFG_MESSAGE_MISMATCH);
 	ck_assert_str_eq(alert_message_id(TRANSITION_RESOLVED), KVMCFG_MESSAGE_RESOLVED);
@@ -90,7 +90,7 @@ START_TEST(exec_env)
 	/* The inherited stale value must not shadow ours. */
 	ck_assert_uint_eq(modules, 1);
 	ck_assert_str_eq(find(env, "KVMCFG_MODULE"), "kvm");
-	kvmcfg_strv_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(status)
 {
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	const char *params[] = { "a", "b", "c", "d", "e" };
 	char *st = NULL;
 	size_t i;
@@ -137,14 +137,14 @@ START_TEST(status)
 		Mismatch m = plain;
 
 		m.param = (char *)params[i];
-		ck_assert_int_eq(snapshot_add(&s, &m), 0);
+		ck_assert_int_eq(mismatch_set_add(&s, &m), 0);
 	}
-	ck_assert_int_eq(snapshot_seal(&s), 0);
+	ck_assert_int_eq(mismatch_set_seal(&s), 0);
 	ck_assert_int_eq(alert_status("mismatch", &s, &st), 0);
 	ck_assert_str_eq(st, "MISMATCH: 5 problems: kvm.a=auto (expected never), "
 			     "kvm.b=auto (expected never), kvm.c=auto (expected never), and 2 more");
 	free(st);
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 }
 END_TEST
 
@@ -215,19 +215,19 @@ END_TEST
 START_TEST(hostile_values)
 {
 	char path[] = "/tmp/kvmcfg-log-XXXXXX", buf[512] = { 0 };
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	Mismatch m = plain;
 	char *st = NULL;
 	int fd, saved;
 
 	m.actual = (char *)"N\nWATCHDOG=trigger\x01\"\\\xff\xc3\xa9";
-	ck_assert_int_eq(snapshot_add(&s, &m), 0);
-	ck_assert_int_eq(snapshot_seal(&s), 0);
+	ck_assert_int_eq(mismatch_set_add(&s, &m), 0);
+	ck_assert_int_eq(mismatch_set_seal(&s), 0);
 	ck_assert_int_eq(alert_status("mismatch", &s, &st), 0);
 	ck_assert_str_eq(st, "MISMATCH: 1 problem: kvm.nx_huge_pages="
 			     "N\\nWATCHDOG=trigger\\x01\"\\\xef\xbf\xbd\xc3\xa9 (expected never)");
 	free(st);
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);

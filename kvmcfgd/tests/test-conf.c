@@ -53,7 +53,7 @@ static void expect_split(const char *in, const char *const *want)
 		ck_assert_str_eq(argv[i], want[i]);
 	}
 	ck_assert_ptr_null(argv[i]);
-	kvmcfg_strv_free(argv);
+	strv_free(argv);
 }
 
 START_TEST(split_command)

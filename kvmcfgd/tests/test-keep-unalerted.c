@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for snapshot_keep_unalerted(): a transition that reached no
+ * Unit tests for mismatch_set_keep_unalerted(): a transition that reached no
  * alert channel must come back on the next diff, and one that did must not.
  * This is what makes kvmcfgd retry an alert it could not raise (out of
  * memory, a failed journal write) instead of losing it.
@@ -13,9 +13,9 @@
 #include "transition.h"
 #include "unit-test.h"
 
-static void add(Snapshot *s, const char *param, const char *actual)
+static void add(MismatchSet *s, const char *param, const char *actual)
 {
-	ck_assert_int_eq(snapshot_add(s, &(Mismatch) {
+	ck_assert_int_eq(mismatch_set_add(s, &(Mismatch) {
 		.module = (char *)"kvm", .param = (char *)param, .rule = (char *)"policy",
 		.kind = (char *)"mismatch", .expected = (char *)"Y", .actual = (char *)actual,
 		.severity = (char *)"critical", .origin = (char *)"policy.conf:3",
@@ -23,22 +23,22 @@ static void add(Snapshot *s, const char *param, const char *actual)
 }
 
 /* before: a=N b=N c=N; now: b=M (changed), c=N (same), d=N (new); a resolved. */
-static void build(Snapshot *before, Snapshot *now)
+static void build(MismatchSet *before, MismatchSet *now)
 {
-	*before = (Snapshot) SNAPSHOT_INIT;
-	*now = (Snapshot) SNAPSHOT_INIT;
+	*before = (MismatchSet) MISMATCH_SET_INIT;
+	*now = (MismatchSet) MISMATCH_SET_INIT;
 	add(before, "c", "N");
 	add(before, "a", "N");
 	add(before, "b", "N");
 	add(now, "d", "N");
 	add(now, "b", "M");
 	add(now, "c", "N");
-	ck_assert_int_eq(snapshot_seal(before), 0);
-	ck_assert_int_eq(snapshot_seal(now), 0);
+	ck_assert_int_eq(mismatch_set_seal(before), 0);
+	ck_assert_int_eq(mismatch_set_seal(now), 0);
 }
 
 /* "a=N,b=M,..." for the snapshot, to compare in one assertion. */
-static void render(const Snapshot *s, char *buf, size_t size)
+static void render(const MismatchSet *s, char *buf, size_t size)
 {
 	size_t i;
 
@@ -51,34 +51,34 @@ static void render(const Snapshot *s, char *buf, size_t size)
 /* Run the diff, fail the transitions whose param is in @fail, keep, and render. */
 static void run(const char *fail, char *out, size_t size, size_t *ret_again)
 {
-	Snapshot before, now;
+	MismatchSet before, now;
 	Transition *t = NULL, *t2 = NULL;
 	bool failed[8] = { 0 };
 	size_t n = 0, n2 = 0, i;
 
 	build(&before, &now);
-	ck_assert_int_eq(snapshot_diff(&before, &now, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&before, &now, &t, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	for (i = 0; i < n; i++)
 		failed[i] = strstr(fail, transition_subject(&t[i])->param) != NULL;
-	ck_assert_int_eq(snapshot_keep_unalerted(&now, &before, t, failed, n), 0);
+	ck_assert_int_eq(mismatch_set_keep_unalerted(&now, &before, t, failed, n), 0);
 	render(&now, out, size);
 	/* What the next check (same state as @now had) raises again. */
 	{
-		Snapshot again = SNAPSHOT_INIT;
+		MismatchSet again = MISMATCH_SET_INIT;
 
 		add(&again, "d", "N");
 		add(&again, "b", "M");
 		add(&again, "c", "N");
-		ck_assert_int_eq(snapshot_seal(&again), 0);
-		ck_assert_int_eq(snapshot_diff(&now, &again, &t2, &n2), 0);
-		snapshot_done(&again);
+		ck_assert_int_eq(mismatch_set_seal(&again), 0);
+		ck_assert_int_eq(mismatch_set_diff(&now, &again, &t2, &n2), 0);
+		mismatch_set_done(&again);
 	}
 	*ret_again = n2;
 	free(t);
 	free(t2);
-	snapshot_done(&before);
-	snapshot_done(&now);
+	mismatch_set_done(&before);
+	mismatch_set_done(&now);
 }
 
 START_TEST(none_failed)

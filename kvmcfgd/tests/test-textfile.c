@@ -16,9 +16,9 @@
 #include "textfile.h"
 #include "unit-test.h"
 
-static void add(Snapshot *s, const char *param, const char *actual, const char *severity)
+static void add(MismatchSet *s, const char *param, const char *actual, const char *severity)
 {
-	ck_assert_int_eq(snapshot_add(s, &(Mismatch) {
+	ck_assert_int_eq(mismatch_set_add(s, &(Mismatch) {
 		.module = (char *)"kvm", .param = (char *)param, .rule = (char *)"policy",
 		.kind = (char *)"mismatch", .expected = (char *)"Y | 1", .actual = (char *)actual,
 		.severity = (char *)severity, .origin = (char *)"/etc/kvmcfgd/policy.conf:3",
@@ -27,7 +27,7 @@ static void add(Snapshot *s, const char *param, const char *actual, const char *
 
 START_TEST(render)
 {
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 	Metrics m = {
 		.checks = 7, .check_failures = 1, .module_uevents = 3, .reloads = 2,
 		.reload_failures = 1, .last_check_realtime_usec = 1700000000123456ULL,
@@ -40,7 +40,7 @@ START_TEST(render)
 	add(&s, "tdp_mmu", "N", "critical");
 	add(&s, "odd", "say \"hi\"\\", "warn");
 	add(&s, "mmio_caching", "N", "critical");
-	ck_assert_int_eq(snapshot_seal(&s), 0);
+	ck_assert_int_eq(mismatch_set_seal(&s), 0);
 	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);
 
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE kvmcfg_mismatch gauge\n"));
@@ -79,7 +79,7 @@ START_TEST(render)
 			ck_assert_msg(strncmp(line, "kvmcfg_", 7) == 0, "bad line: %.60s", line);
 	}
 	free(text);
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 
 	/* Nothing wrong: ok is 1 only when also readable. */
 	ck_assert_int_eq(textfile_render(&s, &m, &text), 0);

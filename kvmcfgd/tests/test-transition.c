@@ -13,10 +13,10 @@
 #include "transition.h"
 #include "unit-test.h"
 
-static void add(Snapshot *s, const char *module, const char *param, const char *expected,
+static void add(MismatchSet *s, const char *module, const char *param, const char *expected,
 		const char *actual)
 {
-	ck_assert_int_eq(snapshot_add(s, &(Mismatch) {
+	ck_assert_int_eq(mismatch_set_add(s, &(Mismatch) {
 		.module = (char *)module, .param = (char *)param, .rule = (char *)"policy",
 		.kind = (char *)"mismatch", .expected = (char *)expected, .actual = (char *)actual,
 		.severity = (char *)"critical", .origin = (char *)"policy.conf:3",
@@ -25,34 +25,34 @@ static void add(Snapshot *s, const char *module, const char *param, const char *
 
 START_TEST(no_change_no_alert)
 {
-	Snapshot a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = (Transition *)1;
 	size_t n = 99;
 
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_ptr_null(t);
 
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
 	add(&b, "kvm", "tdp_mmu", "Y", "N");
-	ck_assert_int_eq(snapshot_seal(&a), 0);
-	ck_assert_int_eq(snapshot_seal(&b), 0);
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_seal(&a), 0);
+	ck_assert_int_eq(mismatch_set_seal(&b), 0);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, 0);
 
 	/* A reload that moves the rule to another line is not a new alert. */
 	free(b.v[0].origin);
 	b.v[0].origin = strdup("policy.conf:9");
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	snapshot_done(&a);
-	snapshot_done(&b);
+	mismatch_set_done(&a);
+	mismatch_set_done(&b);
 }
 END_TEST
 
 START_TEST(new_resolved_changed)
 {
-	Snapshot a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = NULL;
 	size_t n = 0;
 
@@ -63,11 +63,11 @@ START_TEST(new_resolved_changed)
 	add(&b, "kvm", "mmio_caching", "Y", "N");   /* new in b */
 	add(&b, "kvm", "tdp_mmu", "Y", "N");
 	add(&b, "kvm", "halt_poll_ns", "<= 200000", "500000");
-	ck_assert_int_eq(snapshot_seal(&a), 0);
-	ck_assert_int_eq(snapshot_seal(&b), 0);
+	ck_assert_int_eq(mismatch_set_seal(&a), 0);
+	ck_assert_int_eq(mismatch_set_seal(&b), 0);
 	ck_assert_str_eq(a.v[0].param, "halt_poll_ns");
 
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	/* Identity order: kvm.halt_poll_ns, kvm.mmio_caching, kvm_amd.npt. */
 	ck_assert_int_eq(t[0].kind, TRANSITION_CHANGED);
@@ -82,7 +82,7 @@ START_TEST(new_resolved_changed)
 	free(t);
 
 	/* And back: everything reverses. */
-	ck_assert_int_eq(snapshot_diff(&b, &a, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&b, &a, &t, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(t[0].kind, TRANSITION_CHANGED);
 	ck_assert_int_eq(t[1].kind, TRANSITION_RESOLVED);
@@ -90,63 +90,63 @@ START_TEST(new_resolved_changed)
 	free(t);
 
 	/* Everything resolves at once: one alert each. */
-	snapshot_done(&b);
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	mismatch_set_done(&b);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, a.n);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(t[i].kind, TRANSITION_RESOLVED);
 	free(t);
-	snapshot_done(&a);
+	mismatch_set_done(&a);
 }
 END_TEST
 
 START_TEST(kind_change_is_a_change)
 {
-	Snapshot a = SNAPSHOT_INIT, b = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT, b = MISMATCH_SET_INIT;
 	Transition *t = NULL;
 	size_t n = 0;
 
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
-	ck_assert_int_eq(snapshot_add(&b, &(Mismatch) {
+	ck_assert_int_eq(mismatch_set_add(&b, &(Mismatch) {
 		.module = (char *)"kvm", .param = (char *)"tdp_mmu", .rule = (char *)"policy",
 		.kind = (char *)"unreadable", .expected = (char *)"Y",
 		.actual = (char *)"(unreadable: EACCES)", .severity = (char *)"critical",
 	}), 0);
-	ck_assert_int_eq(snapshot_seal(&a), 0);
-	ck_assert_int_eq(snapshot_seal(&b), 0);
+	ck_assert_int_eq(mismatch_set_seal(&a), 0);
+	ck_assert_int_eq(mismatch_set_seal(&b), 0);
 	/* NULL origin is stored as "". */
 	ck_assert_str_eq(b.v[0].origin, "");
-	ck_assert_int_eq(snapshot_diff(&a, &b, &t, &n), 0);
+	ck_assert_int_eq(mismatch_set_diff(&a, &b, &t, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(t[0].kind, TRANSITION_CHANGED);
 	free(t);
-	snapshot_done(&a);
-	snapshot_done(&b);
+	mismatch_set_done(&a);
+	mismatch_set_done(&b);
 }
 END_TEST
 
 START_TEST(duplicates_collapse)
 {
-	Snapshot a = SNAPSHOT_INIT;
+	MismatchSet a = MISMATCH_SET_INIT;
 
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
 	add(&a, "kvm", "tdp_mmu", "Y", "N");
 	add(&a, "kvm", "ept", "Y", "N");
-	ck_assert_int_eq(snapshot_seal(&a), 0);
+	ck_assert_int_eq(mismatch_set_seal(&a), 0);
 	ck_assert_uint_eq(a.n, 2);
-	ck_assert_uint_eq(snapshot_count_severity(&a, "critical"), 2);
-	ck_assert_uint_eq(snapshot_count_severity(&a, "warn"), 0);
-	ck_assert_uint_eq(snapshot_count_severity(&a, NULL), 2);
-	snapshot_done(&a);
+	ck_assert_uint_eq(mismatch_set_count_severity(&a, "critical"), 2);
+	ck_assert_uint_eq(mismatch_set_count_severity(&a, "warn"), 0);
+	ck_assert_uint_eq(mismatch_set_count_severity(&a, NULL), 2);
+	mismatch_set_done(&a);
 	ck_assert_uint_eq(a.n, 0);
-	snapshot_done(&a); /* twice is fine */
+	mismatch_set_done(&a); /* twice is fine */
 }
 END_TEST
 
 START_TEST(from_findings)
 {
 	Findings *f = NULL;
-	Snapshot s = SNAPSHOT_INIT;
+	MismatchSet s = MISMATCH_SET_INIT;
 
 	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
 	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_OK, POLICY_SEVERITY_CRITICAL, "kvm", "ept", "Y", "Y",
@@ -163,7 +163,7 @@ START_TEST(from_findings)
 	ck_assert_int_eq(kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_CRITICAL, "kvm_amd", "npt",
 				      "Y", NULL, -ENODEV, "/etc/p.conf", 9, NULL, NULL), 0);
 
-	ck_assert_int_eq(snapshot_from_findings(&s, f), 0);
+	ck_assert_int_eq(mismatch_set_from_findings(&s, f), 0);
 	/* ok and skipped are not problems: four remain, sorted by identity. */
 	ck_assert_uint_eq(s.n, 4);
 	ck_assert_str_eq(s.v[0].param, "secret");
@@ -181,7 +181,7 @@ START_TEST(from_findings)
 	ck_assert_str_eq(s.v[3].param, "");
 	ck_assert_str_eq(s.v[3].actual, "(module not loaded)");
 	ck_assert_str_eq(s.v[3].severity, "warn");
-	snapshot_done(&s);
+	mismatch_set_done(&s);
 	kvmcfg_findings_free(f);
 }
 END_TEST

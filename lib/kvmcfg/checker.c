@@ -37,7 +37,8 @@ const KvmcfgDerivedRule kvmcfg_derived_rules[] = {
 		       "mmio_caching, so sev_es=Y with mmio_caching=N does not reflect reality",
 	},
 };
-const size_t kvmcfg_n_derived_rules = sizeof(kvmcfg_derived_rules) / sizeof(kvmcfg_derived_rules[0]);
+const size_t kvmcfg_n_derived_rules =
+	sizeof(kvmcfg_derived_rules) / sizeof(kvmcfg_derived_rules[0]);
 
 /* ---- per-check read cache: each module and param is read once ---- */
 
@@ -132,12 +133,15 @@ static int check_rule(Reads *c, const PolicySection *s, const PolicyRule *rule, 
 		return -ENOMEM;
 	err = rd->r;
 	if (err == 0)
-		kind = kvmcfg_matcher_test(&rule->matcher, rd->value) ? FINDING_OK : FINDING_MISMATCH;
+		kind = kvmcfg_matcher_test(&rule->matcher, rd->value) ? FINDING_OK :
+									FINDING_MISMATCH;
 	else if (err == -ENOENT)
-		kind = kvmcfg_matcher_test(&rule->matcher, NULL) ? FINDING_OK : FINDING_PARAM_MISSING;
+		kind = kvmcfg_matcher_test(&rule->matcher, NULL) ? FINDING_OK :
+								   FINDING_PARAM_MISSING;
 	else if (err == -ENODEV && strcmp(rule->module, s->module)) {
 		/* A qualified key names a module that is not loaded. */
-		kind = kvmcfg_matcher_test(&rule->matcher, NULL) ? FINDING_OK : FINDING_MODULE_MISSING;
+		kind = kvmcfg_matcher_test(&rule->matcher, NULL) ? FINDING_OK :
+								   FINDING_MODULE_MISSING;
 	} else {
 		/* The section's module was there a moment ago: it went away mid-check. */
 		if (err == -ENODEV)
@@ -148,7 +152,7 @@ static int check_rule(Reads *c, const PolicySection *s, const PolicyRule *rule, 
 			sev = POLICY_SEVERITY_INFO;
 	}
 	return kvmcfg_findings_add(f, kind, sev, rule->module, rule->param, exp, rd->value, err,
-			    rule->file, rule->line, NULL, NULL);
+				   rule->file, rule->line, NULL, NULL);
 }
 
 static int check_section(Reads *c, const PolicySection *s, Findings *f)
@@ -161,16 +165,17 @@ static int check_section(Reads *c, const PolicySection *s, Findings *f)
 	if (!mod)
 		return -ENOMEM;
 	if (mod->r < 0)
-		return kvmcfg_findings_add(f, FINDING_UNREADABLE, s->severity, s->module, NULL, "loaded",
-				    NULL, mod->r, s->file, s->line, NULL, NULL);
+		return kvmcfg_findings_add(f, FINDING_UNREADABLE, s->severity, s->module, NULL,
+					   "loaded", NULL, mod->r, s->file, s->line, NULL, NULL);
 	if (mod->r == 0) {
 		if (s->required)
-			return kvmcfg_findings_add(f, FINDING_MODULE_MISSING, s->severity, s->module, NULL,
-					    "loaded", NULL, -ENODEV, s->file, s->line, NULL, NULL);
+			return kvmcfg_findings_add(f, FINDING_MODULE_MISSING, s->severity,
+						   s->module, NULL, "loaded", NULL, -ENODEV,
+						   s->file, s->line, NULL, NULL);
 		snprintf(msg, sizeof(msg), "module %s is not loaded: %zu rule%s not checked",
 			 s->module, s->n_rules, s->n_rules == 1 ? "" : "s");
-		return kvmcfg_findings_add(f, FINDING_SKIPPED, s->severity, s->module, NULL, "loaded",
-				    NULL, -ENODEV, s->file, s->line, NULL, msg);
+		return kvmcfg_findings_add(f, FINDING_SKIPPED, s->severity, s->module, NULL,
+					   "loaded", NULL, -ENODEV, s->file, s->line, NULL, msg);
 	}
 	for (i = 0; i < s->n_rules; i++) {
 		r = check_rule(c, s, &s->rules[i], f);
@@ -232,8 +237,9 @@ static int check_derived(Reads *c, const KvmcfgDerivedRule *d, Findings *f)
 	describe(o, &d->when, claim);
 	if (!applies) {
 		kind = FINDING_SKIPPED;
-		snprintf(msg, sizeof(msg), "does not apply: none of %s%s%s loaded", d->applies_when[0],
-			 d->applies_when[1] ? ", " : "", d->applies_when[1] ? d->applies_when[1] : "");
+		snprintf(msg, sizeof(msg), "does not apply: none of %s%s%s loaded",
+			 d->applies_when[0], d->applies_when[1] ? ", " : "",
+			 d->applies_when[1] ? d->applies_when[1] : "");
 	} else if (claim->r == -ENODEV || claim->r == -ENOENT) {
 		kind = FINDING_SKIPPED;
 		snprintf(msg, sizeof(msg), "does not apply: %s.%s does not exist", d->when.module,
@@ -278,15 +284,15 @@ static int check_derived(Reads *c, const KvmcfgDerivedRule *d, Findings *f)
 		free(actual);
 		return -ENOMEM;
 	}
-	r = kvmcfg_findings_add(f, kind, d->severity, d->when.module, d->when.param, expected, actual,
-			 err, "derived", 0, d->name, msg);
+	r = kvmcfg_findings_add(f, kind, d->severity, d->when.module, d->when.param, expected,
+				actual, err, "derived", 0, d->name, msg);
 	free(actual);
 	return r;
 }
 
 int kvmcfg_check(const Policy *p, int sysfs_fd, Findings **ret)
 {
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	Reads c = { .fd = sysfs_fd };
 	struct stat st;
 	size_t i;

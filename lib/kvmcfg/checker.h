@@ -43,12 +43,12 @@ typedef struct KvmcfgParamRef {
 } KvmcfgParamRef;
 
 typedef struct KvmcfgDerivedRule {
-	const char *name;        /* stable id, e.g. "tdp-mmu-requires-tdp" */
-	KvmcfgParamRef when;     /* the claim: this param reads as boolean true */
-	KvmcfgParamRef requires[KVMCFG_DERIVED_REQUIRES_MAX]; /* any one true; {NULL} ends */
+	const char *name;    /* stable id, e.g. "tdp-mmu-requires-tdp" */
+	KvmcfgParamRef when; /* the claim: this param reads as boolean true */
+	KvmcfgParamRef requires[KVMCFG_DERIVED_REQUIRES_MAX];  /* any one true; {NULL} ends */
 	const char *applies_when[KVMCFG_DERIVED_REQUIRES_MAX]; /* loaded modules; NULL ends */
 	PolicySeverity severity;
-	const char *why;         /* one line for reports */
+	const char *why; /* one line for reports */
 } KvmcfgDerivedRule;
 
 extern const KvmcfgDerivedRule kvmcfg_derived_rules[];

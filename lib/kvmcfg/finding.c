@@ -58,12 +58,24 @@ const char *kvmcfg_errno_name(int negative_errno)
 		int e;
 		const char *name;
 	} names[] = {
-		{ ENODEV, "ENODEV" }, { ENOENT, "ENOENT" },     { EACCES, "EACCES" },
-		{ EPERM, "EPERM" },   { ESTALE, "ESTALE" },     { EBADMSG, "EBADMSG" },
-		{ EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" },     { EIO, "EIO" },
-		{ ENOTDIR, "ENOTDIR" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ELOOP, "ELOOP" },
-		{ EMFILE, "EMFILE" }, { ENFILE, "ENFILE" }, { EBADFD, "EBADFD" },
-		{ EISDIR, "EISDIR" }, { EXDEV, "EXDEV" },  { EAGAIN, "EAGAIN" },
+		{ ENODEV, "ENODEV" },
+		{ ENOENT, "ENOENT" },
+		{ EACCES, "EACCES" },
+		{ EPERM, "EPERM" },
+		{ ESTALE, "ESTALE" },
+		{ EBADMSG, "EBADMSG" },
+		{ EINVAL, "EINVAL" },
+		{ ENOMEM, "ENOMEM" },
+		{ EIO, "EIO" },
+		{ ENOTDIR, "ENOTDIR" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ELOOP, "ELOOP" },
+		{ EMFILE, "EMFILE" },
+		{ ENFILE, "ENFILE" },
+		{ EBADFD, "EBADFD" },
+		{ EISDIR, "EISDIR" },
+		{ EXDEV, "EXDEV" },
+		{ EAGAIN, "EAGAIN" },
 	};
 	size_t i;
 
@@ -128,7 +140,8 @@ static char *default_message(const Finding *f)
 
 	switch (f->kind) {
 	case FINDING_OK:
-		r = asprintf(&m, "%s.%s is %s", f->module, f->param, f->actual ? f->actual : "absent");
+		r = asprintf(&m, "%s.%s is %s", f->module, f->param,
+			     f->actual ? f->actual : "absent");
 		break;
 	case FINDING_SKIPPED:
 		r = asprintf(&m, "module %s is not loaded, not checked", f->module);
@@ -142,8 +155,10 @@ static char *default_message(const Finding *f)
 		if (!strcmp(f->module, "kvm"))
 			r = asprintf(&m, "module %s is required but not loaded", f->module);
 		else
-			r = asprintf(&m, "module %s is required but not loaded (if only some hosts "
-				     "load it, say Required = no in [%s])", f->module, f->module);
+			r = asprintf(&m,
+				     "module %s is required but not loaded (if only some hosts "
+				     "load it, say Required = no in [%s])",
+				     f->module, f->module);
 		break;
 	case FINDING_PARAM_MISSING:
 		r = asprintf(&m, "module %s is loaded but has no parameter %s (policy wants %s)",
@@ -162,7 +177,8 @@ static char *default_message(const Finding *f)
 			     f->actual ? f->actual : "?");
 		break;
 	case FINDING_UNVERIFIED:
-		r = asprintf(&m, "%s.%s could not be verified", f->module, f->param ? f->param : "");
+		r = asprintf(&m, "%s.%s could not be verified", f->module,
+			     f->param ? f->param : "");
 		break;
 	default:
 		break;
@@ -171,9 +187,9 @@ static char *default_message(const Finding *f)
 }
 
 int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, const char *module,
-		 const char *param, const char *expected, const char *actual, int read_error,
-		 const char *origin_file, unsigned origin_line, const char *rule,
-		 const char *message)
+			const char *param, const char *expected, const char *actual, int read_error,
+			const char *origin_file, unsigned origin_line, const char *rule,
+			const char *message)
 {
 	Finding n = {
 		.kind = kind,
@@ -280,7 +296,8 @@ KvmcfgVerdict kvmcfg_findings_verdict_at(const Findings *f, PolicySeverity fail_
 			return KVMCFG_VERDICT_MISMATCH;
 	}
 	return unreadable ? KVMCFG_VERDICT_UNREADABLE :
-	       unverified ? KVMCFG_VERDICT_UNVERIFIED : KVMCFG_VERDICT_OK;
+	       unverified ? KVMCFG_VERDICT_UNVERIFIED :
+			    KVMCFG_VERDICT_OK;
 }
 
 /* ---- JSON ---- */
@@ -295,7 +312,7 @@ static int add_string(struct json_object *o, const char *key, const char *s)
 
 static int add_origin(struct json_object *o, const char *file, unsigned line)
 {
-	_cleanup_json_ struct json_object *origin = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *origin = json_object_new_object();
 
 	if (!origin || add_string(origin, "file", file) < 0 ||
 	    kvmcfg_json_add(origin, "line", json_object_new_int64(line)) < 0)
@@ -305,7 +322,7 @@ static int add_origin(struct json_object *o, const char *file, unsigned line)
 
 static struct json_object *finding_to_json(const Finding *x)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || add_string(o, "kind", kvmcfg_finding_kind_to_string(x->kind)) < 0 ||
 	    add_string(o, "severity", kvmcfg_policy_severity_to_string(x->severity)) < 0 ||
@@ -316,8 +333,8 @@ static struct json_object *finding_to_json(const Finding *x)
 	    add_string(o, "rule", x->rule) < 0 || add_string(o, "message", x->message) < 0)
 		return NULL;
 	/* --verify findings only: the probe and what it measured (or why it could not). */
-	if (x->probe && (add_string(o, "probe", x->probe) < 0 ||
-			 add_string(o, "evidence", x->evidence) < 0))
+	if (x->probe &&
+	    (add_string(o, "probe", x->probe) < 0 || add_string(o, "evidence", x->evidence) < 0))
 		return NULL;
 	return TAKE_PTR(o);
 }
@@ -326,7 +343,7 @@ static struct json_object *finding_to_json(const Finding *x)
 static struct json_object *document_new(const char *verdict, size_t checked, size_t problems,
 					struct json_object **ret_findings)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 
 	if (!o || add_string(o, "schema", KVMCFG_FINDINGS_SCHEMA) < 0 ||
@@ -341,8 +358,9 @@ static struct json_object *document_new(const char *verdict, size_t checked, siz
 
 static int serialize(struct json_object *o, bool pretty, char **ret)
 {
-	char *s = kvmcfg_json_serialize(o, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-					       : JSON_C_TO_STRING_PLAIN);
+	char *s = kvmcfg_json_serialize(o,
+					pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+						 JSON_C_TO_STRING_PLAIN);
 
 	if (!s)
 		return -ENOMEM;
@@ -358,11 +376,11 @@ int kvmcfg_findings_to_json(const Findings *f, bool pretty, char **ret)
 /* [{file, line, message}, ...] of every item of @err. */
 static struct json_object *errors_to_json(const PolicyError *err)
 {
-	_cleanup_json_ struct json_object *errors = json_object_new_array();
+	_cleanup_(json_object_putp) struct json_object *errors = json_object_new_array();
 	unsigned i;
 
 	for (i = 0; errors && i < kvmcfg_policy_error_n_items(err); i++) {
-		_cleanup_json_ struct json_object *e = json_object_new_object();
+		_cleanup_(json_object_putp) struct json_object *e = json_object_new_object();
 		PolicyErrorItem it;
 
 		kvmcfg_policy_error_item(err, i, &it);
@@ -378,7 +396,7 @@ static struct json_object *errors_to_json(const PolicyError *err)
 int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
 			       const PolicyError *warnings, bool pretty, char **ret)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_(json_object_putp) struct json_object *o = NULL;
 	struct json_object *arr = NULL;
 	size_t i;
 
@@ -402,7 +420,7 @@ int kvmcfg_findings_to_json_at(const Findings *f, PolicySeverity fail_on,
 int kvmcfg_findings_error_to_json(const char *verdict, const PolicyError *err, bool pretty,
 				  char **ret)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_(json_object_putp) struct json_object *o = NULL;
 	struct json_object *arr = NULL;
 
 	o = document_new(verdict, 0, 0, &arr);

@@ -49,19 +49,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "macro.h"
 #include "policy.h"
 
 typedef enum FindingKind {
-	FINDING_OK,             /* the rule holds */
-	FINDING_SKIPPED,        /* not evaluated: module not loaded and not required,
+	FINDING_OK,		/* the rule holds */
+	FINDING_SKIPPED,	/* not evaluated: module not loaded and not required,
 				 * or a derived rule that does not apply */
-	FINDING_MISMATCH,       /* the value read does not match */
+	FINDING_MISMATCH,	/* the value read does not match */
 	FINDING_MODULE_MISSING, /* a required module is not loaded */
-	FINDING_PARAM_MISSING,  /* the module is loaded but has no such param */
-	FINDING_UNREADABLE,     /* EACCES, module unloading mid-read (ESTALE), junk */
-	FINDING_DERIVED,        /* a derived rule (relation between params) is violated */
-	FINDING_CONTRADICTED,   /* the param contradicts what a probe saw KVM do (--verify) */
-	FINDING_UNVERIFIED,     /* the probe for the param could not run (--verify): never a pass */
+	FINDING_PARAM_MISSING,	/* the module is loaded but has no such param */
+	FINDING_UNREADABLE,	/* EACCES, module unloading mid-read (ESTALE), junk */
+	FINDING_DERIVED,	/* a derived rule (relation between params) is violated */
+	FINDING_CONTRADICTED,	/* the param contradicts what a probe saw KVM do (--verify) */
+	FINDING_UNVERIFIED,	/* the probe for the param could not run (--verify): never a pass */
 	_FINDING_KIND_MAX,
 } FindingKind;
 
@@ -72,20 +73,20 @@ typedef struct Finding {
 	FindingKind kind;
 	PolicySeverity severity;
 	char *module;
-	char *param;       /* NULL for FINDING_MODULE_MISSING */
-	char *expected;    /* the matcher's text, or what a derived rule requires */
-	char *actual;      /* the value read; NULL when nothing was read */
-	int read_error;    /* 0, or the -errno of the read (see param.h) */
+	char *param;	   /* NULL for FINDING_MODULE_MISSING */
+	char *expected;	   /* the matcher's text, or what a derived rule requires */
+	char *actual;	   /* the value read; NULL when nothing was read */
+	int read_error;	   /* 0, or the -errno of the read (see param.h) */
 	char *origin_file; /* policy file, "modprobe.d:<module>", or "derived" */
 	unsigned origin_line;
-	char *rule;        /* derived rule name; NULL for policy rules */
-	char *message;     /* one-line human explanation */
-	char *probe;       /* the probe behind a --verify finding, else NULL */
-	char *evidence;    /* what that probe measured (or why it could not), else NULL */
+	char *rule;	/* derived rule name; NULL for policy rules */
+	char *message;	/* one-line human explanation */
+	char *probe;	/* the probe behind a --verify finding, else NULL */
+	char *evidence; /* what that probe measured (or why it could not), else NULL */
 } Finding;
 
 typedef enum KvmcfgVerdict {
-	KVMCFG_VERDICT_OK,         /* nothing wrong at warn or critical severity */
+	KVMCFG_VERDICT_OK,	   /* nothing wrong at warn or critical severity */
 	KVMCFG_VERDICT_MISMATCH,   /* a mismatch, missing module/param, or derived violation */
 	KVMCFG_VERDICT_UNREADABLE, /* no mismatch, but something could not be read */
 	KVMCFG_VERDICT_UNVERIFIED, /* all read and matched, but a probe could not run */
@@ -103,17 +104,16 @@ typedef struct Findings {
 
 int kvmcfg_findings_new(Findings **ret);
 Findings *kvmcfg_findings_free(Findings *f);
-static inline void kvmcfg_findings_freep(Findings **f) { kvmcfg_findings_free(*f); }
-#define _cleanup_findings_ __attribute__((cleanup(kvmcfg_findings_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(Findings *, kvmcfg_findings_free);
 
 /*
  * Append a finding; strings are copied (NULL allowed where the struct says
  * so). @message may be NULL: a default one is made from the other fields.
  */
 int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, const char *module,
-		 const char *param, const char *expected, const char *actual, int read_error,
-		 const char *origin_file, unsigned origin_line, const char *rule,
-		 const char *message);
+			const char *param, const char *expected, const char *actual, int read_error,
+			const char *origin_file, unsigned origin_line, const char *rule,
+			const char *message);
 
 /* Attach a probe's name and evidence to the last finding added (copied). */
 int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence);

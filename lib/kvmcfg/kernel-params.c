@@ -196,7 +196,7 @@ static int from_sysfs(KvmcfgKernel *k, KvmcfgKernelModule *m)
 	m->found = m->params_known = true;
 	for (i = 0; r == 0 && params[i]; i++)
 		r = add_param(m, params[i], strlen(params[i]), NULL);
-	kvmcfg_strv_free(params);
+	strv_free(params);
 	return r;
 }
 

@@ -30,7 +30,7 @@ typedef struct KvmcfgKernelModule {
 	size_t n_params;
 	size_t params_alloc;
 	KvmcfgIndex index; /* params[] by name: a review is linear in the rules */
-	bool found;        /* false: not on this host */
+	bool found;	   /* false: not on this host */
 	bool params_known; /* params[] is the complete list */
 } KvmcfgKernelModule;
 
@@ -47,7 +47,10 @@ typedef struct KvmcfgKernel KvmcfgKernel;
  */
 int kvmcfg_kernel_new(KvmcfgKernel **ret, const char *modules_dir, int sysfs_fd);
 KvmcfgKernel *kvmcfg_kernel_free(KvmcfgKernel *k);
-static inline void kvmcfg_kernel_freep(KvmcfgKernel **k) { kvmcfg_kernel_free(*k); }
+static inline void kvmcfg_kernel_freep(KvmcfgKernel **k)
+{
+	kvmcfg_kernel_free(*k);
+}
 
 /*
  * What the kernel knows of @module ('-' and '_' alike), cached. 0 with *ret

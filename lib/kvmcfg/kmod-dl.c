@@ -21,10 +21,10 @@ int kvmcfg_kmod_get(const KvmcfgKmod **ret, const char **why)
 			state = -EOPNOTSUPP;
 		} else {
 			state = 1;
-#define KVMCFG_KMOD_RESOLVE(name)                                        \
+#define KVMCFG_KMOD_RESOLVE(name)                                                 \
 	if (state == 1 && !(table.name = (__typeof__(name) *)dlsym(dl, #name))) { \
-		failure = "libkmod.so.2 has no " #name;                  \
-		state = -EOPNOTSUPP;                                     \
+		failure = "libkmod.so.2 has no " #name;                           \
+		state = -EOPNOTSUPP;                                              \
 	}
 			KVMCFG_KMOD_SYMBOLS(KVMCFG_KMOD_RESOLVE)
 #undef KVMCFG_KMOD_RESOLVE

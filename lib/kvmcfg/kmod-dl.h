@@ -13,21 +13,21 @@
 
 #include <libkmod.h>
 
-#define KVMCFG_KMOD_SYMBOLS(X)           \
-	X(kmod_new)                      \
-	X(kmod_unref)                    \
-	X(kmod_set_log_fn)               \
-	X(kmod_list_next)                \
+#define KVMCFG_KMOD_SYMBOLS(X)              \
+	X(kmod_new)                         \
+	X(kmod_unref)                       \
+	X(kmod_set_log_fn)                  \
+	X(kmod_list_next)                   \
 	X(kmod_module_new_from_name_lookup) \
-	X(kmod_module_unref)             \
-	X(kmod_module_get_info)          \
-	X(kmod_module_info_free_list)    \
-	X(kmod_module_info_get_key)      \
-	X(kmod_module_info_get_value)    \
-	X(kmod_config_get_options)       \
-	X(kmod_config_iter_next)         \
-	X(kmod_config_iter_get_key)      \
-	X(kmod_config_iter_get_value)    \
+	X(kmod_module_unref)                \
+	X(kmod_module_get_info)             \
+	X(kmod_module_info_free_list)       \
+	X(kmod_module_info_get_key)         \
+	X(kmod_module_info_get_value)       \
+	X(kmod_config_get_options)          \
+	X(kmod_config_iter_next)            \
+	X(kmod_config_iter_get_key)         \
+	X(kmod_config_iter_get_value)       \
 	X(kmod_config_iter_free_iter)
 
 typedef struct KvmcfgKmod {

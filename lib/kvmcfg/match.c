@@ -30,7 +30,7 @@ static const struct {
 } cmp_ops[] = {
 	/* Two-character operators first so ">=" is not read as ">" "=...". */
 	{ ">=", MATCH_CMP_GE }, { "<=", MATCH_CMP_LE }, { "!=", MATCH_CMP_NE },
-	{ ">", MATCH_CMP_GT },  { "<", MATCH_CMP_LT },
+	{ ">", MATCH_CMP_GT },	{ "<", MATCH_CMP_LT },
 };
 
 static int parse_alt(MatchAlt *a, const char *s, const char **msg)

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 typedef enum MatcherKind {
-	MATCHER_ANY,          /* record only */
+	MATCHER_ANY,	      /* record only */
 	MATCHER_PRESENT,      /* exists, any value */
 	MATCHER_ALTERNATIVES, /* one of alts[] */
 } MatcherKind;
@@ -55,10 +55,10 @@ typedef enum MatchCmp {
 
 typedef struct MatchAlt {
 	MatchAltKind kind;
-	MatchCmp cmp;   /* MATCH_ALT_CMP */
-	bool b;         /* MATCH_ALT_BOOL */
+	MatchCmp cmp;	/* MATCH_ALT_CMP */
+	bool b;		/* MATCH_ALT_BOOL */
 	int64_t lo, hi; /* MATCH_ALT_INT (lo), MATCH_ALT_CMP (lo), MATCH_ALT_RANGE */
-	char *text;     /* MATCH_ALT_TEXT (unquoted); the word as written otherwise */
+	char *text;	/* MATCH_ALT_TEXT (unquoted); the word as written otherwise */
 } MatchAlt;
 
 /* Embedded in a PolicyRule: kvmcfg_matcher_parse() fills it, kvmcfg_matcher_done() frees it. */

@@ -38,7 +38,8 @@ int kvmcfg_params_add(KvmcfgParams *s, const char *module, const char *param, co
 	};
 
 	grown = n.module && n.param && (!value || n.value) ?
-		realloc(s->items, (s->n + 1) * sizeof(*grown)) : NULL;
+			realloc(s->items, (s->n + 1) * sizeof(*grown)) :
+			NULL;
 	if (!grown) {
 		free(n.module);
 		free(n.param);
@@ -58,7 +59,7 @@ static int collect_module(KvmcfgParams *s, int sysfs_fd, const char *module)
 
 	r = kvmcfg_param_list_at(sysfs_fd, module, &names);
 	if (r == -ENODEV)
-		return 0;	/* not loaded, or unloaded since it was listed */
+		return 0; /* not loaded, or unloaded since it was listed */
 	if (r < 0)
 		return r;
 	for (i = 0; r == 0 && names[i]; i++) {
@@ -68,7 +69,7 @@ static int collect_module(KvmcfgParams *s, int sysfs_fd, const char *module)
 		r = kvmcfg_params_add(s, module, names[i], e < 0 ? NULL : value, e);
 		free(value);
 	}
-	kvmcfg_strv_free(names);
+	strv_free(names);
 	return r;
 }
 
@@ -87,7 +88,7 @@ int kvmcfg_params_collect_at(int sysfs_fd, const char *const *modules, KvmcfgPar
 	}
 	for (i = 0; r == 0 && modules[i]; i++)
 		r = collect_module(&s, sysfs_fd, modules[i]);
-	kvmcfg_strv_free(kvm);
+	strv_free(kvm);
 	if (r < 0) {
 		kvmcfg_params_deinit(&s);
 		return r;

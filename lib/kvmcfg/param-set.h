@@ -15,8 +15,8 @@
 typedef struct KvmcfgParam {
 	char *module;
 	char *param;
-	char *value;		/* NULL when it could not be read */
-	int error;		/* -errno from kvmcfg_param_read_at() when value is NULL */
+	char *value; /* NULL when it could not be read */
+	int error;   /* -errno from kvmcfg_param_read_at() when value is NULL */
 } KvmcfgParam;
 
 /* Embedded in its owner: zero-initialise it (or kvmcfg_params_init()). */

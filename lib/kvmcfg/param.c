@@ -41,7 +41,8 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 	if (!*module || !*param || strchr(module, '/') || strchr(param, '/') ||
 	    !strcmp(module, "..") || !strcmp(param, ".."))
 		return -EINVAL;
-	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "module/%s/parameters/%s", module, param) >=
+	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	/*
 	 * Beneath the root (a symlink out of a fake tree must not be read),
@@ -59,7 +60,10 @@ int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, ch
 		}
 		return r;
 	}
-	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+	r = fstat(fd, &st) < 0	? -errno :
+	    S_ISREG(st.st_mode) ? 0 :
+	    S_ISDIR(st.st_mode) ? -EISDIR :
+				  -EBADFD;
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -119,7 +123,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int strv_push(char ***v, size_t *n, size_t *cap, const char *name)
+static int names_push(char ***v, size_t *n, size_t *cap, const char *name)
 {
 	if (*n + 2 > *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -170,14 +174,14 @@ static int list_dir_at(int dirfd, const char *rel, char ***ret)
 
 			off += de->d_reclen;
 			if (de->d_name[0] != '.')
-				r = strv_push(&v, &n, &cap, de->d_name);
+				r = names_push(&v, &n, &cap, de->d_name);
 		}
 		if (r < 0)
 			break;
 	}
 	close(fd);
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	if (!v) {
@@ -219,17 +223,6 @@ int kvmcfg_param_list_at(int sysfs_fd, const char *module, char ***ret)
 int kvmcfg_module_list_at(int sysfs_fd, char ***ret)
 {
 	return list_dir_at(sysfs_fd, "module", ret);
-}
-
-void kvmcfg_strv_free(char **v)
-{
-	char **p;
-
-	if (!v)
-		return;
-	for (p = v; *p; p++)
-		free(*p);
-	free(v);
 }
 
 int kvmcfg_parse_bool(const char *s, bool *ret)

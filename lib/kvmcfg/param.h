@@ -21,14 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strv.h"
+
 #define KVMCFG_PARAM_MAX 4096
 
 /*
  * Read one parameter. On success *ret is a malloc'd string with one trailing
  * newline removed. @sysfs_root is the directory that holds module/ ("/sys").
  */
-int kvmcfg_param_read(const char *sysfs_root, const char *module, const char *param,
-		      char **ret);
+int kvmcfg_param_read(const char *sysfs_root, const char *module, const char *param, char **ret);
 
 /* The same under an open directory fd of the sysfs root (fewer path walks). */
 int kvmcfg_param_read_at(int sysfs_fd, const char *module, const char *param, char **ret);
@@ -38,7 +39,7 @@ int kvmcfg_module_loaded_at(int sysfs_fd, const char *module);
 
 /*
  * The parameter names of a loaded module, sorted, NULL-terminated, in a
- * malloc'd vector of malloc'd strings (free with kvmcfg_strv_free()).
+ * malloc'd vector of malloc'd strings (free with strv_free()).
  * -ENODEV if the module is not loaded; a module without parameters gives an
  * empty vector.
  */
@@ -59,6 +60,3 @@ int kvmcfg_module_list_at(int sysfs_fd, char ***ret);
 int kvmcfg_parse_bool(const char *s, bool *ret);
 /* A whole decimal (or 0x hex) integer, optionally signed: -EINVAL, -ERANGE. */
 int kvmcfg_parse_int(const char *s, int64_t *ret);
-
-void kvmcfg_strv_free(char **v);
-static inline void kvmcfg_strv_freep(char ***v) { kvmcfg_strv_free(*v); }

@@ -10,25 +10,6 @@
 #include "policy-from-host.h"
 #include "text-filter.h"
 
-static int strv_add_unique(char ***v, size_t *n, const char *s)
-{
-	char **nv;
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], s))
-			return 0;
-	nv = realloc(*v, (*n + 2) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -37,7 +18,7 @@ static int cmp_str(const void *a, const void *b)
 int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret)
 {
 	char **loaded = NULL, **v = calloc(1, sizeof(char *));
-	size_t n = 0, i;
+	size_t i;
 	int r;
 
 	if (!v)
@@ -45,15 +26,15 @@ int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret)
 	r = kvmcfg_module_list_at(sysfs_fd, &loaded);
 	for (i = 0; r == 0 && loaded[i]; i++)
 		if (!strcmp(loaded[i], "kvm") || !strncmp(loaded[i], "kvm_", 4))
-			r = strv_add_unique(&v, &n, loaded[i]);
+			r = strv_extend_unique(&v, loaded[i]);
 	for (i = 0; r == 0 && extra && extra[i]; i++)
-		r = strv_add_unique(&v, &n, extra[i]);
-	kvmcfg_strv_free(loaded);
+		r = strv_extend_unique(&v, extra[i]);
+	strv_free(loaded);
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
-	qsort(v, n, sizeof(*v), cmp_str);
+	qsort(v, strv_length(v), sizeof(*v), cmp_str);
 	*ret = v;
 	return 0;
 }
@@ -84,7 +65,8 @@ bool kvmcfg_snapshot_pins(const char *module, const char *param)
 	size_t i;
 
 	for (i = 0; i < sizeof(fleet_pinned) / sizeof(fleet_pinned[0]); i++)
-		if (!strcmp(fleet_pinned[i].module, module) && !strcmp(fleet_pinned[i].param, param))
+		if (!strcmp(fleet_pinned[i].module, module) &&
+		    !strcmp(fleet_pinned[i].param, param))
 			return true;
 	return false;
 }
@@ -175,9 +157,10 @@ static unsigned write_module(FILE *o, int sysfs_fd, const char *module, char **p
 			    kvmcfg_snapshot_pins(module, params[j]) == tuning)
 				continue;
 			if (first && !(flags & KVMCFG_SNAPSHOT_PIN_ALL))
-				fputs(tuning ? "# Tuning: recorded, not asserted ('any'); the value here "
-					       "follows each.\n# Pin one by writing its value instead.\n"
-					     : "# Pinned: what a fleet asserts (as the default policy does).\n",
+				fputs(tuning ?
+					      "# Tuning: recorded, not asserted ('any'); the value here "
+					      "follows each.\n# Pin one by writing its value instead.\n" :
+					      "# Pinned: what a fleet asserts (as the default policy does).\n",
 				      o);
 			first = false;
 			rr = kvmcfg_param_read_at(sysfs_fd, module, params[j], &value);
@@ -188,8 +171,8 @@ static unsigned write_module(FILE *o, int sysfs_fd, const char *module, char **p
 	return n_rules;
 }
 
-int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header,
-		       unsigned flags, char **ret, unsigned *ret_n_rules)
+int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header, unsigned flags,
+		       char **ret, unsigned *ret_n_rules)
 {
 	char **params = NULL, *buf = NULL;
 	size_t len = 0, i;
@@ -213,7 +196,7 @@ int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *hea
 			break;
 		fprintf(o, "\n[%s]\nRequired = yes\n", modules[i]);
 		n_rules += write_module(o, sysfs_fd, modules[i], params, flags);
-		kvmcfg_strv_free(params);
+		strv_free(params);
 	}
 	if (fclose(o) != 0 && r == 0)
 		r = -ENOMEM;

@@ -11,7 +11,7 @@
 /*
  * The loaded modules named kvm or kvm_* under @sysfs_fd, plus @extra
  * (NULL-terminated, may be NULL; need not be loaded), sorted, without
- * duplicates. A vector for kvmcfg_strv_free().
+ * duplicates. A vector for strv_free().
  */
 int kvmcfg_kvm_modules_at(int sysfs_fd, const char *const *extra, char ***ret);
 
@@ -33,5 +33,5 @@ enum {
  * @header (may be NULL) is written first, as is. *ret is malloc'd;
  * *ret_n_rules (may be NULL) counts the rules.
  */
-int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header,
-		       unsigned flags, char **ret, unsigned *ret_n_rules);
+int kvmcfg_snapshot_at(int sysfs_fd, const char *const *modules, const char *header, unsigned flags,
+		       char **ret, unsigned *ret_n_rules);

@@ -10,4 +10,4 @@
  * only-when-loaded with severity warn. -EINVAL if @value is no valid matcher.
  */
 int kvmcfg_policy_add_rule_internal(Policy *p, const char *module, const char *param,
-			     const char *value, const char *origin);
+				    const char *value, const char *origin);

@@ -29,7 +29,8 @@ static const char *alt_type_conflict(const MatchAlt *a, const char *type)
 	if (a->kind == MATCH_ALT_ABSENT)
 		return NULL;
 	if (type_is(type, bools)) {
-		if (a->kind == MATCH_ALT_BOOL || (a->kind == MATCH_ALT_INT && (a->lo == 0 || a->lo == 1)))
+		if (a->kind == MATCH_ALT_BOOL ||
+		    (a->kind == MATCH_ALT_INT && (a->lo == 0 || a->lo == 1)))
 			return NULL;
 		return "a bool reads Y or N";
 	}
@@ -66,10 +67,10 @@ static void review_types(const PolicyRule *r, const KvmcfgKernelParam *kp, Polic
 		const char *why = alt_type_conflict(a, kp->type);
 
 		if (why)
-			kvmcfg_policy_error_add(errors, r->file, r->line,
-						"%s.%s is a %s (modinfo): '%s' can never match (%s)",
-						r->module, r->param, kp->type, a->text ? a->text : "?",
-						why);
+			kvmcfg_policy_error_add(
+				errors, r->file, r->line,
+				"%s.%s is a %s (modinfo): '%s' can never match (%s)", r->module,
+				r->param, kp->type, a->text ? a->text : "?", why);
 	}
 }
 
@@ -104,16 +105,17 @@ static void review_rule(const PolicyRule *r, const KvmcfgKernelModule *m, const 
 	hint = closest_param(m, r->param);
 	/* A param of newer kernels only is fine where the rule says 'absent' is. */
 	if (kvmcfg_matcher_test(&r->matcher, NULL))
-		kvmcfg_policy_error_add(notes, r->file, r->line,
-					"%s has no parameter '%s' in this kernel (%s)%s%s%s; the rule "
-					"accepts that",
-					r->module, r->param, source, hint ? ", did you mean " : "",
-					hint ? hint : "", hint ? "?" : "");
+		kvmcfg_policy_error_add(
+			notes, r->file, r->line,
+			"%s has no parameter '%s' in this kernel (%s)%s%s%s; the rule "
+			"accepts that",
+			r->module, r->param, source, hint ? ", did you mean " : "",
+			hint ? hint : "", hint ? "?" : "");
 	else
 		kvmcfg_policy_error_add(errors, r->file, r->line,
-					"%s has no parameter '%s'%s%s%s (this kernel: %s)", r->module,
-					r->param, hint ? "; did you mean " : "", hint ? hint : "",
-					hint ? "?" : "", source);
+					"%s has no parameter '%s'%s%s%s (this kernel: %s)",
+					r->module, r->param, hint ? "; did you mean " : "",
+					hint ? hint : "", hint ? "?" : "", source);
 }
 
 /* A module not on this host: a typo (error) or a fleet's other vendor (note). */
@@ -157,10 +159,11 @@ int kvmcfg_policy_review_kernel(const Policy *p, KvmcfgKernel *k, PolicyError *e
 				r = kvmcfg_kernel_module(k, rule->module, &rm);
 				if (r < 0)
 					return r;
-				if (!rm->found && kvmcfg_closest(rule->module, kvm_modules,
-								 sizeof(kvm_modules) / sizeof(kvm_modules[0]), 2))
-					review_missing_module(rule->module, rule->file, rule->line, source,
-							      errors, notes);
+				if (!rm->found &&
+				    kvmcfg_closest(rule->module, kvm_modules,
+						   sizeof(kvm_modules) / sizeof(kvm_modules[0]), 2))
+					review_missing_module(rule->module, rule->file, rule->line,
+							      source, errors, notes);
 			}
 			review_rule(rule, rm, source, errors, notes);
 		}

@@ -36,10 +36,11 @@ static int check_trusted(const char *path, const struct stat *st, PolicyError *e
 	if (r == 0)
 		r = kvmcfg_check_trusted_path(path, st->st_uid, why, sizeof(why));
 	if (r < 0)
-		kvmcfg_policy_error_add(err, path, 0,
-				 "refusing insecure policy %s: %s (chown root and chmod go-w it; "
-				 "KVMCFG_POLICY_INSECURE=1 lifts this for tests)",
-				 S_ISDIR(st->st_mode) ? "directory" : "file", why);
+		kvmcfg_policy_error_add(
+			err, path, 0,
+			"refusing insecure policy %s: %s (chown root and chmod go-w it; "
+			"KVMCFG_POLICY_INSECURE=1 lifts this for tests)",
+			S_ISDIR(st->st_mode) ? "directory" : "file", why);
 	return r;
 }
 
@@ -69,8 +70,9 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
-		kvmcfg_policy_error_add(err, path, 0, "cannot read: %s", S_ISDIR(st.st_mode)
-				 ? "is a directory" : "not a regular file");
+		kvmcfg_policy_error_add(err, path, 0, "cannot read: %s",
+					S_ISDIR(st.st_mode) ? "is a directory" :
+							      "not a regular file");
 		goto fail;
 	}
 	r = check_trusted(path, &st, err);
@@ -85,7 +87,7 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 	if (st.st_size <= 0)
 		cap = 1;
 	else if (st.st_size > POLICY_FILE_MAX)
-		cap = POLICY_FILE_MAX + 2;	/* one byte over the limit tells */
+		cap = POLICY_FILE_MAX + 2; /* one byte over the limit tells */
 	else
 		cap = (size_t)st.st_size + 1;
 	buf = malloc(cap);
@@ -99,7 +101,8 @@ static int read_text(const char *path, char **ret, PolicyError *err)
 
 			if (len > POLICY_FILE_MAX) {
 				r = -EINVAL;
-				kvmcfg_policy_error_add(err, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
+				kvmcfg_policy_error_add(err, path, 0, "larger than %d bytes",
+							POLICY_FILE_MAX);
 				goto fail;
 			}
 			cap = cap * 2 > POLICY_FILE_MAX + 1 ? POLICY_FILE_MAX + 2 : cap * 2;
@@ -194,8 +197,7 @@ static bool is_conf_name(const char *name)
  * Every *.conf in @dirs, sorted by name; a name found in an earlier dir
  * masks the same name in later ones (so /etc masks /usr/lib).
  */
-static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
-			   PolicyError *err)
+static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n, PolicyError *err)
 {
 	DropIn *v = NULL;
 	size_t n = 0, i;
@@ -211,13 +213,13 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 				continue;
 			r = -errno;
 			kvmcfg_policy_error_add(err, *dirs, 0, "cannot read drop-in directory: %s",
-					 strerror(-r));
+						strerror(-r));
 			break;
 		}
 		if (fstat(dirfd(d), &st) < 0) {
 			r = -errno;
 			kvmcfg_policy_error_add(err, *dirs, 0, "cannot read drop-in directory: %s",
-					 strerror(-r));
+						strerror(-r));
 			closedir(d);
 			break;
 		}
@@ -234,9 +236,10 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 			if (!is_conf_name(de->d_name))
 				continue;
 			if (n == KVMCFG_POLICY_DROPINS_MAX) {
-				kvmcfg_policy_error_add(err, *dirs, 0,
-							"more than %d drop-ins, the limit (kvmcfg.policy(5))",
-							KVMCFG_POLICY_DROPINS_MAX);
+				kvmcfg_policy_error_add(
+					err, *dirs, 0,
+					"more than %d drop-ins, the limit (kvmcfg.policy(5))",
+					KVMCFG_POLICY_DROPINS_MAX);
 				r = -E2BIG;
 				break;
 			}
@@ -272,7 +275,7 @@ static int collect_dropins(const char *const *dirs, DropIn **ret, size_t *ret_n,
 }
 
 int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *const *dropin_dirs,
-		     const char *const *modprobe_paths, PolicyError *err)
+			    const char *const *modprobe_paths, PolicyError *err)
 {
 	static const char *const default_dirs[] = { POLICY_DROPIN_DIR, POLICY_VENDOR_DROPIN_DIR,
 						    NULL };
@@ -288,11 +291,12 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 		err = &local;
 	errors_at_start = err->n_errors;
 	if (!main_path) {
-		main_path = access(POLICY_MAIN_PATH, F_OK) == 0 ? POLICY_MAIN_PATH
-								 : POLICY_VENDOR_PATH;
+		main_path =
+			access(POLICY_MAIN_PATH, F_OK) == 0 ? POLICY_MAIN_PATH : POLICY_VENDOR_PATH;
 		if (access(main_path, F_OK) < 0) {
 			kvmcfg_policy_error_add(err, POLICY_MAIN_PATH, 0,
-					 "no policy: neither this nor %s exists", POLICY_VENDOR_PATH);
+						"no policy: neither this nor %s exists",
+						POLICY_VENDOR_PATH);
 			return -ENOENT;
 		}
 	}
@@ -322,9 +326,11 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 		r = kvmcfg_policy_merge(p, o);
 		if (r == 0 && !too_many && kvmcfg_policy_n_rules(p) > KVMCFG_POLICY_RULES_MAX) {
 			too_many = true;
-			kvmcfg_policy_error_add(err, dropins[i].path, 0,
-						"the policy has more than %d rules with this drop-in, "
-						"the limit (kvmcfg.policy(5))", KVMCFG_POLICY_RULES_MAX);
+			kvmcfg_policy_error_add(
+				err, dropins[i].path, 0,
+				"the policy has more than %d rules with this drop-in, "
+				"the limit (kvmcfg.policy(5))",
+				KVMCFG_POLICY_RULES_MAX);
 			r = -E2BIG;
 		}
 		if (r < 0 && !first_r)
@@ -338,9 +344,10 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 			first_r = r;
 	}
 	if (!first_r && !kvmcfg_policy_asserts(p)) {
-		kvmcfg_policy_error_add(err, main_path, 0,
-				 "the policy asserts nothing: no section is Required = yes and no rule "
-				 "is more than 'any' (start with [kvm] and a rule, kvmcfg.policy(5))");
+		kvmcfg_policy_error_add(
+			err, main_path, 0,
+			"the policy asserts nothing: no section is Required = yes and no rule "
+			"is more than 'any' (start with [kvm] and a rule, kvmcfg.policy(5))");
 		first_r = -EINVAL;
 	}
 	if (!first_r && err->n_errors != errors_at_start)
@@ -354,7 +361,7 @@ int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *con
 }
 
 int kvmcfg_policy_load(Policy **ret, const char *main_path, const char *const *dropin_dirs,
-		PolicyError *err)
+		       PolicyError *err)
 {
 	return kvmcfg_policy_load_full(ret, main_path, dropin_dirs, NULL, err);
 }
@@ -438,15 +445,16 @@ static int import_options(Policy *p, const char *module, const char *opts, Polic
 		/* A bare name sets a boolean param to true. */
 		want = value ? value : "Y";
 		for (i = 0; i < sizeof(readback) / sizeof(readback[0]); i++)
-			if (!strcmp(readback[i].module, module) && !strcmp(readback[i].param, name) &&
-			    !strcmp(readback[i].asked, want))
+			if (!strcmp(readback[i].module, module) &&
+			    !strcmp(readback[i].param, name) && !strcmp(readback[i].asked, want))
 				want = readback[i].reads;
 		if (stated_in_policy(p, module, name, "modprobe.d:"))
 			continue;
 		if (want == value && kvmcfg_matcher_text_needs_quotes(value)) {
 			if (strchr(value, '"')) {
-				kvmcfg_policy_error_add(err, origin, 0, "cannot express %s=%s as a rule",
-						 name, value);
+				kvmcfg_policy_error_add(err, origin, 0,
+							"cannot express %s=%s as a rule", name,
+							value);
 				r = -EINVAL;
 				break;
 			}
@@ -458,7 +466,8 @@ static int import_options(Policy *p, const char *module, const char *opts, Polic
 		}
 		r = kvmcfg_policy_add_rule_internal(p, module, name, want, origin);
 		if (r == -EINVAL)
-			kvmcfg_policy_error_add(err, origin, 0, "cannot express %s=%s as a rule", name, want);
+			kvmcfg_policy_error_add(err, origin, 0, "cannot express %s=%s as a rule",
+						name, want);
 		free(quoted);
 	}
 	free(copy);
@@ -475,20 +484,22 @@ int kvmcfg_policy_import_modprobe(Policy *p, const char *const *config_paths, Po
 
 	r = kvmcfg_kmod_get(&kmod, &why);
 	if (r < 0) {
-		kvmcfg_policy_error_add(err, "modprobe.d", 0, "ImportModprobe=yes needs libkmod: %s",
-					why);
+		kvmcfg_policy_error_add(err, "modprobe.d", 0,
+					"ImportModprobe=yes needs libkmod: %s", why);
 		return r;
 	}
 	ctx = kmod->kmod_new(NULL, config_paths);
 	if (!ctx) {
-		kvmcfg_policy_error_add(err, "modprobe.d", 0, "libkmod could not read its configuration");
+		kvmcfg_policy_error_add(err, "modprobe.d", 0,
+					"libkmod could not read its configuration");
 		return -ENOMEM;
 	}
 	kmod->kmod_set_log_fn(ctx, kvmcfg_kmod_log_silent, NULL);
 	it = kmod->kmod_config_get_options(ctx);
 	if (!it) {
 		kmod->kmod_unref(ctx);
-		kvmcfg_policy_error_add(err, "modprobe.d", 0, "libkmod returned no options iterator");
+		kvmcfg_policy_error_add(err, "modprobe.d", 0,
+					"libkmod returned no options iterator");
 		return -ENOMEM;
 	}
 	while (r == 0 && kmod->kmod_config_iter_next(it)) {

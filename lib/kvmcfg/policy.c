@@ -35,8 +35,8 @@ int kvmcfg_policy_severity_from_string(const char *s, PolicySeverity *ret)
 		const char *name;
 		PolicySeverity s;
 	} names[] = {
-		{ "info", POLICY_SEVERITY_INFO },	  { "warn", POLICY_SEVERITY_WARN },
-		{ "warning", POLICY_SEVERITY_WARN },	  { "critical", POLICY_SEVERITY_CRITICAL },
+		{ "info", POLICY_SEVERITY_INFO },     { "warn", POLICY_SEVERITY_WARN },
+		{ "warning", POLICY_SEVERITY_WARN },  { "critical", POLICY_SEVERITY_CRITICAL },
 		{ "crit", POLICY_SEVERITY_CRITICAL },
 	};
 	size_t i;
@@ -56,7 +56,8 @@ void kvmcfg_policy_error_reset(PolicyError *err)
 	*err = (PolicyError){};
 }
 
-void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)
+void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt,
+			     ...)
 {
 	char msg[sizeof(err->message)], where[sizeof(err->file) + 16];
 	size_t used;
@@ -80,7 +81,8 @@ void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, 
 		snprintf(err->message, sizeof(err->message), "%s", msg);
 	}
 	if (used < sizeof(err->text) - 1) {
-		int n = snprintf(err->text + used, sizeof(err->text) - used, "%s: %s\n", where, msg);
+		int n = snprintf(err->text + used, sizeof(err->text) - used, "%s: %s\n", where,
+				 msg);
 
 		/* Keep the text newline-terminated even when it fills up. */
 		if (n < 0 || (size_t)n >= sizeof(err->text) - used)
@@ -90,8 +92,10 @@ void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, 
 
 			err->items[err->n_items++] = (typeof(err->items[0])){
 				.file_off = (unsigned short)used,
-				.file_len = (unsigned short)(line ? where_len - strlen(strrchr(where, ':'))
-							   : where_len),
+				.file_len =
+					(unsigned short)(line ? where_len - strlen(strrchr(where,
+											   ':')) :
+								where_len),
 				.message_off = (unsigned short)(used + where_len + 2),
 				.message_len = (unsigned short)strlen(msg),
 				.line = line,
@@ -144,7 +148,7 @@ Policy *kvmcfg_policy_free(Policy *p)
 		section_done(&p->sections[i]);
 	free(p->sections);
 	kvmcfg_index_done(&p->section_index);
-	kvmcfg_strv_free(p->files);
+	strv_free(p->files);
 	free(p);
 	return NULL;
 }
@@ -373,11 +377,11 @@ typedef struct Parser {
 	const char *file; /* == p->files[0] */
 	PolicyError *err;
 	unsigned errors_at_start;
-	unsigned line;          /* of the token being handled */
+	unsigned line;		/* of the token being handled */
 	PolicySection *section; /* NULL before any section, for [Policy], or a bad header */
 	bool in_policy_section;
-	bool after_bad_header;  /* its keys are not reported again, one error is enough */
-	size_t n_rules;         /* added from this text, against KVMCFG_POLICY_RULES_MAX */
+	bool after_bad_header; /* its keys are not reported again, one error is enough */
+	size_t n_rules;	       /* added from this text, against KVMCFG_POLICY_RULES_MAX */
 } Parser;
 
 #define perror_at(ps, ...) kvmcfg_policy_error_add((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
@@ -462,8 +466,10 @@ static void handle_setting(Parser *ps, const char *name, const char *value)
 			s->severity_set = true;
 		}
 	} else
-		perror_at(ps, "unknown setting '%s' in [%s] (Required=, Severity=; "
-			      "parameter names start in lower case)", name, s->module);
+		perror_at(ps,
+			  "unknown setting '%s' in [%s] (Required=, Severity=; "
+			  "parameter names start in lower case)",
+			  name, s->module);
 }
 
 /*
@@ -522,8 +528,10 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 	/* Upper case first is a setting's mark; "kvm.Required" would read back as one. */
 	if ((dot && !name_valid(name, dot - name)) || !name_valid(param, strlen(param)) ||
 	    isupper((unsigned char)param[0])) {
-		perror_at(ps, "invalid parameter name '%s' (lower case first, then letters, digits, "
-			      "'_', '-'; or module.param)", name);
+		perror_at(ps,
+			  "invalid parameter name '%s' (lower case first, then letters, digits, "
+			  "'_', '-'; or module.param)",
+			  name);
 		return 0;
 	}
 	rule.module = dot ? name_normalize(name, dot - name) : strdup(s->module);
@@ -543,7 +551,8 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 		const char *why = unprintable(value, &byte);
 
 		if (why) {
-			perror_at(ps, "%s.%s: the value has %s (byte 0x%02x), which no kernel prints",
+			perror_at(ps,
+				  "%s.%s: the value has %s (byte 0x%02x), which no kernel prints",
 				  rule.module, rule.param, why, byte);
 			goto out;
 		}
@@ -563,9 +572,10 @@ static int handle_rule(Parser *ps, const char *name, const char *value)
 		r = section_add_rule(s, &rule);
 		ps->n_rules += r == 0;
 	} else if (r == -EINVAL && inline_hash_comment(v))
-		perror_at(ps, "%s.%s: '#' starts a comment only at the start of a line; an inline "
-			      "comment starts with ' ;' (%s = %.*s ; ...): '%s'", rule.module, rule.param,
-			  name, inline_hash_comment(v), v, value);
+		perror_at(ps,
+			  "%s.%s: '#' starts a comment only at the start of a line; an inline "
+			  "comment starts with ' ;' (%s = %.*s ; ...): '%s'",
+			  rule.module, rule.param, name, inline_hash_comment(v), v, value);
 	else if (r == -EINVAL) {
 		perror_at(ps, "%s.%s: %s: '%s'", rule.module, rule.param, msg, value);
 		r = 0;
@@ -589,7 +599,8 @@ static int on_key(void *userdata, const char *name, const char *value, unsigned 
 		if (strcmp(name, "ImportModprobe"))
 			perror_at(ps, "unknown setting '%s' in [Policy] (ImportModprobe=)", name);
 		else if (kvmcfg_parse_bool(value, &b) < 0)
-			perror_at(ps, "ImportModprobe= takes a boolean (yes or no), not '%s'", value);
+			perror_at(ps, "ImportModprobe= takes a boolean (yes or no), not '%s'",
+				  value);
 		else if (ps->p->import_modprobe_set)
 			perror_at(ps, "duplicate setting ImportModprobe= in [Policy]");
 		else {
@@ -720,7 +731,7 @@ int kvmcfg_policy_merge(Policy *base, Policy *overlay)
 }
 
 int kvmcfg_policy_add_rule_internal(Policy *p, const char *module, const char *param,
-			     const char *value, const char *origin)
+				    const char *value, const char *origin)
 {
 	PolicySection *s = find_section(p, module);
 	PolicyRule rule = {};

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "macro.h"
 #include "hash-index.h"
 #include "match.h"
 
@@ -29,9 +30,9 @@
 #ifndef KVMCFG_VENDOR_DIR
 #define KVMCFG_VENDOR_DIR "/usr/lib/kvmcfgd"
 #endif
-#define POLICY_MAIN_PATH "/etc/kvmcfgd/policy.conf"
-#define POLICY_DROPIN_DIR "/etc/kvmcfgd/policy.d"
-#define POLICY_VENDOR_PATH KVMCFG_VENDOR_DIR "/policy.conf"
+#define POLICY_MAIN_PATH	 "/etc/kvmcfgd/policy.conf"
+#define POLICY_DROPIN_DIR	 "/etc/kvmcfgd/policy.d"
+#define POLICY_VENDOR_PATH	 KVMCFG_VENDOR_DIR "/policy.conf"
 #define POLICY_VENDOR_DROPIN_DIR KVMCFG_VENDOR_DIR "/policy.d"
 
 /*
@@ -40,12 +41,12 @@
  * them a policy is rejected with file:line. Check time is linear in the
  * rules (docs/results/policy-scale.json).
  */
-#define KVMCFG_POLICY_RULES_MAX 100000
+#define KVMCFG_POLICY_RULES_MAX	  100000
 #define KVMCFG_POLICY_DROPINS_MAX 1000
 
 typedef enum PolicySeverity {
-	POLICY_SEVERITY_INFO,     /* reported, never changes the verdict */
-	POLICY_SEVERITY_WARN,     /* a mismatch; journal priority warning */
+	POLICY_SEVERITY_INFO,	  /* reported, never changes the verdict */
+	POLICY_SEVERITY_WARN,	  /* a mismatch; journal priority warning */
 	POLICY_SEVERITY_CRITICAL, /* a mismatch; journal priority crit (the default) */
 	_POLICY_SEVERITY_MAX,
 } PolicySeverity;
@@ -56,35 +57,35 @@ const char *kvmcfg_policy_severity_to_string(PolicySeverity s);
 int kvmcfg_policy_severity_from_string(const char *s, PolicySeverity *ret);
 
 typedef struct PolicyRule {
-	char *module;            /* module whose param is read (the section's, or
+	char *module; /* module whose param is read (the section's, or
 				  * another one for a qualified key "kvm.tdp_mmu") */
 	char *param;
 	Matcher matcher;
 	PolicySeverity severity; /* effective: the rule's own, else the section's */
-	bool severity_explicit;  /* given with "@warn" on the rule itself */
-	const char *file;        /* origin, owned by the Policy (see Policy.files) */
-	unsigned line;           /* 1-based; 0 for rules imported from modprobe.d */
+	bool severity_explicit;	 /* given with "@warn" on the rule itself */
+	const char *file;	 /* origin, owned by the Policy (see Policy.files) */
+	unsigned line;		 /* 1-based; 0 for rules imported from modprobe.d */
 } PolicyRule;
 
 typedef struct PolicySection {
-	char *module;            /* normalized: '-' becomes '_' */
-	bool required;           /* false: checked only when the module is loaded */
+	char *module;		 /* normalized: '-' becomes '_' */
+	bool required;		 /* false: checked only when the module is loaded */
 	PolicySeverity severity; /* of a missing required module; default for rules */
-	bool required_set;       /* Required=/Severity= given explicitly (a drop-in */
-	bool severity_set;       /* overrides only what it sets) */
-	const char *file;        /* where the section was first opened */
+	bool required_set;	 /* Required=/Severity= given explicitly (a drop-in */
+	bool severity_set;	 /* overrides only what it sets) */
+	const char *file;	 /* where the section was first opened */
 	unsigned line;
 	PolicyRule *rules;
 	size_t n_rules;
-	KvmcfgIndex rule_index;  /* by (module, param); a cache kept in step with rules[] */
+	KvmcfgIndex rule_index; /* by (module, param); a cache kept in step with rules[] */
 } PolicySection;
 
 typedef struct Policy {
 	PolicySection *sections; /* in order of first appearance */
 	size_t n_sections;
-	bool import_modprobe;    /* [Policy] ImportModprobe= */
+	bool import_modprobe; /* [Policy] ImportModprobe= */
 	bool import_modprobe_set;
-	char **files;            /* every file read, in order; NULL-terminated */
+	char **files;		   /* every file read, in order; NULL-terminated */
 	KvmcfgIndex section_index; /* by module; a cache kept in step with sections[] */
 } Policy;
 
@@ -92,13 +93,13 @@ typedef struct Policy {
  * Every error of one parse or load. Callers zero-initialize it (or call
  * kvmcfg_policy_error_reset()); functions append to it and never clear it.
  */
-#define POLICY_ERROR_TEXT_MAX 4096
+#define POLICY_ERROR_TEXT_MAX  4096
 #define POLICY_ERROR_ITEMS_MAX 64
 typedef struct PolicyError {
 	unsigned n_errors;
-	char file[256];                   /* first error's file ("" if none) */
-	unsigned line;                    /* first error's line (0 if none) */
-	char message[256];                /* first error, without file:line */
+	char file[256];			  /* first error's file ("" if none) */
+	unsigned line;			  /* first error's line (0 if none) */
+	char message[256];		  /* first error, without file:line */
 	char text[POLICY_ERROR_TEXT_MAX]; /* all errors, "file:line: message\n" each */
 	/* Where each error's file and message sit in text[], for structured
 	 * reports (kvmcfgctl check --json); only errors that fit in text[]. */
@@ -112,7 +113,7 @@ typedef struct PolicyError {
 /* One error of a PolicyError, copied out of its text. */
 typedef struct PolicyErrorItem {
 	char file[256];
-	unsigned line;      /* 0: the error is about the whole file */
+	unsigned line; /* 0: the error is about the whole file */
 	char message[256];
 } PolicyErrorItem;
 
@@ -122,8 +123,8 @@ unsigned kvmcfg_policy_error_n_items(const PolicyError *err);
 /* Copy error @i (< kvmcfg_policy_error_n_items()) into @ret. */
 void kvmcfg_policy_error_item(const PolicyError *err, unsigned i, PolicyErrorItem *ret);
 /* Append one error (printf-style message); line 0 prints as "file: message". */
-void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+void kvmcfg_policy_error_add(PolicyError *err, const char *file, unsigned line, const char *fmt,
+			     ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Parse one policy text. Pure: no I/O, no logging. @filename is used for
@@ -158,11 +159,11 @@ int kvmcfg_policy_merge(Policy *base, Policy *overlay);
  * (kvmcfg_policy_asserts(), -EINVAL).
  */
 int kvmcfg_policy_load(Policy **ret, const char *main_path, const char *const *dropin_dirs,
-		PolicyError *err);
+		       PolicyError *err);
 
 /* kvmcfg_policy_load() with the modprobe config paths (NULL: libkmod's defaults). */
 int kvmcfg_policy_load_full(Policy **ret, const char *main_path, const char *const *dropin_dirs,
-		     const char *const *modprobe_paths, PolicyError *err);
+			    const char *const *modprobe_paths, PolicyError *err);
 
 /*
  * Add rules from modprobe.d "options" lines (via libkmod) for the modules
@@ -195,8 +196,7 @@ int kvmcfg_check_trusted(const struct stat *st, char *why, size_t len);
 int kvmcfg_check_trusted_path(const char *path, uid_t owner, char *why, size_t len);
 
 Policy *kvmcfg_policy_free(Policy *p);
-static inline void kvmcfg_policy_freep(Policy **p) { kvmcfg_policy_free(*p); }
-#define _cleanup_policy_ __attribute__((cleanup(kvmcfg_policy_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, kvmcfg_policy_free);
 
 /* Lookups (NULL when absent). Module names compare after '-' -> '_'. */
 const PolicySection *kvmcfg_policy_find_section(const Policy *p, const char *module);

@@ -20,7 +20,7 @@ static void guest_ud(struct ex_regs *regs)
 {
 	if (probe_guest_insn_is(regs->rip, fep, sizeof(fep))) {
 		regs->rbx++;
-		regs->rip += sizeof(fep);	/* run the instruction natively */
+		regs->rip += sizeof(fep); /* run the instruction natively */
 		return;
 	}
 	probe_guest_not_mine(regs);
@@ -37,7 +37,7 @@ static void guest_code(void)
 
 static void run(KvmcfgProbeResult *res)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	bool ud;
@@ -53,7 +53,8 @@ static void run(KvmcfgProbeResult *res)
 	ud = uc.args[0] == 1;
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_DONE);
 	kvmcfg_probe_set_evidence(res, "the forced-emulation prefix at CPL3 %s",
-				  ud ? "raised #UD" : "was emulated (no #UD, the next instruction ran)");
+				  ud ? "raised #UD" :
+				       "was emulated (no #UD, the next instruction ran)");
 	probe_observed(res, "kvm", "force_emulation_prefix", !ud,
 		       "KVM honours the forced-emulation prefix",
 		       "the forced-emulation prefix raises #UD");

@@ -22,7 +22,7 @@ static void guest_gp(struct ex_regs *regs)
 	static const uint8_t rdmsr[] = { 0x0f, 0x32 };
 
 	if (probe_guest_insn_is(regs->rip, rdmsr, sizeof(rdmsr)) && regs->rcx == MSR_NOWHERE) {
-		regs->rax = 0xbad;	/* marks "faulted" for the host */
+		regs->rax = 0xbad; /* marks "faulted" for the host */
 		regs->rip += sizeof(rdmsr);
 		return;
 	}
@@ -40,7 +40,7 @@ static void guest_code(void)
 
 static void run(KvmcfgProbeResult *res)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	bool faulted;
@@ -59,10 +59,12 @@ static void run(KvmcfgProbeResult *res)
 		kvmcfg_probe_set_evidence(res, "RDMSR of unimplemented MSR %#x at CPL0 raised #GP",
 					  MSR_NOWHERE);
 	else
-		kvmcfg_probe_set_evidence(res, "RDMSR of unimplemented MSR %#x at CPL0 returned 0 "
-					  "without #GP", MSR_NOWHERE);
-	probe_observed(res, "kvm", "ignore_msrs", !faulted, "unimplemented MSRs are ignored (no #GP)",
-		       "unimplemented MSRs raise #GP");
+		kvmcfg_probe_set_evidence(res,
+					  "RDMSR of unimplemented MSR %#x at CPL0 returned 0 "
+					  "without #GP",
+					  MSR_NOWHERE);
+	probe_observed(res, "kvm", "ignore_msrs", !faulted,
+		       "unimplemented MSRs are ignored (no #GP)", "unimplemented MSRs raise #GP");
 }
 
 const KvmcfgProbe kvmcfg_probe_ignore_msrs = {

@@ -186,8 +186,8 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
 		return r;
 	}
 	if (timed_out) {
-		snprintf(what, sizeof(what), "probe %s timed out after %u ms (a hung vCPU?)", p->name,
-			 timeout_ms);
+		snprintf(what, sizeof(what), "probe %s timed out after %u ms (a hung vCPU?)",
+			 p->name, timeout_ms);
 		cannot_run(res, what, output);
 	} else if (got != sizeof(*res) || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))

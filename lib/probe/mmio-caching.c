@@ -57,7 +57,10 @@ static void guest_code(uint8_t *window, uint64_t npages, uint64_t n, uint64_t is
 }
 
 static const char *const needed_stats[] = {
-	"pf_taken", "pf_emulate", "pf_mmio_spte_created", "mmio_exits",
+	"pf_taken",
+	"pf_emulate",
+	"pf_mmio_spte_created",
+	"mmio_exits",
 };
 
 static uint64_t mono_ns(void)
@@ -71,8 +74,8 @@ static uint64_t mono_ns(void)
 int kvmcfg_mmio_observe(uint64_t pages, uint64_t n, bool is_write,
 			struct kvmcfg_mmio_observation *obs, const char **missing)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot before = {}, after = {};
 	struct kvm_vcpu *vcpu;
 	uint64_t i, sum = 0, t0, t1;
 	struct ucall uc;
@@ -107,9 +110,10 @@ int kvmcfg_mmio_observe(uint64_t pages, uint64_t n, bool is_write,
 	t1 = mono_ns();
 	vcpu_stats_snapshot(vcpu, &after);
 	if (!is_write)
-		TEST_ASSERT(sum == uc.args[0], "the guest's sum of the values the host supplied: "
-			    "%#llx, expected %#llx", (unsigned long long)uc.args[0],
-			    (unsigned long long)sum);
+		TEST_ASSERT(sum == uc.args[0],
+			    "the guest's sum of the values the host supplied: "
+			    "%#llx, expected %#llx",
+			    (unsigned long long)uc.args[0], (unsigned long long)sum);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_DONE);
 
 	obs->taken = kvm_stats_delta(&before, &after, "pf_taken");
@@ -138,8 +142,9 @@ void kvmcfg_mmio_result(const struct kvmcfg_mmio_observation *obs, KvmcfgProbeRe
 	kvmcfg_probe_set_evidence(res, "%s", obs->summary);
 	switch (obs->caching) {
 	case KVMCFG_MMIO_CACHED:
-		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", true,
-					 "MMIO SPTEs are cached (one per page, then the fast path)");
+		kvmcfg_probe_add_verdict(
+			res, "kvm", "mmio_caching", true,
+			"MMIO SPTEs are cached (one per page, then the fast path)");
 		break;
 	case KVMCFG_MMIO_UNCACHED:
 		kvmcfg_probe_add_verdict(res, "kvm", "mmio_caching", false,
@@ -147,7 +152,8 @@ void kvmcfg_mmio_result(const struct kvmcfg_mmio_observation *obs, KvmcfgProbeRe
 		break;
 	default:
 		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
-					 "MMIO stats fit neither cached nor uncached: %s", obs->summary);
+					 "MMIO stats fit neither cached nor uncached: %s",
+					 obs->summary);
 		return;
 	}
 	res->outcome = KVMCFG_PROBE_OBSERVED;

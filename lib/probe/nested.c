@@ -34,14 +34,17 @@ static void run(KvmcfgProbeResult *res)
 		return;
 	vmx = k1[2] & VMX_BIT;
 	svm = ke[2] & SVM_BIT;
-	kvmcfg_probe_set_evidence(res, "KVM_GET_SUPPORTED_CPUID: VMX=%d SVM=%d (CPU: VMX=%d SVM=%d)",
+	kvmcfg_probe_set_evidence(res,
+				  "KVM_GET_SUPPORTED_CPUID: VMX=%d SVM=%d (CPU: VMX=%d SVM=%d)",
 				  vmx, svm, host_vmx, host_svm);
 	if (host_vmx)
 		kvmcfg_probe_add_verdict(res, "kvm_intel", "nested", vmx,
-					 vmx ? "KVM offers guests VMX" : "KVM offers guests no VMX");
+					 vmx ? "KVM offers guests VMX" :
+					       "KVM offers guests no VMX");
 	if (host_svm)
 		kvmcfg_probe_add_verdict(res, "kvm_amd", "nested", svm,
-					 svm ? "KVM offers guests SVM" : "KVM offers guests no SVM");
+					 svm ? "KVM offers guests SVM" :
+					       "KVM offers guests no SVM");
 	res->outcome = KVMCFG_PROBE_OBSERVED;
 }
 

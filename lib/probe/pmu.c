@@ -39,9 +39,11 @@ static void run(KvmcfgProbeResult *res)
 	kvm_version = kvm_a[0] & 0xff;
 	kvm_core = kvm_e[2] & PERFCTR_CORE;
 	on = kvm_version || kvm_core;
-	kvmcfg_probe_set_evidence(res, "KVM_GET_SUPPORTED_CPUID: leaf 0xA PMU version %u, "
-				  "0x80000001 ECX.PERFCTR_CORE=%d (CPU: version %u, PERFCTR_CORE=%d)",
-				  kvm_version, kvm_core, host_version, host_core);
+	kvmcfg_probe_set_evidence(
+		res,
+		"KVM_GET_SUPPORTED_CPUID: leaf 0xA PMU version %u, "
+		"0x80000001 ECX.PERFCTR_CORE=%d (CPU: version %u, PERFCTR_CORE=%d)",
+		kvm_version, kvm_core, host_version, host_core);
 	probe_observed(res, "kvm", "enable_pmu", on, "KVM offers guests a PMU",
 		       "KVM offers guests no PMU");
 }

@@ -27,8 +27,9 @@ bool probe_kvm_usable(KvmcfgProbeResult *res, bool need_stats)
 	bool ok = fd >= 0;
 
 	if (ok && need_stats && ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0) {
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_NOT_APPLICABLE,
-					 "KVM_CAP_BINARY_STATS_FD not supported: no stats to observe");
+		kvmcfg_probe_set_outcome(
+			res, KVMCFG_PROBE_NOT_APPLICABLE,
+			"KVM_CAP_BINARY_STATS_FD not supported: no stats to observe");
 		ok = false;
 	}
 	if (fd >= 0)
@@ -55,7 +56,8 @@ static int supported_cpuid(int kvm_fd, uint32_t leaf, uint32_t subleaf, uint32_t
 	int r;
 
 	for (;;) {
-		struct kvm_cpuid2 *c = realloc(cpuid, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		struct kvm_cpuid2 *c =
+			realloc(cpuid, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
 
 		if (!c) {
 			free(cpuid);
@@ -91,8 +93,8 @@ static int supported_cpuid(int kvm_fd, uint32_t leaf, uint32_t subleaf, uint32_t
 	return r;
 }
 
-bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4],
-			   uint32_t leaf_b, uint32_t b[4])
+bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4], uint32_t leaf_b,
+			   uint32_t b[4])
 {
 	int fd = probe_open_kvm(res), r;
 
@@ -105,7 +107,7 @@ bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4
 		r = supported_cpuid(fd, leaf_b, 0, b);
 	close(fd);
 	if (r < 0)
-		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN, "KVM_GET_SUPPORTED_CPUID: %s",
-					 strerror(-r));
+		kvmcfg_probe_set_outcome(res, KVMCFG_PROBE_CANNOT_RUN,
+					 "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
 	return r >= 0;
 }

@@ -13,7 +13,8 @@ static bool first_read(const Findings *f, size_t i)
 	size_t k;
 
 	/* A policy rule's finding with the value read; derived rules quote, not read. */
-	if (!x->param || !x->actual || x->rule || (x->kind != FINDING_OK && x->kind != FINDING_MISMATCH))
+	if (!x->param || !x->actual || x->rule ||
+	    (x->kind != FINDING_OK && x->kind != FINDING_MISMATCH))
 		return false;
 	for (k = 0; k < i; k++) {
 		const Finding *y = &f->items[k];
@@ -77,37 +78,41 @@ int kvmcfg_verify_apply(Findings *f, const KvmcfgProbe *const *probes,
 			if (r == 1) {
 				/* Expected: what the behaviour implies the param should read. */
 				contradicted++;
-				r = kvmcfg_findings_add(f, FINDING_CONTRADICTED, POLICY_SEVERITY_CRITICAL,
-							module, param,
-							kvmcfg_probe_result_verdict(res, module, param)->on ?
-								"Y" : "N",
-							value, 0, origin, line, NULL, msg);
+				r = kvmcfg_findings_add(
+					f, FINDING_CONTRADICTED, POLICY_SEVERITY_CRITICAL, module,
+					param,
+					kvmcfg_probe_result_verdict(res, module, param)->on ? "Y" :
+											      "N",
+					value, 0, origin, line, NULL, msg);
 				if (r >= 0)
 					r = kvmcfg_findings_set_probe(f, p->name, res->evidence);
 				break;
 			}
 			/* No verdict on this param here (or a value that is no boolean). */
-			snprintf(msg, sizeof(msg), "%s.%s=%s not verified: the %s probe cannot tell it "
-				 "on this host (%s)", module, param, value, p->name, res->evidence);
-			r = kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_INFO, module, param,
-						value, value, 0, origin, line, NULL, msg);
+			snprintf(msg, sizeof(msg),
+				 "%s.%s=%s not verified: the %s probe cannot tell it "
+				 "on this host (%s)",
+				 module, param, value, p->name, res->evidence);
+			r = kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_INFO, module,
+						param, value, value, 0, origin, line, NULL, msg);
 			if (r >= 0)
 				r = kvmcfg_findings_set_probe(f, p->name, res->evidence);
 			break;
 		case KVMCFG_PROBE_NOT_APPLICABLE:
 			snprintf(msg, sizeof(msg), "%s.%s=%s not verified: not applicable here: %s",
 				 module, param, value, res->reason);
-			r = kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_INFO, module, param,
-						value, value, 0, origin, line, NULL, msg);
+			r = kvmcfg_findings_add(f, FINDING_SKIPPED, POLICY_SEVERITY_INFO, module,
+						param, value, value, 0, origin, line, NULL, msg);
 			if (r >= 0)
 				r = kvmcfg_findings_set_probe(f, p->name, res->reason);
 			break;
 		default:
-			snprintf(msg, sizeof(msg), "%s.%s=%s could not be verified: %s", module, param,
-				 value, res->reason);
+			snprintf(msg, sizeof(msg), "%s.%s=%s could not be verified: %s", module,
+				 param, value, res->reason);
 			r = kvmcfg_findings_add(f, FINDING_UNVERIFIED,
 						allow_unverified ? POLICY_SEVERITY_INFO : severity,
-						module, param, value, value, 0, origin, line, NULL, msg);
+						module, param, value, value, 0, origin, line, NULL,
+						msg);
 			if (r >= 0)
 				r = kvmcfg_findings_set_probe(f, p->name, res->reason);
 			break;

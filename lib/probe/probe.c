@@ -84,7 +84,8 @@ const KvmcfgProbeVerdict *kvmcfg_probe_result_verdict(const KvmcfgProbeResult *r
 	if (res->outcome != KVMCFG_PROBE_OBSERVED)
 		return NULL;
 	for (i = 0; i < res->n_verdicts && i < KVMCFG_PROBE_MAX_VERDICTS; i++)
-		if (!strcmp(res->verdicts[i].module, module) && !strcmp(res->verdicts[i].param, param))
+		if (!strcmp(res->verdicts[i].module, module) &&
+		    !strcmp(res->verdicts[i].param, param))
 			return &res->verdicts[i];
 	return NULL;
 }
@@ -118,7 +119,8 @@ int kvmcfg_probe_judge(const KvmcfgProbeResult *res, const char *module, const c
 		return 0;
 	}
 	if (msg)
-		snprintf(msg, size, "%s.%s=%s, but %s: %s", module, param, value, v->fact, res->evidence);
+		snprintf(msg, size, "%s.%s=%s, but %s: %s", module, param, value, v->fact,
+			 res->evidence);
 	return 1;
 }
 

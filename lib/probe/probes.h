@@ -44,5 +44,5 @@ void probe_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
  * into @a and @b (eax, ebx, ecx, edx; zeroes for a leaf KVM does not
  * offer). False with @res CANNOT_RUN when /dev/kvm or the ioctl fails.
  */
-bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4],
-			   uint32_t leaf_b, uint32_t b[4]);
+bool probe_supported_cpuid(KvmcfgProbeResult *res, uint32_t leaf_a, uint32_t a[4], uint32_t leaf_b,
+			   uint32_t b[4]);

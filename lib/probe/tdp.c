@@ -48,14 +48,14 @@
 #include "ucall.h"
 
 /* Guest actions of each kind in the gate's run: every one is counted, so few do. */
-#define PROBE_OPS 32
-#define FRESH_GPA (1ULL << 32)
-#define FRESH_GVA 0x200000000000ULL
+#define PROBE_OPS   32
+#define FRESH_GPA   (1ULL << 32)
+#define FRESH_GVA   0x200000000000ULL
 #define FRESH_PAGES 16
 /* Fresh pages spread over two 2 MiB regions, so two new last-level tables. */
 #define FRESH_STRIDE_PAGES 65
-#define FRESH_SLOT 1
-#define PD_SPARE_INDEX 300
+#define FRESH_SLOT	   1
+#define PD_SPARE_INDEX	   300
 
 enum phase {
 	PHASE_PF = 1,
@@ -64,8 +64,8 @@ enum phase {
 };
 
 static uint64_t nr_ops;
-static gva_t absent_gva;	/* mapped by no guest PTE */
-static gva_t pd_gva;		/* the guest's page directory that maps pd_gva itself */
+static gva_t absent_gva; /* mapped by no guest PTE */
+static gva_t pd_gva;	 /* the guest's page directory that maps pd_gva itself */
 static gva_t fresh_gva;
 
 /* Skip the 3-byte "movq (%rax), %rax" that faulted on absent_gva. */
@@ -80,7 +80,9 @@ static void guest_invlpg(void)
 	uint64_t i;
 
 	for (i = 0; i < nr_ops; i++)
-		__asm__ volatile("invlpg (%0)" : : "r"(fresh_gva + (i % FRESH_PAGES) * PAGE_SIZE)
+		__asm__ volatile("invlpg (%0)"
+				 :
+				 : "r"(fresh_gva + (i % FRESH_PAGES) * PAGE_SIZE)
 				 : "memory");
 	GUEST_DONE();
 }
@@ -125,8 +127,8 @@ static const char *const vcpu_stats_needed[] = { "invlpg", "pf_guest" };
 static const char *const vm_stats_needed[] = { "mmu_pte_write", "mmu_cache_miss" };
 
 /* The first of @names this kernel lacks (vCPU stats when @vcpu), else NULL. */
-static const char *missing_stat(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-				const char *const *names, size_t n)
+static const char *missing_stat(struct kvm_vm *vm, struct kvm_vcpu *vcpu, const char *const *names,
+				size_t n)
 {
 	size_t i;
 
@@ -143,10 +145,12 @@ static gpa_t guest_table_of(struct kvm_vm *vm, gva_t gva, int level)
 	int l;
 
 	for (l = 4; l > level; l--) {
-		uint64_t e = ((uint64_t *)addr_gpa2hva(vm, table))[(gva >> (PAGE_SHIFT + 9 * (l - 1))) & 511];
+		uint64_t e = ((uint64_t *)addr_gpa2hva(
+			vm, table))[(gva >> (PAGE_SHIFT + 9 * (l - 1))) & 511];
 
 		TEST_ASSERT((e & PTE_PRESENT) && !(e & PTE_LARGE),
-			    "no level-%d table on the walk of gva %#llx", l - 1, (unsigned long long)gva);
+			    "no level-%d table on the walk of gva %#llx", l - 1,
+			    (unsigned long long)gva);
 		table = e & PTE_ADDR_MASK;
 	}
 	return table;
@@ -159,18 +163,20 @@ static void run_to(struct kvm_vcpu *vcpu, uint64_t phase)
 	uint64_t cmd = vcpu_run_ucall(vcpu, &uc);
 
 	if (!phase) {
-		TEST_ASSERT(cmd == UCALL_DONE, "guest: ucall %llu, expected DONE", (unsigned long long)cmd);
+		TEST_ASSERT(cmd == UCALL_DONE, "guest: ucall %llu, expected DONE",
+			    (unsigned long long)cmd);
 		return;
 	}
-	TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == phase, "guest: ucall %llu (%llu), expected SYNC(%llu)",
-		    (unsigned long long)cmd, (unsigned long long)uc.args[0], (unsigned long long)phase);
+	TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == phase,
+		    "guest: ucall %llu (%llu), expected SYNC(%llu)", (unsigned long long)cmd,
+		    (unsigned long long)uc.args[0], (unsigned long long)phase);
 }
 
 int kvmcfg_tdp_observe(uint64_t n, struct kvmcfg_tdp_observation *obs, const char **missing)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot c0 = {}, c1 = {};
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot m0 = {}, m1 = {}, m2 = {};
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot c0 = {}, c1 = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot m0 = {}, m1 = {}, m2 = {};
 	struct kvm_vcpu *cpl3, *cpl0;
 	gpa_t pd_gpa;
 	size_t i;
@@ -188,7 +194,7 @@ int kvmcfg_tdp_observe(uint64_t n, struct kvmcfg_tdp_observation *obs, const cha
 	obs->n = nr_ops = n;
 	vm_install_exception_handler(vm, PF_VECTOR, guest_pf_skip);
 	absent_gva = vm->next_vaddr;
-	vm->next_vaddr += 2 * PAGE_SIZE;	/* never mapped */
+	vm->next_vaddr += 2 * PAGE_SIZE; /* never mapped */
 	/*
 	 * Map the page directory of the library's address range into that same
 	 * range: every trapped write to it then walks through it, which keeps
@@ -233,10 +239,11 @@ int kvmcfg_tdp_observe(uint64_t n, struct kvmcfg_tdp_observation *obs, const cha
 	obs->cache_miss = kvm_stats_snapshot_get(&m2, "mmu_cache_miss");
 
 	/* Shadow paging sees every one of the n actions; TDP sees none. */
-	shadow_votes = (obs->invlpg >= obs->n) + (obs->pf_guest >= obs->n) +
-		       (obs->pte_write >= obs->n);
+	shadow_votes =
+		(obs->invlpg >= obs->n) + (obs->pf_guest >= obs->n) + (obs->pte_write >= obs->n);
 	obs->paging = shadow_votes == 3 ? KVMCFG_PAGING_SHADOW :
-		      shadow_votes == 0 ? KVMCFG_PAGING_TDP : KVMCFG_PAGING_MIXED;
+		      shadow_votes == 0 ? KVMCFG_PAGING_TDP :
+					  KVMCFG_PAGING_MIXED;
 	obs->tdp_mmu = obs->cache_miss == 0;
 	snprintf(obs->summary, sizeof(obs->summary),
 		 "%s: invlpg=%llu after %llu INVLPGs, pf_guest=%llu after %llu guest #PFs, "
@@ -265,11 +272,13 @@ void kvmcfg_tdp_result(const struct kvmcfg_tdp_observation *obs, KvmcfgProbeResu
 	kvmcfg_probe_add_verdict(res, "kvm_intel", "ept", tdp, "%s", paging);
 	kvmcfg_probe_add_verdict(res, "kvm_amd", "npt", tdp, "%s", paging);
 	if (!tdp)
-		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
-					 "the guest runs on shadow paging, which the TDP MMU cannot serve");
+		kvmcfg_probe_add_verdict(
+			res, "kvm", "tdp_mmu", false,
+			"the guest runs on shadow paging, which the TDP MMU cannot serve");
 	else if (obs->tdp_mmu)
-		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", true,
-					 "the TDP MMU built the guest's tables (no shadow MMU page)");
+		kvmcfg_probe_add_verdict(
+			res, "kvm", "tdp_mmu", true,
+			"the TDP MMU built the guest's tables (no shadow MMU page)");
 	else
 		kvmcfg_probe_add_verdict(res, "kvm", "tdp_mmu", false,
 					 "the shadow MMU built the guest's tables");

@@ -14,16 +14,16 @@
 #include "kvm_util.h"
 #include "probes.h"
 
-#define VMWARE_PORT 0x5658
+#define VMWARE_PORT  0x5658
 #define VMWARE_MAGIC 0x564d5868u
-#define HOST_ANSWER 0x6b766d63u	/* "kvmc": what the host answers on the port */
+#define HOST_ANSWER  0x6b766d63u /* "kvmc": what the host answers on the port */
 
 static void guest_gp(struct ex_regs *regs)
 {
 	static const uint8_t inl_dx[] = { 0xed };
 
 	if (probe_guest_insn_is(regs->rip, inl_dx, 1) && (uint16_t)regs->rdx == VMWARE_PORT) {
-		regs->rbx = 0xbad;	/* marks "faulted" for the host */
+		regs->rbx = 0xbad; /* marks "faulted" for the host */
 		regs->rip += 1;
 		return;
 	}
@@ -41,7 +41,7 @@ static void guest_code(void)
 
 static void run(KvmcfgProbeResult *res)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct kvm_regs regs;
 	struct ucall uc;
@@ -62,8 +62,9 @@ static void run(KvmcfgProbeResult *res)
 		vcpu_run(vcpu);
 		if (r->exit_reason == KVM_EXIT_IO && r->io.port == VMWARE_PORT) {
 			TEST_ASSERT(r->io.direction == KVM_EXIT_IO_IN && r->io.size == 4 &&
-				    r->io.count == 1, "backdoor access: dir %u size %u count %u",
-				    r->io.direction, r->io.size, r->io.count);
+					    r->io.count == 1,
+				    "backdoor access: dir %u size %u count %u", r->io.direction,
+				    r->io.size, r->io.count);
 			*(uint32_t *)((char *)r + r->io.data_offset) = HOST_ANSWER;
 			port_exits++;
 			continue;
@@ -71,7 +72,8 @@ static void run(KvmcfgProbeResult *res)
 		cmd = get_ucall(vcpu, &uc);
 		if (cmd == UCALL_ASSERT)
 			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(cmd == UCALL_SYNC, "guest: exit %s, ucall %llu (vector %llu, rip %#llx)",
+		TEST_ASSERT(cmd == UCALL_SYNC,
+			    "guest: exit %s, ucall %llu (vector %llu, rip %#llx)",
 			    exit_reason_str(r->exit_reason), (unsigned long long)cmd,
 			    (unsigned long long)uc.args[0], (unsigned long long)uc.args[1]);
 		break;
@@ -80,8 +82,9 @@ static void run(KvmcfgProbeResult *res)
 	TEST_ASSERT(faulted != (port_exits == 1) && port_exits <= 1,
 		    "the backdoor IN both faulted (%d) and reached the host %u times", faulted,
 		    port_exits);
-	TEST_ASSERT(faulted || uc.args[0] == HOST_ANSWER, "the backdoor IN read %#llx, the host gave %#x",
-		    (unsigned long long)uc.args[0], HOST_ANSWER);
+	TEST_ASSERT(faulted || uc.args[0] == HOST_ANSWER,
+		    "the backdoor IN read %#llx, the host gave %#x", (unsigned long long)uc.args[0],
+		    HOST_ANSWER);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), (uint64_t)UCALL_DONE);
 	kvmcfg_probe_set_evidence(res, "IN from port %#x at CPL3 with IOPL 0 %s", VMWARE_PORT,
 				  faulted ? "raised #GP" : "reached the host as KVM_EXIT_IO");

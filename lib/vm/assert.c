@@ -5,8 +5,7 @@
 
 #include "test_util.h"
 
-void __noreturn_fail(const char *file, unsigned int line, const char *expr,
-		     const char *fmt, ...)
+void __noreturn_fail(const char *file, unsigned int line, const char *expr, const char *fmt, ...)
 {
 	int err = errno;
 	va_list ap;
@@ -39,7 +38,8 @@ unsigned long test_scale(void)
 		errno = 0;
 		v = strtoul(s, &end, 10);
 		if (errno || *end || v == 0)
-			fprintf(stderr, "KVMCFG_TEST_SCALE=%s is not a positive integer, using 1\n", s);
+			fprintf(stderr, "KVMCFG_TEST_SCALE=%s is not a positive integer, using 1\n",
+				s);
 		else
 			scale = v;
 	}

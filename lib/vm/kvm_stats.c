@@ -15,11 +15,11 @@
 #define KVM_STATS_DATA_MAX (1U << 20)
 
 struct kvm_stats {
-	int fd;				/* borrowed */
+	int fd; /* borrowed */
 	struct kvm_stats_header hdr;
-	char *descs;			/* num_desc descriptors of desc_size bytes */
+	char *descs; /* num_desc descriptors of desc_size bytes */
 	size_t desc_size;
-	size_t data_size;		/* bytes from hdr.data_offset */
+	size_t data_size; /* bytes from hdr.data_offset */
 };
 
 static const struct kvm_stats_desc *desc_at(const struct kvm_stats *stats, unsigned int i)
@@ -61,8 +61,8 @@ int kvm_stats_new(struct kvm_stats **ret, int fd)
 	if (r < 0)
 		goto fail;
 	/* The descriptor count and name size bound the allocation below. */
-	if (stats->hdr.num_desc == 0 || stats->hdr.num_desc > 65536 ||
-	    stats->hdr.name_size == 0 || stats->hdr.name_size > 4096) {
+	if (stats->hdr.num_desc == 0 || stats->hdr.num_desc > 65536 || stats->hdr.name_size == 0 ||
+	    stats->hdr.name_size > 4096) {
 		r = -EBADMSG;
 		goto fail;
 	}
@@ -77,7 +77,8 @@ int kvm_stats_new(struct kvm_stats **ret, int fd)
 	if (r < 0)
 		goto fail;
 	for (i = 0; i < stats->hdr.num_desc; i++) {
-		struct kvm_stats_desc *d = (struct kvm_stats_desc *)(stats->descs + i * stats->desc_size);
+		struct kvm_stats_desc *d =
+			(struct kvm_stats_desc *)(stats->descs + i * stats->desc_size);
 		size_t end = d->offset + (size_t)d->size * sizeof(uint64_t);
 
 		/* Names are NUL-padded to name_size; force termination anyway. */
@@ -179,8 +180,8 @@ static int stats_open(int obj_fd, int *fd, struct kvm_stats **stats)
 
 static struct kvm_stats *stats_or_fail(int r, struct kvm_stats *stats, const char *what)
 {
-	TEST_ASSERT(r == 0, "%s stats (KVM_GET_STATS_FD, needs KVM_CAP_BINARY_STATS_FD): %s",
-		    what, strerror(-r));
+	TEST_ASSERT(r == 0, "%s stats (KVM_GET_STATS_FD, needs KVM_CAP_BINARY_STATS_FD): %s", what,
+		    strerror(-r));
 	return stats;
 }
 
@@ -243,7 +244,9 @@ void kvm_stats_snapshot_take(const struct kvm_stats *stats, struct kvm_stats_sna
 	TEST_ASSERT(data, "out of memory");
 	r = pread_full(stats->fd, data, stats->data_size, stats->hdr.data_offset);
 	TEST_ASSERT(r == 0, "reading %zu bytes of stats data: %s", stats->data_size, strerror(-r));
-	*snap = (struct kvm_stats_snapshot){ .stats = stats, .data = data, .size = stats->data_size };
+	*snap = (struct kvm_stats_snapshot){ .stats = stats,
+					     .data = data,
+					     .size = stats->data_size };
 }
 
 void kvm_stats_snapshot_deinit(struct kvm_stats_snapshot *snap)
@@ -254,8 +257,7 @@ void kvm_stats_snapshot_deinit(struct kvm_stats_snapshot *snap)
 	*snap = (struct kvm_stats_snapshot){};
 }
 
-int __kvm_stats_snapshot_get(const struct kvm_stats_snapshot *snap, const char *name,
-			     uint64_t *ret)
+int __kvm_stats_snapshot_get(const struct kvm_stats_snapshot *snap, const char *name, uint64_t *ret)
 {
 	const struct kvm_stats_desc *d;
 	int r;

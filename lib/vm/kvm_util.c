@@ -45,7 +45,8 @@ struct kvm_vm *kvm_vm_new(unsigned int mem_mb)
 	vm->stats_fd = -1;
 	vm->kvm_fd = open_kvm_dev_path_or_exit();
 	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, NULL);
-	TEST_ASSERT(r == KVM_API_VERSION, "KVM_GET_API_VERSION: %d, expected %d", r, KVM_API_VERSION);
+	TEST_ASSERT(r == KVM_API_VERSION, "KVM_GET_API_VERSION: %d, expected %d", r,
+		    KVM_API_VERSION);
 	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	TEST_ASSERT_SYSCALL(vm->fd, "KVM_CREATE_VM");
 
@@ -113,8 +114,7 @@ void vm_create_irqchip(struct kvm_vm *vm)
 	TEST_ASSERT_SYSCALL(r, "KVM_CREATE_IRQCHIP");
 }
 
-struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
-				       enum guest_cpl cpl)
+struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code, enum guest_cpl cpl)
 {
 	struct kvm_vm *vm = kvm_vm_new(VM_DEFAULT_MEM_MB);
 
@@ -122,8 +122,7 @@ struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
 	return vm;
 }
 
-struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
-			     enum guest_cpl cpl)
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code, enum guest_cpl cpl)
 {
 	struct kvm_vcpu *vcpu;
 	int size;
@@ -180,7 +179,8 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...)
 
 static struct kvm_memslot *memslot_get(struct kvm_vm *vm, uint32_t slot)
 {
-	TEST_ASSERT(slot < VM_MAX_SLOTS && vm->slots[slot].in_use, "memslot %u does not exist", slot);
+	TEST_ASSERT(slot < VM_MAX_SLOTS && vm->slots[slot].in_use, "memslot %u does not exist",
+		    slot);
 	return &vm->slots[slot];
 }
 
@@ -189,23 +189,27 @@ static int memslot_commit(struct kvm_vm *vm, struct kvm_memslot *s)
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &s->region);
 }
 
-int __vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size,
-		     uint32_t flags)
+int __vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size, uint32_t flags)
 {
 	struct kvm_memslot *s;
 	void *mem;
 	int r;
 
-	TEST_ASSERT(slot < VM_MAX_SLOTS && !vm->slots[slot].in_use, "memslot %u in use or too large", slot);
+	TEST_ASSERT(slot < VM_MAX_SLOTS && !vm->slots[slot].in_use,
+		    "memslot %u in use or too large", slot);
 	TEST_ASSERT(size && !(size & ~PAGE_MASK) && !(gpa & ~PAGE_MASK),
 		    "memslot gpa %#llx size %#zx not page aligned", (unsigned long long)gpa, size);
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
 	TEST_ASSERT(mem != MAP_FAILED, "mmap of %zu bytes of guest memory failed", size);
 
 	s = &vm->slots[slot];
 	s->region = (struct kvm_userspace_memory_region){
-		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
-		.memory_size = size, .userspace_addr = (uintptr_t)mem,
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
 	};
 	r = memslot_commit(vm, s);
 	if (r < 0) {
@@ -298,8 +302,8 @@ gpa_t vm_phy_pages_alloc(struct kvm_vm *vm, size_t n)
 	gpa_t gpa = vm->next_page;
 
 	TEST_ASSERT(n && gpa + n * PAGE_SIZE <= vm->mem_end,
-		    "guest memory exhausted: %zu pages wanted at %#llx, slot 0 ends at %#llx",
-		    n, (unsigned long long)gpa, (unsigned long long)vm->mem_end);
+		    "guest memory exhausted: %zu pages wanted at %#llx, slot 0 ends at %#llx", n,
+		    (unsigned long long)gpa, (unsigned long long)vm->mem_end);
 	vm->next_page += n * PAGE_SIZE;
 	memset(addr_gpa2hva(vm, gpa), 0, n * PAGE_SIZE);
 	return gpa;
@@ -363,10 +367,12 @@ void __sync_from_guest(struct kvm_vm *vm, void *addr, size_t size)
 void vm_mmu_resync(struct kvm_vm *vm)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = VM_SCRATCH_SLOT, .guest_phys_addr = VM_SCRATCH_GPA,
+		.slot = VM_SCRATCH_SLOT,
+		.guest_phys_addr = VM_SCRATCH_GPA,
 		.memory_size = PAGE_SIZE,
 	};
-	void *mem = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *mem =
+		mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	TEST_ASSERT(mem != MAP_FAILED, "mmap of the scratch memslot page failed");
 	r.userspace_addr = (uintptr_t)mem;
@@ -400,13 +406,20 @@ void vcpu_run(struct kvm_vcpu *vcpu)
 const char *exit_reason_str(uint32_t reason)
 {
 	static const char *const names[] = {
-		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
-		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
-		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT",
-		[KVM_EXIT_MMIO] = "MMIO", [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-		[KVM_EXIT_SHUTDOWN] = "SHUTDOWN", [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-		[KVM_EXIT_INTR] = "INTR", [KVM_EXIT_SET_TPR] = "SET_TPR",
-		[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN",
+		[KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO",
+		[KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG",
+		[KVM_EXIT_HLT] = "HLT",
+		[KVM_EXIT_MMIO] = "MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+		[KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_SET_TPR] = "SET_TPR",
+		[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+		[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
 	};
 
@@ -415,8 +428,7 @@ const char *exit_reason_str(uint32_t reason)
 	return "(other)";
 }
 
-void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file,
-			unsigned int line)
+void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file, unsigned int line)
 {
 	struct kvm_regs regs;
 	uint32_t got = vcpu->run->exit_reason;
@@ -424,10 +436,12 @@ void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason, const char *file
 	if (got == reason)
 		return;
 	vcpu_regs_get(vcpu, &regs);
-	__noreturn_fail(file, line, "exit_reason", "expected KVM_EXIT_%s (%u), got KVM_EXIT_%s (%u) at rip %#llx%s",
+	__noreturn_fail(file, line, "exit_reason",
+			"expected KVM_EXIT_%s (%u), got KVM_EXIT_%s (%u) at rip %#llx%s",
 			exit_reason_str(reason), reason, exit_reason_str(got), got,
 			(unsigned long long)regs.rip,
-			got == KVM_EXIT_INTERNAL_ERROR ? " (emulation failure or internal error)" : "");
+			got == KVM_EXIT_INTERNAL_ERROR ? " (emulation failure or internal error)" :
+							 "");
 }
 
 static void hex_bytes(char *buf, size_t size, const uint8_t *b, uint32_t len)
@@ -453,13 +467,14 @@ void __vcpu_check_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, uint32_t len, bool is_w
 		hex_bytes(want, sizeof(want), data, len);
 		hex_bytes(got, sizeof(got), run->mmio.data,
 			  run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : 8);
-		__noreturn_fail(file, line, "KVM_EXIT_MMIO fields",
-				"expected %s of %u bytes at gpa %#llx%s%s, got %s of %u bytes at gpa %#llx%s%s",
-				is_write ? "write" : "read", len, (unsigned long long)gpa,
-				is_write ? " data " : "", is_write ? want : "",
-				run->mmio.is_write ? "write" : "read", run->mmio.len,
-				(unsigned long long)run->mmio.phys_addr,
-				run->mmio.is_write ? " data " : "", run->mmio.is_write ? got : "");
+		__noreturn_fail(
+			file, line, "KVM_EXIT_MMIO fields",
+			"expected %s of %u bytes at gpa %#llx%s%s, got %s of %u bytes at gpa %#llx%s%s",
+			is_write ? "write" : "read", len, (unsigned long long)gpa,
+			is_write ? " data " : "", is_write ? want : "",
+			run->mmio.is_write ? "write" : "read", run->mmio.len,
+			(unsigned long long)run->mmio.phys_addr, run->mmio.is_write ? " data " : "",
+			run->mmio.is_write ? got : "");
 	}
 	if (!is_write)
 		memcpy(run->mmio.data, data, len);
@@ -477,10 +492,11 @@ uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 	if (cmd == UCALL_ASSERT)
 		REPORT_GUEST_ASSERT(*uc);
 	if (cmd == UCALL_UNHANDLED)
-		TEST_FAIL("unexpected guest exception %s (vector %llu) at rip %#llx, error code %#llx, cr2 %#llx",
-			  exception_name(uc->args[0]), (unsigned long long)uc->args[0],
-			  (unsigned long long)uc->args[1], (unsigned long long)uc->args[2],
-			  (unsigned long long)uc->args[3]);
+		TEST_FAIL(
+			"unexpected guest exception %s (vector %llu) at rip %#llx, error code %#llx, cr2 %#llx",
+			exception_name(uc->args[0]), (unsigned long long)uc->args[0],
+			(unsigned long long)uc->args[1], (unsigned long long)uc->args[2],
+			(unsigned long long)uc->args[3]);
 	if (cmd == UCALL_NONE) {
 		struct kvm_run *run = vcpu->run;
 
@@ -490,7 +506,8 @@ uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 				  (unsigned long long)run->mmio.phys_addr);
 		if (run->exit_reason == KVM_EXIT_IO)
 			TEST_FAIL("unexpected KVM_EXIT_IO: %s port %#x",
-				  run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port);
+				  run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+				  run->io.port);
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 	}
 	return cmd;

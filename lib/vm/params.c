@@ -57,11 +57,11 @@ int __kvm_param_get_int(const char *module, const char *param, int64_t *ret)
 
 static void param_assert(int r, const char *module, const char *param)
 {
-	TEST_ASSERT(r == 0, "module parameter %s.%s under %s: %s", module, param,
-		    kvm_sysfs_root(),
+	TEST_ASSERT(r == 0, "module parameter %s.%s under %s: %s", module, param, kvm_sysfs_root(),
 		    r == -ENODEV ? "module not loaded" :
 		    r == -ENOENT ? "no such parameter" :
-		    r == -EINVAL ? "value does not parse" : strerror(-r));
+		    r == -EINVAL ? "value does not parse" :
+				   strerror(-r));
 }
 
 bool kvm_param_get_bool(const char *module, const char *param)

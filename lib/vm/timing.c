@@ -23,7 +23,7 @@ int __vcpu_tsc_khz(struct kvm_vcpu *vcpu, uint32_t *ret)
 	if (r < 0)
 		return -errno;
 	if (r == 0)
-		return -ENODATA;	/* KVM knows no TSC rate for this vCPU */
+		return -ENODATA; /* KVM knows no TSC rate for this vCPU */
 	*ret = r;
 	return 0;
 }

@@ -108,7 +108,7 @@ TEST(vm_create_free_no_fd_leak)
 	close(before);
 	for (i = 0; i < 20; i++) {
 		struct kvm_vcpu *vcpu;
-		_cleanup_vm_ struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL3);
+		_cleanup_(kvm_vm_freep) struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code, GUEST_CPL3);
 
 		ASSERT_NE(NULL, vcpu->run);
 	}

@@ -76,7 +76,7 @@ FIXTURE_TEARDOWN(stats)
 TEST_F(stats, exits_count_port_io)
 {
 	const uint64_t n = test_iterations(50);
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot before = {}, after = {};
 	uint64_t exits0, exits1, seen = 0, io;
 	struct kvm_run *run;
 
@@ -116,7 +116,7 @@ TEST_F(stats, exits_count_port_io)
 
 TEST_F(stats, missing_and_histogram_names)
 {
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot snap = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot snap = {};
 	struct kvm_stats *vs;
 	uint64_t v = 0xdead;
 	unsigned int i;
@@ -355,7 +355,7 @@ TEST(hugepage_2m)
 {
 	const gpa_t gpa = 1ULL << 30;
 	const gva_t gva = 0x7f0000000000ULL;	/* 2 MiB aligned, far from the binary */
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	uint64_t *mem;
@@ -394,7 +394,7 @@ static void guest_dirty(uint8_t *base)
 TEST(dirty_log_reports_guest_writes)
 {
 	const gpa_t gpa = 0x80000000ULL;
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	uint64_t bitmap[1];
 	gva_t gva;
@@ -524,7 +524,7 @@ TEST(params_default_root)
 
 TEST(irqchip_before_vcpus)
 {
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 
 	if (!kvm_check_cap(KVM_CAP_IRQCHIP))
@@ -543,7 +543,7 @@ TEST(irqchip_before_vcpus)
 TEST(guest_tsc_measures_host_sleep)
 {
 	const uint64_t sleep_ns = 20 * 1000 * 1000;
-	_cleanup_vm_ struct kvm_vm *vm = NULL;
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = NULL;
 	struct kvm_vcpu *vcpu;
 	struct timespec ts = { .tv_nsec = sleep_ns };
 	struct ucall uc;
@@ -597,7 +597,7 @@ TEST(many_vms_no_fd_leak)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		_cleanup_vm_ struct kvm_vm *vm = kvm_vm_new(8);
+		_cleanup_(kvm_vm_freep) struct kvm_vm *vm = kvm_vm_new(8);
 		struct kvm_vcpu *vcpu;
 
 		if (irqchip)

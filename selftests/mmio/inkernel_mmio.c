@@ -84,7 +84,7 @@ FIXTURE_TEARDOWN(inkernel)
 
 TEST_F(inkernel, lapic_without_exit)
 {
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot before = {}, after = {};
 	bool have_stats = kvm_check_cap(KVM_CAP_BINARY_STATS_FD) > 0;
 	struct kvm_lapic_state lapic;
 	struct ucall uc;

@@ -292,7 +292,7 @@ FIXTURE_TEARDOWN(mmio)
 
 TEST_F(mmio, every_exit_field)
 {
-	_cleanup_stats_snapshot_ struct kvm_stats_snapshot before = {}, after = {};
+	_cleanup_(kvm_stats_snapshot_deinit) struct kvm_stats_snapshot before = {}, after = {};
 	bool have_stats = kvm_check_cap(KVM_CAP_BINARY_STATS_FD) > 0;
 	uint64_t nexits = 0, ninsns = 0, mmio_exits;
 	struct ucall uc;

@@ -89,7 +89,7 @@ static unsigned long churn_count(void)
 /* One VM's whole life, as a test would use it. */
 static void one_vm(uint64_t i, bool irqchip, bool stats)
 {
-	_cleanup_vm_ struct kvm_vm *vm = kvm_vm_new(GUEST_MB);
+	_cleanup_(kvm_vm_freep) struct kvm_vm *vm = kvm_vm_new(GUEST_MB);
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 

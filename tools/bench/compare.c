@@ -69,7 +69,8 @@ static struct json_object *get(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 
-	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
 		return NULL;
 	return v;
 }
@@ -83,7 +84,8 @@ static const char *get_string(struct json_object *o, const char *key)
 
 static bool as_number(struct json_object *v, double *ret)
 {
-	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+	if (!v ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
 		return false;
 	*ret = json_object_get_double(v);
 	return isfinite(*ret);
@@ -115,7 +117,8 @@ static struct json_object *doc_paths(struct json_object *doc, const char *name, 
 	struct json_object *paths;
 
 	if (!tool || strcmp(tool, "kvm-mmio-bench") != 0) {
-		fprintf(err, "%s: not a kvm-mmio-bench result (no \"tool\": \"kvm-mmio-bench\")\n", name);
+		fprintf(err, "%s: not a kvm-mmio-bench result (no \"tool\": \"kvm-mmio-bench\")\n",
+			name);
 		return NULL;
 	}
 	paths = get(doc, "paths");
@@ -185,25 +188,30 @@ static void print_context_diff(struct json_object *a, struct json_object *b, FIL
 		const char *hb = get_string(get(b, "host"), host_keys[i]);
 
 		if (strcmp(ha ? ha : "?", hb ? hb : "?") != 0)
-			fprintf(f, "host %s: %s -> %s\n", host_keys[i], ha ? ha : "?", hb ? hb : "?");
+			fprintf(f, "host %s: %s -> %s\n", host_keys[i], ha ? ha : "?",
+				hb ? hb : "?");
 	}
 	if (!pa || !json_object_is_type(pa, json_type_object))
 		return;
-	json_object_object_foreach(pa, module, ma) {
+	json_object_object_foreach(pa, module, ma)
+	{
 		struct json_object *mb = get(pb, module);
 
 		if (!json_object_is_type(ma, json_type_object))
 			continue;
-		json_object_object_foreach(ma, param, va) {
+		json_object_object_foreach(ma, param, va)
+		{
 			struct json_object *vb = NULL;
 			/* A param that could not be read is null: present, unlike a missing one. */
 			bool in_b = mb && json_object_is_type(mb, json_type_object) &&
 				    json_object_object_get_ex(mb, param, &vb);
-			const char *sa = json_object_is_type(va, json_type_string) ? json_object_get_string(va)
-										  : "(unreadable)";
-			const char *sb = !in_b ? "(absent)"
-				       : json_object_is_type(vb, json_type_string) ? json_object_get_string(vb)
-										   : "(unreadable)";
+			const char *sa = json_object_is_type(va, json_type_string) ?
+						 json_object_get_string(va) :
+						 "(unreadable)";
+			const char *sb = !in_b ? "(absent)" :
+					 json_object_is_type(vb, json_type_string) ?
+						 json_object_get_string(vb) :
+						 "(unreadable)";
 
 			if (strcmp(sa, sb) != 0)
 				fprintf(f, "param %s.%s: %s -> %s\n", module, param, sa, sb);
@@ -213,8 +221,8 @@ static void print_context_diff(struct json_object *a, struct json_object *b, FIL
 
 struct run_conditions {
 	bool known, busy;
-	double load;			/* the higher 1-minute load average of start and end */
-	int kvm_users;			/* the most other KVM users seen; -1 unknown */
+	double load;   /* the higher 1-minute load average of start and end */
+	int kvm_users; /* the most other KVM users seen; -1 unknown */
 };
 
 static void read_conditions(struct json_object *doc, struct run_conditions *c)
@@ -229,7 +237,8 @@ static void read_conditions(struct json_object *doc, struct run_conditions *c)
 	if (!cond)
 		return;
 	c->known = true;
-	c->busy = busy && json_object_is_type(busy, json_type_boolean) && json_object_get_boolean(busy);
+	c->busy = busy && json_object_is_type(busy, json_type_boolean) &&
+		  json_object_get_boolean(busy);
 	for (i = 0; i < 2; i++) {
 		struct json_object *at = get(cond, when[i]), *l = get(at, "loadavg");
 		double v;
@@ -275,7 +284,8 @@ static void print_conditions(struct json_object *a, struct json_object *b, FILE 
 
 /* The shift of path @name from A to B: relative to its control if both runs have one. */
 static int judge(const struct docs *d, const char *name, const char **control,
-		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor, double drift_floor)
+		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor,
+		 double drift_floor)
 {
 	_cleanup_free_ double *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
 	_cleanup_free_ double *ra = NULL, *rb = NULL;
@@ -293,8 +303,9 @@ static int judge(const struct docs *d, const char *name, const char **control,
 		return r;
 	*rel = *abs;
 	*control = bench_control_for(name, measured_in_both, d);
-	if (*control && (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
-			 path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb))
+	if (*control &&
+	    (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
+	     path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb))
 		*control = NULL;
 	if (!*control)
 		return bench_noise_floor(a, na, b, nb, floor);
@@ -326,24 +337,28 @@ static double print_drift(const struct docs *d, double min_rel, FILE *f)
 	double floor, drift;
 
 	if (!control) {
-		fprintf(f, "host drift: no control path in both runs: paths are judged on their own medians\n");
+		fprintf(f,
+			"host drift: no control path in both runs: paths are judged on their own medians\n");
 		return 0;
 	}
 	if (judge(d, control, &c2, &abs, &rel, &floor, 0) < 0)
 		return 0;
-	fprintf(f, "host drift: the control %s moved %+.1f%% [%+.1f%%, %+.1f%%]; paths are judged relative to it\n",
+	fprintf(f,
+		"host drift: the control %s moved %+.1f%% [%+.1f%%, %+.1f%%]; paths are judged relative to it\n",
 		control, (abs.value - 1) * 100, (abs.lo - 1) * 100, (abs.hi - 1) * 100);
 	drift = abs.value >= 1 ? abs.value - 1 : 1 / abs.value - 1;
 	if (drift > BENCH_DRIFT_LIMIT) {
-		fprintf(f, "warning: the host's speed changed by %.1f%% between the runs, more than the control "
-			   "takes out for every path (%.0f%%): only changes beyond %.1f%% are called; rerun on a "
-			   "steadier host\n",
+		fprintf(f,
+			"warning: the host's speed changed by %.1f%% between the runs, more than the control "
+			"takes out for every path (%.0f%%): only changes beyond %.1f%% are called; rerun on a "
+			"steadier host\n",
 			drift * 100, BENCH_DRIFT_LIMIT * 100, drift * BENCH_DRIFT_FLOOR * 100);
 		return drift * BENCH_DRIFT_FLOOR;
 	}
 	if (bench_verdict(&abs, min_rel, 0) != BENCH_NOISE)
-		fprintf(f, "note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
-			   "change hit every in-kernel exit alike (see the absolute column)\n",
+		fprintf(f,
+			"note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
+			"change hit every in-kernel exit alike (see the absolute column)\n",
 			min_rel * 100);
 	return 0;
 }
@@ -354,7 +369,8 @@ static void format_median(struct json_object *p, char *buf, size_t len)
 	struct json_object *r = get(p, "rounds");
 	double m, lo, hi;
 
-	if (get_number(r, "median", &m) && get_number(r, "ci_lo", &lo) && get_number(r, "ci_hi", &hi))
+	if (get_number(r, "median", &m) && get_number(r, "ci_lo", &lo) &&
+	    get_number(r, "ci_hi", &hi))
 		snprintf(buf, len, "%.0f [%.0f, %.0f]", m, lo, hi);
 	else
 		snprintf(buf, len, "?");
@@ -379,14 +395,14 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	print_context_diff(a, b, f);
 	print_conditions(a, b, f);
 	drift_floor = print_drift(&d, min_rel, f);
-	fprintf(f, "Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
-		   "their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
-		   "differ, or %.1f times the host's drift beyond %.0f%%. significant = CI clear of 0 and\n"
-		   "change >= the larger of %.1f%% and the floor\n",
-		BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100,
-		min_rel * 100);
-	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]", "B median (ns) [CI]",
-		"change", "vs control [99.9% CI]", "floor", "verdict");
+	fprintf(f,
+		"Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
+		"their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
+		"differ, or %.1f times the host's drift beyond %.0f%%. significant = CI clear of 0 and\n"
+		"change >= the larger of %.1f%% and the floor\n",
+		BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100, min_rel * 100);
+	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]",
+		"B median (ns) [CI]", "change", "vs control [99.9% CI]", "floor", "verdict");
 	n = json_object_array_length(d.pa);
 	for (i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(d.pa, i), *q;
@@ -410,7 +426,9 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
-			fprintf(f, "%-20s not comparable (skipped, incomplete or without rounds in one file)\n", name);
+			fprintf(f,
+				"%-20s not comparable (skipped, incomplete or without rounds in one file)\n",
+				name);
 			continue;
 		}
 		v = bench_verdict(&rel, min_rel, floor);
@@ -418,10 +436,10 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 			regressions++;
 		format_median(p, sa, sizeof(sa));
 		format_median(q, sb, sizeof(sb));
-		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100, (rel.lo - 1) * 100,
-			 (rel.hi - 1) * 100, control ? "" : " (abs)");
-		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s %6.1f%%  %s\n", name, sa, sb, (abs.value - 1) * 100,
-			sr, floor * 100, bench_verdict_str(v));
+		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100,
+			 (rel.lo - 1) * 100, (rel.hi - 1) * 100, control ? "" : " (abs)");
+		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s %6.1f%%  %s\n", name, sa, sb,
+			(abs.value - 1) * 100, sr, floor * 100, bench_verdict_str(v));
 	}
 	n = json_object_array_length(d.pb);
 	for (i = 0; i < n; i++) {

@@ -205,17 +205,18 @@ bool bench_conditions_busy(const struct bench_conditions *c, char *why, size_t l
 		int k = 0;
 
 		if (at[i]->load.valid && at[i]->load.avg1 > (double)c->ncpus) {
-			k = snprintf(why + used, len - used, "%sload average %.2f on %u CPUs at the %s",
-				     used ? "; " : "", at[i]->load.avg1, c->ncpus, when[i]);
+			k = snprintf(why + used, len - used,
+				     "%sload average %.2f on %u CPUs at the %s", used ? "; " : "",
+				     at[i]->load.avg1, c->ncpus, when[i]);
 			busy = true;
 		}
 		if (k > 0 && (size_t)k < len - used)
 			used += (size_t)k;
 		k = 0;
 		if (at[i]->kvm_users > 0) {
-			k = snprintf(why + used, len - used, "%s%d other process%s using KVM at the %s",
-				     used ? "; " : "", at[i]->kvm_users,
-				     at[i]->kvm_users == 1 ? "" : "es", when[i]);
+			k = snprintf(why + used, len - used,
+				     "%s%d other process%s using KVM at the %s", used ? "; " : "",
+				     at[i]->kvm_users, at[i]->kvm_users == 1 ? "" : "es", when[i]);
 			busy = true;
 		}
 		if (k > 0 && (size_t)k < len - used)

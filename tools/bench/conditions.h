@@ -22,12 +22,12 @@ struct bench_load {
 /* What a busy host looks like at one moment. */
 struct bench_busy {
 	struct bench_load load;
-	int kvm_users;			/* other processes holding /dev/kvm or a KVM VM; -1 unknown */
+	int kvm_users; /* other processes holding /dev/kvm or a KVM VM; -1 unknown */
 };
 
 struct bench_conditions {
 	char *hostname, *cpu_model, *microcode;
-	unsigned int ncpus;		/* online CPUs */
+	unsigned int ncpus; /* online CPUs */
 	struct bench_busy start, end;
 };
 

@@ -13,7 +13,7 @@
 #include "utf8.h"
 
 struct problem {
-	size_t offset;			/* (size_t)-1: none */
+	size_t offset; /* (size_t)-1: none */
 	char what[96];
 };
 
@@ -104,7 +104,9 @@ static size_t check_u_escape(const unsigned char *s, size_t avail, size_t at, st
 		return cp && code_point_ok(cp) ? 5 : 0;
 	}
 	if (avail < 6 || s[4] != '\\' || s[5] != 'u') {
-		problem_set(p, at, "lone high surrogate \\u%04X (not followed by a \\u low surrogate)", cp);
+		problem_set(p, at,
+			    "lone high surrogate \\u%04X (not followed by a \\u low surrogate)",
+			    cp);
 		return 0;
 	}
 	if (hex4(s + 6, avail - 6, &lo) < 0) {
@@ -112,8 +114,10 @@ static size_t check_u_escape(const unsigned char *s, size_t avail, size_t at, st
 		return 0;
 	}
 	if (lo < 0xdc00 || lo > 0xdfff) {
-		problem_set(p, at, "lone high surrogate \\u%04X (followed by \\u%04X, not a low surrogate)",
-			    cp, lo);
+		problem_set(
+			p, at,
+			"lone high surrogate \\u%04X (followed by \\u%04X, not a low surrogate)",
+			cp, lo);
 		return 0;
 	}
 	return 11;
@@ -155,7 +159,8 @@ static void scan_strings(const unsigned char *s, size_t len, struct problem *p)
 				return;
 			}
 		} else if (c < 0x20) {
-			problem_set(p, i, "control character 0x%02X in a string (must be escaped)", c);
+			problem_set(p, i, "control character 0x%02X in a string (must be escaped)",
+				    c);
 			return;
 		} else if (c < 0x80) {
 			i++;
@@ -217,7 +222,8 @@ int bench_json_parse(const char *text, size_t len, struct json_object **ret,
 	end = json_tokener_get_parse_end(tok);
 	if (e == json_tokener_continue || (!o && e == json_tokener_success)) {
 		/* The text ended inside a value (or held none). */
-		problem_set(&grammar, len, "%s", json_tokener_error_desc(json_tokener_error_parse_eof));
+		problem_set(&grammar, len, "%s",
+			    json_tokener_error_desc(json_tokener_error_parse_eof));
 	} else if (e != json_tokener_success) {
 		problem_set(&grammar, end, "%s", json_tokener_error_desc(e));
 	} else if (!all_space(text + end, len - end, &junk)) {

@@ -25,7 +25,7 @@
 struct json_object;
 
 struct bench_json_error {
-	unsigned int line, column;	/* 1-based; the column counts bytes */
+	unsigned int line, column; /* 1-based; the column counts bytes */
 	char what[96];
 };
 

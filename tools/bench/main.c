@@ -31,16 +31,16 @@
 #include "sample-stats.h"
 #include "timing.h"
 
-#define DEFAULT_BUDGET_S 20.0
-#define DEFAULT_CI_TARGET 0.02
+#define DEFAULT_BUDGET_S   20.0
+#define DEFAULT_CI_TARGET  0.02
 #define DEFAULT_MIN_CHANGE 0.02
-#define DEFAULT_ROUNDS 60
-#define MAX_ROUNDS 1000
-#define SLICE_SAMPLES 1
-#define DEFAULT_VM_ROUNDS 15
-#define MAX_SAMPLES (4u << 20)
-#define PROGRESS_NS (2 * NSEC_PER_SEC)
-#define PROC_ROOT "/proc"
+#define DEFAULT_ROUNDS	   60
+#define MAX_ROUNDS	   1000
+#define SLICE_SAMPLES	   1
+#define DEFAULT_VM_ROUNDS  15
+#define MAX_SAMPLES	   (4u << 20)
+#define PROGRESS_NS	   (2 * NSEC_PER_SEC)
+#define PROC_ROOT	   "/proc"
 
 struct options {
 	double budget_s, ci_target, min_change;
@@ -56,11 +56,11 @@ struct options {
 
 struct acc {
 	const char *name;
-	struct bench_samples cycles;	/* per access, guest TSC */
-	struct bench_samples host_ps;	/* per access, host ps (one per batch) */
-	struct bench_samples raw_ps;	/* harness only: raw loop, per access */
+	struct bench_samples cycles;  /* per access, guest TSC */
+	struct bench_samples host_ps; /* per access, host ps (one per batch) */
+	struct bench_samples raw_ps;  /* harness only: raw loop, per access */
 	uint64_t start_ns, budget_ns, next_progress_ns;
-	uint64_t want;			/* samples wanted (0: until the CI target) */
+	uint64_t want; /* samples wanted (0: until the CI target) */
 	double ci_target, tsc_ghz;
 	bool converged, quiet;
 };
@@ -101,8 +101,9 @@ static bool acc_should_stop(struct acc *a, bool done, const struct bench_samples
 	}
 	if (!a->quiet && now >= a->next_progress_ns && s->n) {
 		/* Always ns: the samples may be cycles or ps, the reader wants one unit. */
-		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f ns (%.1f%%), %.1f s\n", a->name, s->n,
-			s->mean * scale, bench_samples_ci95(s) * scale, 100 * bench_samples_ci95(s) / s->mean,
+		fprintf(stderr, "  %s: %zu samples, mean %.0f +- %.0f ns (%.1f%%), %.1f s\n",
+			a->name, s->n, s->mean * scale, bench_samples_ci95(s) * scale,
+			100 * bench_samples_ci95(s) / s->mean,
 			(double)(now - a->start_ns) / NSEC_PER_SEC);
 		a->next_progress_ns = now + PROGRESS_NS;
 	}
@@ -169,7 +170,7 @@ static int summarize_scaled(struct bench_samples *s, double k, struct bench_summ
 struct path_run {
 	enum bench_path_id id;
 	struct bench_path *path;
-	struct bench_path_out done;	/* totals of the VMs already rebuilt */
+	struct bench_path_out done; /* totals of the VMs already rebuilt */
 	struct bench_samples cycles, host_ps;
 	double *round_ns;
 	size_t n_rounds;
@@ -242,8 +243,8 @@ static int path_run_rebuild(struct path_run *pr, const struct options *o)
 	bench_path_totals(pr->path, &out);
 	totals_add(&pr->done, &out);
 	pr->path = bench_path_free(pr->path);
-	r = bench_path_new(pr->id, o->handler_delay_ns, bench_stat_names, _BENCH_STAT_MAX, &pr->path,
-			   &skip, &note);
+	r = bench_path_new(pr->id, o->handler_delay_ns, bench_stat_names, _BENCH_STAT_MAX,
+			   &pr->path, &skip, &note);
 	if (r >= 0 && !pr->path)
 		r = -ENODEV;
 	return r;
@@ -290,8 +291,8 @@ static void run_slice(struct path_run *pr, uint64_t share_ns, const struct optio
 }
 
 /* Totals, summaries and the across-round estimate into @res. */
-static void path_run_finish(struct path_run *pr, const struct options *o,
-			    struct bench_report *rep, struct bench_path_result *res)
+static void path_run_finish(struct path_run *pr, const struct options *o, struct bench_report *rep,
+			    struct bench_path_result *res)
 {
 	struct bench_path_out out;
 	int s;
@@ -315,7 +316,8 @@ static void path_run_finish(struct path_run *pr, const struct options *o,
 	res->n_rounds = pr->n_rounds;
 	if (bench_rounds_estimate(res->round_ns, res->n_rounds, &res->est) < 0)
 		memset(&res->est, 0, sizeof(res->est));
-	res->converged = res->est.n && (res->est.hi - res->est.lo) / 2 <= o->ci_target * res->est.value;
+	res->converged =
+		res->est.n && (res->est.hi - res->est.lo) / 2 <= o->ci_target * res->est.value;
 	for (s = 0; s < _BENCH_STAT_MAX; s++) {
 		res->stat_present[s] = out.stat_present[s];
 		res->stat_per_access[s] = (double)out.stat_delta[s] / (double)out.accesses;
@@ -327,7 +329,8 @@ static void path_run_finish(struct path_run *pr, const struct options *o,
 	if (res->stat_present[BENCH_STAT_EXITS] && res->stat_per_access[BENCH_STAT_EXITS] < 0.5)
 		res->note = "under one KVM exit per access: handled without KVM on this host";
 	if (!o->quiet)
-		fprintf(stderr, "  %s: median %.0f ns [%.0f, %.0f] over %zu rounds, %llu accesses in %.1f s\n",
+		fprintf(stderr,
+			"  %s: median %.0f ns [%.0f, %.0f] over %zu rounds, %llu accesses in %.1f s\n",
 			res->name, res->est.value, res->est.lo, res->est.hi, res->n_rounds,
 			(unsigned long long)res->accesses, res->elapsed_s);
 }
@@ -364,7 +367,8 @@ static void add_controls(struct bench_report *rep, const struct options *o)
 		c = p->control ? find_result(rep, p->control) : NULL;
 		ratios = calloc(p->n_rounds, sizeof(*ratios));
 		if (!c || !ratios || c->n_rounds != p->n_rounds ||
-		    bench_round_ratios(p->round_ns, c->round_ns, p->n_rounds, ratios, &p->vs_control) < 0) {
+		    bench_round_ratios(p->round_ns, c->round_ns, p->n_rounds, ratios,
+				       &p->vs_control) < 0) {
 			p->control = NULL;
 			continue;
 		}
@@ -387,7 +391,8 @@ static void run_harness(uint64_t budget_ns, const struct options *o, struct benc
 	h->ratio = h->bench_ns.median / h->raw_ns.median;
 	h->ratio_mean = h->bench_ns.mean / h->raw_ns.mean;
 	if (!o->quiet)
-		fprintf(stderr, "  harness: bench %.0f ns, raw %.0f ns per access (medians), ratio %.3f\n",
+		fprintf(stderr,
+			"  harness: bench %.0f ns, raw %.0f ns per access (medians), ratio %.3f\n",
 			h->bench_ns.median, h->raw_ns.median, h->ratio);
 	acc_deinit(&a);
 }
@@ -466,8 +471,8 @@ static int load_json(const char *file, struct json_object **ret)
 
 static int do_compare(const struct options *o)
 {
-	_cleanup_json_ struct json_object *a = NULL;
-	_cleanup_json_ struct json_object *b = NULL;
+	_cleanup_(json_object_putp) struct json_object *a = NULL;
+	_cleanup_(json_object_putp) struct json_object *b = NULL;
 	int r;
 
 	if (load_json(o->compare[0], &a) < 0 || load_json(o->compare[1], &b) < 0)
@@ -509,13 +514,15 @@ static void usage(FILE *f)
 		"  --quiet            no progress on stderr\n"
 		"  --help\n\n"
 		"Paths:\n",
-		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S, DEFAULT_CI_TARGET * 100,
-		DEFAULT_MIN_CHANGE * 100);
+		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S,
+		DEFAULT_CI_TARGET * 100, DEFAULT_MIN_CHANGE * 100);
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
-		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group, bench_path_info[i].name,
-			bench_path_info[i].cpl, bench_path_info[i].description);
-	fprintf(f, "\nExit status: 0 ok, 1 failure or (--compare) regression, 2 usage or bad input,\n"
-		   "4 KVM unavailable (skip).\n");
+		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group,
+			bench_path_info[i].name, bench_path_info[i].cpl,
+			bench_path_info[i].description);
+	fprintf(f,
+		"\nExit status: 0 ok, 1 failure or (--compare) regression, 2 usage or bad input,\n"
+		"4 KVM unavailable (skip).\n");
 }
 
 static int parse_paths(const char *list, bool *want)
@@ -573,8 +580,18 @@ static int parse_count(const char *opt, const char *s, unsigned int min, unsigne
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
-		OPT_BUDGET = 256, OPT_CI, OPT_PATHS, OPT_NO_HARNESS, OPT_JSON, OPT_COMPARE,
-		OPT_MIN_CHANGE, OPT_QUIET, OPT_ROUNDS, OPT_SLICE, OPT_DELAY, OPT_VM_ROUNDS,
+		OPT_BUDGET = 256,
+		OPT_CI,
+		OPT_PATHS,
+		OPT_NO_HARNESS,
+		OPT_JSON,
+		OPT_COMPARE,
+		OPT_MIN_CHANGE,
+		OPT_QUIET,
+		OPT_ROUNDS,
+		OPT_SLICE,
+		OPT_DELAY,
+		OPT_VM_ROUNDS,
 	};
 	static const struct option longopts[] = {
 		{ "budget", required_argument, NULL, OPT_BUDGET },
@@ -597,9 +614,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c, i;
 
 	*o = (struct options){
-		.budget_s = DEFAULT_BUDGET_S, .ci_target = DEFAULT_CI_TARGET,
-		.min_change = DEFAULT_MIN_CHANGE, .harness = true, .rounds = DEFAULT_ROUNDS,
-		.slice_samples = SLICE_SAMPLES, .vm_rounds = DEFAULT_VM_ROUNDS,
+		.budget_s = DEFAULT_BUDGET_S,
+		.ci_target = DEFAULT_CI_TARGET,
+		.min_change = DEFAULT_MIN_CHANGE,
+		.harness = true,
+		.rounds = DEFAULT_ROUNDS,
+		.slice_samples = SLICE_SAMPLES,
+		.vm_rounds = DEFAULT_VM_ROUNDS,
 	};
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		o->want[i] = true;
@@ -632,7 +653,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_COMPARE:
 			/* --compare A B: B is the next non-option argument. */
 			if (optind >= argc || argv[optind][0] == '-') {
-				fprintf(stderr, "--compare needs two files: --compare A.json B.json\n");
+				fprintf(stderr,
+					"--compare needs two files: --compare A.json B.json\n");
 				return -EINVAL;
 			}
 			o->compare[0] = optarg;
@@ -652,7 +674,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->vm_rounds = (unsigned int)v;
 			break;
 		case OPT_SLICE:
-			if (parse_count("--slice-samples", optarg, 1, MAX_SAMPLES / MAX_ROUNDS, &v) < 0)
+			if (parse_count("--slice-samples", optarg, 1, MAX_SAMPLES / MAX_ROUNDS,
+					&v) < 0)
 				return -EINVAL;
 			o->slice_samples = v;
 			break;
@@ -748,7 +771,8 @@ int main(int argc, char **argv)
 			continue;
 		r = path_run_open(&runs[n], i, &o, &results[n]);
 		if (r < 0) {
-			fprintf(stderr, "Failed to set up path %s: %s\n", bench_path_info[i].name, strerror(-r));
+			fprintf(stderr, "Failed to set up path %s: %s\n", bench_path_info[i].name,
+				strerror(-r));
 			return 1;
 		}
 		n++;
@@ -806,7 +830,8 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "done in %.1f s\n\n", (double)(now_ns() - t0) / NSEC_PER_SEC);
 	if (bench_conditions_busy(&rep.cond, why, sizeof(why)))
-		fprintf(stderr, "warning: the host was busy (%s): figures are less comparable\n", why);
+		fprintf(stderr, "warning: the host was busy (%s): figures are less comparable\n",
+			why);
 
 	/* With --json -, stdout carries the JSON alone; the table goes to stderr. */
 	table = o.json_path && strcmp(o.json_path, "-") == 0 ? stderr : stdout;

@@ -31,20 +31,20 @@
 #include "timing.h"
 
 /* Guest-physical layout; RAM is slot 0 at [0, 64 MiB). */
-#define MMIO_GPA 0xc0000000ULL		/* userspace-answered MMIO page */
-#define DOORBELL_GPA 0xc0001000ULL	/* end-of-batch doorbell */
-#define IOEVENTFD_DM_GPA 0xc0002000ULL
-#define IOEVENTFD_WC_GPA 0xc0003000ULL
-#define COALESCED_GPA 0xc0100000ULL	/* one-page coalesced zone */
-#define POOL_MMIO_GPA 0xd0000000ULL	/* fresh pages, userspace MMIO */
+#define MMIO_GPA	   0xc0000000ULL /* userspace-answered MMIO page */
+#define DOORBELL_GPA	   0xc0001000ULL /* end-of-batch doorbell */
+#define IOEVENTFD_DM_GPA   0xc0002000ULL
+#define IOEVENTFD_WC_GPA   0xc0003000ULL
+#define COALESCED_GPA	   0xc0100000ULL /* one-page coalesced zone */
+#define POOL_MMIO_GPA	   0xd0000000ULL /* fresh pages, userspace MMIO */
 #define POOL_COALESCED_GPA 0xe0000000ULL /* fresh pages inside a coalesced zone */
-#define POOL_PAGES 4096ULL
-#define LAPIC_GPA 0xfee00000ULL
-#define APIC_LVR 0x30			/* LAPIC version register */
-#define DUMMY_SLOT 1			/* moved to bump the memslot generation */
-#define DUMMY_GPA 0x100000000ULL
-#define BENCH_PORT 0x3000		/* > 0xff: the DX form, which the #GP trampoline handles */
-#define BENCH_VALUE 0x5a17c0deU
+#define POOL_PAGES	   4096ULL
+#define LAPIC_GPA	   0xfee00000ULL
+#define APIC_LVR	   0x30 /* LAPIC version register */
+#define DUMMY_SLOT	   1	/* moved to bump the memslot generation */
+#define DUMMY_GPA	   0x100000000ULL
+#define BENCH_PORT	   0x3000 /* > 0xff: the DX form, which the #GP trampoline handles */
+#define BENCH_VALUE	   0x5a17c0deU
 
 /*
  * Batch sizes: a few ms of work each (a batch is one slice of a round, and
@@ -52,16 +52,16 @@
  * coalesced stays under the ring size; pio_cpl3 (about 130 us an access on
  * PVM hosts) would otherwise be half of every round.
  */
-#define BATCH_EXIT 256
+#define BATCH_EXIT	256
 #define BATCH_COALESCED 128
 #define BATCH_IN_KERNEL 256
-#define BATCH_SLOW 64
+#define BATCH_SLOW	64
 
 enum guest_op {
-	OP_WRITE,		/* *addr = value */
-	OP_READ,		/* guest_last = *addr */
-	OP_WRITE_POOL,		/* a fresh page of the pool each time */
-	OP_OUT,			/* outl(value, port addr) */
+	OP_WRITE,      /* *addr = value */
+	OP_READ,       /* guest_last = *addr */
+	OP_WRITE_POOL, /* a fresh page of the pool each time */
+	OP_OUT,	       /* outl(value, port addr) */
 	OP_CPUID,
 };
 
@@ -69,17 +69,17 @@ static uint64_t guest_cycles[BENCH_BATCH_MAX];
 static uint64_t guest_last;
 
 /* Time one access, @batch times, into guest_cycles[]. */
-#define MEASURE(stmt)                                                             \
-	do {                                                                      \
-		for (i = 0; i < batch; i++) {                                     \
-			uint64_t t0 = rdtsc();                                    \
-			stmt;                                                     \
-			guest_cycles[i] = rdtsc() - t0;                           \
-		}                                                                 \
+#define MEASURE(stmt)                                   \
+	do {                                            \
+		for (i = 0; i < batch; i++) {           \
+			uint64_t t0 = rdtsc();          \
+			stmt;                           \
+			guest_cycles[i] = rdtsc() - t0; \
+		}                                       \
 	} while (0)
 
-static void guest_code(uint64_t op, uint64_t addr, uint64_t batch, uint64_t npages,
-		       uint64_t value, uint64_t doorbell)
+static void guest_code(uint64_t op, uint64_t addr, uint64_t batch, uint64_t npages, uint64_t value,
+		       uint64_t doorbell)
 {
 	volatile uint32_t *p = (volatile uint32_t *)addr;
 	uint64_t seq = 0, page = 0, i;
@@ -118,40 +118,51 @@ static void guest_raw(uint64_t addr, uint64_t value)
 }
 
 const struct bench_path_info bench_path_info[_BENCH_PATH_MAX] = {
-	[BENCH_MMIO_WRITE] = { "mmio_write", "a", 3, "32-bit write to unbacked GPA, KVM_EXIT_MMIO answered by the bench, same page" },
-	[BENCH_MMIO_READ] = { "mmio_read", "a", 3, "32-bit read of unbacked GPA, KVM_EXIT_MMIO with data from the bench, same page" },
-	[BENCH_MMIO_NEW_PAGE] = { "mmio_new_page", "b", 3, "as mmio_write, but the first write to a page not touched since the last memslot change" },
-	[BENCH_COALESCED] = { "coalesced", "c", 3, "32-bit write into a coalesced MMIO zone (ring entry, no exit to userspace), same page" },
-	[BENCH_COALESCED_NEW_PAGE] = { "coalesced_new_page", "b", 3, "as coalesced, but the first write to a page not touched since the last memslot change" },
-	[BENCH_IOEVENTFD_DATAMATCH] = { "ioeventfd_datamatch", "d", 3, "32-bit write matching an ioeventfd with KVM_IOEVENTFD_FLAG_DATAMATCH" },
-	[BENCH_IOEVENTFD_WILDCARD] = { "ioeventfd_wildcard", "d", 3, "32-bit write to an ioeventfd without datamatch (len 0 where KVM_CAP_IOEVENTFD_ANY_LENGTH)" },
-	[BENCH_LAPIC_READ] = { "lapic_read", "e", 3, "read of the in-kernel LAPIC version register (KVM_CREATE_IRQCHIP)" },
-	[BENCH_PIO_CPL0] = { "pio_cpl0", "f", 0, "OUT to a port, KVM_EXIT_IO answered by the bench, from CPL0" },
-	[BENCH_PIO_CPL3] = { "pio_cpl3", "f", 3, "OUT to a port from CPL3 (IOPL 3), KVM_EXIT_IO answered by the bench" },
-	[BENCH_CPUID] = { "cpuid", "g", 3, "CPUID leaf 0: an exit KVM handles without MMIO or userspace" },
+	[BENCH_MMIO_WRITE] = { "mmio_write", "a", 3,
+			       "32-bit write to unbacked GPA, KVM_EXIT_MMIO answered by the bench, same page" },
+	[BENCH_MMIO_READ] = { "mmio_read", "a", 3,
+			      "32-bit read of unbacked GPA, KVM_EXIT_MMIO with data from the bench, same page" },
+	[BENCH_MMIO_NEW_PAGE] = { "mmio_new_page", "b", 3,
+				  "as mmio_write, but the first write to a page not touched since the last memslot change" },
+	[BENCH_COALESCED] = { "coalesced", "c", 3,
+			      "32-bit write into a coalesced MMIO zone (ring entry, no exit to userspace), same page" },
+	[BENCH_COALESCED_NEW_PAGE] = { "coalesced_new_page", "b", 3,
+				       "as coalesced, but the first write to a page not touched since the last memslot change" },
+	[BENCH_IOEVENTFD_DATAMATCH] = { "ioeventfd_datamatch", "d", 3,
+					"32-bit write matching an ioeventfd with KVM_IOEVENTFD_FLAG_DATAMATCH" },
+	[BENCH_IOEVENTFD_WILDCARD] = { "ioeventfd_wildcard", "d", 3,
+				       "32-bit write to an ioeventfd without datamatch (len 0 where KVM_CAP_IOEVENTFD_ANY_LENGTH)" },
+	[BENCH_LAPIC_READ] = { "lapic_read", "e", 3,
+			       "read of the in-kernel LAPIC version register (KVM_CREATE_IRQCHIP)" },
+	[BENCH_PIO_CPL0] = { "pio_cpl0", "f", 0,
+			     "OUT to a port, KVM_EXIT_IO answered by the bench, from CPL0" },
+	[BENCH_PIO_CPL3] = { "pio_cpl3", "f", 3,
+			     "OUT to a port from CPL3 (IOPL 3), KVM_EXIT_IO answered by the bench" },
+	[BENCH_CPUID] = { "cpuid", "g", 3,
+			  "CPUID leaf 0: an exit KVM handles without MMIO or userspace" },
 };
 
 struct path_vm {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 	enum guest_op op;
-	gpa_t gpa;			/* the accessed GPA (pool: its first page) */
+	gpa_t gpa; /* the accessed GPA (pool: its first page) */
 	unsigned int batch;
-	bool user_exit;			/* each access exits to userspace */
-	bool check_last;		/* guest_last must be @last_value (or a LAPIC version) */
+	bool user_exit;	 /* each access exits to userspace */
+	bool check_last; /* guest_last must be @last_value (or a LAPIC version) */
 	bool lapic;
-	int efd;			/* ioeventfd, or -1 */
+	int efd; /* ioeventfd, or -1 */
 	bool coalesced;
-	bool pool;			/* bump the memslot generation when the pool wraps */
+	bool pool; /* bump the memslot generation when the pool wraps */
 	uint64_t pool_pos, dummy_moves;
 	uint64_t seq;
-	uint64_t handler_delay_ns;	/* --handler-delay-ns: extra work per exit to userspace */
+	uint64_t handler_delay_ns; /* --handler-delay-ns: extra work per exit to userspace */
 };
 
 static struct kvm_coalesced_mmio_ring *coalesced_ring(struct path_vm *pv)
 {
 	return (struct kvm_coalesced_mmio_ring *)((char *)pv->vcpu->run +
-						   KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE_SIZE);
+						  KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE_SIZE);
 }
 
 static void register_coalesced(struct path_vm *pv, gpa_t gpa, uint64_t size)
@@ -322,9 +333,10 @@ static void __attribute__((noreturn)) fail_exit(struct path_vm *pv, const char *
 		if (cmd == UCALL_ASSERT)
 			REPORT_GUEST_ASSERT(uc);
 		if (cmd == UCALL_UNHANDLED)
-			TEST_FAIL("%s: guest exception %s at rip %#llx, error code %#llx, cr2 %#llx", why,
-				  exception_name(uc.args[0]), (unsigned long long)uc.args[1],
-				  (unsigned long long)uc.args[2], (unsigned long long)uc.args[3]);
+			TEST_FAIL(
+				"%s: guest exception %s at rip %#llx, error code %#llx, cr2 %#llx",
+				why, exception_name(uc.args[0]), (unsigned long long)uc.args[1],
+				(unsigned long long)uc.args[2], (unsigned long long)uc.args[3]);
 	}
 	if (run->exit_reason == KVM_EXIT_MMIO)
 		TEST_FAIL("%s: KVM_EXIT_MMIO %s of %u bytes at gpa %#llx", why,
@@ -332,8 +344,10 @@ static void __attribute__((noreturn)) fail_exit(struct path_vm *pv, const char *
 			  (unsigned long long)run->mmio.phys_addr);
 	if (run->exit_reason == KVM_EXIT_IO)
 		TEST_FAIL("%s: KVM_EXIT_IO %s port %#x size %u", why,
-			  run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port, run->io.size);
-	TEST_FAIL("%s: exit reason %s (%u)", why, exit_reason_str(run->exit_reason), run->exit_reason);
+			  run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+			  run->io.size);
+	TEST_FAIL("%s: exit reason %s (%u)", why, exit_reason_str(run->exit_reason),
+		  run->exit_reason);
 }
 
 /*
@@ -395,10 +409,11 @@ static uint64_t drain_coalesced(struct path_vm *pv, uint64_t first_page)
 		uint32_t v;
 
 		memcpy(&v, e->data, 4);
-		TEST_ASSERT(e->phys_addr == want && e->len == 4 && v == BENCH_VALUE,
-			    "coalesced entry %llu: gpa %#llx len %u data %#x, expected gpa %#llx len 4 data %#x",
-			    (unsigned long long)n, (unsigned long long)e->phys_addr, e->len, v,
-			    (unsigned long long)want, BENCH_VALUE);
+		TEST_ASSERT(
+			e->phys_addr == want && e->len == 4 && v == BENCH_VALUE,
+			"coalesced entry %llu: gpa %#llx len %u data %#x, expected gpa %#llx len 4 data %#x",
+			(unsigned long long)n, (unsigned long long)e->phys_addr, e->len, v,
+			(unsigned long long)want, BENCH_VALUE);
 		__atomic_store_n(&ring->first, (ring->first + 1) % max, __ATOMIC_RELEASE);
 		n++;
 	}
@@ -428,15 +443,17 @@ static uint64_t run_batch(struct path_vm *pv)
 
 	memcpy(&seq, run->mmio.data, sizeof(seq));
 	TEST_ASSERT(run->mmio.is_write && run->mmio.len == 8 && seq == pv->seq + 1,
-		    "doorbell: %s of %u bytes, sequence %llu after %llu", run->mmio.is_write ? "write" : "read",
-		    run->mmio.len, (unsigned long long)seq, (unsigned long long)pv->seq);
+		    "doorbell: %s of %u bytes, sequence %llu after %llu",
+		    run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)seq,
+		    (unsigned long long)pv->seq);
 	pv->seq = seq;
 	if (pv->user_exit)
 		TEST_ASSERT(user == pv->batch, "%llu exits to userspace in a batch of %u accesses",
 			    (unsigned long long)user, pv->batch);
 	if (pv->coalesced) {
 		got = drain_coalesced(pv, pos);
-		TEST_ASSERT(got == pv->batch, "%llu coalesced ring entries for a batch of %u writes",
+		TEST_ASSERT(got == pv->batch,
+			    "%llu coalesced ring entries for a batch of %u writes",
 			    (unsigned long long)got, pv->batch);
 	}
 	if (pv->efd >= 0) {
@@ -452,7 +469,8 @@ static uint64_t run_batch(struct path_vm *pv)
 				    "LAPIC version register read %#llx: not an integrated APIC",
 				    (unsigned long long)guest_last);
 		else
-			TEST_ASSERT(guest_last == BENCH_VALUE, "guest read %#llx, the bench answered %#x",
+			TEST_ASSERT(guest_last == BENCH_VALUE,
+				    "guest read %#llx, the bench answered %#x",
 				    (unsigned long long)guest_last, BENCH_VALUE);
 	}
 	if (pv->pool) {
@@ -465,7 +483,8 @@ static uint64_t run_batch(struct path_vm *pv)
 			 */
 			pv->pool_pos = 0;
 			pv->dummy_moves++;
-			vm_memslot_move(pv->vm, DUMMY_SLOT, DUMMY_GPA + (pv->dummy_moves & 1) * PAGE_SIZE);
+			vm_memslot_move(pv->vm, DUMMY_SLOT,
+					DUMMY_GPA + (pv->dummy_moves & 1) * PAGE_SIZE);
 		}
 	}
 	return t1 - t0;
@@ -605,7 +624,8 @@ int bench_harness_run(const struct bench_harness_sink *sink)
 		raw_ns = now_ns() - t0;
 		if (i < pv.batch)
 			TEST_FAIL("raw loop: KVM_RUN returned %d (%s), exit reason %s", r,
-				  r < 0 ? strerror(errno) : "ok", exit_reason_str(raw_vcpu->run->exit_reason));
+				  r < 0 ? strerror(errno) : "ok",
+				  exit_reason_str(raw_vcpu->run->exit_reason));
 		stop = sink->pair(sink->opaque, pv.batch, bench_ns, raw_ns);
 	} while (!stop);
 

@@ -12,17 +12,17 @@
 #include <stdint.h>
 
 enum bench_path_id {
-	BENCH_MMIO_WRITE,		/* (a) userspace MMIO, write */
-	BENCH_MMIO_READ,		/* (a) userspace MMIO, read */
-	BENCH_MMIO_NEW_PAGE,		/* (b) userspace MMIO, first write to a new page */
-	BENCH_COALESCED,		/* (c) coalesced MMIO write, one page */
-	BENCH_COALESCED_NEW_PAGE,	/* (b) coalesced MMIO write, a new page each time */
-	BENCH_IOEVENTFD_DATAMATCH,	/* (d) */
-	BENCH_IOEVENTFD_WILDCARD,	/* (d) zero-length where KVM_CAP_IOEVENTFD_ANY_LENGTH */
-	BENCH_LAPIC_READ,		/* (e) in-kernel LAPIC MMIO */
-	BENCH_PIO_CPL0,			/* (f) port I/O to userspace, at CPL0 */
-	BENCH_PIO_CPL3,			/* (f) the same at CPL3 */
-	BENCH_CPUID,			/* (g) empty exit floor */
+	BENCH_MMIO_WRITE,	   /* (a) userspace MMIO, write */
+	BENCH_MMIO_READ,	   /* (a) userspace MMIO, read */
+	BENCH_MMIO_NEW_PAGE,	   /* (b) userspace MMIO, first write to a new page */
+	BENCH_COALESCED,	   /* (c) coalesced MMIO write, one page */
+	BENCH_COALESCED_NEW_PAGE,  /* (b) coalesced MMIO write, a new page each time */
+	BENCH_IOEVENTFD_DATAMATCH, /* (d) */
+	BENCH_IOEVENTFD_WILDCARD,  /* (d) zero-length where KVM_CAP_IOEVENTFD_ANY_LENGTH */
+	BENCH_LAPIC_READ,	   /* (e) in-kernel LAPIC MMIO */
+	BENCH_PIO_CPL0,		   /* (f) port I/O to userspace, at CPL0 */
+	BENCH_PIO_CPL3,		   /* (f) the same at CPL3 */
+	BENCH_CPUID,		   /* (g) empty exit floor */
 	_BENCH_PATH_MAX,
 };
 

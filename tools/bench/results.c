@@ -90,7 +90,8 @@ static void print_params(const struct bench_report *r, FILE *f)
 		if (p->value)
 			len = snprintf(item, sizeof(item), " %s=%s", p->param, p->value);
 		else
-			len = snprintf(item, sizeof(item), " %s=(%s)", p->param, strerror(-p->error));
+			len = snprintf(item, sizeof(item), " %s=(%s)", p->param,
+				       strerror(-p->error));
 		if (col + (size_t)len > 100) {
 			fprintf(f, "\n   ");
 			col = 3;
@@ -105,7 +106,8 @@ static void print_params(const struct bench_report *r, FILE *f)
 static void print_load(const struct bench_busy *b, FILE *f)
 {
 	if (b->load.valid)
-		fprintf(f, "load average %.2f %.2f %.2f", b->load.avg1, b->load.avg5, b->load.avg15);
+		fprintf(f, "load average %.2f %.2f %.2f", b->load.avg1, b->load.avg5,
+			b->load.avg15);
 	else
 		fprintf(f, "load average unknown");
 	if (b->kvm_users >= 0)
@@ -116,9 +118,10 @@ void bench_report_print_conditions(const struct bench_report *r, FILE *f)
 {
 	char why[256];
 
-	fprintf(f, "host %s, CPU %s, microcode %s, %u CPUs\n", r->cond.hostname ? r->cond.hostname : "?",
-		r->cond.cpu_model ? r->cond.cpu_model : "?", r->cond.microcode ? r->cond.microcode : "?",
-		r->cond.ncpus);
+	fprintf(f, "host %s, CPU %s, microcode %s, %u CPUs\n",
+		r->cond.hostname ? r->cond.hostname : "?",
+		r->cond.cpu_model ? r->cond.cpu_model : "?",
+		r->cond.microcode ? r->cond.microcode : "?", r->cond.ncpus);
 	fprintf(f, "start: ");
 	print_load(&r->cond.start, f);
 	fprintf(f, "\nend:   ");
@@ -134,30 +137,33 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 	int s;
 
 	fprintf(f, "kvm-mmio-bench: kernel %s %s (%s), TSC %.3f MHz, %s\n",
-		r->kernel_release ? r->kernel_release : "?", r->kernel_version ? r->kernel_version : "",
-		r->machine ? r->machine : "?", (double)r->tsc_khz / 1000, r->timestamp ? r->timestamp : "");
+		r->kernel_release ? r->kernel_release : "?",
+		r->kernel_version ? r->kernel_version : "", r->machine ? r->machine : "?",
+		(double)r->tsc_khz / 1000, r->timestamp ? r->timestamp : "");
 	bench_report_print_conditions(r, f);
-	fprintf(f, "%u rounds, budget %.1f s, CI target %.1f%% of the median", r->rounds, r->budget_s,
-		r->ci_target * 100);
+	fprintf(f, "%u rounds, budget %.1f s, CI target %.1f%% of the median", r->rounds,
+		r->budget_s, r->ci_target * 100);
 	if (r->handler_delay_ns)
 		fprintf(f, ", handler delay %llu ns per exit to userspace",
 			(unsigned long long)r->handler_delay_ns);
 	fprintf(f, "\nKVM parameters:\n");
 	print_params(r, f);
 
-	fprintf(f, "\nPer access. median: the median across rounds of the path's median in each round, with\n"
-		   "its 95%% CI across rounds; vs control: the same for the ratio to the control path in the\n"
-		   "same round (what --compare judges); the rest over all samples. Guest TSC, except\n"
-		   "host = CLOCK_MONOTONIC_RAW per batch / accesses.\n");
-	fprintf(f, "%-3s %-20s %3s %11s %19s %28s %9s %11s %12s %15s %10s %9s %s\n", "", "path", "cpl",
-		"median (ns)", "95% CI (ns)", "vs control (ratio) [95% CI]", "p90 (ns)", "p99 (ns)",
-		"mean (ns)", "median (cycles)", "host (ns)", "accesses", "CI");
+	fprintf(f,
+		"\nPer access. median: the median across rounds of the path's median in each round, with\n"
+		"its 95%% CI across rounds; vs control: the same for the ratio to the control path in the\n"
+		"same round (what --compare judges); the rest over all samples. Guest TSC, except\n"
+		"host = CLOCK_MONOTONIC_RAW per batch / accesses.\n");
+	fprintf(f, "%-3s %-20s %3s %11s %19s %28s %9s %11s %12s %15s %10s %9s %s\n", "", "path",
+		"cpl", "median (ns)", "95% CI (ns)", "vs control (ratio) [95% CI]", "p90 (ns)",
+		"p99 (ns)", "mean (ns)", "median (cycles)", "host (ns)", "accesses", "CI");
 	for (i = 0; i < r->n_paths; i++) {
 		const struct bench_path_result *p = &r->paths[i];
 		char ci[40], vs[48];
 
 		if (p->skip_reason) {
-			fprintf(f, "%-3s %-20s %3u   skipped: %s\n", p->group, p->name, p->cpl, p->skip_reason);
+			fprintf(f, "%-3s %-20s %3u   skipped: %s\n", p->group, p->name, p->cpl,
+				p->skip_reason);
 			continue;
 		}
 		if (p->est.n)
@@ -165,21 +171,25 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 		else
 			snprintf(ci, sizeof(ci), "(one round)");
 		if (p->control)
-			snprintf(vs, sizeof(vs), "%.4f [%.4f, %.4f]", p->vs_control.value, p->vs_control.lo,
-				 p->vs_control.hi);
+			snprintf(vs, sizeof(vs), "%.4f [%.4f, %.4f]", p->vs_control.value,
+				 p->vs_control.lo, p->vs_control.hi);
 		else
 			snprintf(vs, sizeof(vs), "(no control)");
-		fprintf(f, "%-3s %-20s %3u %11.0f %19s %28s %9.0f %11.0f %12.0f %15.0f %10.0f %9llu %s\n",
-			p->group, p->name, p->cpl, p->est.n ? p->est.value : p->ns.median, ci, vs, p->ns.p90,
-			p->ns.p99, p->ns.mean, p->cycles.median, p->host_ns.mean,
+		fprintf(f,
+			"%-3s %-20s %3u %11.0f %19s %28s %9.0f %11.0f %12.0f %15.0f %10.0f %9llu %s\n",
+			p->group, p->name, p->cpl, p->est.n ? p->est.value : p->ns.median, ci, vs,
+			p->ns.p90, p->ns.p99, p->ns.mean, p->cycles.median, p->host_ns.mean,
 			(unsigned long long)p->accesses,
-			p->converged ? "ok" : p->budget_cut ? "wide (budget)" : "wide");
+			p->converged  ? "ok" :
+			p->budget_cut ? "wide (budget)" :
+					"wide");
 	}
 
 	fprintf(f, "\nKVM stat deltas per access (- = stat absent on this kernel)\n");
 	fprintf(f, "%-3s %-20s", "", "path");
 	for (s = 0; s < _BENCH_STAT_MAX; s++)
-		fprintf(f, " %*s", s == BENCH_STAT_PF_MMIO_SPTE_CREATED ? 20 : 14, bench_stat_names[s]);
+		fprintf(f, " %*s", s == BENCH_STAT_PF_MMIO_SPTE_CREATED ? 20 : 14,
+			bench_stat_names[s]);
 	fputc('\n', f);
 	for (i = 0; i < r->n_paths; i++) {
 		const struct bench_path_result *p = &r->paths[i];
@@ -205,10 +215,11 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 	if (r->harness.path) {
 		const struct bench_harness *h = &r->harness;
 
-		fprintf(f, "\nHarness overhead on %s, per access (host clock, median of batches): bench loop %.0f ns,\n"
+		fprintf(f,
+			"\nHarness overhead on %s, per access (host clock, median of batches): bench loop %.0f ns,\n"
 			"raw KVM_RUN loop %.0f ns: ratio %.3f (%+.1f%%); means %.0f / %.0f ns: ratio %.3f\n",
-			h->path, h->bench_ns.median, h->raw_ns.median, h->ratio, (h->ratio - 1) * 100,
-			h->bench_ns.mean, h->raw_ns.mean, h->ratio_mean);
+			h->path, h->bench_ns.median, h->raw_ns.median, h->ratio,
+			(h->ratio - 1) * 100, h->bench_ns.mean, h->raw_ns.mean, h->ratio_mean);
 	} else if (r->harness.skip_reason) {
 		fprintf(f, "\nHarness overhead: not measured: %s\n", r->harness.skip_reason);
 	}
@@ -333,8 +344,9 @@ static struct json_object *path_json(const struct bench_path_result *p)
 	r |= kvmcfg_json_add(o, "host_ns", summary_json(&p->host_ns));
 	stats = json_object_new_object();
 	for (s = 0; stats && s < _BENCH_STAT_MAX; s++)
-		r |= p->stat_present[s] ? add_num(stats, bench_stat_names[s], p->stat_per_access[s])
-					: add_null(stats, bench_stat_names[s]);
+		r |= p->stat_present[s] ?
+			     add_num(stats, bench_stat_names[s], p->stat_per_access[s]) :
+			     add_null(stats, bench_stat_names[s]);
 	r |= kvmcfg_json_add(o, "stats_per_access", stats);
 out:
 	return built(o, r);
@@ -358,8 +370,9 @@ static struct json_object *busy_json(const struct bench_busy *b)
 	} else {
 		r |= add_null(o, "loadavg");
 	}
-	r |= b->kvm_users >= 0 ? kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users))
-			       : add_null(o, "kvm_users");
+	r |= b->kvm_users >= 0 ?
+		     kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users)) :
+		     add_null(o, "kvm_users");
 	return built(o, r);
 }
 
@@ -440,7 +453,7 @@ static struct json_object *harness_json(const struct bench_harness *h)
 
 struct json_object *bench_report_to_json(const struct bench_report *rep)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *kernel, *paths;
 	size_t i;
 	int r = 0;
@@ -477,7 +490,7 @@ struct json_object *bench_report_to_json(const struct bench_report *rep)
 
 int bench_report_write_json(const struct bench_report *r, FILE *f)
 {
-	_cleanup_json_ struct json_object *o = bench_report_to_json(r);
+	_cleanup_(json_object_putp) struct json_object *o = bench_report_to_json(r);
 
 	if (!o)
 		return -ENOMEM;

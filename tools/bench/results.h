@@ -34,16 +34,16 @@ enum bench_stat {
 extern const char *const bench_stat_names[_BENCH_STAT_MAX];
 
 struct bench_path_result {
-	const char *name;		/* "mmio_write" */
-	const char *group;		/* the letter: "a" .. "g" */
+	const char *name;  /* "mmio_write" */
+	const char *group; /* the letter: "a" .. "g" */
 	const char *description;
 	unsigned int cpl;
-	const char *skip_reason;	/* non-NULL: the path did not run, and why */
-	const char *note;		/* setup detail where hosts differ, or NULL */
+	const char *skip_reason; /* non-NULL: the path did not run, and why */
+	const char *note;	 /* setup detail where hosts differ, or NULL */
 
 	uint64_t accesses, batches;
-	bool converged;			/* the CI across rounds met --ci-target */
-	bool budget_cut;		/* some slice stopped at its time share, short of its samples */
+	bool converged;	 /* the CI across rounds met --ci-target */
+	bool budget_cut; /* some slice stopped at its time share, short of its samples */
 	double elapsed_s;
 	/*
 	 * This path's median in each round (ns), and the median of those with
@@ -59,9 +59,10 @@ struct bench_path_result {
 	 */
 	const char *control;
 	struct bench_estimate vs_control;
-	struct bench_summary cycles;	/* per access, guest TSC cycles */
-	struct bench_summary ns;	/* the same samples in ns */
-	struct bench_summary host_ns;	/* per access, host CLOCK_MONOTONIC_RAW, one sample per batch */
+	struct bench_summary cycles; /* per access, guest TSC cycles */
+	struct bench_summary ns;     /* the same samples in ns */
+	struct bench_summary
+		host_ns; /* per access, host CLOCK_MONOTONIC_RAW, one sample per batch */
 
 	/* KVM stat deltas over the measured batches, per access; absent = KVM lacks the stat. */
 	bool stat_present[_BENCH_STAT_MAX];
@@ -70,23 +71,23 @@ struct bench_path_result {
 
 /* Harness overhead: the bench's loop against the smallest raw loop on one path. */
 struct bench_harness {
-	const char *path;		/* NULL: not measured */
+	const char *path; /* NULL: not measured */
 	const char *skip_reason;
-	struct bench_summary bench_ns;	/* bench loop, host clock per access (per batch) */
-	struct bench_summary raw_ns;	/* raw KVM_RUN loop, host clock per access (per chunk) */
-	double ratio;			/* bench_ns.median / raw_ns.median */
-	double ratio_mean;		/* bench_ns.mean / raw_ns.mean (load spikes move it) */
+	struct bench_summary bench_ns; /* bench loop, host clock per access (per batch) */
+	struct bench_summary raw_ns;   /* raw KVM_RUN loop, host clock per access (per chunk) */
+	double ratio;		       /* bench_ns.median / raw_ns.median */
+	double ratio_mean;	       /* bench_ns.mean / raw_ns.mean (load spikes move it) */
 };
 
 struct bench_report {
 	char *kernel_release, *kernel_version, *machine;
-	struct bench_conditions cond;	/* host identity and load, at start and end */
-	uint64_t handler_delay_ns;	/* --handler-delay-ns */
-	unsigned int rounds;		/* --rounds */
-	char *timestamp;		/* UTC, ISO 8601 */
+	struct bench_conditions cond; /* host identity and load, at start and end */
+	uint64_t handler_delay_ns;    /* --handler-delay-ns */
+	unsigned int rounds;	      /* --rounds */
+	char *timestamp;	      /* UTC, ISO 8601 */
 	uint64_t tsc_khz;
 	double budget_s, ci_target;
-	KvmcfgParams params;		/* the kvm* module params, grouped by module */
+	KvmcfgParams params; /* the kvm* module params, grouped by module */
 	struct bench_path_result *paths;
 	size_t n_paths;
 	struct bench_harness harness;

@@ -47,8 +47,8 @@ int bench_samples_add(struct bench_samples *s, uint64_t v)
  */
 static const double t95_small[] = {
 	12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-	2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-	2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+	2.2010,	 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+	2.0796,	 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
 };
 
 double bench_t95(uint64_t dof)
@@ -89,7 +89,8 @@ double bench_quantile_sorted(const uint64_t *sorted, size_t n, double q)
 
 	if (lo + 1 >= n)
 		return (double)sorted[n - 1];
-	return (double)sorted[lo] + (h - (double)lo) * ((double)sorted[lo + 1] - (double)sorted[lo]);
+	return (double)sorted[lo] +
+	       (h - (double)lo) * ((double)sorted[lo + 1] - (double)sorted[lo]);
 }
 
 void bench_median_ci_ranks(size_t n, size_t *lo, size_t *hi)
@@ -286,7 +287,10 @@ int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, doubl
 	half = z * sqrt((double)na * (double)nb * (double)(na + nb + 1) / 12);
 	c = (double)n / 2 - half > 0 ? (size_t)floor((double)n / 2 - half) : 0;
 	*ret = (struct bench_estimate){
-		.n = na < nb ? na : nb, .value = exp(est), .lo = exp(d[c]), .hi = exp(d[n - 1 - c]),
+		.n = na < nb ? na : nb,
+		.value = exp(est),
+		.lo = exp(d[c]),
+		.hi = exp(d[n - 1 - c]),
 	};
 	free(d);
 	return 0;

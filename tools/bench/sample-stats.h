@@ -22,8 +22,8 @@
 struct bench_samples {
 	uint64_t *v;
 	size_t n, cap;
-	size_t max;		/* refuse to grow past this many (0: no limit) */
-	double mean, m2;	/* Welford running mean and sum of squared deviations */
+	size_t max;	 /* refuse to grow past this many (0: no limit) */
+	double mean, m2; /* Welford running mean and sum of squared deviations */
 };
 
 /* Empty sample set that holds at most @max samples (0: unlimited). */
@@ -40,7 +40,7 @@ struct bench_summary {
 	uint64_t n;
 	double min, max;
 	double median, p90, p99;
-	double mean, stddev, ci95;	/* ci95: half-width of the 95% CI of the mean */
+	double mean, stddev, ci95; /* ci95: half-width of the 95% CI of the mean */
 	/*
 	 * Distribution-free 95% CI of the median (order statistics, normal
 	 * approximation to the binomial): robust where preemption spikes
@@ -85,7 +85,7 @@ bool bench_samples_converged(const struct bench_samples *s, size_t min_n, double
  * a burst of load hit moves the median little.
  */
 struct bench_estimate {
-	size_t n;		/* rounds */
+	size_t n; /* rounds */
 	double value, lo, hi;
 };
 

@@ -330,7 +330,8 @@ START_TEST(control_choice)
 	ck_assert_str_eq(bench_control_for("mmio_write", have_all, NULL), "lapic_read");
 	/* The control's own control is the next in-kernel path. */
 	ck_assert_str_eq(bench_control_for("lapic_read", have_all, NULL), "ioeventfd_datamatch");
-	ck_assert_str_eq(bench_control_for("mmio_write", have_all_but_lapic, NULL), "ioeventfd_datamatch");
+	ck_assert_str_eq(bench_control_for("mmio_write", have_all_but_lapic, NULL),
+			 "ioeventfd_datamatch");
 	ck_assert_ptr_null(bench_control_for("mmio_write", have_none, NULL));
 }
 END_TEST
@@ -356,9 +357,10 @@ END_TEST
 
 START_TEST(cpuinfo_parse)
 {
-	const char *text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 1\n"
-			   "model name\t: AMD EPYC 7B13 64-Core Processor\nmicrocode\t: 0x1000065\n\n"
-			   "processor\t: 1\nmodel name\t: other\n";
+	const char *text =
+		"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 1\n"
+		"model name\t: AMD EPYC 7B13 64-Core Processor\nmicrocode\t: 0x1000065\n\n"
+		"processor\t: 1\nmodel name\t: other\n";
 	char *model = NULL, *ucode = NULL;
 
 	ck_assert_int_eq(bench_parse_cpuinfo(text, &model, &ucode), 0);
@@ -391,13 +393,13 @@ START_TEST(kvm_users_in_fake_proc)
 	char cmd[600];
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
-	make_fd_link(root, "100", "3", "/dev/kvm");		/* a VMM */
+	make_fd_link(root, "100", "3", "/dev/kvm"); /* a VMM */
 	make_fd_link(root, "100", "4", "anon_inode:kvm-vm");
-	make_fd_link(root, "200", "0", "/dev/null");		/* not KVM */
-	make_fd_link(root, "200", "5", "anon_inode:kvm-vcpu-stats");	/* prefix check */
-	make_fd_link(root, "300", "7", "anon_inode:kvm-vcpu:0");	/* a vCPU */
-	make_fd_link(root, "400", "3", "/dev/kvm");		/* "self" */
-	make_fd_link(root, "sys", "3", "/dev/kvm");		/* not a pid */
+	make_fd_link(root, "200", "0", "/dev/null");		     /* not KVM */
+	make_fd_link(root, "200", "5", "anon_inode:kvm-vcpu-stats"); /* prefix check */
+	make_fd_link(root, "300", "7", "anon_inode:kvm-vcpu:0");     /* a vCPU */
+	make_fd_link(root, "400", "3", "/dev/kvm");		     /* "self" */
+	make_fd_link(root, "sys", "3", "/dev/kvm");		     /* not a pid */
 	ck_assert_int_eq(bench_count_kvm_users(root, 400), 3);
 	ck_assert_int_eq(bench_count_kvm_users(root, 100), 3);
 	ck_assert_int_eq(bench_count_kvm_users("/nonexistent-proc-root", 1), -ENOENT);
@@ -434,7 +436,7 @@ END_TEST
 static const struct {
 	const char *text;
 	unsigned int line, column;
-	const char *want;	/* in err.what, when set */
+	const char *want; /* in err.what, when set */
 } bad_json[] = {
 	{ "", 1, 1 },
 	{ "{", 1, 2 },
@@ -450,7 +452,8 @@ static const struct {
 	{ "-", 1, 2 },
 	{ "1.2.3", 1, 4 },
 	{ "NaN", 1, 4 },
-	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 1, 33 },
+	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 1,
+	  33 },
 	/* JSON's grammar forbids raw control characters in strings; json-c 0.16 allows them. */
 	{ "\"a\x01\"", 1, 3, "control character 0x01 in a string" },
 	{ "\"\\\x01\"", 1, 2, "bad escape: '\\' then byte 0x01" },
@@ -490,7 +493,8 @@ START_TEST(json_parse_errors_have_positions)
 	struct bench_json_error err;
 
 	memset(&err, 0, sizeof(err));
-	ck_assert_int_eq(bench_json_parse(bad_json[_i].text, strlen(bad_json[_i].text), &v, &err), -EBADMSG);
+	ck_assert_int_eq(bench_json_parse(bad_json[_i].text, strlen(bad_json[_i].text), &v, &err),
+			 -EBADMSG);
 	ck_assert_ptr_eq(v, (struct json_object *)0x1); /* output untouched */
 	ck_assert_msg(err.line == bad_json[_i].line && err.column == bad_json[_i].column,
 		      "'%s': got %u:%u (%s), want %u:%u", bad_json[_i].text, err.line, err.column,
@@ -529,10 +533,18 @@ static char *parse_one_string(const char *text)
 static const struct {
 	const char *text, *want;
 } good_strings[] = {
-	{ "\"\\u00e9\\u0041\\u20ac\"", "\xC3\xA9" "A" "\xE2\x82\xAC" },
+	{ "\"\\u00e9\\u0041\\u20ac\"", "\xC3\xA9"
+				       "A"
+				       "\xE2\x82\xAC" },
 	/* Boundaries of the 2- and 3-byte forms; U+FFFD and the noncharacter U+FDD0 pass. */
-	{ "\"\\u007f\\u0080\\u07FF\\u0800\"", "\x7F" "\xC2\x80" "\xDF\xBF" "\xE0\xA0\x80" },
-	{ "\"\\uFFFD\\uFDD0\\uD7FF\\uE000\"", "\xEF\xBF\xBD" "\xEF\xB7\x90" "\xED\x9F\xBF" "\xEE\x80\x80" },
+	{ "\"\\u007f\\u0080\\u07FF\\u0800\"", "\x7F"
+					      "\xC2\x80"
+					      "\xDF\xBF"
+					      "\xE0\xA0\x80" },
+	{ "\"\\uFFFD\\uFDD0\\uD7FF\\uE000\"", "\xEF\xBF\xBD"
+					      "\xEF\xB7\x90"
+					      "\xED\x9F\xBF"
+					      "\xEE\x80\x80" },
 	/* A surrogate pair is one character, four bytes: U+1F600, either case. */
 	{ "\"\\uD83D\\uDE00\"", "\xF0\x9F\x98\x80" },
 	{ "\"\\ud83d\\ude00\"", "\xF0\x9F\x98\x80" },
@@ -541,7 +553,8 @@ static const struct {
 	{ "\"\\uDBFF\\uDFFF\"", "\xF4\x8F\xBF\xBF" },
 	/* Pairs next to other text and escapes, and back to back. */
 	{ "\"a\\uD83D\\uDE00\\n\\uD83D\\uDE01\\uD83D\\uDE02b\"",
-	  "a\xF0\x9F\x98\x80\n\xF0\x9F\x98\x81\xF0\x9F\x98\x82" "b" },
+	  "a\xF0\x9F\x98\x80\n\xF0\x9F\x98\x81\xF0\x9F\x98\x82"
+	  "b" },
 	/* Raw UTF-8 of every length passes through byte for byte. */
 	{ "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xB7\x90\"",
 	  "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xB7\x90" },
@@ -585,15 +598,27 @@ static struct bench_path_result sample_path(const char *name, double median, siz
 					    const double *scale)
 {
 	struct bench_path_result p = {
-		.name = name, .group = "a", .description = "test path", .cpl = 3,
-		.accesses = 1000, .batches = 4, .converged = true, .elapsed_s = 0.5,
+		.name = name,
+		.group = "a",
+		.description = "test path",
+		.cpl = 3,
+		.accesses = 1000,
+		.batches = 4,
+		.converged = true,
+		.elapsed_s = 0.5,
 	};
 	size_t i;
 
-	p.ns = (struct bench_summary){ .n = 1000, .median = median, .p90 = median * 1.1,
-				       .p99 = median * 1.5, .mean = median, .ci95 = 1,
-				       .min = median / 2, .max = median * 3,
-				       .median_lo = median - 1, .median_hi = median + 1 };
+	p.ns = (struct bench_summary){ .n = 1000,
+				       .median = median,
+				       .p90 = median * 1.1,
+				       .p99 = median * 1.5,
+				       .mean = median,
+				       .ci95 = 1,
+				       .min = median / 2,
+				       .max = median * 3,
+				       .median_lo = median - 1,
+				       .median_hi = median + 1 };
 	p.cycles = p.ns;
 	p.host_ns = p.ns;
 	p.stat_present[BENCH_STAT_EXITS] = true;
@@ -623,11 +648,13 @@ static struct json_object *render(double write, double drift, const char *cachin
 	FILE *f = open_memstream(&buf, &len);
 
 	for (i = 0; i < ROUNDS; i++)
-		scale[i] = drift * (i % 7 == 3 ? 1.2 : 1); /* a burst of load now and then, in every path */
+		scale[i] = drift *
+			   (i % 7 == 3 ? 1.2 : 1); /* a burst of load now and then, in every path */
 	bench_report_init(&r);
 	r.kernel_release = strdup("6.1.0-test");
 	r.timestamp = strdup("2026-12-03T10:00:00Z");
-	r.cond.hostname = strdup("host\xFF" "a"); /* not UTF-8: written as U+FFFD */
+	r.cond.hostname = strdup("host\xFF"
+				 "a"); /* not UTF-8: written as U+FFFD */
 	r.cond.cpu_model = strdup("AMD EPYC");
 	r.cond.microcode = strdup("0x1000065");
 	r.cond.ncpus = 2;
@@ -639,11 +666,15 @@ static struct json_object *render(double write, double drift, const char *cachin
 	paths[0] = sample_path("mmio_write", write, ROUNDS, scale);
 	paths[1] = sample_path("lapic_read", 6000, ROUNDS, scale);
 	paths[2] = sample_path("ioeventfd_datamatch", 6100, ROUNDS, scale);
-	paths[3] = (struct bench_path_result){ .name = "coalesced", .group = "c", .cpl = 3,
-					       .description = "x", .skip_reason = "no coalesced MMIO" };
+	paths[3] = (struct bench_path_result){ .name = "coalesced",
+					       .group = "c",
+					       .cpl = 3,
+					       .description = "x",
+					       .skip_reason = "no coalesced MMIO" };
 	for (i = 0; i < 3; i++) {
 		paths[i].control = i == 1 ? "ioeventfd_datamatch" : "lapic_read";
-		paths[i].vs_control = (struct bench_estimate){ .n = ROUNDS, .value = 1, .lo = 1, .hi = 1 };
+		paths[i].vs_control =
+			(struct bench_estimate){ .n = ROUNDS, .value = 1, .lo = 1, .hi = 1 };
 	}
 	r.paths = paths;
 	r.n_paths = 4;
@@ -677,29 +708,39 @@ START_TEST(report_json_shape)
 
 	ck_assert_str_eq(json_object_get_string(member(v, "tool")), "kvm-mmio-bench");
 	ck_assert_int_eq(json_object_get_int(member(v, "schema")), BENCH_JSON_SCHEMA);
-	ck_assert_str_eq(json_object_get_string(member(member(v, "host"), "hostname")), "host\xEF\xBF\xBD" "a");
-	ck_assert_str_eq(json_object_get_string(member(member(v, "host"), "microcode")), "0x1000065");
+	ck_assert_str_eq(json_object_get_string(member(member(v, "host"), "hostname")),
+			 "host\xEF\xBF\xBD"
+			 "a");
+	ck_assert_str_eq(json_object_get_string(member(member(v, "host"), "microcode")),
+			 "0x1000065");
 	cond = member(v, "conditions");
 	ck_assert(json_object_get_boolean(member(cond, "busy")));
-	ck_assert_ptr_nonnull(strstr(json_object_get_string(member(cond, "busy_reason")), "load average 6.00"));
+	ck_assert_ptr_nonnull(
+		strstr(json_object_get_string(member(cond, "busy_reason")), "load average 6.00"));
 	ck_assert_int_eq(json_object_get_int(member(member(cond, "end"), "kvm_users")), 2);
 	ck_assert_double_eq_tol(json_object_get_double(json_object_array_get_idx(
-					member(member(cond, "start"), "loadavg"), 0)), 6, 1e-9);
+					member(member(cond, "start"), "loadavg"), 0)),
+				6, 1e-9);
 	ck_assert_uint_eq(json_object_array_length(paths), 4);
 	p = json_object_array_get_idx(paths, 0);
 	ck_assert_double_eq(json_object_get_double(member(member(p, "ns"), "median")), 20000);
-	ck_assert_double_eq_tol(json_object_get_double(member(member(p, "stats_per_access"), "exits")), 1.004, 1e-9);
+	ck_assert_double_eq_tol(
+		json_object_get_double(member(member(p, "stats_per_access"), "exits")), 1.004,
+		1e-9);
 	/* A stat KVM lacks is null, never 0. */
-	ck_assert(json_object_is_type(member(member(p, "stats_per_access"), "pf_emulate"), json_type_null));
+	ck_assert(json_object_is_type(member(member(p, "stats_per_access"), "pf_emulate"),
+				      json_type_null));
 	rounds = member(p, "rounds");
 	ck_assert_int_eq(json_object_get_int(member(rounds, "n")), ROUNDS);
 	ck_assert_uint_eq(json_object_array_length(member(rounds, "medians")), ROUNDS);
-	ck_assert_str_eq(json_object_get_string(member(member(rounds, "vs_control"), "control")), "lapic_read");
+	ck_assert_str_eq(json_object_get_string(member(member(rounds, "vs_control"), "control")),
+			 "lapic_read");
 	p = json_object_array_get_idx(paths, 3);
 	ck_assert_str_eq(json_object_get_string(member(p, "status")), "skipped");
 	ck_assert(!json_object_object_get_ex(p, "ns", NULL));
 	params = member(v, "kvm_params");
-	ck_assert_str_eq(json_object_get_string(member(member(params, "kvm"), "mmio_caching")), "N");
+	ck_assert_str_eq(json_object_get_string(member(member(params, "kvm"), "mmio_caching")),
+			 "N");
 	ck_assert(json_object_is_type(member(member(params, "kvm"), "secret"), json_type_null));
 	ck_assert_str_eq(json_object_get_string(member(member(params, "kvm_amd"), "npt")), "Y");
 	json_object_put(v);
@@ -718,7 +759,8 @@ START_TEST(json_truncations)
 		char *copy = malloc(i + 1);
 
 		memcpy(copy, text, i);
-		ck_assert_msg(bench_json_parse(copy, i, &w, &err) == -EBADMSG, "prefix of %zu bytes parsed", i);
+		ck_assert_msg(bench_json_parse(copy, i, &w, &err) == -EBADMSG,
+			      "prefix of %zu bytes parsed", i);
 		free(copy);
 	}
 	ck_assert_int_eq(bench_json_parse(text, len, &w, &err), 0);
@@ -822,7 +864,8 @@ START_TEST(compare_large_drift)
 	char *out = NULL;
 
 	ck_assert_int_eq(compare_docs(a, b, &out), 0);
-	ck_assert_ptr_nonnull(strstr(out, "warning: the host's speed changed by 12.0% between the runs"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "warning: the host's speed changed by 12.0% between the runs"));
 	ck_assert_ptr_nonnull(strstr(out, "only changes beyond 18.0% are called"));
 	ck_assert_ptr_nonnull(strstr(out, "  18.0%  noise"));
 	free(out);
@@ -837,7 +880,8 @@ END_TEST
 
 START_TEST(compare_conditions)
 {
-	struct json_object *quiet = render(20000, 1, "N", false), *busy = render(20000, 1, "N", true);
+	struct json_object *quiet = render(20000, 1, "N", false),
+			   *busy = render(20000, 1, "N", true);
 	char *out = NULL;
 
 	ck_assert_int_eq(compare_docs(quiet, busy, &out), 0);

@@ -32,7 +32,8 @@ static const char *field(const char *text, const char *key, size_t *len)
 	for (const char *line = text; line && *line && *line != '\n';) {
 		const char *nl = strchr(line, '\n'), *v;
 
-		if (!strncmp(line, key, kl) && (line[kl] == '\t' || line[kl] == ' ' || line[kl] == ':')) {
+		if (!strncmp(line, key, kl) &&
+		    (line[kl] == '\t' || line[kl] == ' ' || line[kl] == ':')) {
 			v = strchr(line, ':');
 			if (v && (!nl || v < nl)) {
 				v++;
@@ -156,7 +157,7 @@ int builtin_kvm_modules_at(int sysfs_fd, char ***ret)
 	}
 	v[n] = NULL;
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	*ret = v;
@@ -197,7 +198,7 @@ static int scan_pid(const char *proc_root, pid_t pid)
 			continue;
 		n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 		if (n < 0)
-			continue;	/* closed while we looked */
+			continue; /* closed while we looked */
 		target[n] = '\0';
 		if (!strcmp(target, "anon_inode:kvm-vm"))
 			found = 2;
@@ -230,7 +231,7 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 			continue;
 		r = scan_pid(proc_root, (pid_t)pid);
 		if (r == -ENOENT)
-			continue;	/* exited */
+			continue; /* exited */
 		if (r < 0) {
 			bad++;
 			continue;
@@ -261,7 +262,7 @@ int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
 	pid_t *v = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	DIR *d = NULL;	/* set on success; gcc cannot see that -errno is never 0 */
+	DIR *d = NULL; /* set on success; gcc cannot see that -errno is never 0 */
 	int r;
 
 	r = opendir_at(sysfs_fd, "kernel/debug/kvm", &d);

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 struct cpu_facts {
-	const char *vendor_module;	/* "kvm_amd", "kvm_intel" or NULL */
+	const char *vendor_module; /* "kvm_amd", "kvm_intel" or NULL */
 	char vendor_id[32];
 	bool svm, vmx, sev, sev_es;
 };
@@ -34,13 +34,13 @@ int module_state_at(int sysfs_fd, const char *module, enum module_state *ret);
 /*
  * Names of built-in modules under <sysfs>/module whose name starts with "kvm",
  * sorted, in a NULL-terminated vector (empty when none; free with
- * kvmcfg_strv_free()). Returns how many, or -errno.
+ * strv_free()). Returns how many, or -errno.
  */
 int builtin_kvm_modules_at(int sysfs_fd, char ***ret);
 
 struct kvm_holder {
 	pid_t pid;
-	bool vm;		/* holds a VM fd (anon_inode:kvm-vm), not only /dev/kvm */
+	bool vm; /* holds a VM fd (anon_inode:kvm-vm), not only /dev/kvm */
 	char comm[32];
 };
 

@@ -23,7 +23,7 @@
 
 struct options {
 	struct sweep_options s;
-	const char *runner;	/* --kvm-selftests, or NULL */
+	const char *runner; /* --kvm-selftests, or NULL */
 };
 
 static void usage(FILE *f)
@@ -53,7 +53,8 @@ static void usage(FILE *f)
 	      "  -h, --help                 this text\n"
 	      "\n"
 	      "Exit: 0 all configs ok, 1 a config or test failed, 2 usage, 3 refused (safety),\n"
-	      "4 not possible on this host, 5 restore failed, 128+N interrupted by signal N.\n", f);
+	      "4 not possible on this host, 5 restore failed, 128+N interrupted by signal N.\n",
+	      f);
 }
 
 /* A matrix source and the label its parse errors carry. */
@@ -83,8 +84,19 @@ static char *read_file(const char *path)
 static int parse_options(int argc, char **argv, struct options *opts)
 {
 	struct sweep_options *o = &opts->s;
-	enum { O_DIR = 256, O_NO_TESTS, O_TIMEOUT, O_RELOAD, O_FORCE, O_MODPROBE, O_RMMOD,
-	       O_MODINFO, O_SYSFS, O_PROC, O_KVM_SELFTESTS };
+	enum {
+		O_DIR = 256,
+		O_NO_TESTS,
+		O_TIMEOUT,
+		O_RELOAD,
+		O_FORCE,
+		O_MODPROBE,
+		O_RMMOD,
+		O_MODINFO,
+		O_SYSFS,
+		O_PROC,
+		O_KVM_SELFTESTS
+	};
 	static const struct option longopts[] = {
 		{ "matrix", required_argument, NULL, 'm' },
 		{ "matrix-file", required_argument, NULL, 'f' },
@@ -118,7 +130,9 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case 'f':
 			text = read_file(optarg);
 			if (!text) {
-				fprintf(stderr, "kvm-config-matrix: cannot read matrix file %s: %m\n", optarg);
+				fprintf(stderr,
+					"kvm-config-matrix: cannot read matrix file %s: %m\n",
+					optarg);
 				return -EINVAL;
 			}
 			if (push_source(o, text, optarg) < 0) {
@@ -131,26 +145,54 @@ static int parse_options(int argc, char **argv, struct options *opts)
 			if (strv_push(&o->filters, &o->n_filters, strdup(optarg)) < 0)
 				return -ENOMEM;
 			break;
-		case O_DIR: o->tests_dir = optarg; break;
-		case O_NO_TESTS: o->no_tests = true; break;
-		case O_KVM_SELFTESTS: opts->runner = optarg; break;
+		case O_DIR:
+			o->tests_dir = optarg;
+			break;
+		case O_NO_TESTS:
+			o->no_tests = true;
+			break;
+		case O_KVM_SELFTESTS:
+			opts->runner = optarg;
+			break;
 		case O_TIMEOUT:
-			if (kvmcfg_arg_uint("--timeout", optarg, 1, 86400, &o->timeout_s, arg_error) < 0) {
+			if (kvmcfg_arg_uint("--timeout", optarg, 1, 86400, &o->timeout_s,
+					    arg_error) < 0) {
 				fprintf(stderr, "kvm-config-matrix: %s (seconds)\n", arg_error);
 				return -EINVAL;
 			}
 			break;
-		case 'o': o->output_dir = optarg; break;
-		case O_RELOAD: o->reload = true; break;
-		case 'n': o->dry_run = true; break;
-		case O_FORCE: o->force = true; break;
-		case O_MODPROBE: o->tools.modprobe = optarg; break;
-		case O_RMMOD: o->tools.rmmod = optarg; break;
-		case O_MODINFO: o->tools.modinfo = optarg; break;
-		case O_SYSFS: o->sysfs_root = optarg; break;
-		case O_PROC: o->proc_root = optarg; break;
-		case 'h': usage(stdout); exit(MATRIX_EXIT_OK);
-		default: return -EINVAL;
+		case 'o':
+			o->output_dir = optarg;
+			break;
+		case O_RELOAD:
+			o->reload = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case O_FORCE:
+			o->force = true;
+			break;
+		case O_MODPROBE:
+			o->tools.modprobe = optarg;
+			break;
+		case O_RMMOD:
+			o->tools.rmmod = optarg;
+			break;
+		case O_MODINFO:
+			o->tools.modinfo = optarg;
+			break;
+		case O_SYSFS:
+			o->sysfs_root = optarg;
+			break;
+		case O_PROC:
+			o->proc_root = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(MATRIX_EXIT_OK);
+		default:
+			return -EINVAL;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -183,7 +225,8 @@ static char *exe_dir(void)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .s = { .sysfs_root = "/sys", .proc_root = "/proc",
+	struct options o = { .s = { .sysfs_root = "/sys",
+				    .proc_root = "/proc",
 				    .tools = { "modprobe", "rmmod", "modinfo", 60000 } } };
 	_cleanup_free_ char *dir = NULL, *runner = NULL;
 	int rc = MATRIX_EXIT_USAGE;
@@ -193,8 +236,8 @@ int main(int argc, char **argv)
 		goto out;
 	dir = exe_dir();
 	runner = o.runner ? strdup(o.runner) :
-			    selftests_default_runner(dir, KVMCFG_BUILD_MATRIX_DIR, KVMCFG_BUILD_RUNNER,
-						     KVMCFG_INSTALLED_RUNNER);
+			    selftests_default_runner(dir, KVMCFG_BUILD_MATRIX_DIR,
+						     KVMCFG_BUILD_RUNNER, KVMCFG_INSTALLED_RUNNER);
 	if (!runner) {
 		rc = MATRIX_EXIT_FAILED;
 		goto out;

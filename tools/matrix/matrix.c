@@ -246,8 +246,7 @@ static bool strv_contains(char **v, const char *s)
 	return false;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int drop(struct matrix_axis *a, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int drop(struct matrix_axis *a, const char *fmt, ...)
 {
 	char *note;
 	va_list ap;
@@ -273,8 +272,9 @@ static int axis_apply(struct matrix_axis *a, const struct matrix_host *h)
 			return drop(a, "not this CPU's vendor module (this host uses %s)",
 				    h->vendor_module ? h->vendor_module : "none");
 	} else if (strcmp(a->module, "kvm") != 0) {
-		return drop(a, "%s is not a module the runner reloads (kvm and the vendor module only)",
-			    a->module);
+		return drop(
+			a, "%s is not a module the runner reloads (kvm and the vendor module only)",
+			a->module);
 	}
 	params = vendor ? h->vendor_params : h->kvm_params;
 	if (params && !strv_contains(params, a->param))

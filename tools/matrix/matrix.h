@@ -15,11 +15,11 @@
 #include <stddef.h>
 
 struct matrix_axis {
-	char *module;		/* normalised: '-' -> '_' */
+	char *module; /* normalised: '-' -> '_' */
 	char *param;
-	char **values;		/* n_values strings */
+	char **values; /* n_values strings */
 	size_t n_values;
-	char *note;		/* non-NULL: dropped, and why */
+	char *note; /* non-NULL: dropped, and why */
 };
 
 struct matrix {
@@ -35,7 +35,10 @@ struct matrix_error {
 
 int matrix_new(struct matrix **ret);
 struct matrix *matrix_free(struct matrix *m);
-static inline void matrix_freep(struct matrix **m) { matrix_free(*m); }
+static inline void matrix_freep(struct matrix **m)
+{
+	matrix_free(*m);
+}
 
 /*
  * Parse @text and append its axes to @m. On -EINVAL, *err says where and
@@ -46,10 +49,10 @@ int matrix_parse(struct matrix *m, const char *text, struct matrix_error *err);
 
 /* What the runner knows about the host, for deciding which axes apply. */
 struct matrix_host {
-	const char *vendor_module;	/* "kvm_amd", "kvm_intel" */
-	char **kvm_params;		/* NULL-terminated; NULL = unknown */
-	char **vendor_params;		/* NULL-terminated; NULL = unknown */
-	bool cpu_sev, cpu_sev_es;	/* /proc/cpuinfo flags */
+	const char *vendor_module; /* "kvm_amd", "kvm_intel" */
+	char **kvm_params;	   /* NULL-terminated; NULL = unknown */
+	char **vendor_params;	   /* NULL-terminated; NULL = unknown */
+	bool cpu_sev, cpu_sev_es;  /* /proc/cpuinfo flags */
 };
 
 /*

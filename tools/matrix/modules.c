@@ -10,7 +10,7 @@
 #include "spawn-capture.h"
 #include "strv.h"
 
-void param_snapshot_clear(struct param_snapshot *s)
+void saved_params_clear(struct saved_params *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->names[i]);
@@ -22,9 +22,9 @@ void param_snapshot_clear(struct param_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int param_snapshot_take(int sysfs_fd, const char *module, struct param_snapshot *ret)
+int saved_params_take(int sysfs_fd, const char *module, struct saved_params *ret)
 {
-	struct param_snapshot s = {};
+	struct saved_params s = {};
 	char **names = NULL;
 	int r;
 
@@ -33,7 +33,7 @@ int param_snapshot_take(int sysfs_fd, const char *module, struct param_snapshot 
 		return -ENOMEM;
 	r = kvmcfg_param_list_at(sysfs_fd, module, &names);
 	if (r == -ENODEV) {
-		*ret = s;	/* not loaded: an empty snapshot */
+		*ret = s; /* not loaded: an empty snapshot */
 		return 0;
 	}
 	if (r < 0)
@@ -60,11 +60,11 @@ int param_snapshot_take(int sysfs_fd, const char *module, struct param_snapshot 
 	*ret = s;
 	return 0;
 fail:
-	param_snapshot_clear(&s);
+	saved_params_clear(&s);
 	return r;
 }
 
-const char *param_snapshot_get(const struct param_snapshot *s, const char *name)
+const char *saved_params_get(const struct saved_params *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->names[i], name))
@@ -156,7 +156,7 @@ int module_params_modinfo(const struct modtools *t, const char *module, char ***
 	}
 	spawn_result_clear(&res);
 	if (r < 0) {
-		kvmcfg_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	if (!v) {

@@ -3,7 +3,7 @@
  * Unloading and loading kvm and its vendor module with parameters, through
  * the rmmod/modprobe/modinfo programs (kmod's or busybox's, so the runner
  * works the same in a busybox initramfs), and comparing what the loaded
- * snapshots of every param, taken before and after.
+ * the saved params of each module, taken before and after.
  */
 #pragma once
 
@@ -18,17 +18,17 @@ struct modtools {
 };
 
 /* name=value pairs as read from /sys/module/<m>/parameters. */
-struct param_snapshot {
+struct saved_params {
 	char *module;
 	bool loaded;
-	char **names, **values;		/* n each */
+	char **names, **values; /* n each */
 	size_t n;
 };
 
-int param_snapshot_take(int sysfs_fd, const char *module, struct param_snapshot *ret);
-void param_snapshot_clear(struct param_snapshot *s);
+int saved_params_take(int sysfs_fd, const char *module, struct saved_params *ret);
+void saved_params_clear(struct saved_params *s);
 /* The value of @name, or NULL. */
-const char *param_snapshot_get(const struct param_snapshot *s, const char *name);
+const char *saved_params_get(const struct saved_params *s, const char *name);
 
 /*
  * Unload @module if it is loaded. On failure returns -errno and *why is a

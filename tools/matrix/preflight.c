@@ -16,8 +16,9 @@ void preflight_clear(struct preflight *p)
 	memset(p, 0, sizeof(*p));
 }
 
-__attribute__((format(printf, 3, 4)))
-static int verdict(struct preflight *p, enum preflight_verdict v, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int verdict(struct preflight *p,
+							 enum preflight_verdict v, const char *fmt,
+							 ...)
 {
 	va_list ap;
 	int r;
@@ -87,12 +88,14 @@ int preflight_host(int sysfs_fd, const char *sysfs_root, const char *proc_root,
 	else if (!cpu->vendor_module)
 		r = verdict(&p, PREFLIGHT_UNSUPPORTED,
 			    "CPU vendor '%s' has no KVM vendor module this runner knows"
-			    " (kvm_amd, kvm_intel)", cpu->vendor_id);
+			    " (kvm_amd, kvm_intel)",
+			    cpu->vendor_id);
 	else if (!(!strcmp(cpu->vendor_module, "kvm_amd") ? cpu->svm : cpu->vmx)) {
 		flag = !strcmp(cpu->vendor_module, "kvm_amd") ? "svm" : "vmx";
-		r = verdict(&p, PREFLIGHT_UNSUPPORTED,
-			    "the CPU (%s) shows no '%s' flag: no hardware virtualization to load %s for",
-			    cpu->vendor_id, flag, cpu->vendor_module);
+		r = verdict(
+			&p, PREFLIGHT_UNSUPPORTED,
+			"the CPU (%s) shows no '%s' flag: no hardware virtualization to load %s for",
+			cpu->vendor_id, flag, cpu->vendor_module);
 	} else if (module_state_at(sysfs_fd, cpu->vendor_module, &st) == 0 && st == MODULE_BUILTIN)
 		r = verdict(&p, PREFLIGHT_UNSUPPORTED,
 			    "%s is built into this kernel; its params cannot be reloaded",
@@ -117,12 +120,14 @@ static int list_users(int sysfs_fd, const char *proc_root, pid_t self, struct pr
 	r = kvm_holders_scan(proc_root, self, &h, &n, &bad);
 	if (r < 0)
 		return r;
-	if (bad && strv_pushf(&p->lines, &p->n_lines, "warning: could not look into %zu process%s fds", bad,
-			bad == 1 ? "'s" : "es'") < 0)
+	if (bad &&
+	    strv_pushf(&p->lines, &p->n_lines, "warning: could not look into %zu process%s fds",
+		       bad, bad == 1 ? "'s" : "es'") < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (strv_pushf(&p->lines, &p->n_lines, "pid %d (%s) holds %s", (int)h[i].pid, h[i].comm,
-			 h[i].vm ? "a VM (anon_inode:kvm-vm)" : "/dev/kvm open") < 0)
+		if (strv_pushf(&p->lines, &p->n_lines, "pid %d (%s) holds %s", (int)h[i].pid,
+			       h[i].comm,
+			       h[i].vm ? "a VM (anon_inode:kvm-vm)" : "/dev/kvm open") < 0)
 			return -ENOMEM;
 	*n_users = n;
 	/* KVM's own list of VMs, for processes whose fds were out of sight. */
@@ -135,7 +140,8 @@ static int list_users(int sysfs_fd, const char *proc_root, pid_t self, struct pr
 			seen |= h[k].vm && h[k].pid == vms[i];
 		if (seen)
 			continue;
-		if (strv_pushf(&p->lines, &p->n_lines, "debugfs lists a VM of pid %d (kernel/debug/kvm)", (int)vms[i]) < 0)
+		if (strv_pushf(&p->lines, &p->n_lines,
+			       "debugfs lists a VM of pid %d (kernel/debug/kvm)", (int)vms[i]) < 0)
 			return -ENOMEM;
 		(*n_users)++;
 	}
@@ -155,9 +161,10 @@ int preflight_users(int sysfs_fd, const char *proc_root, pid_t self, struct pref
 		r = verdict(&p, PREFLIGHT_REFUSED, "cannot scan %s for /dev/kvm users: %s",
 			    proc_root, strerror(-r));
 	else if (n)
-		r = verdict(&p, PREFLIGHT_REFUSED,
-			    "refusing to reload KVM while it is in use: reloading breaks running VMs"
-			    " (--force overrides)");
+		r = verdict(
+			&p, PREFLIGHT_REFUSED,
+			"refusing to reload KVM while it is in use: reloading breaks running VMs"
+			" (--force overrides)");
 	if (r < 0)
 		goto fail;
 	*ret = p;

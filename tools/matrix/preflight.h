@@ -15,14 +15,14 @@
 
 enum preflight_verdict {
 	PREFLIGHT_OK,
-	PREFLIGHT_REFUSED,	/* safety: KVM is in use (--force overrides) */
-	PREFLIGHT_UNSUPPORTED,	/* this host cannot reload KVM */
+	PREFLIGHT_REFUSED,     /* safety: KVM is in use (--force overrides) */
+	PREFLIGHT_UNSUPPORTED, /* this host cannot reload KVM */
 };
 
 struct preflight {
 	enum preflight_verdict verdict;
-	char *reason;		/* why not (without "nothing was done"); NULL when ok */
-	char **lines;		/* what was found, one line each: holders, warnings */
+	char *reason; /* why not (without "nothing was done"); NULL when ok */
+	char **lines; /* what was found, one line each: holders, warnings */
 	size_t n_lines;
 };
 

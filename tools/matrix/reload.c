@@ -12,15 +12,15 @@
 
 int reload_begin(struct reload *rl)
 {
-	int r = param_snapshot_take(rl->sysfs_fd, "kvm", &rl->orig_kvm);
+	int r = saved_params_take(rl->sysfs_fd, "kvm", &rl->orig_kvm);
 
-	return r < 0 ? r : param_snapshot_take(rl->sysfs_fd, rl->vendor_module, &rl->orig_vendor);
+	return r < 0 ? r : saved_params_take(rl->sysfs_fd, rl->vendor_module, &rl->orig_vendor);
 }
 
 void reload_clear(struct reload *rl)
 {
-	param_snapshot_clear(&rl->orig_kvm);
-	param_snapshot_clear(&rl->orig_vendor);
+	saved_params_clear(&rl->orig_kvm);
+	saved_params_clear(&rl->orig_vendor);
 }
 
 /* Unload the vendor module, then kvm. */
@@ -90,8 +90,8 @@ static int config_policy(const struct reload *rl, const struct config_result *c,
 
 int reload_check(struct reload *rl, struct config_result *c)
 {
-	_cleanup_policy_ Policy *p = NULL;
-	_cleanup_findings_ Findings *found = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *p = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *found = NULL;
 	PolicyError err = {};
 	char *text = NULL;
 	size_t n = 0;
@@ -146,8 +146,8 @@ int reload_check(struct reload *rl, struct config_result *c)
  * that still differs: values set on the original modprobe command line are
  * not in any config file, so only the snapshot knows them.
  */
-static int restore_module(struct reload *rl, const struct param_snapshot *orig,
-			  const struct param_snapshot *now, char **why)
+static int restore_module(struct reload *rl, const struct saved_params *orig,
+			  const struct saved_params *now, char **why)
 {
 	char **words = calloc(rl->m->n_axes + orig->n + 1, sizeof(*words));
 	size_t n = 0;
@@ -156,16 +156,17 @@ static int restore_module(struct reload *rl, const struct param_snapshot *orig,
 	if (!words)
 		return -ENOMEM;
 	for (size_t i = 0; orig->loaded && i < orig->n; i++) {
-		const char *v = now ? param_snapshot_get(now, orig->names[i]) : NULL;
+		const char *v = now ? saved_params_get(now, orig->names[i]) : NULL;
 		bool axis = false;
 
 		for (size_t k = 0; k < rl->m->n_axes; k++)
-			axis |= !rl->m->axes[k].note && !strcmp(rl->m->axes[k].module, orig->module) &&
+			axis |= !rl->m->axes[k].note &&
+				!strcmp(rl->m->axes[k].module, orig->module) &&
 				!strcmp(rl->m->axes[k].param, orig->names[i]);
 		if (!axis && !(v && strcmp(v, orig->values[i])))
 			continue;
 		if (!strcmp(orig->values[i], "?"))
-			continue;	/* unreadable: we cannot know what to put back */
+			continue; /* unreadable: we cannot know what to put back */
 		if (asprintf(&words[n], "%s=%s", orig->names[i], orig->values[i]) < 0) {
 			r = -ENOMEM;
 			goto out;
@@ -182,34 +183,35 @@ out:
 }
 
 /* Append what differs between @orig and @now to @diff; returns 1 if anything does. */
-static int compare_snapshot(const struct param_snapshot *orig, const struct param_snapshot *now,
+static int compare_snapshot(const struct saved_params *orig, const struct saved_params *now,
 			    FILE *diff)
 {
 	int bad = 0;
 
 	if (now->loaded != orig->loaded) {
 		fprintf(diff, "%s is %s but was %s before; ", orig->module,
-			now->loaded ? "loaded" : "not loaded", orig->loaded ? "loaded" : "not loaded");
+			now->loaded ? "loaded" : "not loaded",
+			orig->loaded ? "loaded" : "not loaded");
 		bad = 1;
 	}
 	for (size_t i = 0; now->loaded && i < orig->n; i++) {
-		const char *v = param_snapshot_get(now, orig->names[i]);
+		const char *v = saved_params_get(now, orig->names[i]);
 
 		if (v && !strcmp(v, orig->values[i]))
 			continue;
-		fprintf(diff, "%s.%s is %s, was %s; ", orig->module, orig->names[i], v ? v : "(absent)",
-			orig->values[i]);
+		fprintf(diff, "%s.%s is %s, was %s; ", orig->module, orig->names[i],
+			v ? v : "(absent)", orig->values[i]);
 		bad = 1;
 	}
 	return bad;
 }
 
 /* One reload attempt; then re-read both modules and compare. 0 same, 1 differs, -errno. */
-static int restore_attempt(struct reload *rl, struct param_snapshot now[2], char **why, char **diff)
+static int restore_attempt(struct reload *rl, struct saved_params now[2], char **why, char **diff)
 {
-	const struct param_snapshot *orig[2] = { &rl->orig_kvm, &rl->orig_vendor };
+	const struct saved_params *orig[2] = { &rl->orig_kvm, &rl->orig_vendor };
 	bool second = now[0].module != NULL;
-	struct param_snapshot fresh[2] = {};
+	struct saved_params fresh[2] = {};
 	size_t dlen = 0;
 	FILE *f;
 	int r, bad = 0;
@@ -220,7 +222,7 @@ static int restore_attempt(struct reload *rl, struct param_snapshot now[2], char
 	if (r < 0)
 		return r;
 	for (int i = 0; r >= 0 && i < 2; i++)
-		r = param_snapshot_take(rl->sysfs_fd, orig[i]->module, &fresh[i]);
+		r = saved_params_take(rl->sysfs_fd, orig[i]->module, &fresh[i]);
 	if (r < 0)
 		goto out;
 	f = open_memstream(diff, &dlen);
@@ -232,20 +234,20 @@ static int restore_attempt(struct reload *rl, struct param_snapshot now[2], char
 		bad |= compare_snapshot(orig[i], &fresh[i], f);
 	fclose(f);
 	for (int i = 0; i < 2; i++) {
-		param_snapshot_clear(&now[i]);
+		saved_params_clear(&now[i]);
 		now[i] = fresh[i];
 		memset(&fresh[i], 0, sizeof(fresh[i]));
 	}
 	r = bad;
 out:
 	for (int i = 0; i < 2; i++)
-		param_snapshot_clear(&fresh[i]);
+		saved_params_clear(&fresh[i]);
 	return r;
 }
 
 int reload_restore(struct reload *rl, char **error)
 {
-	struct param_snapshot now[2] = {};
+	struct saved_params now[2] = {};
 	char *why = NULL, *diff = NULL;
 	int r;
 
@@ -257,7 +259,7 @@ int reload_restore(struct reload *rl, char **error)
 		r = restore_attempt(rl, now, &why, &diff);
 	}
 	for (int i = 0; i < 2; i++)
-		param_snapshot_clear(&now[i]);
+		saved_params_clear(&now[i]);
 	if (r < 0) {
 		*error = why ? why : strdup(strerror(-r));
 		why = NULL;

@@ -17,7 +17,7 @@ struct reload {
 	int sysfs_fd;
 	const char *vendor_module;
 	const struct matrix *m;
-	struct param_snapshot orig_kvm, orig_vendor;	/* from reload_begin() */
+	struct saved_params orig_kvm, orig_vendor; /* from reload_begin() */
 };
 
 /* Record every param of kvm and the vendor module as they are now. */

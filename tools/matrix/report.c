@@ -107,8 +107,9 @@ static void write_param_cell(FILE *f, const struct config_result *c)
 		const char *em = o->kind == OUTCOME_CONTRADICTED ? "**" : "";
 
 		if (o->kind != OUTCOME_HELD)
-			fprintf(f, "%s%s%s%s %s: asked %s, loaded %s", n++ ? " " : "", em, outcome_name(o->kind),
-				em, o->param, o->asked, o->loaded ? o->loaded : "(absent)");
+			fprintf(f, "%s%s%s%s %s: asked %s, loaded %s", n++ ? " " : "", em,
+				outcome_name(o->kind), em, o->param, o->asked,
+				o->loaded ? o->loaded : "(absent)");
 	}
 }
 
@@ -130,7 +131,7 @@ static size_t test_columns(const struct matrix_report *r, const char ***ret)
 				continue;
 			nc = realloc(cols, (n + 1) * sizeof(*nc));
 			if (!nc)
-				break;	/* a narrower table beats none */
+				break; /* a narrower table beats none */
 			cols = nc;
 			cols[n++] = name;
 		}
@@ -222,7 +223,7 @@ void report_write_table(FILE *f, const struct matrix_report *r)
 
 static struct json_object *json_mismatch(const struct param_mismatch *m)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || kvmcfg_json_add_string(o, "param", m->param) < 0 ||
 	    kvmcfg_json_add_string(o, "requested", m->requested) < 0 ||
@@ -234,7 +235,7 @@ static struct json_object *json_mismatch(const struct param_mismatch *m)
 
 static struct json_object *json_test(const struct config_test *t)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o || kvmcfg_json_add_string(o, "id", t->id) < 0 ||
 	    kvmcfg_json_add_string(o, "name", t->name) < 0 ||
@@ -266,7 +267,7 @@ static int json_add_runner(struct json_object *o, const struct config_result *c)
 
 static struct json_object *json_config(const struct config_result *c, size_t i)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *params, *mm, *tests;
 
 	if (!o || kvmcfg_json_add(o, "index", json_object_new_int64(i + 1)) < 0)
@@ -307,11 +308,12 @@ static struct json_object *json_config(const struct config_result *c, size_t i)
 
 struct json_object *report_json(const struct matrix_report *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *notes, *configs, *restore;
 
-	if (!o || kvmcfg_json_add(o, "schema_version",
-				  json_object_new_int(MATRIX_JSON_SCHEMA_VERSION)) < 0 ||
+	if (!o ||
+	    kvmcfg_json_add(o, "schema_version", json_object_new_int(MATRIX_JSON_SCHEMA_VERSION)) <
+		    0 ||
 	    kvmcfg_json_add_string(o, "vendor_module", r->vendor_module) < 0)
 		return NULL;
 	notes = kvmcfg_json_add_array(o, "notes");
@@ -328,7 +330,8 @@ struct json_object *report_json(const struct matrix_report *r)
 			return NULL;
 	restore = json_object_new_object();
 	if (kvmcfg_json_add(o, "restore", restore) < 0 ||
-	    kvmcfg_json_add(restore, "attempted", json_object_new_boolean(r->restore_attempted)) < 0 ||
+	    kvmcfg_json_add(restore, "attempted", json_object_new_boolean(r->restore_attempted)) <
+		    0 ||
 	    kvmcfg_json_add(restore, "ok", json_object_new_boolean(r->restore_ok)) < 0 ||
 	    kvmcfg_json_add_string(restore, "error", r->restore_error) < 0 ||
 	    kvmcfg_json_add(o, "interrupted_by_signal", json_object_new_int(r->interrupted)) < 0 ||
@@ -369,7 +372,7 @@ static int write_table(FILE *f, const struct matrix_report *r)
 
 static int write_json(FILE *f, const struct matrix_report *r)
 {
-	_cleanup_json_ struct json_object *doc = report_json(r);
+	_cleanup_(json_object_putp) struct json_object *doc = report_json(r);
 
 	if (!doc)
 		return -ENOMEM;

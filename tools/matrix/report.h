@@ -15,12 +15,12 @@
 
 /* One test of a config, as kvm-selftests' JSON report gives it. */
 struct config_test {
-	char *id;		/* "collection:test" */
-	char *name;		/* "test" */
-	char *result;		/* the runner's verdict: pass, fail, skip, xfail, timeout */
-	char *reason;		/* why it failed, timed out or skipped, or NULL */
+	char *id;     /* "collection:test" */
+	char *name;   /* "test" */
+	char *result; /* the runner's verdict: pass, fail, skip, xfail, timeout */
+	char *reason; /* why it failed, timed out or skipped, or NULL */
 	double seconds;
-	unsigned int passed, failed, skipped;	/* its subtests (failed counts timeouts) */
+	unsigned int passed, failed, skipped; /* its subtests (failed counts timeouts) */
 };
 
 void config_test_clear(struct config_test *t);
@@ -29,35 +29,36 @@ void config_test_clear(struct config_test *t);
 bool config_test_failed(const struct config_test *t);
 
 struct param_mismatch {
-	char *param;		/* module.param */
-	char *requested, *loaded;	/* loaded NULL: not exported after the load */
-	char *message;		/* a derived rule or unreadable param: why; else NULL */
+	char *param;		  /* module.param */
+	char *requested, *loaded; /* loaded NULL: not exported after the load */
+	char *message;		  /* a derived rule or unreadable param: why; else NULL */
 };
 
 struct config_result {
-	char **assign;		/* "module.param=value", n_assign of them */
+	char **assign; /* "module.param=value", n_assign of them */
 	size_t n_assign;
-	char *load_error;	/* NULL: unload + load worked */
+	char *load_error; /* NULL: unload + load worked */
 	struct param_mismatch *mismatches;
 	size_t n_mismatches;
 	struct config_test *tests;
 	size_t n_tests;
-	bool tests_ran;		/* kvm-selftests ran for this config */
-	int runner_exit;	/* its exit status (0, 1, 4; 2 usage), when it ran */
-	char *runner_error;	/* it gave no report: what it said, else NULL */
-	struct param_outcome *outcomes;	/* one per assign: held/overridden/contradicted (outcome.h) */
+	bool tests_ran;	    /* kvm-selftests ran for this config */
+	int runner_exit;    /* its exit status (0, 1, 4; 2 usage), when it ran */
+	char *runner_error; /* it gave no report: what it said, else NULL */
+	struct param_outcome
+		*outcomes; /* one per assign: held/overridden/contradicted (outcome.h) */
 	size_t n_outcomes;
 };
 
 struct matrix_report {
 	const char *vendor_module;
-	char **notes;		/* dropped axes and other plan notes */
+	char **notes; /* dropped axes and other plan notes */
 	size_t n_notes;
 	struct config_result *configs;
 	size_t n_configs;
 	bool restore_attempted, restore_ok;
-	char *restore_error;	/* what differs or failed after the restore */
-	int interrupted;	/* the signal that stopped the run, or 0 */
+	char *restore_error; /* what differs or failed after the restore */
+	int interrupted;     /* the signal that stopped the run, or 0 */
 	int exit_code;
 };
 

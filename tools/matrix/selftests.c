@@ -159,7 +159,7 @@ int selftests_parse_report(const char *text, size_t len, struct config_test **te
 			   int *exit_code, char **why)
 {
 	struct json_tokener *tok = json_tokener_new();
-	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_(json_object_putp) struct json_object *doc = NULL;
 	struct json_object *runner, *arr, *v;
 	struct config_test *v_tests;
 	const char *bad = NULL;
@@ -278,11 +278,13 @@ int selftests_run(const struct selftests_cmd *cmd, const char *dir, size_t index
 	c->tests_ran = true;
 	if (r < 0) {
 		c->runner_exit = 127;
-		return asprintf(&c->runner_error, "cannot run %s: %s", cmd->runner, strerror(-r)) < 0 ?
-			       -ENOMEM : 0;
+		return asprintf(&c->runner_error, "cannot run %s: %s", cmd->runner, strerror(-r)) <
+				       0 ?
+			       -ENOMEM :
+			       0;
 	}
 	c->runner_exit = WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) :
-						       128 + WTERMSIG(res.wait_status);
+						      128 + WTERMSIG(res.wait_status);
 	if (keep_files && write_whole(tap, res.output, res.len) < 0)
 		fprintf(stderr, "kvm-config-matrix: cannot write %s: %m\n", tap);
 	r = read_whole(json, &text, &len);
@@ -296,7 +298,8 @@ int selftests_run(const struct selftests_cmd *cmd, const char *dir, size_t index
 
 		r = selftests_parse_report(text, len, &c->tests, &c->n_tests, &code, &why);
 		if (r == -EBADMSG) {
-			if (asprintf(&c->runner_error, "%s: %s", json, why ? why : "unreadable") < 0)
+			if (asprintf(&c->runner_error, "%s: %s", json, why ? why : "unreadable") <
+			    0)
 				c->runner_error = NULL;
 			free(why);
 			r = c->runner_error ? 0 : -ENOMEM;

@@ -13,11 +13,11 @@
 
 /* How to run kvm-selftests; every field but @runner may be empty. */
 struct selftests_cmd {
-	const char *runner;	/* the kvm-selftests program */
-	const char *dir;	/* its --dir; NULL: the suite it finds by itself */
-	char *const *filters;	/* its --filter globs (-t) */
+	const char *runner;   /* the kvm-selftests program */
+	const char *dir;      /* its --dir; NULL: the suite it finds by itself */
+	char *const *filters; /* its --filter globs (-t) */
 	size_t n_filters;
-	unsigned int timeout_s;	/* its --timeout; 0: the suite's settings */
+	unsigned int timeout_s; /* its --timeout; 0: the suite's settings */
 };
 
 /*

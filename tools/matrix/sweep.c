@@ -33,8 +33,8 @@ struct sweep {
 	struct preflight host;
 	struct matrix *m;
 	struct selftests_cmd cmd;
-	char **tests;		/* ids kvm-selftests --list gave */
-	char *work_dir;		/* -o DIR, or a temporary directory for the runner's JSON */
+	char **tests;	/* ids kvm-selftests --list gave */
+	char *work_dir; /* -o DIR, or a temporary directory for the runner's JSON */
 	bool work_dir_temp;
 	struct reload rl;
 	struct matrix_report report;
@@ -57,8 +57,8 @@ static int parse_matrix(struct sweep *s)
 	for (size_t i = 0; i < s->o->n_sources; i++) {
 		r = matrix_parse(s->m, s->o->sources[i], &err);
 		if (r == -EINVAL || r == -EEXIST) {
-			fprintf(stderr, "kvm-config-matrix: %s:%u:%u: %s\n", s->o->labels[i], err.line,
-				err.column, err.message);
+			fprintf(stderr, "kvm-config-matrix: %s:%u:%u: %s\n", s->o->labels[i],
+				err.line, err.column, err.message);
 			return MATRIX_EXIT_USAGE;
 		}
 		if (r < 0)
@@ -88,7 +88,8 @@ static int module_param_names(struct sweep *s, const char *module, char ***ret)
 static int plan_axes(struct sweep *s)
 {
 	struct matrix_host h = { .vendor_module = s->cpu.vendor_module,
-				 .cpu_sev = s->cpu.sev, .cpu_sev_es = s->cpu.sev_es };
+				 .cpu_sev = s->cpu.sev,
+				 .cpu_sev_es = s->cpu.sev_es };
 	bool can = s->host.verdict == PREFLIGHT_OK;
 	int r, rc = MATRIX_EXIT_OK;
 
@@ -96,9 +97,10 @@ static int plan_axes(struct sweep *s)
 	if (r >= 0 && h.vendor_module)
 		r = module_param_names(s, h.vendor_module, &h.vendor_params);
 	if (r < 0 && can) {
-		fprintf(stderr, "kvm-config-matrix: cannot list the params of kvm or %s (not loaded, and"
-			" modinfo does not find it: %s); nothing was done.\n", h.vendor_module,
-			strerror(-r));
+		fprintf(stderr,
+			"kvm-config-matrix: cannot list the params of kvm or %s (not loaded, and"
+			" modinfo does not find it: %s); nothing was done.\n",
+			h.vendor_module, strerror(-r));
 		rc = MATRIX_EXIT_UNSUPPORTED;
 		goto out;
 	}
@@ -124,8 +126,8 @@ static int plan_axes(struct sweep *s)
 		rc = MATRIX_EXIT_USAGE;
 	}
 out:
-	kvmcfg_strv_free(h.kvm_params);
-	kvmcfg_strv_free(h.vendor_params);
+	strv_free(h.kvm_params);
+	strv_free(h.vendor_params);
 	return rc;
 }
 
@@ -213,11 +215,13 @@ static int make_work_dir(struct sweep *s)
 
 	if (s->o->output_dir) {
 		if (mkdir(s->o->output_dir, 0755) < 0 && errno != EEXIST) {
-			fprintf(stderr, "kvm-config-matrix: cannot create %s: %m\n", s->o->output_dir);
+			fprintf(stderr, "kvm-config-matrix: cannot create %s: %m\n",
+				s->o->output_dir);
 			return MATRIX_EXIT_USAGE;
 		}
 		s->work_dir = strdup(s->o->output_dir);
-	} else if (asprintf(&s->work_dir, "%s/kvm-config-matrix.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= 0) {
+	} else if (asprintf(&s->work_dir, "%s/kvm-config-matrix.XXXXXX",
+			    tmp && *tmp ? tmp : "/tmp") >= 0) {
 		if (!mkdtemp(s->work_dir)) {
 			fprintf(stderr, "kvm-config-matrix: cannot create %s: %m\n", s->work_dir);
 			return MATRIX_EXIT_FAILED;
@@ -242,7 +246,8 @@ static void print_config_line(const struct config_result *c, size_t i, size_t n)
 
 		for (size_t k = 0; k < c->n_mismatches; k++)
 			if (c->mismatches[k].message) {
-				printf("%s %s", fault ? "" : ": PARAM MISMATCH:", c->mismatches[k].message);
+				printf("%s %s",
+				       fault ? "" : ": PARAM MISMATCH:", c->mismatches[k].message);
 				fault = true;
 			}
 		/* An honest override is information: what was loaded instead, and why. */
@@ -308,7 +313,8 @@ static int run_configs(struct sweep *s)
 		 * the point of the matrix.
 		 */
 		if (!s->o->no_tests) {
-			r = selftests_run(&s->cmd, s->work_dir, i + 1, !s->work_dir_temp, &stop_signal, c);
+			r = selftests_run(&s->cmd, s->work_dir, i + 1, !s->work_dir_temp,
+					  &stop_signal, c);
 			/* Now with what the tests observed: contradicted where one names a param. */
 			if (r == -ENOMEM || outcome_classify(c) < 0)
 				return -ENOMEM;
@@ -324,11 +330,14 @@ static int execute(struct sweep *s)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int r;
 
-	s->rl = (struct reload){ .tools = &s->o->tools, .sysfs_fd = s->sysfs_fd,
-				 .vendor_module = s->cpu.vendor_module, .m = s->m };
+	s->rl = (struct reload){ .tools = &s->o->tools,
+				 .sysfs_fd = s->sysfs_fd,
+				 .vendor_module = s->cpu.vendor_module,
+				 .m = s->m };
 	r = reload_begin(&s->rl);
 	if (r < 0) {
-		fprintf(stderr, "kvm-config-matrix: cannot read the current params: %s; nothing was done.\n",
+		fprintf(stderr,
+			"kvm-config-matrix: cannot read the current params: %s; nothing was done.\n",
 			strerror(-r));
 		return MATRIX_EXIT_FAILED;
 	}
@@ -353,7 +362,8 @@ static int execute(struct sweep *s)
 		printf("restore: unloading kvm and %s, as before the run\n", s->cpu.vendor_module);
 	rep->restore_ok = reload_restore(&s->rl, &rep->restore_error) == 0;
 	if (rep->restore_ok)
-		printf("restore: ok, every param of kvm and %s is as before\n", s->cpu.vendor_module);
+		printf("restore: ok, every param of kvm and %s is as before\n",
+		       s->cpu.vendor_module);
 	else
 		fprintf(stderr, "kvm-config-matrix: RESTORE FAILED: %s\n",
 			rep->restore_error ? rep->restore_error : "unknown");
@@ -382,7 +392,8 @@ static int check_users(struct sweep *s, bool dry_run)
 	if (p.verdict == PREFLIGHT_OK)
 		puts("safety: no process holds /dev/kvm or a VM");
 	else if (s->o->force)
-		fputs("kvm-config-matrix: --force: going ahead anyway; their VMs will break\n", stderr);
+		fputs("kvm-config-matrix: --force: going ahead anyway; their VMs will break\n",
+		      stderr);
 	else
 		rc = MATRIX_EXIT_REFUSED;
 	preflight_clear(&p);
@@ -429,7 +440,8 @@ static int sweep_go(struct sweep *s)
 		return dry_run(s);
 	if (!s->o->reload) {
 		fputs("kvm-config-matrix: reloading KVM breaks running VMs, so it needs --reload-modules"
-		      " (or --dry-run to see the plan); nothing was done.\n", stderr);
+		      " (or --dry-run to see the plan); nothing was done.\n",
+		      stderr);
 		return MATRIX_EXIT_REFUSED;
 	}
 	rc = check_users(s, false);
@@ -453,8 +465,11 @@ int sweep_run(const struct sweep_options *o)
 {
 	struct sweep s = {
 		.o = o,
-		.cmd = { .runner = o->runner, .dir = o->tests_dir, .filters = o->filters,
-			 .n_filters = o->n_filters, .timeout_s = o->timeout_s },
+		.cmd = { .runner = o->runner,
+			 .dir = o->tests_dir,
+			 .filters = o->filters,
+			 .n_filters = o->n_filters,
+			 .timeout_s = o->timeout_s },
 	};
 	int rc;
 

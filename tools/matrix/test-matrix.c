@@ -39,7 +39,8 @@ static struct matrix *parse_ok(const char *text)
 
 START_TEST(test_parse_product)
 {
-	struct matrix *m = parse_ok("kvm.tdp_mmu={0,1} x kvm-amd.npt={0, 1} x kvm.mmio_caching={0,1}");
+	struct matrix *m =
+		parse_ok("kvm.tdp_mmu={0,1} x kvm-amd.npt={0, 1} x kvm.mmio_caching={0,1}");
 	size_t choice[3];
 
 	ck_assert_uint_eq(m->n_axes, 3);
@@ -61,8 +62,9 @@ END_TEST
 
 START_TEST(test_parse_file_form)
 {
-	struct matrix *m = parse_ok("# the fleet's axes\nkvm.tdp_mmu={0,1}\n\nkvm_amd.sev={0,1} # SEV hosts\n"
-				    "kvm.halt_poll_ns=0;kvm.nx_huge_pages={off,force}\n");
+	struct matrix *m =
+		parse_ok("# the fleet's axes\nkvm.tdp_mmu={0,1}\n\nkvm_amd.sev={0,1} # SEV hosts\n"
+			 "kvm.halt_poll_ns=0;kvm.nx_huge_pages={off,force}\n");
 
 	ck_assert_uint_eq(m->n_axes, 4);
 	ck_assert_uint_eq(m->axes[2].n_values, 1);
@@ -73,7 +75,8 @@ START_TEST(test_parse_file_form)
 }
 END_TEST
 
-static void parse_bad(const char *text, unsigned int line, unsigned int col, const char *msg, int err)
+static void parse_bad(const char *text, unsigned int line, unsigned int col, const char *msg,
+		      int err)
 {
 	struct matrix_error e = {};
 	struct matrix *m;
@@ -102,11 +105,14 @@ END_TEST
 
 START_TEST(test_apply_host)
 {
-	struct matrix *m = parse_ok("kvm.tdp_mmu={0,1} x kvm_amd.npt={0,1} x kvm_intel.ept={0,1} x "
-				    "kvm_amd.sev={0,1} x kvm.nosuch=1 x vfio.x=1 x kvm_amd.sev_es=1");
-	char *kvm[] = { "tdp_mmu", "mmio_caching", NULL }, *amd[] = { "npt", "sev", "sev_es", NULL };
-	struct matrix_host h = { .vendor_module = "kvm_amd", .kvm_params = kvm, .vendor_params = amd,
-				 .cpu_sev = true };
+	struct matrix *m =
+		parse_ok("kvm.tdp_mmu={0,1} x kvm_amd.npt={0,1} x kvm_intel.ept={0,1} x "
+			 "kvm_amd.sev={0,1} x kvm.nosuch=1 x vfio.x=1 x kvm_amd.sev_es=1");
+	char *kvm[] = { "tdp_mmu", "mmio_caching", NULL },
+	     *amd[] = { "npt", "sev", "sev_es", NULL };
+	struct matrix_host h = {
+		.vendor_module = "kvm_amd", .kvm_params = kvm, .vendor_params = amd, .cpu_sev = true
+	};
 
 	ck_assert_int_eq(matrix_apply_host(m, &h), 4);
 	ck_assert_ptr_null(m->axes[0].note);
@@ -127,10 +133,13 @@ START_TEST(test_cpuinfo)
 	struct cpu_facts f;
 
 	ck_assert_int_eq(cpuinfo_parse("processor\t: 0\nvendor_id\t: AuthenticAMD\n"
-				       "flags\t\t: fpu svm npt sev sev_es\n\nprocessor\t: 1\n", &f), 0);
+				       "flags\t\t: fpu svm npt sev sev_es\n\nprocessor\t: 1\n",
+				       &f),
+			 0);
 	ck_assert_str_eq(f.vendor_module, "kvm_amd");
 	ck_assert(f.svm && f.sev && f.sev_es && !f.vmx);
-	ck_assert_int_eq(cpuinfo_parse("vendor_id\t: GenuineIntel\nflags\t\t: vmx ept sev_esx\n", &f), 0);
+	ck_assert_int_eq(
+		cpuinfo_parse("vendor_id\t: GenuineIntel\nflags\t\t: vmx ept sev_esx\n", &f), 0);
 	ck_assert_str_eq(f.vendor_module, "kvm_intel");
 	ck_assert(f.vmx && !f.svm && !f.sev_es);
 	ck_assert_int_eq(cpuinfo_parse("processor\t: 0\n", &f), -EBADMSG);
@@ -157,8 +166,9 @@ START_TEST(test_parse_report)
 	char *why = NULL;
 	int code = -1;
 
-	ck_assert_int_eq(selftests_parse_report(report_text, sizeof(report_text) - 1, &t, &n, &code,
-						&why), 0);
+	ck_assert_int_eq(
+		selftests_parse_report(report_text, sizeof(report_text) - 1, &t, &n, &code, &why),
+		0);
 	ck_assert_int_eq(code, 1);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(t[0].id, "basic:guest_smoke_test");
@@ -217,10 +227,15 @@ END_TEST
 START_TEST(test_report_json_strict)
 {
 	char *assign[] = { "kvm.mmio_caching=\"1\"\x1b" };
-	struct config_test tr = { .id = "a:t", .name = "t", .result = "fail",
-				  .reason = "bad \xff byte \"q\"\n" };
-	struct config_result c = { .assign = assign, .n_assign = 1, .tests = &tr, .n_tests = 1,
-				   .tests_ran = true, .runner_exit = 1 };
+	struct config_test tr = {
+		.id = "a:t", .name = "t", .result = "fail", .reason = "bad \xff byte \"q\"\n"
+	};
+	struct config_result c = { .assign = assign,
+				   .n_assign = 1,
+				   .tests = &tr,
+				   .n_tests = 1,
+				   .tests_ran = true,
+				   .runner_exit = 1 };
 	struct matrix_report r = { .vendor_module = "kvm_amd", .configs = &c, .n_configs = 1 };
 	struct json_object *doc = report_json(&r), *back, *v;
 	struct json_tokener *tok = json_tokener_new();
@@ -236,7 +251,8 @@ START_TEST(test_report_json_strict)
 	v = json_object_array_get_idx(json_object_object_get(back, "configs"), 0);
 	ck_assert(!json_object_get_boolean(json_object_object_get(v, "ok")));
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(
-				 json_object_object_get(v, "params"), "kvm.mmio_caching")), "\"1\"\x1b");
+				 json_object_object_get(v, "params"), "kvm.mmio_caching")),
+			 "\"1\"\x1b");
 	v = json_object_array_get_idx(json_object_object_get(v, "tests"), 0);
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(v, "reason")),
 			 "bad \xef\xbf\xbd byte \"q\"\n");
@@ -275,8 +291,8 @@ START_TEST(test_default_runner)
 	ck_assert_int_ge(asprintf(&exe_dir, "%s/bin", root), 0);
 	ck_assert_int_ge(asprintf(&installed, "%s/usr/bin/kvm-selftests", root), 0);
 	/* In the build tree: the runner built there. */
-	r = selftests_default_runner("/b/tools/matrix", "/b/tools/matrix", "/b/tools/runner/kvm-selftests",
-				     installed);
+	r = selftests_default_runner("/b/tools/matrix", "/b/tools/matrix",
+				     "/b/tools/runner/kvm-selftests", installed);
 	ck_assert_str_eq(r, "/b/tools/runner/kvm-selftests");
 	free(r);
 	/* Nothing beside, nothing installed: PATH. */
@@ -350,7 +366,7 @@ START_TEST(test_builtin_modules)
 	ck_assert_str_eq(v[0], "kvm");
 	ck_assert_str_eq(v[1], "kvm_pvm");
 	ck_assert_ptr_null(v[2]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	close(fd);
 	fake_sysfs_free(root);
 
@@ -362,7 +378,7 @@ START_TEST(test_builtin_modules)
 	ck_assert_int_eq(builtin_kvm_modules_at(fd, &v), 0);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_ptr_null(v[0]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	close(fd);
 	fake_sysfs_free(root);
 
@@ -382,8 +398,8 @@ static char *fake_host(const char *flags, bool kvm_builtin)
 {
 	char *root = fake_sysfs_new(), cpuinfo[256];
 
-	snprintf(cpuinfo, sizeof(cpuinfo), "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: %s\n",
-		 flags);
+	snprintf(cpuinfo, sizeof(cpuinfo),
+		 "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: %s\n", flags);
 	fake_sysfs_put(root, "proc/cpuinfo", cpuinfo, 0444);
 	fake_sysfs_put(root, "sys/module/kvm/parameters/tdp_mmu", "Y\n", 0444);
 	fake_sysfs_put(root, "sys/module/kvm_pvm/parameters/x", "1\n", 0444);
@@ -428,7 +444,7 @@ START_TEST(test_preflight_host)
 	ck_assert_int_eq(p.verdict, PREFLIGHT_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(p.reason, "built into this kernel"));
 	ck_assert_ptr_nonnull(strstr(p.reason, "built in: kvm kvm_pvm)"));
-	ck_assert_str_eq(cpu.vendor_id, "AuthenticAMD");	/* known all the same, for the plan */
+	ck_assert_str_eq(cpu.vendor_id, "AuthenticAMD"); /* known all the same, for the plan */
 	preflight_clear(&p);
 	fake_sysfs_free(root);
 

@@ -54,7 +54,7 @@ static const char *const npt0_tdp1[] = { "kvm.tdp_mmu=1", "kvm_amd.npt=0", "kvm.
 /* The config as a kernel loaded it: tdp_mmu as @tdp_mmu, the rest as asked. */
 static void load(struct config_result *c, const char *tdp_mmu)
 {
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 
 	config_new(c, npt0_tdp1);
 	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
@@ -135,7 +135,7 @@ START_TEST(test_override_reason_unknown)
 {
 	struct config_result c;
 	const char *const assign[] = { "kvm.mmio_caching=0", "kvm.tdp_mmu=1", NULL };
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 
 	config_new(&c, assign);
 	ck_assert_int_eq(kvmcfg_findings_new(&f), 0);
@@ -174,7 +174,7 @@ START_TEST(test_names_param_whole)
 	struct matrix_report r = { .configs = calloc(1, sizeof(struct config_result)),
 				   .n_configs = 1 };
 	struct config_result c;
-	_cleanup_findings_ Findings *f = NULL;
+	_cleanup_(kvmcfg_findings_freep) Findings *f = NULL;
 	const char *const assign[] = { "kvm.tdp_mmu=1", NULL };
 
 	ck_assert_ptr_nonnull(r.configs);
@@ -202,7 +202,7 @@ START_TEST(test_json)
 {
 	struct matrix_report r = {};
 	struct config_result *c;
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_(json_object_putp) struct json_object *o = NULL;
 	struct json_object *e, *v;
 
 	r.configs = calloc(1, sizeof(*r.configs));

@@ -259,8 +259,8 @@ static char *locate(const char *dir, const char *collection, const char *name)
 	return below;
 }
 
-static int add_test(struct catalog *c, const char *collection, const char *name,
-		    bool full_only, char **err_line)
+static int add_test(struct catalog *c, const char *collection, const char *name, bool full_only,
+		    char **err_line)
 {
 	struct catalog_settings set;
 	struct test *t = NULL, **grown;

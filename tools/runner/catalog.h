@@ -31,8 +31,8 @@
 
 /* kselftest's runner.sh uses this when a collection has no settings file. */
 #define CATALOG_DEFAULT_TIMEOUT 45
-#define CATALOG_LIST "kselftest-list.txt"
-#define CATALOG_FULL_LIST "full-list.txt"
+#define CATALOG_LIST		"kselftest-list.txt"
+#define CATALOG_FULL_LIST	"full-list.txt"
 
 struct catalog {
 	char *dir;
@@ -48,7 +48,10 @@ struct catalog {
  */
 int catalog_load(struct catalog **ret, const char *dir, char **err_line);
 struct catalog *catalog_free(struct catalog *c);
-static inline void catalog_freep(struct catalog **c) { catalog_free(*c); }
+static inline void catalog_freep(struct catalog **c)
+{
+	catalog_free(*c);
+}
 
 /*
  * Select what runs. With shell globs in @globs (NULL-terminated): the tests
@@ -63,8 +66,8 @@ bool catalog_matches(const struct catalog *c, const char *glob);
 /* One kselftest-list.txt line: 0 and the two parts, 1 for blank/comment, -EINVAL. */
 int catalog_parse_list_line(const char *line, char **collection, char **name);
 struct catalog_settings {
-	unsigned int timeout;	/* timeout=N; 0 when absent */
-	bool require_tap;	/* require_tap=1 */
+	unsigned int timeout; /* timeout=N; 0 when absent */
+	bool require_tap;     /* require_tap=1 */
 };
 /* A settings file's text: 0 and what it sets, or -EINVAL (with *bad_line). */
 int catalog_parse_settings(const char *text, struct catalog_settings *ret, unsigned int *bad_line);

@@ -8,14 +8,14 @@
 
 /* Lines of a failed test's output shown under its result line. */
 #define TAIL_LINES 20
-#define SLOWEST 5
+#define SLOWEST	   5
 
 static const char *const label[_VERDICT_MAX] = {
-	[VERDICT_PASS] = "PASS", [VERDICT_FAIL] = "FAIL", [VERDICT_SKIP] = "SKIP",
+	[VERDICT_PASS] = "PASS",   [VERDICT_FAIL] = "FAIL",	  [VERDICT_SKIP] = "SKIP",
 	[VERDICT_XFAIL] = "XFAIL", [VERDICT_TIMEOUT] = "TIMEOUT",
 };
 static const char *const colour[_VERDICT_MAX] = {
-	[VERDICT_PASS] = "\033[32m", [VERDICT_FAIL] = "\033[1;31m", [VERDICT_SKIP] = "\033[33m",
+	[VERDICT_PASS] = "\033[32m",  [VERDICT_FAIL] = "\033[1;31m",	[VERDICT_SKIP] = "\033[33m",
 	[VERDICT_XFAIL] = "\033[36m", [VERDICT_TIMEOUT] = "\033[1;35m",
 };
 
@@ -59,8 +59,9 @@ void console_begin(struct console *c, const struct run *r)
 {
 	if (c->tap)
 		fprintf(c->out, "TAP version 13\n1..%zu\n", c->total);
-	console_note(c, "kvm-selftests: %zu test(s) from %s, %s mode (KVMCFG_TEST_SCALE=%u), %u job(s)",
-		     c->total, r->dir, r->full ? "full" : "quick", r->scale, r->jobs);
+	console_note(
+		c, "kvm-selftests: %zu test(s) from %s, %s mode (KVMCFG_TEST_SCALE=%u), %u job(s)",
+		c->total, r->dir, r->full ? "full" : "quick", r->scale, r->jobs);
 	fflush(c->out);
 }
 
@@ -121,8 +122,9 @@ void console_test_done(struct console *c, const struct test *t)
 		fflush(c->out);
 		return;
 	}
-	fprintf(c->out, "[%*zu/%zu] %s%-7s%s %s  (%zu passed", (int)snprintf(NULL, 0, "%zu", c->total),
-		c->done, c->total, paint(c, t->verdict), label[t->verdict], reset(c), t->id,
+	fprintf(c->out, "[%*zu/%zu] %s%-7s%s %s  (%zu passed",
+		(int)snprintf(NULL, 0, "%zu", c->total), c->done, c->total, paint(c, t->verdict),
+		label[t->verdict], reset(c), t->id,
 		test_count(t, VERDICT_PASS) + test_count(t, VERDICT_XFAIL));
 	if (test_count(t, VERDICT_SKIP))
 		fprintf(c->out, ", %zu skipped", test_count(t, VERDICT_SKIP));
@@ -208,7 +210,8 @@ void console_summary(struct console *c, const struct run *r)
 			     paint(c, t->verdict), label[t->verdict], reset(c),
 			     test_count(t, VERDICT_PASS),
 			     test_count(t, VERDICT_FAIL) + test_count(t, VERDICT_TIMEOUT),
-			     test_count(t, VERDICT_SKIP), test_count(t, VERDICT_XFAIL), t->duration);
+			     test_count(t, VERDICT_SKIP), test_count(t, VERDICT_XFAIL),
+			     t->duration);
 	}
 
 	skip_reasons(c, r);
@@ -228,15 +231,16 @@ void console_summary(struct console *c, const struct run *r)
 
 	console_note(c, "%s", "");
 	/* The plain last line scripts grep for; its wording is documented. */
-	console_note(c, "kvm-selftests: %zu tests: %zu passed, %zu failed, %zu skipped, %zu timed out; "
-		     "subtests: %zu passed, %zu failed, %zu skipped, %zu xfail; %.1f s",
-		     run_count(r, VERDICT_PASS) + run_count(r, VERDICT_FAIL) +
-			     run_count(r, VERDICT_SKIP) + run_count(r, VERDICT_TIMEOUT),
-		     run_count(r, VERDICT_PASS), run_count(r, VERDICT_FAIL),
-		     run_count(r, VERDICT_SKIP), run_count(r, VERDICT_TIMEOUT),
-		     run_count_subtests(r, VERDICT_PASS),
-		     run_count_subtests(r, VERDICT_FAIL) + run_count_subtests(r, VERDICT_TIMEOUT),
-		     run_count_subtests(r, VERDICT_SKIP), run_count_subtests(r, VERDICT_XFAIL),
-		     r->duration);
+	console_note(
+		c,
+		"kvm-selftests: %zu tests: %zu passed, %zu failed, %zu skipped, %zu timed out; "
+		"subtests: %zu passed, %zu failed, %zu skipped, %zu xfail; %.1f s",
+		run_count(r, VERDICT_PASS) + run_count(r, VERDICT_FAIL) +
+			run_count(r, VERDICT_SKIP) + run_count(r, VERDICT_TIMEOUT),
+		run_count(r, VERDICT_PASS), run_count(r, VERDICT_FAIL), run_count(r, VERDICT_SKIP),
+		run_count(r, VERDICT_TIMEOUT), run_count_subtests(r, VERDICT_PASS),
+		run_count_subtests(r, VERDICT_FAIL) + run_count_subtests(r, VERDICT_TIMEOUT),
+		run_count_subtests(r, VERDICT_SKIP), run_count_subtests(r, VERDICT_XFAIL),
+		r->duration);
 	fflush(c->out);
 }

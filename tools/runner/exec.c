@@ -23,11 +23,11 @@
 
 struct job {
 	struct test *t;
-	pid_t pid;		/* also the session and process group id */
-	int fd;			/* read end of stdout+stderr, -1 at EOF */
+	pid_t pid; /* also the session and process group id */
+	int fd;	   /* read end of stdout+stderr, -1 at EOF */
 	bool exited;
-	long long deadline;	/* ms, monotonic: timeout, then SIGKILL, then drain */
-	int stage;		/* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
+	long long deadline; /* ms, monotonic: timeout, then SIGKILL, then drain */
+	int stage;	    /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
 	long long t0;
 };
 
@@ -208,8 +208,8 @@ static void finish(struct job *j, const struct exec_opts *o)
 	}
 	t->duration = (proc_now_ms() - j->t0) / 1000.0;
 	t->clock = t->duration;
-	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 &&
-	    t->sum.tests == 0 && !t->timed_out && !t->exec_error &&
+	if (WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 127 && t->sum.tests == 0 &&
+	    !t->timed_out && !t->exec_error &&
 	    asprintf(&t->exec_error, "could not execute %s (exit 127)", t->path) < 0)
 		t->exec_error = NULL;
 	test_finish(t);
@@ -399,8 +399,8 @@ int exec_run(struct test **tests, size_t n, const struct exec_opts *o)
 			for (i = 0; i < njobs; i++) {
 				if (jobs[i].t && !jobs[i].exited) {
 					free(jobs[i].t->exec_error);
-					if (asprintf(&jobs[i].t->exec_error,
-						     "interrupted by %s", strsignal(si.ssi_signo)) < 0)
+					if (asprintf(&jobs[i].t->exec_error, "interrupted by %s",
+						     strsignal(si.ssi_signo)) < 0)
 						jobs[i].t->exec_error = NULL;
 					kill_job(&jobs[i], SIGKILL, o);
 				}

@@ -30,12 +30,12 @@ struct exec_sys {
 };
 
 struct exec_opts {
-	unsigned int jobs;		/* at least 1 */
-	unsigned int grace_ms;		/* SIGTERM -> SIGKILL */
+	unsigned int jobs;     /* at least 1 */
+	unsigned int grace_ms; /* SIGTERM -> SIGKILL */
 	/* Called in the runner after each test finished (test_finish() done). */
 	void (*on_done)(struct test *t, void *userdata);
 	void *userdata;
-	const struct exec_sys *sys;	/* NULL but in tests */
+	const struct exec_sys *sys; /* NULL but in tests */
 };
 
 /*

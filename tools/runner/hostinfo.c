@@ -78,7 +78,8 @@ static int note_caps_in(struct hostinfo *h, const char *text)
 			return -ENOMEM;
 		}
 		h->caps = grown;
-		h->caps[h->n_caps++] = (struct host_cap){ .name = name, .number = -1, .value = -ENOENT };
+		h->caps[h->n_caps++] =
+			(struct host_cap){ .name = name, .number = -1, .value = -ENOENT };
 	}
 	return 0;
 }

@@ -13,9 +13,9 @@
 #include "test.h"
 
 struct host_cap {
-	char *name;		/* "KVM_CAP_..." as named by a skip reason */
-	long number;		/* -1 if <linux/kvm.h> here does not know it */
-	int value;		/* KVM_CHECK_EXTENSION result, or -errno */
+	char *name;  /* "KVM_CAP_..." as named by a skip reason */
+	long number; /* -1 if <linux/kvm.h> here does not know it */
+	int value;   /* KVM_CHECK_EXTENSION result, or -errno */
 };
 
 struct hostinfo {
@@ -25,8 +25,8 @@ struct hostinfo {
 	char *cpu_vendor;
 	char *cpu_model;
 	char *sysfs_root;
-	char *kvm_device;	/* "ok" or why /dev/kvm did not open */
-	KvmcfgParams params;	/* the KVM modules' params, grouped by module */
+	char *kvm_device;    /* "ok" or why /dev/kvm did not open */
+	KvmcfgParams params; /* the KVM modules' params, grouped by module */
 	struct host_cap *caps;
 	size_t n_caps;
 };
@@ -39,4 +39,7 @@ struct hostinfo {
 int hostinfo_collect(struct hostinfo **ret, const char *sysfs_root, struct test *const *tests,
 		     size_t n_tests);
 struct hostinfo *hostinfo_free(struct hostinfo *h);
-static inline void hostinfo_freep(struct hostinfo **h) { hostinfo_free(*h); }
+static inline void hostinfo_freep(struct hostinfo **h)
+{
+	hostinfo_free(*h);
+}

@@ -36,7 +36,7 @@ static struct json_object *error_object(const char *why)
 
 static struct json_object *module_params(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *all = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *all = json_object_new_object();
 	struct json_object *mod = NULL;
 
 	if (!all)
@@ -50,8 +50,9 @@ static struct json_object *module_params(const struct hostinfo *h)
 			if (kvmcfg_json_add(all, p->module, mod) < 0)
 				return NULL;
 		}
-		if (kvmcfg_json_add(mod, p->param, p->value ? kvmcfg_json_new_string(p->value)
-							    : error_object(strerror(-p->error))) < 0)
+		if (kvmcfg_json_add(mod, p->param,
+				    p->value ? kvmcfg_json_new_string(p->value) :
+					       error_object(strerror(-p->error))) < 0)
 			return NULL;
 	}
 	return TAKE_PTR(all);
@@ -59,7 +60,7 @@ static struct json_object *module_params(const struct hostinfo *h)
 
 static struct json_object *kvm_caps(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *caps = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *caps = json_object_new_object();
 
 	if (!caps)
 		return NULL;
@@ -70,7 +71,8 @@ static struct json_object *kvm_caps(const struct hostinfo *h)
 		if (c->value >= 0)
 			v = json_object_new_int(c->value);
 		else
-			v = error_object(c->number < 0 ? "unknown capability" : strerror(-c->value));
+			v = error_object(c->number < 0 ? "unknown capability" :
+							 strerror(-c->value));
 		if (kvmcfg_json_add(caps, c->name, v) < 0)
 			return NULL;
 	}
@@ -79,8 +81,10 @@ static struct json_object *kvm_caps(const struct hostinfo *h)
 
 static struct json_object *host(const struct hostinfo *h)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	const struct { const char *key, *value; } facts[] = {
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	const struct {
+		const char *key, *value;
+	} facts[] = {
 		{ "hostname", h->hostname },
 		{ "kernel_release", h->kernel_release },
 		{ "kernel_version", h->kernel_version },
@@ -114,7 +118,8 @@ static int add_exit(struct json_object *o, const struct test *t)
 	if (WIFSIGNALED(t->wait_status)) {
 		if (kvmcfg_json_add(e, "signal", json_object_new_int(WTERMSIG(t->wait_status))) < 0)
 			goto fail;
-	} else if (kvmcfg_json_add(e, "code", json_object_new_int(WEXITSTATUS(t->wait_status))) < 0) {
+	} else if (kvmcfg_json_add(e, "code", json_object_new_int(WEXITSTATUS(t->wait_status))) <
+		   0) {
 		goto fail;
 	}
 	return kvmcfg_json_add(o, "exit", e);
@@ -125,12 +130,12 @@ fail:
 
 static struct json_object *subtest(const struct subtest *s)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 
 	if (!o)
 		return NULL;
-	if ((s->number >= 0 ? kvmcfg_json_add(o, "number", json_object_new_int64(s->number))
-			    : kvmcfg_json_add_string(o, "number", NULL)) < 0 ||
+	if ((s->number >= 0 ? kvmcfg_json_add(o, "number", json_object_new_int64(s->number)) :
+			      kvmcfg_json_add_string(o, "number", NULL)) < 0 ||
 	    kvmcfg_json_add_string(o, "name", s->name) < 0 ||
 	    kvmcfg_json_add_string(o, "result", verdict_name(s->verdict)) < 0 ||
 	    kvmcfg_json_add_string(o, "reason", s->reason) < 0 ||
@@ -141,7 +146,7 @@ static struct json_object *subtest(const struct subtest *s)
 
 static struct json_object *test(const struct test *t)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *subs;
 
 	if (!o)
@@ -163,16 +168,18 @@ static struct json_object *test(const struct test *t)
 	for (size_t i = 0; i < t->n_subtests; i++)
 		if (kvmcfg_json_append(subs, subtest(&t->subtests[i])) < 0)
 			return NULL;
-	if (kvmcfg_json_add(o, "output_dropped_bytes", json_object_new_int64(t->output_dropped)) < 0 ||
-	    kvmcfg_json_add(o, "output", kvmcfg_json_new_string_len(t->output ? t->output : "",
-								     t->output_len)) < 0)
+	if (kvmcfg_json_add(o, "output_dropped_bytes", json_object_new_int64(t->output_dropped)) <
+		    0 ||
+	    kvmcfg_json_add(o, "output",
+			    kvmcfg_json_new_string_len(t->output ? t->output : "", t->output_len)) <
+		    0)
 		return NULL;
 	return TAKE_PTR(o);
 }
 
 static struct json_object *runner(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	char when[32];
 
 	if (!o)
@@ -194,7 +201,7 @@ static struct json_object *runner(const struct run *r)
 
 static struct json_object *summary(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *subs;
 	size_t n = 0;
 
@@ -220,12 +227,13 @@ static struct json_object *summary(const struct run *r)
 
 static struct json_object *document(const struct run *r)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *tests;
 
 	if (!o)
 		return NULL;
-	if (kvmcfg_json_add(o, "schema_version", json_object_new_int(REPORT_JSON_SCHEMA_VERSION)) < 0 ||
+	if (kvmcfg_json_add(o, "schema_version", json_object_new_int(REPORT_JSON_SCHEMA_VERSION)) <
+		    0 ||
 	    kvmcfg_json_add(o, "runner", runner(r)) < 0 ||
 	    kvmcfg_json_add(o, "host", host(r->host)) < 0 ||
 	    kvmcfg_json_add(o, "summary", summary(r)) < 0)
@@ -241,7 +249,7 @@ static struct json_object *document(const struct run *r)
 
 int report_json_write(const struct run *r, const char *path)
 {
-	_cleanup_json_ struct json_object *doc = document(r);
+	_cleanup_(json_object_putp) struct json_object *doc = document(r);
 	_cleanup_free_ char *tmp = NULL;
 	FILE *f;
 	int err;

@@ -35,7 +35,9 @@ static void properties(FILE *f, const struct run *r)
 	char buf[64];
 	size_t i;
 
-	const struct { const char *name, *value; } facts[] = {
+	const struct {
+		const char *name, *value;
+	} facts[] = {
 		{ "host.hostname", h->hostname },
 		{ "host.kernel_release", h->kernel_release },
 		{ "host.kernel_version", h->kernel_version },
@@ -108,8 +110,9 @@ static void testcase(FILE *f, const struct test *t, const struct subtest *s, dou
 static void suite(FILE *f, const struct run *r, const struct test *t)
 {
 	size_t i, failures = test_count(t, VERDICT_FAIL) + test_count(t, VERDICT_TIMEOUT);
-	struct subtest whole = { .number = -1, .name = t->name, .verdict = VERDICT_SKIP,
-				 .reason = t->reason };
+	struct subtest whole = {
+		.number = -1, .name = t->name, .verdict = VERDICT_SKIP, .reason = t->reason
+	};
 	char when[32];
 
 	report_timestamp(t->start_time, when, sizeof(when));

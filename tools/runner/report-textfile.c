@@ -48,8 +48,8 @@ int report_textfile_write(const struct run *r, const char *path)
 	       "1 when the test failed or timed out in the last run, else 0.");
 	for (i = 0; i < r->n_tests; i++) {
 		const struct test *t = r->tests[i];
-		bool failed = !t->finished || t->verdict == VERDICT_FAIL ||
-			      t->verdict == VERDICT_TIMEOUT;
+		bool failed =
+			!t->finished || t->verdict == VERDICT_FAIL || t->verdict == VERDICT_TIMEOUT;
 
 		if (!t->started)
 			continue;

@@ -9,13 +9,13 @@
 #include "test.h"
 
 struct run {
-	struct test **tests;	/* the selected tests, in list order */
+	struct test **tests; /* the selected tests, in list order */
 	size_t n_tests;
-	const char *dir;	/* where the suite was found */
-	bool full;		/* --full */
-	unsigned int scale;	/* KVMCFG_TEST_SCALE given to the tests */
+	const char *dir;    /* where the suite was found */
+	bool full;	    /* --full */
+	unsigned int scale; /* KVMCFG_TEST_SCALE given to the tests */
 	unsigned int jobs;
-	double start_time;	/* wall clock, seconds since the epoch */
+	double start_time; /* wall clock, seconds since the epoch */
 	double duration;
 	bool interrupted;
 	int exit_code;
@@ -24,9 +24,9 @@ struct run {
 
 /* Exit codes, documented in kvm-selftests(1). */
 enum {
-	RUN_EXIT_OK = 0,	/* everything passed; skips allowed */
-	RUN_EXIT_FAILED = 1,	/* a test failed or timed out (or the run was interrupted) */
-	RUN_EXIT_USAGE = 2,	/* bad arguments, no suite, nothing matched */
+	RUN_EXIT_OK = 0,	  /* everything passed; skips allowed */
+	RUN_EXIT_FAILED = 1,	  /* a test failed or timed out (or the run was interrupted) */
+	RUN_EXIT_USAGE = 2,	  /* bad arguments, no suite, nothing matched */
 	RUN_EXIT_ALL_SKIPPED = 4, /* every test skipped: e.g. no /dev/kvm */
 };
 

@@ -29,13 +29,13 @@
 
 /* --full: KVMCFG_TEST_SCALE and the factor on each settings timeout. */
 #define FULL_SCALE 10
-#define STR(x) STR_(x)
-#define STR_(x) #x
-#define GRACE_MS 2000
+#define STR(x)	   STR_(x)
+#define STR_(x)	   #x
+#define GRACE_MS   2000
 
 struct options {
 	bool list, full, tap;
-	unsigned int timeout;	/* 0: from settings */
+	unsigned int timeout; /* 0: from settings */
 	unsigned int jobs;
 	const char *junit, *json, *textfile, *dir;
 	char **filters;
@@ -51,18 +51,19 @@ static void usage(FILE *f)
 	      "                      selects full-only tests (stress:*) too when it matches them\n"
 	      "  -q, --quick         CI-sized iterations (default): KVMCFG_TEST_SCALE=1\n"
 	      "  -F, --full          long variants and more iterations: KVMCFG_TEST_FULL=1,\n"
-	      "                      KVMCFG_TEST_SCALE=" STR(FULL_SCALE) ", timeouts x" STR(FULL_SCALE) ",\n"
-	      "                      and the full-only tests (full-list.txt: the stress area)\n"
-	      "  -t, --timeout S     per-test timeout in seconds (default: the suite's settings)\n"
-	      "  -j, --jobs N        tests run in parallel (default: usable CPUs)\n"
-	      "      --tap           print one TAP stream of the whole run\n"
-	      "      --junit FILE    write a JUnit XML report\n"
-	      "      --json FILE     write a JSON report\n"
-	      "      --textfile FILE write a node_exporter textfile summary (.prom)\n"
-	      "  -d, --dir DIR       the suite's directory (holding kselftest-list.txt)\n"
-	      "  -h, --help          this text;  -V, --version\n\n"
-	      "Exit status: 0 all passed (skips allowed), 1 a failure or timeout,\n"
-	      "2 usage error, 4 every test skipped.\n",
+	      "                      KVMCFG_TEST_SCALE=" STR(FULL_SCALE) ", timeouts x" STR(
+		      FULL_SCALE) ",\n"
+				  "                      and the full-only tests (full-list.txt: the stress area)\n"
+				  "  -t, --timeout S     per-test timeout in seconds (default: the suite's settings)\n"
+				  "  -j, --jobs N        tests run in parallel (default: usable CPUs)\n"
+				  "      --tap           print one TAP stream of the whole run\n"
+				  "      --junit FILE    write a JUnit XML report\n"
+				  "      --json FILE     write a JSON report\n"
+				  "      --textfile FILE write a node_exporter textfile summary (.prom)\n"
+				  "  -d, --dir DIR       the suite's directory (holding kselftest-list.txt)\n"
+				  "  -h, --help          this text;  -V, --version\n\n"
+				  "Exit status: 0 all passed (skips allowed), 1 a failure or timeout,\n"
+				  "2 usage error, 4 every test skipped.\n",
 	      f);
 }
 
@@ -74,22 +75,21 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_TAP = 256, OPT_JUNIT, OPT_JSON, OPT_TEXTFILE };
-	static const struct option longopts[] = {
-		{ "list", no_argument, NULL, 'l' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "full", no_argument, NULL, 'F' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "tap", no_argument, NULL, OPT_TAP },
-		{ "junit", required_argument, NULL, OPT_JUNIT },
-		{ "json", required_argument, NULL, OPT_JSON },
-		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
+	static const struct option longopts[] = { { "list", no_argument, NULL, 'l' },
+						  { "filter", required_argument, NULL, 'f' },
+						  { "quick", no_argument, NULL, 'q' },
+						  { "full", no_argument, NULL, 'F' },
+						  { "timeout", required_argument, NULL, 't' },
+						  { "jobs", required_argument, NULL, 'j' },
+						  { "tap", no_argument, NULL, OPT_TAP },
+						  { "junit", required_argument, NULL, OPT_JUNIT },
+						  { "json", required_argument, NULL, OPT_JSON },
+						  { "textfile", required_argument, NULL,
+						    OPT_TEXTFILE },
+						  { "dir", required_argument, NULL, 'd' },
+						  { "help", no_argument, NULL, 'h' },
+						  { "version", no_argument, NULL, 'V' },
+						  {} };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "lf:qFt:j:d:hV", longopts, NULL)) != -1) {
@@ -108,14 +108,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			if (parse_uint(optarg, 86400, &o->timeout) < 0) {
-				fprintf(stderr, "kvm-selftests: --timeout wants seconds (1-86400), not '%s'\n",
+				fprintf(stderr,
+					"kvm-selftests: --timeout wants seconds (1-86400), not '%s'\n",
 					optarg);
 				return -EINVAL;
 			}
 			break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &o->jobs) < 0) {
-				fprintf(stderr, "kvm-selftests: --jobs wants 1-1024, not '%s'\n", optarg);
+				fprintf(stderr, "kvm-selftests: --jobs wants 1-1024, not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -146,7 +148,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "kvm-selftests: unexpected argument '%s' (see --help)\n", argv[optind]);
+		fprintf(stderr, "kvm-selftests: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
@@ -223,7 +226,8 @@ static unsigned int set_mode_env(bool full)
 	char buf[16];
 
 	if (given && parse_uint(given, UINT_MAX, &scale) < 0) {
-		fprintf(stderr, "kvm-selftests: ignoring KVMCFG_TEST_SCALE='%s': not a positive integer\n",
+		fprintf(stderr,
+			"kvm-selftests: ignoring KVMCFG_TEST_SCALE='%s': not a positive integer\n",
 			given);
 		scale = full ? FULL_SCALE : 1;
 	}
@@ -242,18 +246,21 @@ static int write_reports(const struct options *o, struct run *r)
 	int err, rc = 0;
 
 	if (o->textfile && (err = report_textfile_write(r, o->textfile)) < 0) {
-		fprintf(stderr, "kvm-selftests: failed to write %s: %s\n", o->textfile, strerror(-err));
+		fprintf(stderr, "kvm-selftests: failed to write %s: %s\n", o->textfile,
+			strerror(-err));
 		rc = -1;
 	}
 	if (!o->junit && !o->json)
 		return rc;
 	err = hostinfo_collect(&r->host, sysfs && *sysfs ? sysfs : "/sys", r->tests, r->n_tests);
 	if (err < 0) {
-		fprintf(stderr, "kvm-selftests: failed to collect host facts: %s\n", strerror(-err));
+		fprintf(stderr, "kvm-selftests: failed to collect host facts: %s\n",
+			strerror(-err));
 		return -1;
 	}
 	if (o->junit && (err = report_junit_write(r, o->junit)) < 0) {
-		fprintf(stderr, "kvm-selftests: failed to write %s: %s\n", o->junit, strerror(-err));
+		fprintf(stderr, "kvm-selftests: failed to write %s: %s\n", o->junit,
+			strerror(-err));
 		rc = -1;
 	}
 	if (o->json && (err = report_json_write(r, o->json)) < 0) {
@@ -290,8 +297,10 @@ static void suggest(const struct catalog *c, const struct options *o, const char
 		if (strpbrk(g, "*?[") || asprintf(&wide, "*%s*", g) < 0)
 			continue;
 		if (catalog_matches(c, wide))
-			fprintf(stderr, "kvm-selftests: a filter matches a whole collection:test or "
-				"name; did you mean --filter '%s'?\n", wide);
+			fprintf(stderr,
+				"kvm-selftests: a filter matches a whole collection:test or "
+				"name; did you mean --filter '%s'?\n",
+				wide);
 		free(wide);
 	}
 	fprintf(stderr, "kvm-selftests: --list shows the tests\n");
@@ -304,8 +313,12 @@ static void suggest(const struct catalog *c, const struct options *o, const char
  */
 static int check_report_paths(const struct options *o)
 {
-	const struct { const char *opt, *path; } reports[] = {
-		{ "--junit", o->junit }, { "--json", o->json }, { "--textfile", o->textfile },
+	const struct {
+		const char *opt, *path;
+	} reports[] = {
+		{ "--junit", o->junit },
+		{ "--json", o->json },
+		{ "--textfile", o->textfile },
 	};
 	size_t i;
 
@@ -387,11 +400,15 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < cat->n_tests; i++)
-		cat->tests[i]->timeout = o.timeout ? o.timeout
-						   : cat->tests[i]->timeout * (o.full ? FULL_SCALE : 1);
+		cat->tests[i]->timeout =
+			o.timeout ? o.timeout : cat->tests[i]->timeout * (o.full ? FULL_SCALE : 1);
 	r = (struct run){
-		.tests = cat->tests, .n_tests = cat->n_tests, .dir = dir, .full = o.full,
-		.scale = set_mode_env(o.full), .jobs = o.jobs ? o.jobs : usable_cpus(),
+		.tests = cat->tests,
+		.n_tests = cat->n_tests,
+		.dir = dir,
+		.full = o.full,
+		.scale = set_mode_env(o.full),
+		.jobs = o.jobs ? o.jobs : usable_cpus(),
 		.start_time = wall_now(),
 	};
 	/* A pipe reader gone away must not kill the run before the reports are written. */
@@ -399,8 +416,9 @@ int main(int argc, char **argv)
 
 	console_init(&con, stdout, o.tap, cat->n_tests);
 	console_begin(&con, &r);
-	eo = (struct exec_opts){ .jobs = r.jobs, .grace_ms = GRACE_MS, .on_done = on_done,
-				 .userdata = &con };
+	eo = (struct exec_opts){
+		.jobs = r.jobs, .grace_ms = GRACE_MS, .on_done = on_done, .userdata = &con
+	};
 	err = exec_run(cat->tests, cat->n_tests, &eo);
 	r.duration = wall_now() - r.start_time;
 	if (err == -EINTR) {
@@ -409,7 +427,8 @@ int main(int argc, char **argv)
 		if (o.tap)
 			printf("Bail out! interrupted: tests not started are left out\n");
 		else
-			console_note(&con, "kvm-selftests: interrupted; tests not started are left out");
+			console_note(&con,
+				     "kvm-selftests: interrupted; tests not started are left out");
 	} else if (err < 0) {
 		fprintf(stderr, "kvm-selftests: running tests failed: %s\n", strerror(-err));
 		r.interrupted = true;

@@ -268,7 +268,8 @@ END_TEST
  */
 START_TEST(json_report_valid)
 {
-	static const char out[] = "ok 1 a\xff\"b\\\n\x1b[31m\x7f\xc2\x9b\xe2\x80\xa8\xc0\xaf\xed\xa0\x80\n";
+	static const char out[] =
+		"ok 1 a\xff\"b\\\n\x1b[31m\x7f\xc2\x9b\xe2\x80\xa8\xc0\xaf\xed\xa0\x80\n";
 	char path[] = "/tmp/runner-units-json-XXXXXX", *text = NULL;
 	struct hostinfo host = { .hostname = "h\xff" };
 	struct test *t = NULL, *tests[1];
@@ -286,8 +287,11 @@ START_TEST(json_report_valid)
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(report_json_write(&(struct run){ .tests = tests, .n_tests = 1, .dir = "/d",
-							  .host = &host }, path), 0);
+	ck_assert_int_eq(
+		report_json_write(
+			&(struct run){ .tests = tests, .n_tests = 1, .dir = "/d", .host = &host },
+			path),
+		0);
 	f = fopen(path, "re");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_gt(getdelim(&text, &len, '\0', f), 0);
@@ -405,7 +409,8 @@ START_TEST(verdicts)
 	/* A harness failure says why in its last "# file.c:N:test:message" line. */
 	t = fed("1..3\n#  RUN  g.a ...\n# x.c:9:a:not this one\nok 1 g.a\n#  RUN  g.b ...\n"
 		"# x.c:10:b:Expected 0 (0) == n (1)\n# x.c:11:b:kvm.tdp_mmu=Y but shadow paging\n"
-		"#  FAIL  g.b\nnot ok 2 g.b\n#  RUN  g.c ...\nnot ok 3 g.c\n", EXIT_STATUS(1));
+		"#  FAIL  g.b\nnot ok 2 g.b\n#  RUN  g.c ...\nnot ok 3 g.c\n",
+		EXIT_STATUS(1));
 	ck_assert_int_eq(t->verdict, VERDICT_FAIL);
 	ck_assert_ptr_null(t->subtests[0].reason);
 	ck_assert_str_eq(t->subtests[1].reason, "kvm.tdp_mmu=Y but shadow paging");
@@ -467,14 +472,14 @@ static char *fakes_dir;
 
 struct watch {
 	char dir[64], hang_pids[96], detach_pids[96];
-	unsigned int signals;		/* kill_session calls */
-	unsigned int bad_signals;	/* ... at a pid that was not an unreaped child */
-	unsigned int eintr_left;	/* EINTR storm: fail this many polls more */
+	unsigned int signals;	  /* kill_session calls */
+	unsigned int bad_signals; /* ... at a pid that was not an unreaped child */
+	unsigned int eintr_left;  /* EINTR storm: fail this many polls more */
 	unsigned int eintrs;
-	bool fail_when_ready;		/* EIO once fake_detach is reaped and fake_hang runs */
+	bool fail_when_ready; /* EIO once fake_detach is reaped and fake_hang runs */
 	bool ready, injected;
-	long long give_up;		/* inject even if never ready: the test then fails */
-	unsigned int done;		/* on_done calls */
+	long long give_up; /* inject even if never ready: the test then fails */
+	unsigned int done; /* on_done calls */
 };
 
 /* A child of ours, running or a zombie: waitid() finds it without reaping. */
@@ -558,8 +563,8 @@ static int watch_poll(struct pollfd *fds, nfds_t n, int timeout_ms, void *userda
 	if (w->fail_when_ready && !w->injected) {
 		/* The state worth failing in: one test reaped with its pipe still
 		 * held, one running with children in and outside its group. */
-		w->ready = read_pids(w->detach_pids, detach, 2) == 2 && !unreaped_child(detach[0]) &&
-			   read_pids(w->hang_pids, hang, 3) == 3;
+		w->ready = read_pids(w->detach_pids, detach, 2) == 2 &&
+			   !unreaped_child(detach[0]) && read_pids(w->hang_pids, hang, 3) == 3;
 		if (w->ready || proc_now_ms() > w->give_up) {
 			w->injected = true;
 			errno = EIO;
@@ -621,9 +626,12 @@ static void assert_no_children(void)
 START_TEST(poll_failure_leaves_nothing)
 {
 	struct watch w;
-	struct exec_sys sys = { .poll = watch_poll, .kill_session = watch_kill_session, .userdata = &w };
-	struct exec_opts o = { .jobs = 2, .grace_ms = 1000, .on_done = count_done, .userdata = &w,
-			       .sys = &sys };
+	struct exec_sys sys = { .poll = watch_poll,
+				.kill_session = watch_kill_session,
+				.userdata = &w };
+	struct exec_opts o = {
+		.jobs = 2, .grace_ms = 1000, .on_done = count_done, .userdata = &w, .sys = &sys
+	};
 	struct test *t[2];
 	pid_t hang[3], detach[2];
 
@@ -658,9 +666,12 @@ END_TEST
 START_TEST(eintr_storm)
 {
 	struct watch w;
-	struct exec_sys sys = { .poll = watch_poll, .kill_session = watch_kill_session, .userdata = &w };
-	struct exec_opts o = { .jobs = 3, .grace_ms = 1000, .on_done = count_done, .userdata = &w,
-			       .sys = &sys };
+	struct exec_sys sys = { .poll = watch_poll,
+				.kill_session = watch_kill_session,
+				.userdata = &w };
+	struct exec_opts o = {
+		.jobs = 3, .grace_ms = 1000, .on_done = count_done, .userdata = &w, .sys = &sys
+	};
 	struct test *t[3];
 
 	watch_init(&w);

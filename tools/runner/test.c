@@ -8,11 +8,8 @@
 #include "test.h"
 
 static const char *const verdict_names[_VERDICT_MAX] = {
-	[VERDICT_PASS] = "pass",
-	[VERDICT_FAIL] = "fail",
-	[VERDICT_SKIP] = "skip",
-	[VERDICT_XFAIL] = "xfail",
-	[VERDICT_TIMEOUT] = "timeout",
+	[VERDICT_PASS] = "pass",   [VERDICT_FAIL] = "fail",	  [VERDICT_SKIP] = "skip",
+	[VERDICT_XFAIL] = "xfail", [VERDICT_TIMEOUT] = "timeout",
 };
 
 const char *verdict_name(enum verdict v)

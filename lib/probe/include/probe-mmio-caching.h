@@ -14,15 +14,15 @@
 #define KVMCFG_MMIO_MAX_PAGES 64
 
 enum kvmcfg_mmio_caching {
-	KVMCFG_MMIO_CACHED,	/* one MMIO SPTE per page, later accesses take the fast path */
-	KVMCFG_MMIO_UNCACHED,	/* no MMIO SPTE, every access a full fault ending in emulation */
-	KVMCFG_MMIO_MIXED,	/* neither picture */
+	KVMCFG_MMIO_CACHED,   /* one MMIO SPTE per page, later accesses take the fast path */
+	KVMCFG_MMIO_UNCACHED, /* no MMIO SPTE, every access a full fault ending in emulation */
+	KVMCFG_MMIO_MIXED,    /* neither picture */
 };
 
 struct kvmcfg_mmio_observation {
 	uint64_t n, pages;
 	bool is_write;
-	uint64_t taken, emulate, created, exits;	/* vCPU stat deltas */
+	uint64_t taken, emulate, created, exits; /* vCPU stat deltas */
 	uint64_t ns_per_access;
 	enum kvmcfg_mmio_caching caching;
 	char summary[384];

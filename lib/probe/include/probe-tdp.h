@@ -16,13 +16,13 @@ enum kvmcfg_paging { KVMCFG_PAGING_TDP, KVMCFG_PAGING_SHADOW, KVMCFG_PAGING_MIXE
 const char *kvmcfg_paging_name(enum kvmcfg_paging p);
 
 struct kvmcfg_tdp_observation {
-	uint64_t n;		/* guest actions of each kind */
-	uint64_t invlpg;	/* vCPU stat deltas over those actions */
+	uint64_t n;	 /* guest actions of each kind */
+	uint64_t invlpg; /* vCPU stat deltas over those actions */
 	uint64_t pf_guest;
-	uint64_t pte_write;	/* VM stat delta */
-	uint64_t cache_miss;	/* VM stat over the VM's whole life */
+	uint64_t pte_write;  /* VM stat delta */
+	uint64_t cache_miss; /* VM stat over the VM's whole life */
 	enum kvmcfg_paging paging;
-	bool tdp_mmu;		/* no shadow-MMU page was ever created */
+	bool tdp_mmu; /* no shadow-MMU page was ever created */
 	char summary[512];
 };
 

@@ -53,18 +53,18 @@ const char *kvmcfg_probe_outcome_to_string(KvmcfgProbeOutcome o);
 typedef struct KvmcfgProbeVerdict {
 	char module[32];
 	char param[48];
-	bool on;		/* the behaviour implies the param is enabled */
-	char fact[192];		/* the behaviour in words: "MMIO SPTEs are not cached" */
+	bool on;	/* the behaviour implies the param is enabled */
+	char fact[192]; /* the behaviour in words: "MMIO SPTEs are not cached" */
 } KvmcfgProbeVerdict;
 
 /* Plain data (no pointers): it crosses a pipe from the isolated child. */
 typedef struct KvmcfgProbeResult {
 	KvmcfgProbeOutcome outcome;
-	char evidence[512];	/* OBSERVED: what was measured */
-	char reason[256];	/* NOT_APPLICABLE, CANNOT_RUN: why */
+	char evidence[512]; /* OBSERVED: what was measured */
+	char reason[256];   /* NOT_APPLICABLE, CANNOT_RUN: why */
 	unsigned n_verdicts;
 	KvmcfgProbeVerdict verdicts[KVMCFG_PROBE_MAX_VERDICTS];
-	unsigned long long elapsed_us;	/* wall time of the run */
+	unsigned long long elapsed_us; /* wall time of the run */
 } KvmcfgProbeResult;
 
 typedef struct KvmcfgProbeParam {
@@ -73,9 +73,9 @@ typedef struct KvmcfgProbeParam {
 } KvmcfgProbeParam;
 
 typedef struct KvmcfgProbe {
-	const char *name;	/* "tdp", "mmio_caching", ... */
-	const char *what;	/* one line: what it observes */
-	KvmcfgProbeParam params[KVMCFG_PROBE_MAX_VERDICTS + 1];	/* judged; {NULL} ends */
+	const char *name;					/* "tdp", "mmio_caching", ... */
+	const char *what;					/* one line: what it observes */
+	KvmcfgProbeParam params[KVMCFG_PROBE_MAX_VERDICTS + 1]; /* judged; {NULL} ends */
 	/* Fill @res (zeroed by the caller); lib/vm asserts end the process. */
 	void (*run)(KvmcfgProbeResult *res);
 } KvmcfgProbe;

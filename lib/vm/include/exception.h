@@ -30,13 +30,13 @@ struct ex_regs {
 
 typedef void (*guest_exception_handler_t)(struct ex_regs *regs);
 
-#define DE_VECTOR 0
-#define DB_VECTOR 1
-#define BP_VECTOR 3
-#define UD_VECTOR 6
-#define DF_VECTOR 8
-#define GP_VECTOR 13
-#define PF_VECTOR 14
+#define DE_VECTOR	     0
+#define DB_VECTOR	     1
+#define BP_VECTOR	     3
+#define UD_VECTOR	     6
+#define DF_VECTOR	     8
+#define GP_VECTOR	     13
+#define PF_VECTOR	     14
 #define NR_EXCEPTION_VECTORS 32
 
 /* Guest side: called by the entry stubs. */

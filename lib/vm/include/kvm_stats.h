@@ -31,8 +31,8 @@ struct kvm_stats;
 /* A copy of every stat of one VM or vCPU, taken at one instant. */
 struct kvm_stats_snapshot {
 	const struct kvm_stats *stats;
-	uint64_t *data;		/* the fd's data block, malloc'd */
-	size_t size;		/* bytes */
+	uint64_t *data; /* the fd's data block, malloc'd */
+	size_t size;	/* bytes */
 };
 
 /*
@@ -72,13 +72,12 @@ uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name);
 
 /*
  * Snapshot all stats with one pread (asserts). Release with
- * kvm_stats_snapshot_deinit(), or declare it _cleanup_stats_snapshot_.
+ * kvm_stats_snapshot_deinit(), or declare it _cleanup_(kvm_stats_snapshot_deinit).
  */
 void kvm_stats_snapshot_take(const struct kvm_stats *stats, struct kvm_stats_snapshot *snap);
 void kvm_stats_snapshot_deinit(struct kvm_stats_snapshot *snap);
-#define _cleanup_stats_snapshot_ __attribute__((cleanup(kvm_stats_snapshot_deinit)))
 #define vcpu_stats_snapshot(vcpu, snap) kvm_stats_snapshot_take(vcpu_stats(vcpu), snap)
-#define vm_stats_snapshot(vm, snap) kvm_stats_snapshot_take(vm_stats(vm), snap)
+#define vm_stats_snapshot(vm, snap)	kvm_stats_snapshot_take(vm_stats(vm), snap)
 
 /* One stat's value in a snapshot: 0, -ENOENT, -EMSGSIZE. */
 int __kvm_stats_snapshot_get(const struct kvm_stats_snapshot *snap, const char *name,

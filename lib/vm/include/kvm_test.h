@@ -21,10 +21,10 @@
  * test body after SKIP() in FIXTURE_SETUP, with the fixture half built.
  * A TEST_F whose setup may skip starts with this.
  */
-#define KVM_RETURN_IF_SKIPPED()                                                   \
-	do {                                                                      \
-		if (_metadata->skip)                                              \
-			return;                                                   \
+#define KVM_RETURN_IF_SKIPPED()      \
+	do {                         \
+		if (_metadata->skip) \
+			return;      \
 	} while (0)
 
 /*
@@ -32,16 +32,20 @@
  * CPL3 (emulated versus natively faulting on PVM hosts; both native on
  * VMX/SVM). Use variant->cpl in FIXTURE_SETUP.
  */
-#define FIXTURE_VARIANT_CPL(fixture)                                              \
-	FIXTURE_VARIANT(fixture) {                                                \
-		enum guest_cpl cpl;                                               \
-	};                                                                        \
-	FIXTURE_VARIANT_ADD(fixture, cpl0) { .cpl = GUEST_CPL0 };                 \
-	FIXTURE_VARIANT_ADD(fixture, cpl3) { .cpl = GUEST_CPL3 }
+#define FIXTURE_VARIANT_CPL(fixture)                             \
+	FIXTURE_VARIANT(fixture)                                 \
+	{                                                        \
+		enum guest_cpl cpl;                              \
+	};                                                       \
+	FIXTURE_VARIANT_ADD(fixture, cpl0){ .cpl = GUEST_CPL0 }; \
+	FIXTURE_VARIANT_ADD(fixture, cpl3)                       \
+	{                                                        \
+		.cpl = GUEST_CPL3                                \
+	}
 
-#define KVM_HARNESS_MAIN                                                          \
-	int main(int argc, char **argv)                                           \
-	{                                                                         \
-		close(open_kvm_dev_path_or_exit());                               \
-		return test_harness_run(argc, argv);                              \
+#define KVM_HARNESS_MAIN                             \
+	int main(int argc, char **argv)              \
+	{                                            \
+		close(open_kvm_dev_path_or_exit());  \
+		return test_harness_run(argc, argv); \
 	}

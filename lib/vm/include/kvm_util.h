@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "processor.h"
 #include "test_util.h"
 
@@ -31,13 +32,13 @@ struct kvm_stats;
 typedef uint64_t gpa_t;
 typedef uint64_t gva_t;
 
-#define KVM_DEV_PATH "/dev/kvm"
-#define VM_MAX_VCPUS 16
-#define VM_MAX_SLOTS 32
+#define KVM_DEV_PATH	  "/dev/kvm"
+#define VM_MAX_VCPUS	  16
+#define VM_MAX_SLOTS	  32
 #define VM_DEFAULT_MEM_MB 64
 /* Scratch memslot of vm_mmu_resync(): past the library's slot table, at 64 GiB - 4 KiB. */
 #define VM_SCRATCH_SLOT VM_MAX_SLOTS
-#define VM_SCRATCH_GPA ((1ULL << 36) - PAGE_SIZE)
+#define VM_SCRATCH_GPA	((1ULL << 36) - PAGE_SIZE)
 
 struct kvm_memslot {
 	struct kvm_userspace_memory_region region;
@@ -52,8 +53,8 @@ struct kvm_vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	int stats_fd;		/* -1 until first used */
-	struct kvm_stats *stats;	/* its descriptors, see kvm_stats.h */
+	int stats_fd;		 /* -1 until first used */
+	struct kvm_stats *stats; /* its descriptors, see kvm_stats.h */
 	gpa_t gdt_gpa;
 	gva_t gdt_gva;
 	gva_t tss_gva;
@@ -64,20 +65,20 @@ struct kvm_vcpu {
 struct kvm_vm {
 	int kvm_fd;
 	int fd;
-	int stats_fd;		/* -1 until first used */
-	struct kvm_stats *stats;	/* its descriptors, see kvm_stats.h */
+	int stats_fd;		 /* -1 until first used */
+	struct kvm_stats *stats; /* its descriptors, see kvm_stats.h */
 	struct kvm_memslot slots[VM_MAX_SLOTS];
 	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;
-	gpa_t pml4;		/* guest page tables root */
-	gpa_t next_page;	/* bump allocator for guest-physical pages in slot 0 */
-	gpa_t mem_end;		/* end of slot 0 */
-	gva_t next_vaddr;	/* bump allocator for library-chosen guest-virtual addresses */
+	gpa_t pml4;	  /* guest page tables root */
+	gpa_t next_page;  /* bump allocator for guest-physical pages in slot 0 */
+	gpa_t mem_end;	  /* end of slot 0 */
+	gva_t next_vaddr; /* bump allocator for library-chosen guest-virtual addresses */
 	gva_t idt_gva;
 	gpa_t idt_gpa;
-	bool has_irqchip;	/* vm_create_irqchip() done */
-	bool ran;		/* some vCPU entered KVM_RUN */
-	bool pt_stale;		/* host changed a present guest PTE since */
+	bool has_irqchip; /* vm_create_irqchip() done */
+	bool ran;	  /* some vCPU entered KVM_RUN */
+	bool pt_stale;	  /* host changed a present guest PTE since */
 };
 
 /*
@@ -95,8 +96,7 @@ int kvm_check_cap(long cap);
  */
 struct kvm_vm *kvm_vm_new(unsigned int mem_mb);
 struct kvm_vm *kvm_vm_free(struct kvm_vm *vm);
-static inline void kvm_vm_freep(struct kvm_vm **vm) { kvm_vm_free(*vm); }
-#define _cleanup_vm_ __attribute__((cleanup(kvm_vm_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct kvm_vm *, kvm_vm_free);
 
 /*
  * KVM_CREATE_IRQCHIP: an in-kernel PIC, IOAPIC and a LAPIC per vCPU (at
@@ -111,8 +111,7 @@ struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu, void *guest_code,
 				       enum guest_cpl cpl);
 
 /* Add a vCPU that starts in long mode at @cpl in @guest_code (may be NULL). */
-struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code,
-			     enum guest_cpl cpl);
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id, void *guest_code, enum guest_cpl cpl);
 
 /*
  * Start a vCPU that has not run yet in another guest function, for tests
@@ -130,10 +129,8 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...);
  * anonymous memory, with KVM_MEM_* @flags. The raw variant returns the ioctl
  * result and leaves no slot behind on failure.
  */
-int __vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size,
-		     uint32_t flags);
-void vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size,
-		    uint32_t flags);
+int __vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size, uint32_t flags);
+void vm_memslot_add(struct kvm_vm *vm, uint32_t slot, gpa_t gpa, size_t size, uint32_t flags);
 /* Move a slot to @new_gpa (its memory keeps its contents). */
 int __vm_memslot_move(struct kvm_vm *vm, uint32_t slot, gpa_t new_gpa);
 void vm_memslot_move(struct kvm_vm *vm, uint32_t slot, gpa_t new_gpa);
@@ -206,7 +203,7 @@ gva_t vm_vaddr_alloc(struct kvm_vm *vm, size_t npages);
 /* Copy a host global to/from the guest's copy at the same address. */
 void __sync_to_guest(struct kvm_vm *vm, const void *addr, size_t size);
 void __sync_from_guest(struct kvm_vm *vm, void *addr, size_t size);
-#define sync_global_to_guest(vm, g) __sync_to_guest(vm, &(g), sizeof(g))
+#define sync_global_to_guest(vm, g)   __sync_to_guest(vm, &(g), sizeof(g))
 #define sync_global_from_guest(vm, g) __sync_from_guest(vm, &(g), sizeof(g))
 
 /* ---- running ---- */
@@ -246,15 +243,15 @@ void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 
 /* Raw ioctl helpers that assert, naming the ioctl. */
-#define vm_ioctl(vm, cmd, arg)                                                    \
-	({                                                                        \
-		int __r = ioctl((vm)->fd, cmd, arg);                              \
-		TEST_ASSERT_SYSCALL(__r, #cmd);                                   \
-		__r;                                                              \
+#define vm_ioctl(vm, cmd, arg)                       \
+	({                                           \
+		int __r = ioctl((vm)->fd, cmd, arg); \
+		TEST_ASSERT_SYSCALL(__r, #cmd);      \
+		__r;                                 \
 	})
-#define vcpu_ioctl(vcpu, cmd, arg)                                                \
-	({                                                                        \
-		int __r = ioctl((vcpu)->fd, cmd, arg);                            \
-		TEST_ASSERT_SYSCALL(__r, #cmd);                                   \
-		__r;                                                              \
+#define vcpu_ioctl(vcpu, cmd, arg)                     \
+	({                                             \
+		int __r = ioctl((vcpu)->fd, cmd, arg); \
+		TEST_ASSERT_SYSCALL(__r, #cmd);        \
+		__r;                                   \
 	})

@@ -9,49 +9,49 @@
 
 #include <stdint.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_SHIFT     12
+#define PAGE_SIZE      (1UL << PAGE_SHIFT)
+#define PAGE_MASK      (~(PAGE_SIZE - 1))
 #define HUGEPAGE_SHIFT 21
-#define HUGEPAGE_SIZE (1UL << HUGEPAGE_SHIFT)
+#define HUGEPAGE_SIZE  (1UL << HUGEPAGE_SHIFT)
 
-#define X86_CR0_PE (1UL << 0)
-#define X86_CR0_MP (1UL << 1)
-#define X86_CR0_ET (1UL << 4)
-#define X86_CR0_NE (1UL << 5)
-#define X86_CR0_WP (1UL << 16)
-#define X86_CR0_AM (1UL << 18)
-#define X86_CR0_PG (1UL << 31)
-#define X86_CR4_PAE (1UL << 5)
-#define X86_CR4_PGE (1UL << 7)
+#define X86_CR0_PE     (1UL << 0)
+#define X86_CR0_MP     (1UL << 1)
+#define X86_CR0_ET     (1UL << 4)
+#define X86_CR0_NE     (1UL << 5)
+#define X86_CR0_WP     (1UL << 16)
+#define X86_CR0_AM     (1UL << 18)
+#define X86_CR0_PG     (1UL << 31)
+#define X86_CR4_PAE    (1UL << 5)
+#define X86_CR4_PGE    (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
-#define EFER_SCE (1UL << 0)
-#define EFER_LME (1UL << 8)
-#define EFER_LMA (1UL << 10)
-#define EFER_NX (1UL << 11)
+#define EFER_SCE       (1UL << 0)
+#define EFER_LME       (1UL << 8)
+#define EFER_LMA       (1UL << 10)
+#define EFER_NX	       (1UL << 11)
 
 #define X86_EFLAGS_FIXED (1UL << 1)
-#define X86_EFLAGS_IF (1UL << 9)
+#define X86_EFLAGS_IF	 (1UL << 9)
 #define X86_EFLAGS_IOPL3 (3UL << 12)
 
-#define PTE_PRESENT (1ULL << 0)
-#define PTE_WRITE (1ULL << 1)
-#define PTE_USER (1ULL << 2)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_ACCESSED (1ULL << 5)
-#define PTE_DIRTY (1ULL << 6)
-#define PTE_LARGE (1ULL << 7)
-#define PTE_NX (1ULL << 63)
+#define PTE_PRESENT   (1ULL << 0)
+#define PTE_WRITE     (1ULL << 1)
+#define PTE_USER      (1ULL << 2)
+#define PTE_PWT	      (1ULL << 3)
+#define PTE_PCD	      (1ULL << 4)
+#define PTE_ACCESSED  (1ULL << 5)
+#define PTE_DIRTY     (1ULL << 6)
+#define PTE_LARGE     (1ULL << 7)
+#define PTE_NX	      (1ULL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
 /* GDT layout built by the library (selectors). */
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
-#define GDT_USER_DS 0x18
-#define GDT_USER_CS 0x20
-#define GDT_TSS 0x28 /* 16-byte system descriptor: entries 5 and 6 */
-#define GDT_ENTRIES 8
+#define GDT_USER_DS   0x18
+#define GDT_USER_CS   0x20
+#define GDT_TSS	      0x28 /* 16-byte system descriptor: entries 5 and 6 */
+#define GDT_ENTRIES   8
 
 /* Privilege level a vCPU's guest code starts at. */
 enum guest_cpl {
@@ -166,9 +166,8 @@ static inline void guest_flush_tlb(void)
 		__asm__ volatile("mov %%rax, %%cr3" : : "a"(0) : "memory");
 }
 
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
-			 uint32_t *c, uint32_t *d)
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
+			 uint32_t *d)
 {
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
-			 : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }

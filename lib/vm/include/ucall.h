@@ -27,7 +27,7 @@ enum ucall_cmd {
 	UCALL_SYNC,
 	UCALL_ASSERT,
 	UCALL_DONE,
-	UCALL_UNHANDLED,	/* unexpected guest exception: vector, rip, error code, cr2 */
+	UCALL_UNHANDLED, /* unexpected guest exception: vector, rip, error code, cr2 */
 };
 
 struct ucall {
@@ -42,27 +42,31 @@ struct ucall {
 
 static inline void __ucall_out(struct ucall *uc)
 {
-	__asm__ volatile("outl %%eax, %%dx"
-			 : : "a"(0), "d"(UCALL_PIO_PORT), "D"(uc) : "memory");
+	__asm__ volatile("outl %%eax, %%dx" : : "a"(0), "d"(UCALL_PIO_PORT), "D"(uc) : "memory");
 }
 
-static inline void ucall(uint64_t cmd, uint64_t nargs, uint64_t a0, uint64_t a1,
-			 uint64_t a2, uint64_t a3)
+static inline void ucall(uint64_t cmd, uint64_t nargs, uint64_t a0, uint64_t a1, uint64_t a2,
+			 uint64_t a3)
 {
 	struct ucall uc = {
-		.cmd = cmd, .nargs = nargs,
+		.cmd = cmd,
+		.nargs = nargs,
 		.args = { a0, a1, a2, a3 },
 	};
 
 	__ucall_out(&uc);
 }
 
-static inline void ucall_assert(const char *file, uint64_t line, const char *expr,
-				uint64_t nargs, uint64_t a, uint64_t b)
+static inline void ucall_assert(const char *file, uint64_t line, const char *expr, uint64_t nargs,
+				uint64_t a, uint64_t b)
 {
 	struct ucall uc = {
-		.cmd = UCALL_ASSERT, .nargs = nargs, .args = { a, b },
-		.file = file, .expr = expr, .line = line,
+		.cmd = UCALL_ASSERT,
+		.nargs = nargs,
+		.args = { a, b },
+		.file = file,
+		.expr = expr,
+		.line = line,
 	};
 
 	/* The host ends the test on UCALL_ASSERT; never return if it resumes. */
@@ -70,21 +74,21 @@ static inline void ucall_assert(const char *file, uint64_t line, const char *exp
 		__ucall_out(&uc);
 }
 
-#define GUEST_SYNC(v) ucall(UCALL_SYNC, 1, (uint64_t)(v), 0, 0, 0)
-#define GUEST_SYNC2(a, b) ucall(UCALL_SYNC, 2, (uint64_t)(a), (uint64_t)(b), 0, 0)
+#define GUEST_SYNC(v)	     ucall(UCALL_SYNC, 1, (uint64_t)(v), 0, 0, 0)
+#define GUEST_SYNC2(a, b)    ucall(UCALL_SYNC, 2, (uint64_t)(a), (uint64_t)(b), 0, 0)
 #define GUEST_SYNC3(a, b, c) ucall(UCALL_SYNC, 3, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), 0)
-#define GUEST_DONE() ucall(UCALL_DONE, 0, 0, 0, 0, 0)
+#define GUEST_DONE()	     ucall(UCALL_DONE, 0, 0, 0, 0, 0)
 
-#define GUEST_ASSERT(cond)                                                        \
-	do {                                                                      \
-		if (!(cond))                                                      \
-			ucall_assert(__FILE__, __LINE__, #cond, 0, 0, 0);         \
+#define GUEST_ASSERT(cond)                                                \
+	do {                                                              \
+		if (!(cond))                                              \
+			ucall_assert(__FILE__, __LINE__, #cond, 0, 0, 0); \
 	} while (0)
 
-#define GUEST_ASSERT_EQ(a, b)                                                     \
-	do {                                                                      \
-		uint64_t __ga = (uint64_t)(a), __gb = (uint64_t)(b);              \
-		if (__ga != __gb)                                                 \
+#define GUEST_ASSERT_EQ(a, b)                                                          \
+	do {                                                                           \
+		uint64_t __ga = (uint64_t)(a), __gb = (uint64_t)(b);                   \
+		if (__ga != __gb)                                                      \
 			ucall_assert(__FILE__, __LINE__, #a " == " #b, 2, __ga, __gb); \
 	} while (0)
 

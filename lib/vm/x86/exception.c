@@ -32,13 +32,22 @@ static int emulate_user_pio(struct ex_regs *regs)
 	}
 	switch (op) {
 	case 0xee:
-		__asm__ volatile("outb %%al, %%dx" : : "a"(regs->rax), "d"(port), "D"(regs->rdi) : "memory");
+		__asm__ volatile("outb %%al, %%dx"
+				 :
+				 : "a"(regs->rax), "d"(port), "D"(regs->rdi)
+				 : "memory");
 		break;
 	case 0xef:
 		if (wide16)
-			__asm__ volatile("outw %%ax, %%dx" : : "a"(regs->rax), "d"(port), "D"(regs->rdi) : "memory");
+			__asm__ volatile("outw %%ax, %%dx"
+					 :
+					 : "a"(regs->rax), "d"(port), "D"(regs->rdi)
+					 : "memory");
 		else
-			__asm__ volatile("outl %%eax, %%dx" : : "a"(regs->rax), "d"(port), "D"(regs->rdi) : "memory");
+			__asm__ volatile("outl %%eax, %%dx"
+					 :
+					 : "a"(regs->rax), "d"(port), "D"(regs->rdi)
+					 : "memory");
 		break;
 	case 0xec: {
 		uint8_t v;
@@ -75,8 +84,8 @@ static int emulate_user_cr3_reload(struct ex_regs *regs)
 {
 	const uint8_t *insn = (const uint8_t *)regs->rip;
 
-	if ((regs->cs & 3) != 3 || regs->error_code ||
-	    insn[0] != 0x0f || insn[1] != 0x22 || insn[2] != 0xd8)
+	if ((regs->cs & 3) != 3 || regs->error_code || insn[0] != 0x0f || insn[1] != 0x22 ||
+	    insn[2] != 0xd8)
 		return 0;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
 	regs->rip += 3;
@@ -90,8 +99,8 @@ int guest_gp_fixup(struct ex_regs *regs)
 
 void guest_exception_handle(struct ex_regs *regs)
 {
-	guest_exception_handler_t h = regs->vector < NR_EXCEPTION_VECTORS ?
-					      guest_exception_handlers[regs->vector] : 0;
+	guest_exception_handler_t h =
+		regs->vector < NR_EXCEPTION_VECTORS ? guest_exception_handlers[regs->vector] : 0;
 
 	if (h) {
 		h(regs);

@@ -73,8 +73,9 @@ void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, size_t npages)
 {
 	size_t i;
 
-	TEST_ASSERT(!(gva & ~PAGE_MASK) && !(gpa & ~PAGE_MASK), "virt_map: unaligned gva %#llx gpa %#llx",
-		    (unsigned long long)gva, (unsigned long long)gpa);
+	TEST_ASSERT(!(gva & ~PAGE_MASK) && !(gpa & ~PAGE_MASK),
+		    "virt_map: unaligned gva %#llx gpa %#llx", (unsigned long long)gva,
+		    (unsigned long long)gpa);
 	for (i = 0; i < npages; i++) {
 		uint64_t *e = pte_lookup(vm, gva + i * PAGE_SIZE, 1, true);
 
@@ -197,9 +198,16 @@ static uint64_t gdt_segment(uint8_t access, uint8_t flags)
 static void kvm_seg(struct kvm_segment *s, uint16_t sel, bool code, unsigned int dpl)
 {
 	*s = (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = sel,
-		.type = code ? 0xb : 0x3, .present = 1, .dpl = dpl, .s = 1,
-		.l = code, .db = !code, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = code ? 0xb : 0x3,
+		.present = 1,
+		.dpl = dpl,
+		.s = 1,
+		.l = code,
+		.db = !code,
+		.g = 1,
 	};
 }
 
@@ -258,8 +266,9 @@ void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code, enum guest_cpl cpl
 	kstack = vm_vaddr_alloc(vm, VCPU_STACK_PAGES) + VCPU_STACK_PAGES * PAGE_SIZE;
 	tss->rsp0 = kstack;
 	tss->iomap_base = sizeof(*tss); /* no I/O bitmap: IOPL decides */
-	ustack = cpl == GUEST_CPL3 ? vm_vaddr_alloc(vm, VCPU_STACK_PAGES) + VCPU_STACK_PAGES * PAGE_SIZE
-				   : kstack;
+	ustack = cpl == GUEST_CPL3 ?
+			 vm_vaddr_alloc(vm, VCPU_STACK_PAGES) + VCPU_STACK_PAGES * PAGE_SIZE :
+			 kstack;
 	vcpu->stack_top = ustack;
 
 	vcpu_sregs_get(vcpu, &sregs);
@@ -271,8 +280,11 @@ void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code, enum guest_cpl cpl
 	kvm_seg(&sregs.ds, dpl ? GDT_USER_DS | 3 : GDT_KERNEL_DS, false, dpl);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	sregs.tr = (struct kvm_segment){
-		.base = vcpu->tss_gva, .limit = sizeof(*tss) - 1, .selector = GDT_TSS,
-		.type = 0xb, .present = 1,
+		.base = vcpu->tss_gva,
+		.limit = sizeof(*tss) - 1,
+		.selector = GDT_TSS,
+		.type = 0xb,
+		.present = 1,
 	};
 	sregs.ldt = (struct kvm_segment){ .unusable = 1, .type = 0x2, .present = 0 };
 	sregs.gdt.base = vcpu->gdt_gva;
@@ -292,9 +304,9 @@ void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code, enum guest_cpl cpl
 const char *exception_name(unsigned int vector)
 {
 	static const char *const names[NR_EXCEPTION_VECTORS] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
-		"#NP", "#SS", "#GP", "#PF", "(15)", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-		[28] = "#HV", [29] = "#VC", [30] = "#SX",
+		"#DE", "#DB", "NMI", "#BP", "#OF",	  "#BR",	"#UD",	      "#NM", "#DF",
+		"CSO", "#TS", "#NP", "#SS", "#GP",	  "#PF",	"(15)",	      "#MF", "#AC",
+		"#MC", "#XM", "#VE", "#CP", [28] = "#HV", [29] = "#VC", [30] = "#SX",
 	};
 
 	return vector < NR_EXCEPTION_VECTORS && names[vector] ? names[vector] : "(reserved)";

@@ -20,7 +20,7 @@ static char *ser(struct json_object *o)
 
 START_TEST(test_valid_utf8_kept)
 {
-	_cleanup_json_ struct json_object *o = kvmcfg_json_new_string("caf\xc3\xa9 \xf0\x9f\x98\x80");
+	_cleanup_(json_object_putp) struct json_object *o = kvmcfg_json_new_string("caf\xc3\xa9 \xf0\x9f\x98\x80");
 	_cleanup_free_ char *s = ser(o);
 
 	ck_assert_str_eq(s, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"\n");
@@ -31,9 +31,9 @@ START_TEST(test_invalid_bytes_replaced)
 {
 	/* 0xff, a lone continuation, an overlong '/', a surrogate, a cut sequence. */
 	static const char in[] = "a\xff" "b\x80" "c\xc0\xaf" "d\xed\xa0\x80" "e\xe2\x82";
-	_cleanup_json_ struct json_object *o = kvmcfg_json_new_string_len(in, sizeof(in) - 1);
+	_cleanup_(json_object_putp) struct json_object *o = kvmcfg_json_new_string_len(in, sizeof(in) - 1);
 	_cleanup_free_ char *s = ser(o);
-	_cleanup_json_ struct json_object *back = json_tokener_parse(s);
+	_cleanup_(json_object_putp) struct json_object *back = json_tokener_parse(s);
 
 	ck_assert_ptr_nonnull(back);
 	ck_assert_str_eq(json_object_get_string(back),
@@ -46,9 +46,9 @@ START_TEST(test_controls_escaped)
 {
 	/* ESC, DEL, U+009B (CSI), U+0085 (NEL), U+2028, U+2029, and a plain e-acute. */
 	static const char in[] = "\x1b[2J\x7f\xc2\x9b" "1m\xc2\x85\xe2\x80\xa8\xe2\x80\xa9\xc3\xa9";
-	_cleanup_json_ struct json_object *o = kvmcfg_json_new_string(in);
+	_cleanup_(json_object_putp) struct json_object *o = kvmcfg_json_new_string(in);
 	_cleanup_free_ char *s = ser(o);
-	_cleanup_json_ struct json_object *back = json_tokener_parse(s);
+	_cleanup_(json_object_putp) struct json_object *back = json_tokener_parse(s);
 
 	ck_assert_str_eq(s, "\"\\u001b[2J\\u007f\\u009b1m\\u0085\\u2028\\u2029\xc3\xa9\"\n");
 	ck_assert_ptr_nonnull(back);
@@ -58,7 +58,7 @@ END_TEST
 
 START_TEST(test_nul_inside_string)
 {
-	_cleanup_json_ struct json_object *o = kvmcfg_json_new_string_len("a\0b", 3);
+	_cleanup_(json_object_putp) struct json_object *o = kvmcfg_json_new_string_len("a\0b", 3);
 	_cleanup_free_ char *s = ser(o);
 
 	ck_assert_str_eq(s, "\"a\\u0000b\"\n");
@@ -67,8 +67,8 @@ END_TEST
 
 START_TEST(test_add_takes_reference)
 {
-	_cleanup_json_ struct json_object *obj = json_object_new_object();
-	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	_cleanup_(json_object_putp) struct json_object *obj = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *arr = json_object_new_array();
 	_cleanup_free_ char *s = NULL;
 
 	ck_assert_int_eq(kvmcfg_json_add(obj, "k", kvmcfg_json_new_string("v")), 0);
@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(test_add_string_and_fixed)
 {
-	_cleanup_json_ struct json_object *obj = json_object_new_object();
+	_cleanup_(json_object_putp) struct json_object *obj = json_object_new_object();
 	_cleanup_free_ char *s = NULL;
 
 	ck_assert_int_eq(kvmcfg_json_add_string(obj, "s", "a\xff"), 0);
@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(test_write_reports_errors)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_int(1);
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_int(1);
 	FILE *f = fopen("/dev/full", "w");
 
 	ck_assert_ptr_nonnull(f);

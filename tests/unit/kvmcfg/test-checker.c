@@ -387,7 +387,7 @@ START_TEST(snapshot_round_trip)
 	kvmcfg_findings_free(f);
 	kvmcfg_policy_free(p);
 	free(text);
-	kvmcfg_strv_free(mods);
+	strv_free(mods);
 	close(fd);
 }
 END_TEST

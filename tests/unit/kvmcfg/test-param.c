@@ -134,17 +134,17 @@ START_TEST(list_sorted)
 	ck_assert_str_eq(v[2], "halt_poll_ns");
 	ck_assert_str_eq(v[7], "twonl");
 	ck_assert_ptr_null(v[8]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 
 	ck_assert_int_eq(kvmcfg_param_list_at(root_fd, "kvm_amd", &v), 0);
 	ck_assert_ptr_null(v[0]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	ck_assert_int_eq(kvmcfg_param_list_at(root_fd, "kvm_intel", &v), -ENODEV);
 	ck_assert_int_eq(kvmcfg_module_list_at(root_fd, &v), 0);
 	ck_assert_str_eq(v[0], "kvm");
 	ck_assert_str_eq(v[1], "kvm_amd");
 	ck_assert_ptr_null(v[2]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 	ck_assert_int_eq(kvmcfg_module_loaded_at(root_fd, "kvm"), 1);
 	ck_assert_int_eq(kvmcfg_module_loaded_at(root_fd, "kvm_intel"), 0);
 }
@@ -172,7 +172,7 @@ START_TEST(list_many)
 		ck_assert_str_eq(v[i], want[i]);
 	}
 	ck_assert_ptr_null(v[N]);
-	kvmcfg_strv_free(v);
+	strv_free(v);
 }
 END_TEST
 
@@ -243,7 +243,7 @@ START_TEST(fifo_refused)
 	for (i = 0; names[i] && strcmp(names[i], "fifo"); i++)
 		;
 	ck_assert_ptr_nonnull(names[i]);
-	kvmcfg_strv_free(names);
+	strv_free(names);
 	/* The other values of the module still read. */
 	expect_value("kvm", "tdp_mmu", "Y");
 }

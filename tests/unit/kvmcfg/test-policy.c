@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(merge_overrides)
 {
-	_cleanup_policy_ Policy *base = NULL;
+	_cleanup_(kvmcfg_policy_freep) Policy *base = NULL;
 	Policy *o = NULL;
 	PolicyError err = {};
 	char *out = NULL;
