@@ -3,7 +3,7 @@
  * The one UTF-8 rule in kvmcfg. Every writer that turns outside bytes (a
  * param value, a test's output, a policy line) into text asks this check
  * and replaces what it rejects with U+FFFD: the JSON escaper
- * (json-escape.h), the Prometheus label escaper (prom-escape.h), the
+ * (json-out.h), the Prometheus label escaper (prom-escape.h), the
  * daemon's log writer, kvmcfgctl's table cells and the runner's XML writer.
  * One rule means a byte string is text or not text the same way in every
  * report of the same run.

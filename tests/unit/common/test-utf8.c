@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json-escape.h"
+#include "json-out.h"
 #include "unit-test.h"
 #include "prom-escape.h"
 #include "utf8.h"
@@ -153,8 +153,12 @@ END_TEST
 
 static char *through(bool json, const char *s)
 {
-	if (json)
-		return CAPTURE(f, kvmcfg_json_escape(f, s, strlen(s)));
+	if (json) {
+		_cleanup_(json_object_putp) struct json_object *o = kvmcfg_json_new_string(s);
+
+		ck_assert_ptr_nonnull(o);
+		return kvmcfg_json_serialize(o, JSON_C_TO_STRING_PLAIN);
+	}
 	return CAPTURE(f, kvmcfg_prom_label_value(f, s));
 }
 
@@ -164,7 +168,9 @@ START_TEST(writers_agree)
 	static const char *const in = "\xef\xbf\xbe|\xef\xb7\x90|\xed\xa0\x80";
 	char *json = through(true, in), *prom = through(false, in);
 
-	ck_assert_str_eq(json, "\\ufffd\\ufffd\\ufffd|\xef\xb7\x90|\\ufffd\\ufffd\\ufffd");
+	ck_assert_str_eq(json, "\"" KVMCFG_UTF8_REPLACEMENT KVMCFG_UTF8_REPLACEMENT
+			 KVMCFG_UTF8_REPLACEMENT "|\xef\xb7\x90|" KVMCFG_UTF8_REPLACEMENT
+			 KVMCFG_UTF8_REPLACEMENT KVMCFG_UTF8_REPLACEMENT "\"\n");
 	ck_assert_str_eq(prom, KVMCFG_UTF8_REPLACEMENT KVMCFG_UTF8_REPLACEMENT
 			 KVMCFG_UTF8_REPLACEMENT "|\xef\xb7\x90|" KVMCFG_UTF8_REPLACEMENT
 			 KVMCFG_UTF8_REPLACEMENT KVMCFG_UTF8_REPLACEMENT);
