@@ -32,15 +32,8 @@ int mismatch_set_add(MismatchSet *s, const Mismatch *m)
 	char *dst[ELEMENTSOF(src)] = { 0 };
 	size_t i;
 
-	if (s->n == s->allocated) {
-		size_t na = s->allocated ? s->allocated * 2 : 16;
-		Mismatch *nv = realloc(s->v, na * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->allocated = na;
-	}
+	if (GROW(s->v, s->allocated, s->n + 1) < 0)
+		return -ENOMEM;
 	for (i = 0; i < ELEMENTSOF(src); i++) {
 		dst[i] = strdup(src[i] ? src[i] : "");
 		if (!dst[i]) {

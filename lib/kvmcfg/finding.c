@@ -198,15 +198,8 @@ int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, 
 		.origin_line = origin_line,
 	};
 
-	if (f->n == f->allocated) {
-		size_t a = f->allocated ? f->allocated * 2 : 32;
-		Finding *items = realloc(f->items, a * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		f->items = items;
-		f->allocated = a;
-	}
+	if (GROW(f->items, f->allocated, f->n + 1) < 0)
+		return -ENOMEM;
 	if (strdup_null(module ? module : "", &n.module) < 0 || strdup_null(param, &n.param) < 0 ||
 	    strdup_null(expected ? expected : "", &n.expected) < 0 ||
 	    strdup_null(actual, &n.actual) < 0 ||

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "sample-stats.h"
 
 void bench_samples_init(struct bench_samples *s, size_t max)
@@ -25,15 +26,8 @@ int bench_samples_add(struct bench_samples *s, uint64_t v)
 
 	if (s->max && s->n >= s->max)
 		return -ENOSPC;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = cap;
-	}
+	if (GROW(s->v, s->cap, s->n + 1) < 0)
+		return -ENOMEM;
 	s->v[s->n++] = v;
 	delta = (double)v - s->mean;
 	s->mean += delta / (double)s->n;
