@@ -189,6 +189,9 @@ const char *ctl_status_cell(const Finding *f)
 	/* An 'any' rule asserts nothing: "ok" would claim it was checked. */
 	if (f->kind == FINDING_OK && !f->rule && f->expected && !strcmp(f->expected, "any"))
 		return "recorded";
+	/* check --verify: behaviour confirmed the value (probe-verify.h). */
+	if (f->kind == FINDING_OK && f->probe)
+		return "verified";
 	return cells[f->kind];
 }
 

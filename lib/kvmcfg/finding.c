@@ -217,11 +217,18 @@ oom:
 
 int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence)
 {
-	Finding *x;
-
 	if (!f->n)
 		return -EINVAL;
-	x = &f->items[f->n - 1];
+	return kvmcfg_findings_set_probe_at(f, f->n - 1, probe, evidence);
+}
+
+int kvmcfg_findings_set_probe_at(Findings *f, size_t i, const char *probe, const char *evidence)
+{
+	Finding *x;
+
+	if (i >= f->n)
+		return -EINVAL;
+	x = &f->items[i];
 	free(x->probe);
 	free(x->evidence);
 	x->probe = x->evidence = NULL;

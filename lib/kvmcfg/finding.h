@@ -28,8 +28,9 @@
  *         "origin": { "file": "/etc/kvmcfgd/policy.conf", "line": 12 },
  *         "rule": "tdp-mmu-requires-tdp" | null,   (derived rules only)
  *         "message": "human explanation",
- *         "probe": "mmio_caching",             (contradicted, unverified and
- *         "evidence": "pf_mmio_spte_created=0 ..."  probe-skipped findings only)
+ *         "probe": "mmio_caching",             (--verify: contradicted, unverified,
+ *         "evidence": "pf_mmio_spte_created=0 ..."  probe-skipped findings, and ok
+ *                                              findings behaviour confirmed)
  *       }, ...
  *     ],
  *     "errors": [ { "file": ..., "line": 0 | N, "message": ... }, ... ],
@@ -117,6 +118,12 @@ int kvmcfg_findings_add(Findings *f, FindingKind kind, PolicySeverity severity, 
 
 /* Attach a probe's name and evidence to the last finding added (copied). */
 int kvmcfg_findings_set_probe(Findings *f, const char *probe, const char *evidence);
+
+/*
+ * The same for finding @i: an "ok" finding with a probe attached is one
+ * that behaviour confirmed (check --verify shows it as "verified").
+ */
+int kvmcfg_findings_set_probe_at(Findings *f, size_t i, const char *probe, const char *evidence);
 
 /* Whether a finding is something to report (not ok, not skipped). */
 bool kvmcfg_finding_is_problem(const Finding *f);

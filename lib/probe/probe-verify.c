@@ -73,8 +73,11 @@ int kvmcfg_verify_apply(Findings *f, const KvmcfgProbe *const *probes,
 		switch (res->outcome) {
 		case KVMCFG_PROBE_OBSERVED:
 			r = kvmcfg_probe_judge(res, module, param, value, msg, sizeof(msg));
-			if (r == 0)
+			if (r == 0) {
+				/* Agrees: the rule's own finding carries what confirmed it. */
+				r = kvmcfg_findings_set_probe_at(f, i, p->name, res->evidence);
 				break;
+			}
 			if (r == 1) {
 				/* Expected: what the behaviour implies the param should read. */
 				contradicted++;

@@ -130,6 +130,36 @@ START_TEST(verify_apply)
 }
 END_TEST
 
+START_TEST(verify_agrees)
+{
+	const KvmcfgProbe *need[16];
+	KvmcfgProbeResult res[2] = {};
+	Findings *f = checked();
+	size_t n = kvmcfg_verify_probes_needed(f, need);
+
+	/* The guest really runs on the TDP MMU: kvm.tdp_mmu=Y holds. */
+	kvmcfg_probe_set_evidence(&res[0], "TDP: invlpg=0 after 32 INVLPGs");
+	kvmcfg_probe_add_verdict(&res[0], "kvm", "tdp_mmu", true, "the guest runs on the TDP MMU");
+	res[0].outcome = KVMCFG_PROBE_OBSERVED;
+	kvmcfg_probe_set_evidence(&res[1], "pf_mmio_spte_created=0 after 8 reads");
+	kvmcfg_probe_add_verdict(&res[1], "kvm", "mmio_caching", false, "MMIO SPTEs are not cached");
+	res[1].outcome = KVMCFG_PROBE_OBSERVED;
+
+	ck_assert_int_eq(kvmcfg_verify_apply(f, need, res, n, false), 0);
+	/* No finding added; the rule's own finding names what confirmed it. */
+	ck_assert_uint_eq(f->n, 4);
+	ck_assert_int_eq(f->items[0].kind, FINDING_OK);
+	ck_assert_str_eq(f->items[0].probe, "tdp");
+	ck_assert_str_eq(f->items[0].evidence, "TDP: invlpg=0 after 32 INVLPGs");
+	/* The mismatch (mmio_caching=N against a policy of Y) agrees with behaviour too. */
+	ck_assert_str_eq(f->items[1].probe, "mmio_caching");
+	/* The derived rule and a param no probe judges stay as they were. */
+	ck_assert_ptr_null(f->items[2].probe);
+	ck_assert_ptr_null(f->items[3].probe);
+	kvmcfg_findings_free(f);
+}
+END_TEST
+
 START_TEST(unverified_verdict)
 {
 	const KvmcfgProbe *need[16];
@@ -242,6 +272,7 @@ int main(void)
 	tcase_add_test(tc, judge);
 	tcase_add_test(tc, registry);
 	tcase_add_test(tc, verify_apply);
+	tcase_add_test(tc, verify_agrees);
 	tcase_add_test(tc, unverified_verdict);
 	tcase_add_test(tc, isolated);
 	tcase_add_test(tc, batch);
