@@ -74,10 +74,10 @@ install -D -m 0644 "$src/tests/systemd/daemon-checks.sh" "$ov/usr/lib/kvmcfg-e2e
 # and the installed catalog must explain every one.
 alert_h=$src/kvmcfgd/src/alert.h
 {
-	echo "KVMCFG_MSGID_MISMATCH=$(sed -n 's/^#define KVMCFG_MESSAGE_MISMATCH *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
-	echo "KVMCFG_MSGID_RESOLVED=$(sed -n 's/^#define KVMCFG_MESSAGE_RESOLVED *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
-	echo "KVMCFG_MSGID_CONTRADICTED=$(sed -n 's/^#define KVMCFG_MESSAGE_CONTRADICTED *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
-	echo "KVMCFG_MSGIDS='$(sed -n 's/^#define KVMCFG_MESSAGE_[A-Z_]* *"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null | tr '\n' ' ')'"
+	echo "KVMCFG_MSGID_MISMATCH=$(sed -n 's/^#define KVMCFG_MESSAGE_MISMATCH[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGID_RESOLVED=$(sed -n 's/^#define KVMCFG_MESSAGE_RESOLVED[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGID_CONTRADICTED=$(sed -n 's/^#define KVMCFG_MESSAGE_CONTRADICTED[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null)"
+	echo "KVMCFG_MSGIDS='$(sed -n 's/^#define KVMCFG_MESSAGE_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$alert_h" 2>/dev/null | tr '\n' ' ')'"
 } >"$work/expect.env"
 install -D -m 0644 "$work/expect.env" "$ov/usr/lib/kvmcfg-e2e/expect.env"
 install -D -m 0644 "$src/tests/systemd/kvmcfg-e2e.service" "$ov/etc/systemd/system/kvmcfg-e2e.service"
