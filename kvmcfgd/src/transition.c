@@ -272,11 +272,12 @@ int mismatch_set_from_findings(MismatchSet *ret, const Findings *f)
 				.module = x->module,
 				.param = x->param,
 				/* --verify's verdict on a param is its own finding, beside the policy's. */
-				.rule = x->rule	  ? x->rule :
-					!x->probe ? (char *)"policy" :
+				.rule = x->rule ? x->rule :
 					x->kind == FINDING_CONTRADICTED ?
-						    (char *)"verify:contradicted" :
-						    (char *)"verify:unverified",
+						  (char *)"verify:contradicted" :
+					x->kind == FINDING_UNVERIFIED ?
+						  (char *)"verify:unverified" :
+						  (char *)"policy",
 				.kind = (char *)kvmcfg_finding_kind_to_string(x->kind),
 				.expected = x->expected,
 				.actual = x->actual ? x->actual :

@@ -74,8 +74,10 @@ int kvmcfg_verify_apply(Findings *f, const KvmcfgProbe *const *probes,
 		case KVMCFG_PROBE_OBSERVED:
 			r = kvmcfg_probe_judge(res, module, param, value, msg, sizeof(msg));
 			if (r == 0) {
-				/* Agrees: the rule's own finding carries what confirmed it. */
-				r = kvmcfg_findings_set_probe_at(f, i, p->name, res->evidence);
+				/* Agrees: a rule that holds carries what confirmed it. */
+				if (f->items[i].kind == FINDING_OK)
+					r = kvmcfg_findings_set_probe_at(f, i, p->name,
+									 res->evidence);
 				break;
 			}
 			if (r == 1) {

@@ -28,8 +28,8 @@ size_t kvmcfg_verify_probes_needed(const Findings *f, const KvmcfgProbe **ret);
  *    of the rule, or info under @allow_unverified, so it never fails the
  *    verdict then);
  *  - "skipped" (info) when the probe cannot tell on this host.
- * A param that agrees with behaviour adds no finding: its own finding gets
- * the probe's name and evidence (kvmcfg_findings_set_probe_at()), which
+ * A param that agrees with behaviour adds no finding: its own finding, when
+ * the rule holds, gets the probe's name and evidence (kvmcfg_findings_set_probe_at()), which
  * reports show as verified. Returns the number of contradictions, or -ENOMEM.
  */
 int kvmcfg_verify_apply(Findings *f, const KvmcfgProbe *const *probes,
