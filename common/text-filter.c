@@ -178,9 +178,32 @@ FILE *kvmcfg_text_filter_stream(int fd)
 	return f;
 }
 
+static FILE *plain_stdout, *plain_stderr;
+
+/*
+ * At exit: put the plain streams back and close the filters, so what they
+ * hold is written and their state freed (exit() flushes a cookie stream
+ * but never closes it).
+ */
+static void text_filter_std_close(void)
+{
+	FILE *out = stdout, *err = stderr;
+
+	if (!plain_stdout)
+		return;
+	stdout = plain_stdout;
+	stderr = plain_stderr;
+	plain_stdout = plain_stderr = NULL;
+	fclose(out);
+	fclose(err);
+}
+
 int kvmcfg_text_filter_std(void)
 {
 	FILE *out, *err;
+
+	if (plain_stdout)
+		return 0;
 
 	fflush(stdout);
 	fflush(stderr);
@@ -196,7 +219,13 @@ int kvmcfg_text_filter_std(void)
 	/* Errors are written as they happen, as from an unbuffered stderr. */
 	setvbuf(err, NULL, _IOLBF, BUFSIZ);
 	/* glibc's stdout and stderr are ordinary variables, meant to be reassigned. */
+	plain_stdout = stdout;
+	plain_stderr = stderr;
 	stdout = out;
 	stderr = err;
+	if (atexit(text_filter_std_close) != 0) {
+		text_filter_std_close();
+		return -ENOMEM;
+	}
 	return 0;
 }

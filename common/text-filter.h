@@ -51,5 +51,8 @@ char *kvmcfg_text_filter_dup(const char *s, unsigned flags);
  */
 FILE *kvmcfg_text_filter_stream(int fd);
 
-/* Put stdout and stderr behind kvmcfg_text_filter_stream(). 0 or -errno. */
+/*
+ * Put stdout and stderr behind kvmcfg_text_filter_stream(), until exit,
+ * which flushes and closes the filters (atexit). 0 or -errno.
+ */
 int kvmcfg_text_filter_std(void);
