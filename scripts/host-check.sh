@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The main job on a KVM host: install what is missing, build, run the
 # guest-driven selftest suite on this host's /dev/kvm, check the loaded KVM
-# module parameters against the default policy, and print a summary.
+# module parameters against the default policy and, through the reality
+# probes, against what KVM does (kvmcfgctl check --verify), and print a summary.
 #
 #   scripts/host-check.sh [--builddir DIR]
 #
 # Exit status: 0 all good, 1 a selftest failed (or every one skipped) or the
-# host violates the policy. Reports: BUILDDIR/meson-logs/kvm-selftests.{xml,json}.
+# host violates the policy, a param contradicts behaviour or cannot be verified.
+# Reports: BUILDDIR/meson-logs/kvm-selftests.{xml,json}.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ builddir=build
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--builddir) builddir=$2; shift ;;
-	-h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "host-check.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -47,7 +49,7 @@ esac
 [ -n "$suite_line" ] || suite_line="kvm-selftests exited $src without a summary"
 
 echo
-echo "== KVM parameters against the default policy =="
+echo "== KVM parameters against the default policy, verified by behaviour =="
 if [ -x "$builddir/kvmcfgd/ctl/kvmcfgctl" ]; then
 	# kvmcfgctl refuses policy files that others own or may write (like
 	# sshd's StrictModes). A checkout need not be owned by the user running
@@ -60,7 +62,7 @@ if [ -x "$builddir/kvmcfgd/ctl/kvmcfgctl" ]; then
 		chmod 0644 "$policy"
 		echo "(checking a private copy of kvmcfgd/policy/default.conf: the checkout is not ours)"
 	fi
-	"$builddir/kvmcfgd/ctl/kvmcfgctl" check --policy "$policy" || rc=1
+	"$builddir/kvmcfgd/ctl/kvmcfgctl" check --verify --policy "$policy" || rc=1
 else
 	echo "kvmcfgctl is not built in this tree yet: policy check not run"
 fi
