@@ -14,15 +14,6 @@
 #define PROBES_MAX 32
 /* Beyond n probes times VerifyTimeout=, the batch child itself is killed. */
 #define BATCH_SLACK_USEC (5 * USEC_PER_SEC)
-/*
- * kvm.ko loads before its vendor module, whose init creates /dev/kvm, and a
- * reload removes it for a moment: a probe run then would only report every
- * param unverified and resolve a second later, on every module reload. So a
- * run waits for /dev/kvm, once a second, this many times; then it runs
- * anyway and a /dev/kvm that never came is reported unverified.
- */
-#define DEVICE_WAITS	 10
-#define DEVICE_WAIT_USEC (1 * USEC_PER_SEC)
 
 struct Verifier {
 	sd_event *event;
@@ -33,8 +24,6 @@ struct Verifier {
 	sd_event_source *interval_timer;
 	sd_event_source *io;
 	sd_event_source *deadline;
-	sd_event_source *device_timer;
-	unsigned device_waits;
 
 	/* The run in flight: pid > 0. */
 	pid_t pid;
@@ -75,7 +64,6 @@ Verifier *verifier_free(Verifier *v)
 		return NULL;
 	run_kill(v);
 	sd_event_source_disable_unref(v->interval_timer);
-	sd_event_source_disable_unref(v->device_timer);
 	kvmcfg_findings_free(v->carried);
 	sd_event_unref(v->event);
 	free(v);
@@ -91,37 +79,6 @@ static int on_interval(sd_event_source *s, uint64_t usec, void *userdata)
 	(void)sd_event_source_set_time_relative(s, v->interval_usec);
 	v->done(v, v->userdata);
 	return 0;
-}
-
-static int on_device_wait(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	Verifier *v = userdata;
-
-	(void)s;
-	(void)usec;
-	v->device_timer = sd_event_source_disable_unref(v->device_timer);
-	v->wanted = true;
-	v->done(v, v->userdata);
-	return 0;
-}
-
-/* Whether to put the run off: /dev/kvm is missing and we have not waited long. */
-static bool wait_for_device(Verifier *v)
-{
-	if (access("/dev/kvm", F_OK) == 0 || errno != ENOENT || v->device_waits >= DEVICE_WAITS) {
-		v->device_waits = 0;
-		return false;
-	}
-	if (v->device_timer)
-		return true;
-	if (sd_event_add_time_relative(v->event, &v->device_timer, CLOCK_MONOTONIC,
-				       DEVICE_WAIT_USEC, USEC_PER_MSEC * 100, on_device_wait,
-				       v) < 0)
-		return false;
-	v->device_waits++;
-	log_debug("Verify: /dev/kvm is not there (yet), probing in a second (%u/%u).",
-		  v->device_waits, DEVICE_WAITS);
-	return true;
 }
 
 int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t timeout_usec,
@@ -161,14 +118,11 @@ void verifier_invalidate(Verifier *v)
 	v->rerun = false;
 	v->valid = false;
 	v->wanted = true;
-	/* A module change: a fresh wait for its /dev/kvm. */
-	v->device_waits = 0;
 }
 
 void verifier_stop(Verifier *v)
 {
 	(void)sd_event_source_set_enabled(v->interval_timer, SD_EVENT_OFF);
-	v->device_timer = sd_event_source_disable_unref(v->device_timer);
 }
 
 uint64_t verifier_runs(const Verifier *v)
@@ -302,11 +256,6 @@ int verifier_check(Verifier *v, Findings *f, bool may_start)
 		;
 	else if (v->wanted && v->pid > 0) {
 		v->rerun = true;
-		v->wanted = false;
-	} else if (v->wanted && v->device_timer) {
-		/* Already waiting for /dev/kvm: the timer asks again. */
-		v->wanted = false;
-	} else if (v->wanted && wait_for_device(v)) {
 		v->wanted = false;
 	} else if (v->wanted) {
 		v->wanted = false;
