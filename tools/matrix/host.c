@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "macro.h"
 #include "param.h"
 
 /* Whether @flags (a space-separated list) has the word @flag. */
@@ -213,7 +214,7 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 		     size_t *unreadable)
 {
 	struct kvm_holder *v = NULL;
-	size_t n = 0, bad = 0;
+	size_t n = 0, n_alloc = 0, bad = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -221,7 +222,6 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct kvm_holder *nv;
 		char *end;
 		long pid;
 		int r;
@@ -238,13 +238,11 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 		}
 		if (!r)
 			continue;
-		nv = realloc(v, (n + 1) * sizeof(*nv));
-		if (!nv) {
+		if (GROW(v, n_alloc, n + 1) < 0) {
 			free(v);
 			closedir(d);
 			return -ENOMEM;
 		}
-		v = nv;
 		v[n].pid = (pid_t)pid;
 		v[n].vm = r == 2;
 		read_comm(proc_root, (pid_t)pid, v[n].comm, sizeof(v[n].comm));
@@ -260,7 +258,7 @@ int kvm_holders_scan(const char *proc_root, pid_t self, struct kvm_holder **ret,
 int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
 {
 	pid_t *v = NULL;
-	size_t n = 0;
+	size_t n = 0, n_alloc = 0;
 	struct dirent *de;
 	DIR *d = NULL; /* set on success; gcc cannot see that -errno is never 0 */
 	int r;
@@ -270,18 +268,15 @@ int kvm_debugfs_vms_at(int sysfs_fd, pid_t **pids, size_t *n_ret)
 		return r;
 	while ((de = readdir(d))) {
 		int pid, vmfd, end = 0;
-		pid_t *nv;
 
 		/* Per-VM directories are "PID-FD"; the rest are global stats files. */
 		if (sscanf(de->d_name, "%d-%d%n", &pid, &vmfd, &end) != 2 || de->d_name[end])
 			continue;
-		nv = realloc(v, (n + 1) * sizeof(*nv));
-		if (!nv) {
+		if (GROW(v, n_alloc, n + 1) < 0) {
 			free(v);
 			closedir(d);
 			return -ENOMEM;
 		}
-		v = nv;
 		v[n++] = pid;
 	}
 	closedir(d);
