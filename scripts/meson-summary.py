@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Summarise meson testlog.json files as one plain line: 'N passed, N failed, N skipped'.
 
-Counts one row per meson test (a selftest binary, a libcheck suite, ...). With
---subtests, also prints the TAP subtest totals meson recorded for each test.
+Counts one row per meson test (a selftest binary, a libcheck suite, ...).
+--tail N first prints the last N lines of each failed test's output, so a CI
+log that keeps only its end still shows why.
 Exit status: 0 when nothing failed, 1 otherwise, 2 when a log is missing.
 """
 import json
@@ -15,9 +16,19 @@ FAIL = {"FAIL", "ERROR", "TIMEOUT", "UNEXPECTEDPASS", "INTERRUPT"}
 
 
 def main(argv):
-    logs = [a for a in argv if not a.startswith("--")]
+    tail, logs = 0, []
+    it = iter(argv)
+    for a in it:
+        if a == "--tail":
+            try:
+                tail = int(next(it, ""))
+            except ValueError:
+                print("meson-summary: --tail wants a number of lines", file=sys.stderr)
+                return 2
+        else:
+            logs.append(a)
     if not logs:
-        print("usage: meson-summary.py TESTLOG.json [...]", file=sys.stderr)
+        print("usage: meson-summary.py [--tail N] TESTLOG.json [...]", file=sys.stderr)
         return 2
     passed = failed = skipped = 0
     failures = []
@@ -37,6 +48,10 @@ def main(argv):
             else:
                 failed += 1
                 failures.append(f"{row.get('name', '?')} ({res})")
+                out = (row.get("stdout") or "").rstrip("\n").splitlines()
+                if tail > 0:
+                    print(f"---- {failures[-1]}: the last {min(tail, len(out))} line(s) ----")
+                    print("\n".join(out[-tail:]))
     for name in failures:
         print(f"failed: {name}")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")

@@ -70,8 +70,9 @@ struct Manager {
 	sd_event_source *signals[4];
 
 	AlertRunner *runner;
-	Verifier *verifier; /* Verify=yes, else NULL */
-	bool in_load_burst; /* the check at a load uevent, before the settle one */
+	Verifier *verifier;    /* Verify=yes, else NULL */
+	bool in_load_burst;    /* the check at a load uevent, before the settle one */
+	bool kvm_device_added; /* this wakeup's uevents created /dev/kvm */
 	bool stopping;
 };
 
@@ -255,6 +256,25 @@ static int timer_arm(sd_event_source *s, uint64_t usec)
 	return r;
 }
 
+static bool timer_armed(sd_event_source *s)
+{
+	int enabled = SD_EVENT_OFF;
+
+	return s && sd_event_source_get_enabled(s, &enabled) >= 0 && enabled != SD_EVENT_OFF;
+}
+
+/* What is still to come without a new event: tests wait for "none". */
+static const char *manager_pending(const Manager *m)
+{
+	if (m->verifier && verifier_busy(m->verifier))
+		return "probes";
+	if (timer_armed(m->settle_timer))
+		return "settle";
+	if (timer_armed(m->retry_timer))
+		return "retry";
+	return "none";
+}
+
 static void arm_retry(Manager *m, uint64_t usec)
 {
 	int r = timer_arm(m->retry_timer, usec);
@@ -396,9 +416,9 @@ static int manager_check(Manager *m, const char *reason)
 
 	m->verdict = kvmcfg_findings_verdict(f);
 	m->metrics.last_check_ok = findings_readable(f);
-	log_debug("Check (%s): %s, %zu problem(s), %zu transition(s), %" PRIu64 "us.", reason,
-		  kvmcfg_verdict_to_string(m->verdict), m->current.n, n,
-		  m->metrics.last_check_duration_usec);
+	log_debug("Check (%s): %s, %zu problem(s), %zu transition(s), %" PRIu64 "us; pending: %s.",
+		  reason, kvmcfg_verdict_to_string(m->verdict), m->current.n, n,
+		  m->metrics.last_check_duration_usec, n_failed > 0 ? "retry" : manager_pending(m));
 	update_textfile(m);
 	if (alert_status(kvmcfg_verdict_to_string(m->verdict), &m->current, &status) >= 0)
 		notify_status(m, NULL, status);
@@ -475,6 +495,11 @@ static void on_one_uevent(const Uevent *u, void *userdata)
 	const char *module = NULL;
 	UeventModuleAction a;
 
+	if (uevent_is_kvm_device_add(u)) {
+		log_debug("/dev/kvm created (uevent seqnum %" PRIu64 ").", u->seqnum);
+		m->kvm_device_added = true;
+		return;
+	}
 	a = uevent_module_action(u, &module);
 	if (a == UEVENT_MODULE_NONE)
 		return;
@@ -494,6 +519,7 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 
 	(void)revents;
 	m->module_events = m->module_adds = 0;
+	m->kvm_device_added = false;
 	r = uevent_socket_drain(fd, kernel_only, on_one_uevent, m);
 	if (r == -ENOBUFS) {
 		/* Events were lost, maybe a load among them: assume the worst. */
@@ -507,8 +533,12 @@ static int on_uevent_readable(sd_event_source *s, int fd, uint32_t revents, void
 		log_errno(LOG_ERR, r, "Failed to read uevents, ignoring: %m");
 		return 0;
 	}
-	if (m->module_events == 0)
+	if (m->module_events == 0) {
+		/* /dev/kvm alone (the vendor module's load is in the same burst otherwise). */
+		if (m->kvm_device_added && m->verifier)
+			verifier_device_added(m->verifier);
 		return 0;
+	}
 	/* What the probes saw was the modules before this change. */
 	if (m->verifier)
 		verifier_invalidate(m->verifier);

@@ -115,6 +115,12 @@ UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module
 	return a;
 }
 
+bool uevent_is_kvm_device_add(const Uevent *u)
+{
+	return strcmp(u->action, "add") == 0 &&
+	       strcmp(u->devpath, "/devices/virtual/misc/kvm") == 0;
+}
+
 /* Four header bytes as classic BPF loads them (network order). */
 #define W(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -122,31 +128,47 @@ UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module
 int uevent_socket_attach_filter(int fd)
 {
 	/*
-	 * Pass "add@/module/..." and "remove@/module/..." only. Every VM
+	 * Pass "add@/module/...", "remove@/module/..." and the one device
+	 * event the probes wait for, "add@/devices/virtual/misc/kvm". Every VM
 	 * created or destroyed sends change@/devices/virtual/misc/kvm, and a
 	 * busy host sends many device events: without this, each would wake
 	 * the daemon (and could fill the queue and cost real module events).
+	 * Jump offsets count from the next instruction: TARGET - (pc + 1).
 	 */
-	enum { ACCEPT = 15, REJECT = 16 };
+	enum { DEV = 6, REMOVE = 19, ACCEPT = 28, REJECT = 29 };
 	struct sock_filter ins[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('a', 'd', 'd', '@'), 0, 6 - 2),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('a', 'd', 'd', '@'), 0, REMOVE - 2),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'm', 'o', 'd'), 0, REJECT - 4),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'm', 'o', 'd'), 0, DEV - 4),
 		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
 		/* 5 */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('u', 'l', 'e', '/'), ACCEPT - 6, REJECT - 6),
-		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('r', 'e', 'm', 'o'), 0, REJECT - 7),
-		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('v', 'e', '@', '/'), 0, REJECT - 9),
-		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
-		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('m', 'o', 'd', 'u'), 0, REJECT - 11),
-		/* 11 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ('l' << 8) | 'e', 0, REJECT - 13),
-		/* 13 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14),
-		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '/', ACCEPT - 15, REJECT - 15),
-		/* 15 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
-		/* 16 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'd', 'e', 'v'), 0, REJECT - 7),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('i', 'c', 'e', 's'), 0, REJECT - 9),
+		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'v', 'i', 'r'), 0, REJECT - 11),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('t', 'u', 'a', 'l'), 0, REJECT - 13),
+		/* 13 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('/', 'm', 'i', 's'), 0, REJECT - 15),
+		/* 15 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),
+		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('c', '/', 'k', 'v'), 0, REJECT - 17),
+		/* 17 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 28),
+		/* 18: "m" and the header's NUL, so misc/kvmX does not pass */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 'm' << 8, ACCEPT - 19, REJECT - 19),
+		/* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('r', 'e', 'm', 'o'), 0, REJECT - 20),
+		/* 20 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+		/* 21 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('v', 'e', '@', '/'), 0, REJECT - 22),
+		/* 22 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+		/* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, W('m', 'o', 'd', 'u'), 0, REJECT - 24),
+		/* 24 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		/* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ('l' << 8) | 'e', 0, REJECT - 26),
+		/* 26 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14),
+		/* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '/', ACCEPT - 28, REJECT - 28),
+		/* 28 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		/* 29 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = { .len = ELEMENTSOF(ins), .filter = ins };
 

@@ -3,7 +3,8 @@
  * Kernel uevents: the pure parser of one NETLINK_KOBJECT_UEVENT datagram and
  * the socket that receives them. kvmcfgd only cares about modules being
  * loaded and unloaded (SUBSYSTEM=module, ACTION=add/remove), which is when
- * parameters appear with possibly wrong values.
+ * parameters appear with possibly wrong values, and about /dev/kvm being
+ * created (add@/devices/virtual/misc/kvm), which the reality probes wait for.
  */
 #pragma once
 
@@ -40,9 +41,13 @@ int uevent_parse(const char *buf, size_t len, Uevent *ret);
  */
 UeventModuleAction uevent_module_action(const Uevent *u, const char **ret_module);
 
+/* Whether @u is the kernel creating /dev/kvm: add@/devices/virtual/misc/kvm. */
+bool uevent_is_kvm_device_add(const Uevent *u);
+
 /*
- * Attach the socket filter that lets only module add/remove events through,
- * so other uevents (a VM start sends one) never wake the daemon.
+ * Attach the socket filter that lets only module add/remove events and the
+ * add of /dev/kvm through, so other uevents (a VM start sends one) never
+ * wake the daemon.
  */
 int uevent_socket_attach_filter(int fd);
 

@@ -14,6 +14,17 @@
 #define PROBES_MAX 32
 /* Beyond n probes times VerifyTimeout=, the batch child itself is killed. */
 #define BATCH_SLACK_USEC (5 * USEC_PER_SEC)
+/*
+ * kvm.ko loads before its vendor module, whose init creates /dev/kvm, and a
+ * reload removes it for a moment. A run then would only report every param
+ * unverified ("cannot open /dev/kvm") and resolve a moment later, on every
+ * module reload. So a run waits for the device: the manager wakes it on the
+ * kernel's add@/devices/virtual/misc/kvm uevent, and a timer looks once a
+ * second in case no uevent comes (no uevent socket). After DEVICE_WAITS
+ * looks it runs anyway, and a /dev/kvm that never came is reported.
+ */
+#define DEVICE_WAITS	 10
+#define DEVICE_WAIT_USEC (1 * USEC_PER_SEC)
 
 struct Verifier {
 	sd_event *event;
@@ -24,6 +35,9 @@ struct Verifier {
 	sd_event_source *interval_timer;
 	sd_event_source *io;
 	sd_event_source *deadline;
+	sd_event_source *device_timer; /* armed while a run waits for /dev/kvm */
+	unsigned device_waits;
+	const char *device;
 
 	/* The run in flight: pid > 0. */
 	pid_t pid;
@@ -64,6 +78,7 @@ Verifier *verifier_free(Verifier *v)
 		return NULL;
 	run_kill(v);
 	sd_event_source_disable_unref(v->interval_timer);
+	sd_event_source_disable_unref(v->device_timer);
 	kvmcfg_findings_free(v->carried);
 	sd_event_unref(v->event);
 	free(v);
@@ -81,6 +96,52 @@ static int on_interval(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int on_device_wait(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Verifier *v = userdata;
+
+	(void)s;
+	(void)usec;
+	v->device_timer = sd_event_source_disable_unref(v->device_timer);
+	v->wanted = true;
+	v->done(v, v->userdata);
+	return 0;
+}
+
+/* Whether to put the wanted run off: no /dev/kvm yet, and not waited long. */
+static bool wait_for_device(Verifier *v)
+{
+	if (access(v->device, F_OK) == 0 || errno != ENOENT || v->device_waits >= DEVICE_WAITS) {
+		if (v->device_waits >= DEVICE_WAITS)
+			log_debug("Verify: %s did not appear, probing anyway.", v->device);
+		v->device_waits = 0;
+		return false;
+	}
+	if (sd_event_add_time_relative(v->event, &v->device_timer, CLOCK_MONOTONIC,
+				       DEVICE_WAIT_USEC, USEC_PER_MSEC * 100, on_device_wait,
+				       v) < 0)
+		return false;
+	v->device_waits++;
+	log_debug("Verify: waiting for %s (%u/%u).", v->device, v->device_waits, DEVICE_WAITS);
+	return true;
+}
+
+void verifier_device_added(Verifier *v)
+{
+	if (!v->device_timer)
+		return;
+	log_debug("Verify: %s appeared.", v->device);
+	v->device_timer = sd_event_source_disable_unref(v->device_timer);
+	v->device_waits = 0;
+	v->wanted = true;
+	v->done(v, v->userdata);
+}
+
+bool verifier_busy(const Verifier *v)
+{
+	return v->pid > 0 || v->wanted || v->rerun || v->device_timer;
+}
+
 int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t timeout_usec,
 		 verifier_done_t done, void *userdata)
 {
@@ -91,6 +152,7 @@ int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t t
 		return -ENOMEM;
 	v->event = sd_event_ref(e);
 	v->fd = -1;
+	v->device = getenv("KVMCFGD_TEST_KVM_DEVICE") ?: "/dev/kvm";
 	v->interval_usec = interval_usec;
 	v->timeout_ms = timeout_usec / 1000 ? (unsigned)(timeout_usec / 1000) : 1;
 	v->done = done;
@@ -118,11 +180,15 @@ void verifier_invalidate(Verifier *v)
 	v->rerun = false;
 	v->valid = false;
 	v->wanted = true;
+	/* A module change: the next check decides afresh whether to wait. */
+	v->device_timer = sd_event_source_disable_unref(v->device_timer);
+	v->device_waits = 0;
 }
 
 void verifier_stop(Verifier *v)
 {
 	(void)sd_event_source_set_enabled(v->interval_timer, SD_EVENT_OFF);
+	v->device_timer = sd_event_source_disable_unref(v->device_timer);
 }
 
 uint64_t verifier_runs(const Verifier *v)
@@ -222,6 +288,14 @@ static int run_start(Verifier *v, const Findings *f)
 	return 0;
 }
 
+/* Whether @f reads a param some probe judges (no module loaded: none). */
+static bool probes_needed(const Findings *f)
+{
+	const KvmcfgProbe *p[PROBES_MAX];
+
+	return kvmcfg_verify_probes_needed(f, p) > 0;
+}
+
 /* Whether @f read @module.@param as @value in a policy rule's finding. */
 static bool still_reads(const Findings *f, const Finding *c)
 {
@@ -256,6 +330,9 @@ int verifier_check(Verifier *v, Findings *f, bool may_start)
 		;
 	else if (v->wanted && v->pid > 0) {
 		v->rerun = true;
+		v->wanted = false;
+	} else if (v->wanted && (v->device_timer || (probes_needed(f) && wait_for_device(v)))) {
+		/* The device timer or its uevent asks again. */
 		v->wanted = false;
 	} else if (v->wanted) {
 		v->wanted = false;

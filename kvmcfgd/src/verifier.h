@@ -8,10 +8,14 @@
  * it for the probes its findings need. Each check adds the last complete
  * run's verdicts to its findings (contradicted, unverified, not applicable).
  * While a run after a module change is in flight, the previous verdicts
- * are carried only for params whose value did not change.
+ * are carried only for params whose value did not change. A wanted run
+ * waits (up to 10 s) while /dev/kvm is missing: kvm.ko loads before the
+ * vendor module that creates it. $KVMCFGD_TEST_KVM_DEVICE names another
+ * path to wait for (tests only; the probes still open /dev/kvm).
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -35,6 +39,8 @@ static inline void verifier_freep(Verifier **v)
 void verifier_want(Verifier *v);
 /* The modules changed: the last results describe modules that are gone; want a run. */
 void verifier_invalidate(Verifier *v);
+/* The kernel announced /dev/kvm (add@/devices/virtual/misc/kvm): a waiting run starts. */
+void verifier_device_added(Verifier *v);
 /* Stop the interval timer (daemon stopping); a run in flight is left to finish or be killed. */
 void verifier_stop(Verifier *v);
 
@@ -47,5 +53,7 @@ void verifier_stop(Verifier *v);
  */
 int verifier_check(Verifier *v, Findings *f, bool may_start);
 
-/* Completed runs, and whether one is in flight (for logs and tests). */
+/* Completed runs (for logs and tests). */
 uint64_t verifier_runs(const Verifier *v);
+/* Whether a run is in flight, wanted, queued or waiting for /dev/kvm. */
+bool verifier_busy(const Verifier *v);

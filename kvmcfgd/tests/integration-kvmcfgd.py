@@ -1044,9 +1044,57 @@ def case_verify_timeout(base):
     check(d.stop() == 0, "clean exit")
 
 
+KVM_DEVICE_ADD = (b"add@/devices/virtual/misc/kvm\0ACTION=add\0DEVPATH=/devices/virtual/misc/kvm\0"
+                  b"SUBSYSTEM=misc\0MAJOR=10\0MINOR=232\0DEVNAME=kvm\0SEQNUM=300\0")
+
+
+def case_verify_device_wait(base):
+    """While /dev/kvm is missing (kvm.ko is in, its vendor module not yet) a
+    wanted probe run waits instead of alerting every param unverified; the
+    add@/devices/virtual/misc/kvm uevent starts it at once, and without that
+    uevent the once-a-second look finds the device. The check lines say what
+    is pending until the run is done. (KVMCFGD_TEST_KVM_DEVICE stands in for
+    /dev/kvm in the wait; the probes themselves use this host's /dev/kvm.)"""
+    tree, _ = host_kvm_tree(base)
+    dev = os.path.join(base, "kvm-device")
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
+                      "--settle-delay=0"], env={"KVMCFGD_TEST_KVM_DEVICE": dev})
+    d.wait_log(r"^Verify: waiting for .*kvm-device \(1/10\)")
+    d.wait_log(r"^Check \(start\).*; pending: probes\.$")
+    time.sleep(0.3)
+    check(not any(l.startswith("Verify: running") for l in d.log()),
+          "no probe run while the device is missing:\n  " + "\n  ".join(d.log()))
+    open(dev, "w").close()
+    t0 = time.monotonic()
+    d.uevent.send(KVM_DEVICE_ADD)
+    d.wait_log(r"^Verify: .*kvm-device appeared\.$")
+    d.wait_log(r"^Verify: running 1 probe")
+    took = time.monotonic() - t0
+    d.wait_log(r"^Verify: 1 probe\(s\) done", timeout=30)
+    d.wait_log(r"^Check \(verify\).*; pending: none\.$", timeout=10)
+    check(took < 0.9, "the uevent, not the 1 s look, started the run (%.2f s)" % took)
+    check(not d.alerts(MISMATCH), "no alert: %r" % d.alerts(MISMATCH))
+    # A module change with the device gone again; it comes back without a
+    # uevent (no uevent socket): the once-a-second look starts the run.
+    os.unlink(dev)
+    d.uevent.send(uevent("add", "kvm", 301))
+    d.wait_log(r"^Verify: waiting for .*kvm-device \(1/10\)", count=2)
+    open(dev, "w").close()
+    d.wait_log(r"^Verify: 1 probe\(s\) done", count=2, timeout=30)
+    check(not d.alerts(MISMATCH), "no alert across the reload: %r" % d.alerts(MISMATCH))
+    wait_no_children(d.proc.pid, timeout=10)
+    check(d.stop() == 0, "clean exit")
+
+
 CASES.update({
     "verify": case_verify,
     "verify-timeout": case_verify_timeout,
+    "verify-device-wait": case_verify_device_wait,
 })
 
 

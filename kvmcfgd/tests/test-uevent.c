@@ -74,12 +74,42 @@ START_TEST(not_module_events)
 }
 END_TEST
 
+START_TEST(kvm_device_add)
+{
+	/* The vendor module's init creating /dev/kvm; the probes wait for it. */
+	static const char add[] = "add@/devices/virtual/misc/kvm\0ACTION=add\0"
+				  "DEVPATH=/devices/virtual/misc/kvm\0SUBSYSTEM=misc\0MAJOR=10\0"
+				  "MINOR=232\0DEVNAME=kvm\0SEQNUM=8";
+	static const char change[] = "change@/devices/virtual/misc/kvm\0ACTION=change\0"
+				     "DEVPATH=/devices/virtual/misc/kvm\0SUBSYSTEM=misc";
+	static const char rm[] = "remove@/devices/virtual/misc/kvm\0ACTION=remove\0"
+				 "DEVPATH=/devices/virtual/misc/kvm\0SUBSYSTEM=misc";
+	static const char other[] = "add@/devices/virtual/misc/kvmx\0ACTION=add\0"
+				    "DEVPATH=/devices/virtual/misc/kvmx\0SUBSYSTEM=misc";
+	static const char mod[] = "add@/module/kvm\0ACTION=add\0SUBSYSTEM=module";
+	Uevent u;
+
+	ck_assert_int_eq(uevent_parse(DGRAM(add), &u), 0);
+	ck_assert(uevent_is_kvm_device_add(&u));
+	ck_assert_int_eq(uevent_module_action(&u, NULL), UEVENT_MODULE_NONE);
+	ck_assert_int_eq(uevent_parse(DGRAM(change), &u), 0);
+	ck_assert(!uevent_is_kvm_device_add(&u));
+	ck_assert_int_eq(uevent_parse(DGRAM(rm), &u), 0);
+	ck_assert(!uevent_is_kvm_device_add(&u));
+	ck_assert_int_eq(uevent_parse(DGRAM(other), &u), 0);
+	ck_assert(!uevent_is_kvm_device_add(&u));
+	ck_assert_int_eq(uevent_parse(DGRAM(mod), &u), 0);
+	ck_assert(!uevent_is_kvm_device_add(&u));
+}
+END_TEST
+
 START_TEST(malformed)
 {
 	static const char noat[] = "add/module/kvm\0ACTION=add\0SUBSYSTEM=module";
 	static const char noeq[] = "add@/module/kvm\0ACTION=add\0garbage\0SUBSYSTEM=module";
 	static const char mismatch[] = "add@/module/kvm\0ACTION=remove\0SUBSYSTEM=module";
-	static const char devmis[] = "add@/module/kvm\0ACTION=add\0DEVPATH=/module/x\0SUBSYSTEM=module";
+	static const char devmis[] =
+		"add@/module/kvm\0ACTION=add\0DEVPATH=/module/x\0SUBSYSTEM=module";
 	static const char noaction[] = "add@/module/kvm\0SUBSYSTEM=module";
 	static const char badseq[] = "add@/module/kvm\0ACTION=add\0SEQNUM=12x";
 	static const char hugeseq[] = "add@/module/kvm\0ACTION=add\0SEQNUM=99999999999999999999999";
@@ -118,9 +148,11 @@ static void count(const Uevent *u, void *userdata)
 
 START_TEST(drain_socket)
 {
-	static const char add[] = "add@/module/kvm\0ACTION=add\0DEVPATH=/module/kvm\0SUBSYSTEM=module";
+	static const char add[] =
+		"add@/module/kvm\0ACTION=add\0DEVPATH=/module/kvm\0SUBSYSTEM=module";
 	static const char junk[] = "no header here";
-	static const char misc[] = "change@/devices/virtual/misc/kvm\0ACTION=change\0SUBSYSTEM=misc";
+	static const char misc[] =
+		"change@/devices/virtual/misc/kvm\0ACTION=change\0SUBSYSTEM=misc";
 	int sv[2];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
@@ -164,6 +196,10 @@ START_TEST(socket_filter)
 	static const char modx[] = "add@/modules/x\0ACTION=add";
 	static const char rmx[] = "remove@/module\0";
 	static const char shortmsg[] = "add@";
+	static const char kvmdev[] = "add@/devices/virtual/misc/kvm\0ACTION=add\0SUBSYSTEM=misc";
+	static const char kvmdevx[] = "add@/devices/virtual/misc/kvmx\0ACTION=add";
+	static const char kvmrm[] = "remove@/devices/virtual/misc/kvm\0ACTION=remove";
+	static const char kvmshort[] = "add@/devices/virtual/misc/kv";
 	int sv[2];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
@@ -175,6 +211,10 @@ START_TEST(socket_filter)
 	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(modx)), 0);
 	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(rmx)), 0);
 	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(shortmsg)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(kvmdev)), 1);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(kvmdevx)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(kvmrm)), 0);
+	ck_assert_uint_eq(passes(sv[0], sv[1], DGRAM(kvmshort)), 0);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -200,14 +240,8 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-		module_add,
-		module_remove,
-		not_module_events,
-		malformed,
-		drain_socket,
-		socket_filter,
-		netlink_socket,
-		NULL,
+		module_add,   module_remove, not_module_events, kvm_device_add, malformed,
+		drain_socket, socket_filter, netlink_socket,	NULL,
 	};
 
 	return unit_test_run("uevent", tests);

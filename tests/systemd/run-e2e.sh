@@ -20,7 +20,8 @@ sanitize=${3:-none}
 
 # Every check the guest must report on (guest-checks.sh, daemon-checks.sh).
 checks="boot kvm-reload units-verify timer selftests-service gate-blocks gate-allows daemon-ready
-mismatch-journal mismatch-textfile resolved-journal reload-broken-policy contradiction-journal security
+mismatch-journal mismatch-textfile resolved-journal reload-broken-policy contradiction-journal
+reload-verify-quiet security
 catalog"
 
 skip_all() {

@@ -10,7 +10,10 @@
 #   straight  rmmod kvm_amd kvm, then modprobe with the values;
 #   visible   the same, plus a sync point while both are unloaded;
 #   flash     kvm loaded with TDP_MMU/MMIO_CACHING and removed at once, then
-#             kvm and kvm_amd loaded in policy (NPT ignored).
+#             kvm and kvm_amd loaded in policy (NPT ignored);
+#   slow      like straight, but kvm_amd follows kvm only after a second,
+#             past the daemon's settle delay: /dev/kvm is missing while the
+#             probes are due, and they must wait for it, not alert.
 # After every load the script syncs: SIGUSR1, wait for the daemon's
 # "Check (SIGUSR1): ..." line, then append "@@SYNC N@@" to the daemon's log
 # and write what sysfs reads, the daemon's fd count and VmRSS to its own
@@ -50,13 +53,17 @@ heap_kib() { awk '/^[0-9a-f]+-/ { h = $NF == "[heap]" } h && /^Rss:/ { s += $2 }
 pval() { cat /sys/module/$1/parameters/$2 2>/dev/null || echo -; }
 nsync=0
 # sync_point INDEX LABEL: returns non-zero when kvmcfgd did not answer.
+# The marker goes in once the SIGUSR1 check is logged and the daemon has
+# nothing more to come ("pending: none" on its last check line): the probe
+# run that SIGUSR1 asks for, and one waiting for /dev/kvm, report before it.
 sync_point() {
 	nsync=$((nsync + 1))
 	kill -USR1 $pid 2>/dev/null || { echo "sync $nsync: kvmcfgd is gone" >>$log; return 1; }
 	t=0
-	while [ "$(grep -c '^Check (SIGUSR1): [^,]*, [0-9]* problem' $dlog)" -lt $nsync ]; do
+	while [ "$(grep -c '^Check (SIGUSR1): [^,]*, [0-9]* problem' $dlog)" -lt $nsync ] ||
+		! grep '^Check (' $dlog | tail -n 1 | grep -q '; pending: none\.$'; do
 		t=$((t + 1))
-		[ $t -gt 400 ] && { echo "sync $nsync: no SIGUSR1 check within 20 s" >>$log; return 1; }
+		[ $t -gt 800 ] && { echo "sync $nsync: kvmcfgd not settled within 40 s" >>$log; return 1; }
 		sleep 0.05
 	done
 	echo "@@SYNC $nsync@@" >>$dlog
@@ -95,7 +102,9 @@ while read -r idx mode a b c <&3; do
 		a=1 b=1 c=1
 		;;
 	esac
-	modprobe kvm tdp_mmu=$a mmio_caching=$b && modprobe kvm_amd npt=$c
+	modprobe kvm tdp_mmu=$a mmio_caching=$b &&
+		{ [ "$mode" != slow ] || sleep 1; } &&
+		modprobe kvm_amd npt=$c
 	echo "load $idx $mode tdp_mmu=$a mmio_caching=$b npt=$c rc=$?" >>$log
 	sync_point $idx loaded || break
 done 3<$plan
