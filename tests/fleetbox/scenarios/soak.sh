@@ -9,13 +9,15 @@
 # Plan line: "INDEX MODE TDP_MMU MMIO_CACHING NPT" (values 0/1). MODE:
 #   straight  rmmod kvm_amd kvm, then modprobe with the values;
 #   visible   the same, plus a sync point while both are unloaded;
-#   flash     kvm loaded with TDP_MMU/MMIO_CACHING and removed at once, then
+#   flash     kvm loaded with TDP_MMU/MMIO_CACHING and removed at once (once
+#             the daemon has handled its uevent, before the settle check), then
 #             kvm and kvm_amd loaded in policy (NPT ignored);
 #   slow      like straight, but kvm_amd follows kvm only after a second,
 #             past the daemon's settle delay: /dev/kvm is missing while the
 #             probes are due, and they must wait for it, not alert.
 # After every load the script syncs: SIGUSR1, wait for the daemon's
-# "Check (SIGUSR1): ..." line, then append "@@SYNC N@@" to the daemon's log
+# "Check (SIGUSR1): ..." line and for nothing to be pending, then append
+# "@@SYNC N@@" to the daemon's log
 # and write what sysfs reads, the daemon's fd count and VmRSS to its own
 # log. The host (tests/fleetbox/soak-check.py) replays the alerts between
 # markers and compares. kvmcfgd's stderr is opened O_APPEND and it writes
@@ -96,8 +98,18 @@ while read -r idx mode a b c <&3; do
 		sync_point $idx unloaded || break
 		;;
 	flash)
+		# Removed as soon as the daemon has handled the load's uevent
+		# (its "Check (module load uevent)" line), before its settle
+		# check: whether the daemon was scheduled before an immediate
+		# rmmod is up to the box's scheduler, not to the daemon.
+		nload=$(grep -c '^Check (module load uevent)' $dlog)
 		modprobe kvm tdp_mmu=$a mmio_caching=$b
 		echo "flash $idx tdp_mmu=$a mmio_caching=$b rc=$?" >>$log
+		t=0
+		while [ "$(grep -c '^Check (module load uevent)' $dlog)" -le "$nload" ] && [ $t -lt 200 ]; do
+			t=$((t + 1))
+			sleep 0.05
+		done
 		unload kvm
 		a=1 b=1 c=1
 		;;
