@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	devnull = fopen("/dev/null", "w");
 	if (!devnull)
 		abort();
-	r = bench_compare(v, "a.json", v, "b.json", 0.05, devnull, devnull);
+	r = bench_compare(v, "a.json", v, "b.json", 0.05, devnull, devnull, NULL);
 	fuzz_assert(r == 0 || r == -EBADMSG || r == -ENOMEM);
 	fclose(devnull);
 	json_object_put(v);

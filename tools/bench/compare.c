@@ -19,6 +19,8 @@ const char *bench_verdict_str(enum bench_verdict v)
 		return "significant regression";
 	case BENCH_IMPROVEMENT:
 		return "significant improvement";
+	case BENCH_INCONCLUSIVE:
+		return "inconclusive";
 	case BENCH_NOISE:
 		break;
 	}
@@ -36,6 +38,8 @@ enum bench_verdict bench_verdict(const struct bench_estimate *s, double min_rel,
 		return BENCH_REGRESSION;
 	if (s->hi < 1 && s->value <= 1 / (1 + t))
 		return BENCH_IMPROVEMENT;
+	if (s->value >= 1 + min_rel)
+		return BENCH_INCONCLUSIVE;
 	return BENCH_NOISE;
 }
 
@@ -377,11 +381,12 @@ static void format_median(struct json_object *p, char *buf, size_t len)
 }
 
 int bench_compare(struct json_object *a, const char *name_a, struct json_object *b,
-		  const char *name_b, double min_rel, FILE *f, FILE *err)
+		  const char *name_b, double min_rel, FILE *f, FILE *err, size_t *ret_inconclusive)
 {
 	struct docs d;
 	double drift_floor;
 	int regressions = 0;
+	size_t inconclusive = 0;
 	size_t i, n;
 
 	d.pa = doc_paths(a, name_a, err);
@@ -399,7 +404,8 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 		"Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
 		"their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
 		"differ, or %.1f times the host's drift beyond %.0f%%. significant = CI clear of 0 and\n"
-		"change >= the larger of %.1f%% and the floor\n",
+		"change >= the larger of %.1f%% and the floor; inconclusive = slower by at least that\n"
+		"minimum, but the CI or the floor does not let it be called (run B again)\n",
 		BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100, min_rel * 100);
 	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]",
 		"B median (ns) [CI]", "change", "vs control [99.9% CI]", "floor", "verdict");
@@ -434,6 +440,8 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 		v = bench_verdict(&rel, min_rel, floor);
 		if (v == BENCH_REGRESSION)
 			regressions++;
+		if (v == BENCH_INCONCLUSIVE)
+			inconclusive++;
 		format_median(p, sa, sizeof(sa));
 		format_median(q, sb, sizeof(sb));
 		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100,
@@ -448,5 +456,7 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 		if (name && !find_path(d.pa, name))
 			fprintf(f, "%-20s only in B\n", name);
 	}
+	if (ret_inconclusive)
+		*ret_inconclusive = inconclusive;
 	return regressions;
 }

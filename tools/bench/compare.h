@@ -28,6 +28,8 @@ enum bench_verdict {
 	BENCH_NOISE,
 	BENCH_REGRESSION,
 	BENCH_IMPROVEMENT,
+	/* Slower by at least the minimum change, but too noisy to call: run B again. */
+	BENCH_INCONCLUSIVE,
 };
 
 /*
@@ -55,7 +57,9 @@ const char *bench_verdict_str(enum bench_verdict v);
  * Pure: the verdict for @shift (B / A as a ratio, with its interval): a
  * regression when the interval is wholly above 1 and the ratio is at least
  * 1 + the larger of @min_rel and @floor; an improvement in the mirror
- * image; noise otherwise.
+ * image; inconclusive when the ratio is at least 1 + @min_rel but the
+ * interval or the floor keeps it from being called (a gate reruns B rather
+ * than pass a change it could not see through the noise); noise otherwise.
  */
 enum bench_verdict bench_verdict(const struct bench_estimate *shift, double min_rel, double floor);
 
@@ -73,8 +77,10 @@ int bench_noise_floor(const double *a, size_t na, const double *b, size_t nb, do
 /*
  * Compare two parsed result documents and print the table to @f.
  * @name_a/@name_b label the columns (file names). Returns the number of
- * regressions (>= 0), or -EBADMSG when a document is not a kvm-mmio-bench
- * result (with a line on @err saying what is wrong and in which file).
+ * regressions (>= 0) and stores the number of inconclusive paths in
+ * *@ret_inconclusive (if not NULL), or -EBADMSG when a document is not a
+ * kvm-mmio-bench result (with a line on @err saying what is wrong and in
+ * which file).
  */
 int bench_compare(struct json_object *a, const char *name_a, struct json_object *b,
-		  const char *name_b, double min_rel, FILE *f, FILE *err);
+		  const char *name_b, double min_rel, FILE *f, FILE *err, size_t *ret_inconclusive);

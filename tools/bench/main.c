@@ -473,15 +473,22 @@ static int do_compare(const struct options *o)
 {
 	_cleanup_(json_object_putp) struct json_object *a = NULL;
 	_cleanup_(json_object_putp) struct json_object *b = NULL;
+	size_t inconclusive = 0;
 	int r;
 
 	if (load_json(o->compare[0], &a) < 0 || load_json(o->compare[1], &b) < 0)
 		return 2;
-	r = bench_compare(a, o->compare[0], b, o->compare[1], o->min_change, stdout, stderr);
+	r = bench_compare(a, o->compare[0], b, o->compare[1], o->min_change, stdout, stderr,
+			  &inconclusive);
 	if (r < 0)
 		return 2;
-	printf("%d significant regression%s\n", r, r == 1 ? "" : "s");
-	return r > 0 ? 1 : 0;
+	printf("%d significant regression%s", r, r == 1 ? "" : "s");
+	if (inconclusive > 0)
+		printf(", %zu inconclusive: slower by at least --min-change, but the runs were too\n"
+		       "noisy to call it; run B again%s",
+		       inconclusive, r > 0 ? "" : " (exit status 3)");
+	printf("\n");
+	return r > 0 ? 1 : inconclusive > 0 ? 3 : 0;
 }
 
 /* ---- options ---- */
@@ -522,6 +529,7 @@ static void usage(FILE *f)
 			bench_path_info[i].description);
 	fprintf(f,
 		"\nExit status: 0 ok, 1 failure or (--compare) regression, 2 usage or bad input,\n"
+		"3 (--compare) no regression but a path inconclusive: run B again,\n"
 		"4 KVM unavailable (skip).\n");
 }
 

@@ -255,16 +255,21 @@ START_TEST(verdicts)
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_REGRESSION);
 	s = (struct bench_estimate){ .n = 60, .value = 0.95, .lo = 0.93, .hi = 0.97 };
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_IMPROVEMENT);
-	/* 5% but the interval holds 1: noise. */
+	/* 5% slower but the interval holds 1: inconclusive (run again); faster: noise. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.05, .lo = 0.99, .hi = 1.10 };
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_INCONCLUSIVE);
+	s = (struct bench_estimate){ .n = 60, .value = 0.95, .lo = 0.90, .hi = 1.01 };
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
+	/* Below the minimum change with a wide interval: noise, never a rerun. */
+	s = (struct bench_estimate){ .n = 60, .value = 1.015, .lo = 0.95, .hi = 1.08 };
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
 	/* Clear of 1 but below the minimum change: noise, unless the minimum is lower. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.01, .lo = 1.005, .hi = 1.015 };
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0), BENCH_NOISE);
 	ck_assert_int_eq(bench_verdict(&s, 0.005, 0), BENCH_REGRESSION);
-	/* Clear of 1 and above the minimum, but within the noise floor: noise. */
+	/* Clear of 1 and above the minimum, but within the noise floor: inconclusive. */
 	s = (struct bench_estimate){ .n = 60, .value = 1.04, .lo = 1.01, .hi = 1.07 };
-	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.05), BENCH_NOISE);
+	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.05), BENCH_INCONCLUSIVE);
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.03), BENCH_REGRESSION);
 	s = (struct bench_estimate){ .n = 60, .value = 1 / 1.04, .lo = 0.93, .hi = 0.99 };
 	ck_assert_int_eq(bench_verdict(&s, 0.02, 0.05), BENCH_NOISE);
@@ -773,7 +778,7 @@ static int compare_docs(struct json_object *a, struct json_object *b, char **out
 {
 	size_t len = 0;
 	FILE *f = open_memstream(out, &len), *err = fopen("/dev/null", "w");
-	int r = bench_compare(a, "a.json", b, "b.json", 0.02, f, err);
+	int r = bench_compare(a, "a.json", b, "b.json", 0.02, f, err, NULL);
 
 	fclose(f);
 	fclose(err);
@@ -832,7 +837,8 @@ START_TEST(compare_host_drift)
 }
 END_TEST
 
-/* B's mmio_write 4% slower on average, but its halves 8% apart: within the noise floor. */
+/* B's mmio_write 4% slower on average, but its halves 8% apart: within the noise floor,
+ * so not called, and not passed either: inconclusive. */
 START_TEST(compare_drift_inside_a_run)
 {
 	struct json_object *a = render(20000, 1, "N", false), *b = render(20000, 1, "N", false);
@@ -848,7 +854,7 @@ START_TEST(compare_drift_inside_a_run)
 	}
 	ck_assert_int_eq(compare_docs(a, b, &out), 0);
 	ck_assert_ptr_null(strstr(out, "significant regression"));
-	ck_assert_ptr_nonnull(strstr(out, "   8.0%  noise"));
+	ck_assert_ptr_nonnull(strstr(out, "   8.0%  inconclusive"));
 	free(out);
 	json_object_put(a);
 	json_object_put(b);
@@ -867,7 +873,7 @@ START_TEST(compare_large_drift)
 	ck_assert_ptr_nonnull(
 		strstr(out, "warning: the host's speed changed by 12.0% between the runs"));
 	ck_assert_ptr_nonnull(strstr(out, "only changes beyond 18.0% are called"));
-	ck_assert_ptr_nonnull(strstr(out, "  18.0%  noise"));
+	ck_assert_ptr_nonnull(strstr(out, "  18.0%  inconclusive"));
 	free(out);
 	ck_assert_int_eq(compare_docs(a, c, &out), 1);
 	ck_assert_ptr_nonnull(strstr(out, "  18.0%  significant regression"));
