@@ -184,9 +184,10 @@ def main():
     false_alarms = sum(len(p["flagged"]) for p in identical)
     paths_judged = sum(len(p["paths"]) for p in identical)
     power_hits = sum(caught(p) for p in power)
-    first = lambda p: p.get("first", p)  # noqa: E731 (the single-shot comparison)
-    single_false = sum(len(first(p)["flagged"]) for p in identical)
-    single_hits = sum(caught(first(p)) for p in power)
+    def single(p):
+        return p.get("first", p)  # the single-shot comparison
+    single_false = sum(len(single(p)["flagged"]) for p in identical)
+    single_hits = sum(caught(single(p)) for p in power)
     inconclusive = sum(1 for p in identical + power if p["exit"] == 3)
     kernel_flagged = sum(len([n for n in p["flagged"] if n not in USERSPACE]) for p in power)
     # The smallest delay that was caught in every pair, and so was every larger one.

@@ -59,11 +59,8 @@ struct Verifier {
 
 static void run_kill(Verifier *v)
 {
-	if (v->pid > 0) {
-		kill(v->pid, SIGKILL);
-		while (waitpid(v->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	if (v->pid > 0)
+		kvmcfg_probe_batch_kill(v->pid);
 	v->pid = 0;
 	if (v->fd >= 0)
 		close(v->fd);

@@ -1091,7 +1091,46 @@ def case_verify_device_wait(base):
     check(d.stop() == 0, "clean exit")
 
 
+def case_verify_churn(base):
+    """Module uevents in a burst while probe runs are in flight: each one
+    kills the run (its results describe modules that are gone) and starts
+    another. A killed run's probe processes (each probe runs in a child of
+    the run) must die and be reaped with it: kvmcfgd is a child subreaper,
+    so a probe left running would be adopted by it and stay a zombie (and
+    keep a VM, and so the module, busy). The last run reports."""
+    tree, _ = host_kvm_tree(base)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\ntdp_mmu = any\nmmio_caching = any\n")
+    prom = os.path.join(base, "kvmcfg.prom")
+    # An AlertCommand makes kvmcfgd a child subreaper, as deployed.
+    hook = os.path.join(base, "hook.sh")
+    with open(hook, "w", encoding="utf-8") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    os.chmod(hook, 0o755)
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
+                      "--settle-delay=0", "--alert-command=" + hook])
+    d.wait_log(r"^Verify: \d+ probe\(s\) done", timeout=30)
+    # Gaps from 1 to 40 ms: some kills land before a probe started, some in one.
+    seq = 400
+    for i in range(60):
+        seq += 1
+        d.uevent.send(uevent("add", "kvm", seq))
+        time.sleep(0.001 * (1 + (i * 7) % 40))
+    d.wait_log(r"^Check \(verify\).*; pending: none\.$", timeout=30)
+    log = d.log()
+    killed = (sum(1 for l in log if l.startswith("Verify: running")) -
+              sum(1 for l in log if re.match(r"^Verify: \d+ probe\(s\) done", l)))
+    check(killed > 0, "no run was killed mid-flight: the burst proved nothing")
+    wait_no_children(d.proc.pid, timeout=5)
+    check(not d.alerts(MISMATCH), "no alert: %r" % d.alerts(MISMATCH))
+    check(d.stop() == 0, "clean exit")
+    print("runs killed mid-flight: %d" % killed)
+
+
 CASES.update({
+    "verify-churn": case_verify_churn,
     "verify": case_verify,
     "verify-timeout": case_verify_timeout,
     "verify-device-wait": case_verify_device_wait,

@@ -236,6 +236,8 @@ int kvmcfg_probe_batch_start(const KvmcfgProbe *const *probes, size_t n, unsigne
 	if (pid == 0) {
 		size_t i;
 
+		/* A group of its own, for kvmcfg_probe_batch_kill(); the parent sets it too. */
+		(void)setpgid(0, 0);
 		close(fds[0]);
 		child_signals();
 		for (i = 0; i < n; i++) {
@@ -247,16 +249,29 @@ int kvmcfg_probe_batch_start(const KvmcfgProbe *const *probes, size_t n, unsigne
 		}
 		_exit(0);
 	}
+	(void)setpgid(pid, pid);
 	close(fds[1]);
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		int r = -errno;
 
 		close(fds[0]);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kvmcfg_probe_batch_kill(pid);
 		return r;
 	}
 	*ret_pid = pid;
 	*ret_fd = fds[0];
 	return 0;
+}
+
+void kvmcfg_probe_batch_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	if (kill(-pid, SIGKILL) < 0)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* Its probe, adopted by us as it died (a subreaper): reap it too, until ECHILD. */
+	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
+		;
 }

@@ -103,10 +103,20 @@ int kvmcfg_probe_run_isolated(const KvmcfgProbe *p, unsigned timeout_ms, KvmcfgP
  * Start @n probes one after another in a child of their own (each again
  * isolated with @timeout_ms), for an event loop: *ret_fd (O_CLOEXEC,
  * O_NONBLOCK) delivers the n results in order, then EOF; *ret_pid is the
- * child to reap, and to kill if it outlives n * timeout. Returns 0 or -errno.
+ * child to reap (kvmcfg_probe_batch_kill() if it must stop early). The child
+ * leads a process group of its own, shared with the probe it is running.
+ * Returns 0 or -errno.
  */
 int kvmcfg_probe_batch_start(const KvmcfgProbe *const *probes, size_t n, unsigned timeout_ms,
 			     pid_t *ret_pid, int *ret_fd);
+
+/*
+ * Stop batch @pid early and reap it: SIGKILL to its process group, so the
+ * probe it is running (and that probe's VM) dies too, then reap the batch
+ * and any probe of it that was reparented to us (a child subreaper adopts
+ * them; without the second wait they would stay zombies).
+ */
+void kvmcfg_probe_batch_kill(pid_t pid);
 
 /* The verdict in @res about @module.@param, or NULL. */
 const KvmcfgProbeVerdict *kvmcfg_probe_result_verdict(const KvmcfgProbeResult *res,
