@@ -338,6 +338,7 @@ static double print_drift(const struct docs *d, double min_rel, FILE *f)
 {
 	struct bench_estimate abs, rel;
 	const char *control = bench_control_for("", measured_in_both, d), *c2;
+	enum bench_verdict v;
 	double floor, drift;
 
 	if (!control) {
@@ -359,7 +360,8 @@ static double print_drift(const struct docs *d, double min_rel, FILE *f)
 			drift * 100, BENCH_DRIFT_LIMIT * 100, drift * BENCH_DRIFT_FLOOR * 100);
 		return drift * BENCH_DRIFT_FLOOR;
 	}
-	if (bench_verdict(&abs, min_rel, 0) != BENCH_NOISE)
+	v = bench_verdict(&abs, min_rel, 0);
+	if (v == BENCH_REGRESSION || v == BENCH_IMPROVEMENT)
 		fprintf(f,
 			"note: the control itself moved by more than %.1f%%: the host's speed changed, or a "
 			"change hit every in-kernel exit alike (see the absolute column)\n",
