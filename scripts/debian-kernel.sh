@@ -232,6 +232,8 @@ if ! resolve; then
 	resolve || die "apt knows no ${package:-linux-image-*-amd64 for linux-image-amd64}${suite:+ in Debian $suite}$([ -n "$suite" ] || [ "$(id -u)" = 0 ] || echo ' (apt-get update as root)')"
 fi
 if finished; then
+	# Its mtime says when it was last used (scripts/cache-prune.sh).
+	touch "$dir" 2>/dev/null || true
 	say "$pkg $ver${suite:+ ($suite)}: cached in $dir"
 	echo "$dir"
 	exit 0

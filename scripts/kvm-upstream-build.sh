@@ -201,6 +201,8 @@ if [ ! -f "$build/.done" ]; then
 	mv "$build.tmp" "$build"
 	say "built $(wc -l <"$build/built.txt") tests in $(cat "$build/build-seconds") s; not built: $(wc -l <"$build/not-built.txt")"
 fi
+# Its mtime says when it was last used (scripts/cache-prune.sh).
+touch "$build"
 exec 9>&-
 
 # Install: the collection's files, its settings, its list lines.

@@ -30,6 +30,8 @@ key=$( (cat "$0"; echo "$suite $packages $mirror") | sha256sum | cut -c1-16)
 dir="$cache/systemd-guest-$key"
 out="$dir/rootfs.cpio"
 if [ -s "$out" ]; then
+	# Its mtime says when it was last used (scripts/cache-prune.sh).
+	touch "$dir" 2>/dev/null || true
 	echo "$out"
 	exit 0
 fi
