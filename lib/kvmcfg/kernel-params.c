@@ -17,7 +17,7 @@ struct KvmcfgKernel {
 	int sysfs_fd;
 	char source[400];
 	KvmcfgKernelModule *modules; /* the cache */
-	size_t n_modules;
+	size_t n_modules, n_modules_alloc;
 };
 
 int kvmcfg_kernel_new(KvmcfgKernel **ret, const char *modules_dir, int sysfs_fd)
@@ -202,7 +202,7 @@ static int from_sysfs(KvmcfgKernel *k, KvmcfgKernelModule *m)
 
 int kvmcfg_kernel_module(KvmcfgKernel *k, const char *module, const KvmcfgKernelModule **ret)
 {
-	KvmcfgKernelModule *v, *m;
+	KvmcfgKernelModule *m;
 	size_t i;
 	char *p;
 	int r;
@@ -212,11 +212,9 @@ int kvmcfg_kernel_module(KvmcfgKernel *k, const char *module, const KvmcfgKernel
 			*ret = &k->modules[i];
 			return 0;
 		}
-	v = realloc(k->modules, (k->n_modules + 1) * sizeof(*v));
-	if (!v)
+	if (GROW(k->modules, k->n_modules_alloc, k->n_modules + 1) < 0)
 		return -ENOMEM;
-	k->modules = v;
-	m = &v[k->n_modules];
+	m = &k->modules[k->n_modules];
 	*m = (KvmcfgKernelModule){ .name = strdup(module) };
 	if (!m->name)
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "macro.h"
 
 static bool valid_part(const char *s, size_t len)
 {
@@ -263,7 +264,7 @@ static int add_test(struct catalog *c, const char *collection, const char *name,
 		    char **err_line)
 {
 	struct catalog_settings set;
-	struct test *t = NULL, **grown;
+	struct test *t = NULL;
 	char *path;
 	int r;
 
@@ -279,12 +280,11 @@ static int add_test(struct catalog *c, const char *collection, const char *name,
 		return r;
 	t->full_only = full_only;
 	t->require_tap = set.require_tap;
-	grown = realloc(c->tests, (c->n_tests + 1) * sizeof(*grown));
-	if (!grown) {
+	r = GROW(c->tests, c->n_tests_alloc, c->n_tests + 1);
+	if (r < 0) {
 		test_free(t);
-		return -ENOMEM;
+		return r;
 	}
-	c->tests = grown;
 	c->tests[c->n_tests++] = t;
 	return 0;
 }

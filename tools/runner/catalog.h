@@ -37,7 +37,7 @@
 struct catalog {
 	char *dir;
 	struct test **tests;
-	size_t n_tests;
+	size_t n_tests, n_tests_alloc;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hostinfo.h"
+#include "macro.h"
 #include "kvm-caps.h"
 
 static char *trimmed_dup(const char *s)
@@ -56,7 +57,6 @@ static int note_caps_in(struct hostinfo *h, const char *text)
 
 	while (text && (p = strstr(p, "KVM_CAP_"))) {
 		size_t len = 8, i;
-		struct host_cap *grown;
 		char *name;
 
 		while (p[len] == '_' || (p[len] >= 'A' && p[len] <= 'Z') ||
@@ -72,12 +72,10 @@ static int note_caps_in(struct hostinfo *h, const char *text)
 			free(name);
 			continue;
 		}
-		grown = realloc(h->caps, (h->n_caps + 1) * sizeof(*grown));
-		if (!grown) {
+		if (GROW(h->caps, h->n_caps_alloc, h->n_caps + 1) < 0) {
 			free(name);
 			return -ENOMEM;
 		}
-		h->caps = grown;
 		h->caps[h->n_caps++] =
 			(struct host_cap){ .name = name, .number = -1, .value = -ENOENT };
 	}

@@ -28,7 +28,7 @@ struct hostinfo {
 	char *kvm_device;    /* "ok" or why /dev/kvm did not open */
 	KvmcfgParams params; /* the KVM modules' params, grouped by module */
 	struct host_cap *caps;
-	size_t n_caps;
+	size_t n_caps, n_caps_alloc;
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "macro.h"
 #include "test.h"
 
 static const char *const verdict_names[_VERDICT_MAX] = {
@@ -67,12 +68,10 @@ struct test *test_free(struct test *t)
 static int add_subtest(struct test *t, long number, const char *name, size_t name_len,
 		       enum verdict v, const char *reason, size_t reason_len)
 {
-	struct subtest *s, *grown;
+	struct subtest *s;
 
-	grown = realloc(t->subtests, (t->n_subtests + 1) * sizeof(*grown));
-	if (!grown)
+	if (GROW(t->subtests, t->n_subtests_alloc, t->n_subtests + 1) < 0)
 		return -ENOMEM;
-	t->subtests = grown;
 	s = &t->subtests[t->n_subtests];
 	*s = (struct subtest){ .number = number, .verdict = v, .duration = t->clock - t->mark };
 	s->name = strndup(name, name_len);

@@ -58,7 +58,7 @@ struct test {
 	double duration;   /* seconds */
 	struct tap_summary sum;
 	struct subtest *subtests;
-	size_t n_subtests;
+	size_t n_subtests, n_subtests_alloc;
 	char *skip_reason; /* the "1..0 # SKIP reason" of a whole-binary skip */
 	char *output;
 	size_t output_len;
