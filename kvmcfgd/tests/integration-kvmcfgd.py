@@ -194,7 +194,9 @@ def children(pid):
             try:
                 with open("/proc/%s/stat" % c) as s:
                     out.append((int(c), s.read().rpartition(")")[2].split()[0]))
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):
+                # Reaped between the list and the read: the read of a dying
+                # process's stat can fail with ESRCH after the open worked.
                 pass
     return out
 
@@ -749,8 +751,8 @@ def alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    except (FileNotFoundError, ProcessLookupError):
+        return False  # gone; a stat read can fail with ESRCH as it goes
 
 
 def escaping_hook(base, then, double_fork=True):
@@ -971,6 +973,19 @@ def host_kvm_tree(base):
         return tree, f.read().strip()
 
 
+def verify_daemon(base, rules, args, env=None):
+    """kvmcfgd with Verify=yes on a fake tree of this host's real kvm params,
+    under a policy of [kvm] @rules; returns (tree, textfile path, daemon)."""
+    tree, _ = host_kvm_tree(base)
+    pol = os.path.join(base, "policy.conf")
+    with open(pol, "w", encoding="utf-8") as f:
+        f.write("[kvm]\n" + rules)
+    prom = os.path.join(base, "kvmcfg.prom")
+    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
+                      "--textfile=" + prom, "--interval=1h", "--verify=yes"] + args, env=env)
+    return tree, prom, d
+
+
 def case_verify(base):
     """Verify=yes: a kvm.tdp_mmu that contradicts the probe raises the
     contradiction alert (its own MESSAGE_ID, the evidence) and the metric;
@@ -1028,14 +1043,7 @@ def case_verify_timeout(base):
     """A probe that does not finish within VerifyTimeout= is killed: its
     param is unverified (alerted as such, never a pass) while the loop stays
     responsive (SIGUSR1 checks complete); no child is left behind."""
-    tree, _ = host_kvm_tree(base)
-    pol = os.path.join(base, "policy.conf")
-    with open(pol, "w", encoding="utf-8") as f:
-        f.write("[kvm]\ntdp_mmu = any\n")
-    prom = os.path.join(base, "kvmcfg.prom")
-    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
-                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
-                      "--verify-timeout=1ms"])
+    _, prom, d = verify_daemon(base, "tdp_mmu = any\n", ["--verify-timeout=1ms"])
     line = d.wait_log(MISMATCH + ".* PARAM=tdp_mmu .*KIND=unverified", timeout=30)[0]
     check("timed out after 1 ms" in line, "unverified with the reason: " + line)
     m = check_now(d, prom)
@@ -1055,15 +1063,9 @@ def case_verify_device_wait(base):
     uevent the once-a-second look finds the device. The check lines say what
     is pending until the run is done. (KVMCFGD_TEST_KVM_DEVICE stands in for
     /dev/kvm in the wait; the probes themselves use this host's /dev/kvm.)"""
-    tree, _ = host_kvm_tree(base)
     dev = os.path.join(base, "kvm-device")
-    pol = os.path.join(base, "policy.conf")
-    with open(pol, "w", encoding="utf-8") as f:
-        f.write("[kvm]\ntdp_mmu = any\n")
-    prom = os.path.join(base, "kvmcfg.prom")
-    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
-                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
-                      "--settle-delay=0"], env={"KVMCFGD_TEST_KVM_DEVICE": dev})
+    _, _, d = verify_daemon(base, "tdp_mmu = any\n", ["--settle-delay=0"],
+                            env={"KVMCFGD_TEST_KVM_DEVICE": dev})
     d.wait_log(r"^Verify: waiting for .*kvm-device \(1/10\)")
     d.wait_log(r"^Check \(start\).*; pending: probes\.$")
     time.sleep(0.3)
@@ -1098,19 +1100,13 @@ def case_verify_churn(base):
     the run) must die and be reaped with it: kvmcfgd is a child subreaper,
     so a probe left running would be adopted by it and stay a zombie (and
     keep a VM, and so the module, busy). The last run reports."""
-    tree, _ = host_kvm_tree(base)
-    pol = os.path.join(base, "policy.conf")
-    with open(pol, "w", encoding="utf-8") as f:
-        f.write("[kvm]\ntdp_mmu = any\nmmio_caching = any\n")
-    prom = os.path.join(base, "kvmcfg.prom")
     # An AlertCommand makes kvmcfgd a child subreaper, as deployed.
     hook = os.path.join(base, "hook.sh")
     with open(hook, "w", encoding="utf-8") as f:
         f.write("#!/bin/sh\nexit 0\n")
     os.chmod(hook, 0o755)
-    d = Daemon(base, ["--sysfs-root=" + tree.root, "--policy=" + pol, "--policy-dropins=none",
-                      "--textfile=" + prom, "--interval=1h", "--verify=yes",
-                      "--settle-delay=0", "--alert-command=" + hook])
+    _, _, d = verify_daemon(base, "tdp_mmu = any\nmmio_caching = any\n",
+                            ["--settle-delay=0", "--alert-command=" + hook])
     d.wait_log(r"^Verify: \d+ probe\(s\) done", timeout=30)
     # Gaps from 1 to 40 ms: some kills land before a probe started, some in one.
     seq = 400

@@ -45,8 +45,8 @@ def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    except (FileNotFoundError, ProcessLookupError):
+        return False  # gone; a stat read can fail with ESRCH as it goes
 
 
 # Verdict of each fake (what it is built to do) and, for failures, words the reason must hold.
