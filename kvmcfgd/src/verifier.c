@@ -93,15 +93,19 @@ static int on_interval(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int on_device_wait(sd_event_source *s, uint64_t usec, void *userdata)
+/* Stop waiting for /dev/kvm and ask for a check, which decides again. */
+static void device_wait_end(Verifier *v)
 {
-	Verifier *v = userdata;
-
-	(void)s;
-	(void)usec;
 	v->device_timer = sd_event_source_disable_unref(v->device_timer);
 	v->wanted = true;
 	v->done(v, v->userdata);
+}
+
+static int on_device_wait(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	device_wait_end(userdata);
 	return 0;
 }
 
@@ -128,10 +132,8 @@ void verifier_device_added(Verifier *v)
 	if (!v->device_timer)
 		return;
 	log_debug("Verify: %s appeared.", v->device);
-	v->device_timer = sd_event_source_disable_unref(v->device_timer);
 	v->device_waits = 0;
-	v->wanted = true;
-	v->done(v, v->userdata);
+	device_wait_end(v);
 }
 
 bool verifier_busy(const Verifier *v)
@@ -257,11 +259,11 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int run_start(Verifier *v, const Findings *f)
+/* Start the run of the v->run_n probes in v->run_probes (none: nothing to run). */
+static int run_start(Verifier *v)
 {
 	int r;
 
-	v->run_n = kvmcfg_verify_probes_needed(f, v->run_probes);
 	v->got = 0;
 	if (v->run_n == 0) {
 		v->n = 0;
@@ -283,14 +285,6 @@ static int run_start(Verifier *v, const Findings *f)
 	}
 	log_debug("Verify: running %zu probe(s).", v->run_n);
 	return 0;
-}
-
-/* Whether @f reads a param some probe judges (no module loaded: none). */
-static bool probes_needed(const Findings *f)
-{
-	const KvmcfgProbe *p[PROBES_MAX];
-
-	return kvmcfg_verify_probes_needed(f, p) > 0;
 }
 
 /* Whether @f read @module.@param as @value in a policy rule's finding. */
@@ -328,15 +322,20 @@ int verifier_check(Verifier *v, Findings *f, bool may_start)
 	else if (v->wanted && v->pid > 0) {
 		v->rerun = true;
 		v->wanted = false;
-	} else if (v->wanted && (v->device_timer || (probes_needed(f) && wait_for_device(v)))) {
-		/* The device timer or its uevent asks again. */
+	} else if (v->wanted && v->device_timer) {
+		/* Waiting for /dev/kvm: its uevent or the timer asks again. */
 		v->wanted = false;
 	} else if (v->wanted) {
 		v->wanted = false;
-		r = run_start(v, f);
-		if (r < 0) {
-			log_errno(LOG_ERR, r, "Verify: failed to start the probes, will retry: %m");
-			v->wanted = true;
+		/* The probes @f needs; with none (no module loaded) there is no device to wait for. */
+		v->run_n = kvmcfg_verify_probes_needed(f, v->run_probes);
+		if (v->run_n == 0 || !wait_for_device(v)) {
+			r = run_start(v);
+			if (r < 0) {
+				log_errno(LOG_ERR, r,
+					  "Verify: failed to start the probes, will retry: %m");
+				v->wanted = true;
+			}
 		}
 	}
 	if (!v->valid) {
