@@ -62,11 +62,11 @@ prune() {
 	lock=${2:-}
 	[ -d "$entry" ] || return 0
 	age=$(((now - $(stat -c %Y "$entry")) / 86400))
-	kib=$(du -sk "$entry" | cut -f1)
 	if [ "$days" -gt 0 ] && [ "$age" -lt "$days" ]; then
 		kept=$((kept + 1))
 		return 0
 	fi
+	kib=$(du -sk "$entry" | cut -f1)
 	if $dry; then
 		echo "would remove $entry ($kib KiB, last used $age day(s) ago)"
 	elif [ -n "$lock" ]; then
