@@ -9,8 +9,10 @@
 #include <json-c/json.h>
 
 #include "compare.h"
+#include "json-doc.h"
 #include "macro.h"
 #include "results.h"
+#include "runs.h"
 
 const char *bench_verdict_str(enum bench_verdict v)
 {
@@ -21,6 +23,8 @@ const char *bench_verdict_str(enum bench_verdict v)
 		return "significant improvement";
 	case BENCH_INCONCLUSIVE:
 		return "inconclusive";
+	case BENCH_NOT_AN_EXIT:
+		return "not a KVM exit";
 	case BENCH_NOISE:
 		break;
 	}
@@ -69,55 +73,10 @@ int bench_noise_floor(const double *a, size_t na, const double *b, size_t nb, do
 
 /* ---- reading the documents ---- */
 
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *get_string(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool as_number(struct json_object *v, double *ret)
-{
-	if (!v ||
-	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		return false;
-	*ret = json_object_get_double(v);
-	return isfinite(*ret);
-}
-
-static bool get_number(struct json_object *o, const char *key, double *ret)
-{
-	return as_number(get(o, key), ret);
-}
-
-static struct json_object *find_path(struct json_object *paths, const char *name)
-{
-	size_t i, n = json_object_array_length(paths);
-
-	for (i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(paths, i);
-		const char *s = get_string(p, "name");
-
-		if (s && strcmp(s, name) == 0)
-			return p;
-	}
-	return NULL;
-}
-
 /* The "paths" array of a result document, or NULL with a message. */
 static struct json_object *doc_paths(struct json_object *doc, const char *name, FILE *err)
 {
-	const char *tool = get_string(doc, "tool");
+	const char *tool = bench_json_get_string(doc, "tool");
 	struct json_object *paths;
 
 	if (!tool || strcmp(tool, "kvm-mmio-bench") != 0) {
@@ -125,7 +84,7 @@ static struct json_object *doc_paths(struct json_object *doc, const char *name, 
 			name);
 		return NULL;
 	}
-	paths = get(doc, "paths");
+	paths = bench_json_get(doc, "paths");
 	if (!paths || !json_object_is_type(paths, json_type_array)) {
 		fprintf(err, "%s: no \"paths\" array\n", name);
 		return NULL;
@@ -136,32 +95,17 @@ static struct json_object *doc_paths(struct json_object *doc, const char *name, 
 /* A measured path's per-round medians (malloc'd into *ret); -EBADMSG if absent or skipped. */
 static int path_rounds(struct json_object *p, double **ret, size_t *n)
 {
-	struct json_object *m = get(get(p, "rounds"), "medians");
-	const char *status = get_string(p, "status");
-	size_t i, len;
-	double *v;
+	const char *status = bench_json_get_string(p, "status");
 
-	if (!status || strcmp(status, "ok") != 0 || !m || !json_object_is_type(m, json_type_array))
+	if (!status || strcmp(status, "ok") != 0)
 		return -EBADMSG;
-	len = json_object_array_length(m);
-	if (len < 2)
-		return -EBADMSG;
-	v = calloc(len, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		if (!as_number(json_object_array_get_idx(m, i), &v[i]) || !(v[i] > 0)) {
-			free(v);
-			return -EBADMSG;
-		}
-	}
-	*ret = v;
-	*n = len;
-	return 0;
+	return bench_json_positive_array(bench_json_get(bench_json_get(p, "rounds"), "medians"), 2,
+					 ret, n);
 }
 
 struct docs {
 	struct json_object *pa, *pb;
+	bool by_runs; /* both have BENCH_MIN_RUNS runs: the runs are the samples */
 };
 
 /* A control is usable when both runs measured it (the round counts are checked by the caller). */
@@ -171,8 +115,8 @@ static bool measured_in_both(const char *name, const void *opaque)
 	_cleanup_free_ double *a = NULL, *b = NULL;
 	size_t na, nb;
 
-	return path_rounds(find_path(d->pa, name), &a, &na) == 0 &&
-	       path_rounds(find_path(d->pb, name), &b, &nb) == 0;
+	return path_rounds(bench_json_find_path(d->pa, name), &a, &na) == 0 &&
+	       path_rounds(bench_json_find_path(d->pb, name), &b, &nb) == 0;
 }
 
 /* ---- conditions ---- */
@@ -180,16 +124,17 @@ static bool measured_in_both(const char *name, const void *opaque)
 static void print_context_diff(struct json_object *a, struct json_object *b, FILE *f)
 {
 	static const char *const host_keys[] = { "hostname", "cpu_model", "microcode" };
-	struct json_object *pa = get(a, "kvm_params"), *pb = get(b, "kvm_params");
-	const char *ra = get_string(get(a, "kernel"), "release");
-	const char *rb = get_string(get(b, "kernel"), "release");
+	struct json_object *pa = bench_json_get(a, "kvm_params"),
+			   *pb = bench_json_get(b, "kvm_params");
+	const char *ra = bench_json_get_string(bench_json_get(a, "kernel"), "release");
+	const char *rb = bench_json_get_string(bench_json_get(b, "kernel"), "release");
 	size_t i;
 
 	if (strcmp(ra ? ra : "?", rb ? rb : "?") != 0)
 		fprintf(f, "kernel: %s -> %s\n", ra ? ra : "?", rb ? rb : "?");
 	for (i = 0; i < sizeof(host_keys) / sizeof(host_keys[0]); i++) {
-		const char *ha = get_string(get(a, "host"), host_keys[i]);
-		const char *hb = get_string(get(b, "host"), host_keys[i]);
+		const char *ha = bench_json_get_string(bench_json_get(a, "host"), host_keys[i]);
+		const char *hb = bench_json_get_string(bench_json_get(b, "host"), host_keys[i]);
 
 		if (strcmp(ha ? ha : "?", hb ? hb : "?") != 0)
 			fprintf(f, "host %s: %s -> %s\n", host_keys[i], ha ? ha : "?",
@@ -199,7 +144,7 @@ static void print_context_diff(struct json_object *a, struct json_object *b, FIL
 		return;
 	json_object_object_foreach(pa, module, ma)
 	{
-		struct json_object *mb = get(pb, module);
+		struct json_object *mb = bench_json_get(pb, module);
 
 		if (!json_object_is_type(ma, json_type_object))
 			continue;
@@ -231,7 +176,8 @@ struct run_conditions {
 
 static void read_conditions(struct json_object *doc, struct run_conditions *c)
 {
-	struct json_object *cond = get(doc, "conditions"), *busy = get(cond, "busy");
+	struct json_object *cond = bench_json_get(doc, "conditions"),
+			   *busy = bench_json_get(cond, "busy");
 	const char *when[2] = { "start", "end" };
 	int i;
 
@@ -244,13 +190,14 @@ static void read_conditions(struct json_object *doc, struct run_conditions *c)
 	c->busy = busy && json_object_is_type(busy, json_type_boolean) &&
 		  json_object_get_boolean(busy);
 	for (i = 0; i < 2; i++) {
-		struct json_object *at = get(cond, when[i]), *l = get(at, "loadavg");
+		struct json_object *at = bench_json_get(cond, when[i]),
+				   *l = bench_json_get(at, "loadavg");
 		double v;
 
 		if (l && json_object_is_type(l, json_type_array) &&
-		    as_number(json_object_array_get_idx(l, 0), &v) && v > c->load)
+		    bench_json_number(json_object_array_get_idx(l, 0), &v) && v > c->load)
 			c->load = v;
-		if (get_number(at, "kvm_users", &v) && v > c->kvm_users)
+		if (bench_json_get_number(at, "kvm_users", &v) && v > c->kvm_users)
 			c->kvm_users = (int)v;
 	}
 }
@@ -273,7 +220,7 @@ static void print_conditions(struct json_object *a, struct json_object *b, FILE 
 
 	read_conditions(a, &ca);
 	read_conditions(b, &cb);
-	get_number(get(a, "host"), "cpus", &cpus);
+	bench_json_get_number(bench_json_get(a, "host"), "cpus", &cpus);
 	print_one_condition("A", &ca, f);
 	print_one_condition("B", &cb, f);
 	if (ca.known != cb.known || ca.busy != cb.busy || ca.kvm_users != cb.kvm_users ||
@@ -286,6 +233,39 @@ static void print_conditions(struct json_object *a, struct json_object *b, FILE 
 
 /* ---- judging ---- */
 
+/*
+ * judge() on runs: each run's ratio to the control (or its median, when a
+ * side has no control) is one sample. The spread between runs is in the
+ * interval, so the floor is only the host's drift.
+ */
+static int judge_runs(const struct docs *d, const char *name, const char **control,
+		      struct bench_estimate *abs, struct bench_estimate *rel, double *floor,
+		      double drift_floor)
+{
+	struct json_object *p = bench_json_find_path(d->pa, name);
+	struct json_object *q = bench_json_find_path(d->pb, name);
+	_cleanup_free_ double *a = NULL, *b = NULL, *ra = NULL, *rb = NULL;
+	const char *ca, *cb;
+	size_t na, nb, nra, nrb;
+	int r;
+
+	r = bench_runs_values(p, false, &a, &na, &ca);
+	if (r >= 0)
+		r = bench_runs_values(q, false, &b, &nb, &cb);
+	if (r >= 0)
+		r = bench_shift_ci(a, na, b, nb, BENCH_COMPARE_Z, abs);
+	if (r < 0)
+		return r;
+	*rel = *abs;
+	*floor = drift_floor;
+	*control = NULL;
+	if (bench_runs_values(p, true, &ra, &nra, &ca) < 0 ||
+	    bench_runs_values(q, true, &rb, &nrb, &cb) < 0 || !ca || !cb || strcmp(ca, cb) != 0)
+		return 0;
+	*control = ca;
+	return bench_shift_ci(ra, nra, rb, nrb, BENCH_COMPARE_Z, rel);
+}
+
 /* The shift of path @name from A to B: relative to its control if both runs have one. */
 static int judge(const struct docs *d, const char *name, const char **control,
 		 struct bench_estimate *abs, struct bench_estimate *rel, double *floor,
@@ -297,9 +277,11 @@ static int judge(const struct docs *d, const char *name, const char **control,
 	size_t na, nb, nca, ncb;
 	int r;
 
-	r = path_rounds(find_path(d->pa, name), &a, &na);
+	if (d->by_runs)
+		return judge_runs(d, name, control, abs, rel, floor, drift_floor);
+	r = path_rounds(bench_json_find_path(d->pa, name), &a, &na);
 	if (r >= 0)
-		r = path_rounds(find_path(d->pb, name), &b, &nb);
+		r = path_rounds(bench_json_find_path(d->pb, name), &b, &nb);
 	if (r < 0)
 		return r;
 	r = bench_shift_ci(a, na, b, nb, BENCH_COMPARE_Z, abs);
@@ -307,9 +289,9 @@ static int judge(const struct docs *d, const char *name, const char **control,
 		return r;
 	*rel = *abs;
 	*control = bench_control_for(name, measured_in_both, d);
-	if (*control &&
-	    (path_rounds(find_path(d->pa, *control), &ca, &nca) < 0 ||
-	     path_rounds(find_path(d->pb, *control), &cb, &ncb) < 0 || nca != na || ncb != nb))
+	if (*control && (path_rounds(bench_json_find_path(d->pa, *control), &ca, &nca) < 0 ||
+			 path_rounds(bench_json_find_path(d->pb, *control), &cb, &ncb) < 0 ||
+			 nca != na || ncb != nb))
 		*control = NULL;
 	if (!*control)
 		return bench_noise_floor(a, na, b, nb, floor);
@@ -369,23 +351,51 @@ static double print_drift(const struct docs *d, double min_rel, FILE *f)
 	return 0;
 }
 
-/* The median across rounds and its CI, "12345 [12300, 12400]". */
-static void format_median(struct json_object *p, char *buf, size_t len)
+/* The median across rounds (or runs) and its CI, "12345 [12300, 12400]". */
+static void format_median(struct json_object *p, bool by_runs, char *buf, size_t len)
 {
-	struct json_object *r = get(p, "rounds");
+	struct json_object *r = bench_json_get(p, by_runs ? "across_runs" : "rounds");
 	double m, lo, hi;
 
-	if (get_number(r, "median", &m) && get_number(r, "ci_lo", &lo) &&
-	    get_number(r, "ci_hi", &hi))
+	if (bench_json_get_number(r, "median", &m) && bench_json_get_number(r, "ci_lo", &lo) &&
+	    bench_json_get_number(r, "ci_hi", &hi))
 		snprintf(buf, len, "%.0f [%.0f, %.0f]", m, lo, hi);
 	else
 		snprintf(buf, len, "?");
 }
 
+/* Under half a KVM exit per access: the access is not a KVM exit on that host. */
+static bool not_an_exit(struct json_object *p)
+{
+	double exits;
+
+	return bench_json_get_number(bench_json_get(p, "stats_per_access"), "exits", &exits) &&
+	       exits < 0.5;
+}
+
+/* How the paths are judged: on runs when both sides have enough, else on rounds, with a warning. */
+static void print_mode(struct json_object *a, struct json_object *b, struct docs *d, FILE *f)
+{
+	size_t ka = bench_runs_count(a), kb = bench_runs_count(b);
+
+	d->by_runs = ka >= BENCH_MIN_RUNS && kb >= BENCH_MIN_RUNS;
+	if (d->by_runs) {
+		fprintf(f,
+			"judged on runs: A has %zu, B %zu, each a fresh process and one sample\n",
+			ka, kb);
+		return;
+	}
+	fprintf(f,
+		"warning: judged on rounds: A has %zu run%s, B %zu (fewer than %u a side). A whole run can\n"
+		"  be a few percent off on a shared host, which rounds cannot see; a gate should make\n"
+		"  each side with --runs 15 (docs/bench.md)\n",
+		ka, ka == 1 ? "" : "s", kb, BENCH_MIN_RUNS);
+}
+
 int bench_compare(struct json_object *a, const char *name_a, struct json_object *b,
 		  const char *name_b, double min_rel, FILE *f, FILE *err, size_t *ret_inconclusive)
 {
-	struct docs d;
+	struct docs d = { 0 };
 	double drift_floor;
 	int regressions = 0;
 	size_t inconclusive = 0;
@@ -401,21 +411,34 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	fprintf(f, "A = %s\nB = %s\n", name_a, name_b);
 	print_context_diff(a, b, f);
 	print_conditions(a, b, f);
+	print_mode(a, b, &d, f);
 	drift_floor = print_drift(&d, min_rel, f);
+	if (d.by_runs)
+		fprintf(f,
+			"Per access, ns: median of the runs' medians [95%% CI across runs]. change: B/A of the\n"
+			"runs' medians, and of each run's ratio to the control (judged) [99.9%% CI]: the\n"
+			"Hodges-Lehmann shift between the two sets of runs. floor: %.1f times the host's drift\n"
+			"beyond %.0f%%, else 0.",
+			BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100);
+	else
+		fprintf(f,
+			"Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
+			"their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
+			"differ, or %.1f times the host's drift beyond %.0f%%.",
+			BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100);
 	fprintf(f,
-		"Per access, ns: median across rounds [95%% CI]. change: B/A of the per-round medians, and of\n"
-		"their ratio to the control (judged) [99.9%% CI]. floor: how far the two halves of either run\n"
-		"differ, or %.1f times the host's drift beyond %.0f%%. significant = CI clear of 0 and\n"
+		" significant = CI clear of 0 and\n"
 		"change >= the larger of %.1f%% and the floor; inconclusive = slower by at least that\n"
-		"minimum, but the CI or the floor does not let it be called (run B again)\n",
-		BENCH_DRIFT_FLOOR, BENCH_DRIFT_LIMIT * 100, min_rel * 100);
+		"minimum, but the CI or the floor does not let it be called (run B again); not a KVM\n"
+		"exit = under half an exit per access in both: not KVM's cost, not judged\n",
+		min_rel * 100);
 	fprintf(f, "%-20s %24s %24s %9s %28s %7s  %s\n", "path", "A median (ns) [CI]",
 		"B median (ns) [CI]", "change", "vs control [99.9% CI]", "floor", "verdict");
 	n = json_object_array_length(d.pa);
 	for (i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(d.pa, i), *q;
 		struct bench_estimate abs, rel;
-		const char *name = get_string(p, "name"), *control = NULL;
+		const char *name = bench_json_get_string(p, "name"), *control = NULL;
 		double floor = 0;
 		enum bench_verdict v;
 		char sa[48], sb[48], sr[48];
@@ -425,7 +448,7 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 			fprintf(err, "%s: path %zu has no name\n", name_a, i);
 			return -EBADMSG;
 		}
-		q = find_path(d.pb, name);
+		q = bench_json_find_path(d.pb, name);
 		if (!q) {
 			fprintf(f, "%-20s only in A\n", name);
 			continue;
@@ -439,13 +462,14 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 				name);
 			continue;
 		}
-		v = bench_verdict(&rel, min_rel, floor);
+		v = not_an_exit(p) && not_an_exit(q) ? BENCH_NOT_AN_EXIT :
+						       bench_verdict(&rel, min_rel, floor);
 		if (v == BENCH_REGRESSION)
 			regressions++;
 		if (v == BENCH_INCONCLUSIVE)
 			inconclusive++;
-		format_median(p, sa, sizeof(sa));
-		format_median(q, sb, sizeof(sb));
+		format_median(p, d.by_runs, sa, sizeof(sa));
+		format_median(q, d.by_runs, sb, sizeof(sb));
 		snprintf(sr, sizeof(sr), "%+.1f%% [%+.1f, %+.1f]%s", (rel.value - 1) * 100,
 			 (rel.lo - 1) * 100, (rel.hi - 1) * 100, control ? "" : " (abs)");
 		fprintf(f, "%-20s %24s %24s %+8.1f%% %28s %6.1f%%  %s\n", name, sa, sb,
@@ -453,9 +477,10 @@ int bench_compare(struct json_object *a, const char *name_a, struct json_object 
 	}
 	n = json_object_array_length(d.pb);
 	for (i = 0; i < n; i++) {
-		const char *name = get_string(json_object_array_get_idx(d.pb, i), "name");
+		const char *name =
+			bench_json_get_string(json_object_array_get_idx(d.pb, i), "name");
 
-		if (name && !find_path(d.pa, name))
+		if (name && !bench_json_find_path(d.pa, name))
 			fprintf(f, "%-20s only in B\n", name);
 	}
 	if (ret_inconclusive)

@@ -30,6 +30,12 @@ enum bench_verdict {
 	BENCH_IMPROVEMENT,
 	/* Slower by at least the minimum change, but too noisy to call: run B again. */
 	BENCH_INCONCLUSIVE,
+	/*
+	 * Not judged: under half a KVM exit per access in both runs, so what
+	 * it costs is not KVM's (CPUID on a host whose own hypervisor traps
+	 * it). Never a regression.
+	 */
+	BENCH_NOT_AN_EXIT,
 };
 
 /*

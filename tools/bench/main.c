@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child-run.h"
 #include "compare.h"
 #include "json-out.h"
 #include "json-read.h"
@@ -28,7 +29,9 @@
 #include "parse-arg.h"
 #include "paths.h"
 #include "results.h"
+#include "runs.h"
 #include "sample-stats.h"
+#include "strv.h"
 #include "timing.h"
 
 #define DEFAULT_BUDGET_S   20.0
@@ -44,7 +47,7 @@
 
 struct options {
 	double budget_s, ci_target, min_change;
-	unsigned int rounds, vm_rounds;
+	unsigned int rounds, vm_rounds, runs;
 	uint64_t slice_samples, handler_delay_ns;
 	bool want[_BENCH_PATH_MAX];
 	bool harness, quiet;
@@ -503,10 +506,13 @@ static void usage(FILE *f)
 		"Measure the cost per access of each KVM MMIO exit path (docs/bench.md).\n\n"
 		"  --rounds N         rounds that each visit every path (default %u); the\n"
 		"                     judged median and its CI are taken across rounds\n"
+		"  --runs N           N runs, each in a fresh process, in one result; with\n"
+		"                     at least %u runs a side --compare judges the runs\n"
+		"                     (for a gate: --runs 15 --rounds 20, docs/bench.md)\n"
 		"  --slice-samples N  at least N accesses per path per round, in whole\n"
 		"                     batches (default %u: one batch)\n"
 		"  --vm-rounds N      build each path a fresh VM every N rounds (default %u)\n"
-		"  --budget SECONDS   cap on the whole run (default %.0f): a slice stops at\n"
+		"  --budget SECONDS   cap on each run (default %.0f): a slice stops at\n"
 		"                     its share of what is left\n"
 		"  --ci-target PCT    mark a path whose CI across rounds is wider than PCT%%\n"
 		"                     of its median (default %.0f)\n"
@@ -521,7 +527,7 @@ static void usage(FILE *f)
 		"  --quiet            no progress on stderr\n"
 		"  --help\n\n"
 		"Paths:\n",
-		DEFAULT_ROUNDS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S,
+		DEFAULT_ROUNDS, BENCH_MIN_RUNS, SLICE_SAMPLES, DEFAULT_VM_ROUNDS, DEFAULT_BUDGET_S,
 		DEFAULT_CI_TARGET * 100, DEFAULT_MIN_CHANGE * 100);
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		fprintf(f, "  (%s) %-20s CPL%u  %s\n", bench_path_info[i].group,
@@ -600,6 +606,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_SLICE,
 		OPT_DELAY,
 		OPT_VM_ROUNDS,
+		OPT_RUNS,
 	};
 	static const struct option longopts[] = {
 		{ "budget", required_argument, NULL, OPT_BUDGET },
@@ -612,6 +619,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "vm-rounds", required_argument, NULL, OPT_VM_ROUNDS },
+		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "slice-samples", required_argument, NULL, OPT_SLICE },
 		{ "handler-delay-ns", required_argument, NULL, OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
@@ -629,6 +637,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.rounds = DEFAULT_ROUNDS,
 		.slice_samples = SLICE_SAMPLES,
 		.vm_rounds = DEFAULT_VM_ROUNDS,
+		.runs = 1,
 	};
 	for (i = 0; i < _BENCH_PATH_MAX; i++)
 		o->want[i] = true;
@@ -681,6 +690,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			o->vm_rounds = (unsigned int)v;
 			break;
+		case OPT_RUNS:
+			if (parse_count("--runs", optarg, 1, BENCH_RUNS_MAX, &v) < 0)
+				return -EINVAL;
+			o->runs = (unsigned int)v;
+			break;
 		case OPT_SLICE:
 			if (parse_count("--slice-samples", optarg, 1, MAX_SAMPLES / MAX_ROUNDS,
 					&v) < 0)
@@ -706,7 +720,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int write_json_file(const struct bench_report *rep, const char *file)
+static int write_json_file(struct json_object *doc, const char *file)
 {
 	FILE *f = strcmp(file, "-") == 0 ? stdout : fopen(file, "we");
 	int r;
@@ -715,12 +729,123 @@ static int write_json_file(const struct bench_report *rep, const char *file)
 		fprintf(stderr, "Failed to open %s: %s\n", file, strerror(errno));
 		return -errno;
 	}
-	r = bench_report_write_json(rep, f);
+	r = doc ? kvmcfg_json_write(f, doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) :
+		  -ENOMEM;
 	if (f != stdout && fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r < 0)
 		fprintf(stderr, "Failed to write %s: %s\n", file, strerror(-r));
 	return r;
+}
+
+/* ---- --runs: each run a fresh process ---- */
+
+/* The command line of one run: this program, with @o's settings, JSON alone on stdout. */
+static char **run_argv(const struct options *o, bool harness)
+{
+	char num[7][32], paths[512] = "";
+	const char *args[32];
+	size_t n = 0, i;
+	char **argv;
+
+	snprintf(num[0], sizeof(num[0]), "%u", o->rounds);
+	snprintf(num[1], sizeof(num[1]), "%u", o->vm_rounds);
+	snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)o->slice_samples);
+	snprintf(num[3], sizeof(num[3]), "%.17g", o->budget_s);
+	snprintf(num[4], sizeof(num[4]), "%.17g", o->ci_target * 100);
+	snprintf(num[5], sizeof(num[5]), "%llu", (unsigned long long)o->handler_delay_ns);
+	for (i = 0; i < _BENCH_PATH_MAX; i++) {
+		if (!o->want[i])
+			continue;
+		if (paths[0])
+			strcat(paths, ",");
+		strcat(paths, bench_path_info[i].name);
+	}
+	args[n++] = "/proc/self/exe";
+	args[n++] = "--quiet";
+	args[n++] = "--json";
+	args[n++] = "-";
+	args[n++] = "--rounds";
+	args[n++] = num[0];
+	args[n++] = "--vm-rounds";
+	args[n++] = num[1];
+	args[n++] = "--slice-samples";
+	args[n++] = num[2];
+	args[n++] = "--budget";
+	args[n++] = num[3];
+	args[n++] = "--ci-target";
+	args[n++] = num[4];
+	args[n++] = "--handler-delay-ns";
+	args[n++] = num[5];
+	args[n++] = "--paths";
+	args[n++] = paths;
+	if (!harness)
+		args[n++] = "--no-harness";
+	args[n] = NULL;
+	argv = calloc(n + 1, sizeof(*argv));
+	for (i = 0; argv && i < n; i++) {
+		argv[i] = strdup(args[i]);
+		if (!argv[i]) {
+			strv_free(argv);
+			return NULL;
+		}
+	}
+	return argv;
+}
+
+static int do_runs(const struct options *o)
+{
+	_cleanup_(json_object_putp) struct json_object *merged = NULL;
+	_cleanup_free_ struct json_object **docs = NULL;
+	_cleanup_free_ double *wall = NULL;
+	unsigned int i, done = 0;
+	char why[256];
+	FILE *table;
+	int r = 0;
+
+	docs = calloc(o->runs, sizeof(*docs));
+	wall = calloc(o->runs, sizeof(*wall));
+	if (!docs || !wall)
+		return 1;
+	for (i = 0; i < o->runs; i++) {
+		/* The harness is measured once, in the first run. */
+		_cleanup_(strv_freep) char **argv = run_argv(o, o->harness && i == 0);
+		uint64_t t0 = now_ns();
+
+		if (!argv) {
+			r = -ENOMEM;
+			break;
+		}
+		r = bench_child_run(argv, &docs[i], stderr);
+		wall[i] = (double)(now_ns() - t0) / NSEC_PER_SEC;
+		if (r != 0) {
+			if (r < 0)
+				fprintf(stderr, "run %u of %u: %s\n", i + 1, o->runs, strerror(-r));
+			else
+				fprintf(stderr, "run %u of %u failed (exit status %d)\n", i + 1,
+					o->runs, r);
+			break;
+		}
+		done++;
+		if (!o->quiet)
+			fprintf(stderr, "run %u/%u: %.1f s\n", i + 1, o->runs, wall[i]);
+	}
+	if (r == 0) {
+		r = bench_runs_merge(docs, wall, done, &merged, why, sizeof(why));
+		if (r == -EBADMSG)
+			fprintf(stderr, "The runs cannot be merged: %s\n", why);
+		else if (r < 0)
+			fprintf(stderr, "Failed to merge the runs: %s\n", strerror(-r));
+	}
+	for (i = 0; i < done; i++)
+		json_object_put(docs[i]);
+	if (r != 0)
+		return r == 4 ? 4 : 1;
+	table = o->json_path && strcmp(o->json_path, "-") == 0 ? stderr : stdout;
+	bench_runs_print_table(merged, table);
+	if (o->json_path && write_json_file(merged, o->json_path) < 0)
+		return 1;
+	return 0;
 }
 
 /*
@@ -755,6 +880,8 @@ int main(int argc, char **argv)
 
 	/* Skips (exit 4) with the reason when there is no usable /dev/kvm. */
 	close(open_kvm_dev_path_or_exit());
+	if (o.runs > 1)
+		return do_runs(&o);
 
 	bench_report_init(&rep);
 	rep.budget_s = o.budget_s;
@@ -844,8 +971,12 @@ int main(int argc, char **argv)
 	/* With --json -, stdout carries the JSON alone; the table goes to stderr. */
 	table = o.json_path && strcmp(o.json_path, "-") == 0 ? stderr : stdout;
 	bench_report_print_table(&rep, table);
-	if (o.json_path && write_json_file(&rep, o.json_path) < 0)
-		rc = 1;
+	if (o.json_path) {
+		_cleanup_(json_object_putp) struct json_object *doc = bench_report_to_json(&rep);
+
+		if (write_json_file(doc, o.json_path) < 0)
+			rc = 1;
+	}
 	rep.paths = NULL; /* on the stack; their round arrays are not */
 	for (k = 0; k < n; k++)
 		free(results[k].round_ns);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-doc.h"
 #include "json-out.h"
 #include "results.h"
 
@@ -227,41 +228,6 @@ void bench_report_print_table(const struct bench_report *r, FILE *f)
 
 /* ---- JSON ---- */
 
-/* json-c spells null as a NULL object, which kvmcfg_json_add() takes for ENOMEM. */
-static int add_null(struct json_object *o, const char *key)
-{
-	return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-}
-
-/* A double, or null where JSON has no number (NaN, infinities). */
-static int add_num(struct json_object *o, const char *key, double v)
-{
-	return isfinite(v) ? kvmcfg_json_add(o, key, json_object_new_double(v)) : add_null(o, key);
-}
-
-static int append_num(struct json_object *a, double v)
-{
-	if (isfinite(v))
-		return kvmcfg_json_append(a, json_object_new_double(v));
-	return json_object_array_add(a, NULL) < 0 ? -ENOMEM : 0;
-}
-
-/* A string (made text by kvmcfg's rule), or null for NULL. */
-static int add_str(struct json_object *o, const char *key, const char *s)
-{
-	return s ? kvmcfg_json_add(o, key, kvmcfg_json_new_string(s)) : add_null(o, key);
-}
-
-/* @o when every add went well (@r == 0), else NULL with @o put. */
-static struct json_object *built(struct json_object *o, int r)
-{
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 static struct json_object *summary_json(const struct bench_summary *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -270,17 +236,17 @@ static struct json_object *summary_json(const struct bench_summary *s)
 	if (!o)
 		return NULL;
 	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(s->n));
-	r |= add_num(o, "median", s->median);
-	r |= add_num(o, "p90", s->p90);
-	r |= add_num(o, "p99", s->p99);
-	r |= add_num(o, "mean", s->mean);
-	r |= add_num(o, "ci95", s->ci95);
-	r |= add_num(o, "median_ci_lo", s->median_lo);
-	r |= add_num(o, "median_ci_hi", s->median_hi);
-	r |= add_num(o, "stddev", s->stddev);
-	r |= add_num(o, "min", s->min);
-	r |= add_num(o, "max", s->max);
-	return built(o, r);
+	r |= bench_json_add_num(o, "median", s->median);
+	r |= bench_json_add_num(o, "p90", s->p90);
+	r |= bench_json_add_num(o, "p99", s->p99);
+	r |= bench_json_add_num(o, "mean", s->mean);
+	r |= bench_json_add_num(o, "ci95", s->ci95);
+	r |= bench_json_add_num(o, "median_ci_lo", s->median_lo);
+	r |= bench_json_add_num(o, "median_ci_hi", s->median_hi);
+	r |= bench_json_add_num(o, "stddev", s->stddev);
+	r |= bench_json_add_num(o, "min", s->min);
+	r |= bench_json_add_num(o, "max", s->max);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *rounds_json(const struct bench_path_result *p)
@@ -295,24 +261,24 @@ static struct json_object *rounds_json(const struct bench_path_result *p)
 		return NULL;
 	}
 	for (i = 0; i < p->n_rounds; i++)
-		r |= append_num(a, p->round_ns[i]);
+		r |= bench_json_append_num(a, p->round_ns[i]);
 	r |= kvmcfg_json_add(o, "n", json_object_new_uint64(p->n_rounds));
-	r |= add_num(o, "median", p->est.n ? p->est.value : NAN);
-	r |= add_num(o, "ci_lo", p->est.n ? p->est.lo : NAN);
-	r |= add_num(o, "ci_hi", p->est.n ? p->est.hi : NAN);
+	r |= bench_json_add_num(o, "median", p->est.n ? p->est.value : NAN);
+	r |= bench_json_add_num(o, "ci_lo", p->est.n ? p->est.lo : NAN);
+	r |= bench_json_add_num(o, "ci_hi", p->est.n ? p->est.hi : NAN);
 	r |= kvmcfg_json_add(o, "medians", a);
 	if (p->control) {
 		struct json_object *c = json_object_new_object();
 
 		r |= kvmcfg_json_add(o, "vs_control", c);
 		if (!r) {
-			r |= add_str(c, "control", p->control);
-			r |= add_num(c, "median", p->vs_control.value);
-			r |= add_num(c, "ci_lo", p->vs_control.lo);
-			r |= add_num(c, "ci_hi", p->vs_control.hi);
+			r |= bench_json_add_str(c, "control", p->control);
+			r |= bench_json_add_num(c, "median", p->vs_control.value);
+			r |= bench_json_add_num(c, "ci_lo", p->vs_control.lo);
+			r |= bench_json_add_num(c, "ci_hi", p->vs_control.hi);
 		}
 	}
-	return built(o, r);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *path_json(const struct bench_path_result *p)
@@ -322,22 +288,22 @@ static struct json_object *path_json(const struct bench_path_result *p)
 
 	if (!o)
 		return NULL;
-	r |= add_str(o, "name", p->name);
-	r |= add_str(o, "group", p->group);
-	r |= add_str(o, "description", p->description);
+	r |= bench_json_add_str(o, "name", p->name);
+	r |= bench_json_add_str(o, "group", p->group);
+	r |= bench_json_add_str(o, "description", p->description);
 	r |= kvmcfg_json_add(o, "cpl", json_object_new_uint64(p->cpl));
-	r |= add_str(o, "status", p->skip_reason ? "skipped" : "ok");
+	r |= bench_json_add_str(o, "status", p->skip_reason ? "skipped" : "ok");
 	if (p->skip_reason) {
-		r |= add_str(o, "skip_reason", p->skip_reason);
+		r |= bench_json_add_str(o, "skip_reason", p->skip_reason);
 		goto out;
 	}
 	if (p->note)
-		r |= add_str(o, "note", p->note);
+		r |= bench_json_add_str(o, "note", p->note);
 	r |= kvmcfg_json_add(o, "accesses", json_object_new_uint64(p->accesses));
 	r |= kvmcfg_json_add(o, "batches", json_object_new_uint64(p->batches));
 	r |= kvmcfg_json_add(o, "converged", json_object_new_boolean(p->converged));
 	r |= kvmcfg_json_add(o, "budget_cut", json_object_new_boolean(p->budget_cut));
-	r |= add_num(o, "elapsed_s", p->elapsed_s);
+	r |= bench_json_add_num(o, "elapsed_s", p->elapsed_s);
 	r |= kvmcfg_json_add(o, "rounds", rounds_json(p));
 	r |= kvmcfg_json_add(o, "ns", summary_json(&p->ns));
 	r |= kvmcfg_json_add(o, "cycles", summary_json(&p->cycles));
@@ -345,11 +311,11 @@ static struct json_object *path_json(const struct bench_path_result *p)
 	stats = json_object_new_object();
 	for (s = 0; stats && s < _BENCH_STAT_MAX; s++)
 		r |= p->stat_present[s] ?
-			     add_num(stats, bench_stat_names[s], p->stat_per_access[s]) :
-			     add_null(stats, bench_stat_names[s]);
+			     bench_json_add_num(stats, bench_stat_names[s], p->stat_per_access[s]) :
+			     bench_json_add_null(stats, bench_stat_names[s]);
 	r |= kvmcfg_json_add(o, "stats_per_access", stats);
 out:
-	return built(o, r);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *busy_json(const struct bench_busy *b)
@@ -363,17 +329,17 @@ static struct json_object *busy_json(const struct bench_busy *b)
 		l = json_object_new_array();
 		r |= kvmcfg_json_add(o, "loadavg", l);
 		if (!r) {
-			r |= append_num(l, b->load.avg1);
-			r |= append_num(l, b->load.avg5);
-			r |= append_num(l, b->load.avg15);
+			r |= bench_json_append_num(l, b->load.avg1);
+			r |= bench_json_append_num(l, b->load.avg5);
+			r |= bench_json_append_num(l, b->load.avg15);
 		}
 	} else {
-		r |= add_null(o, "loadavg");
+		r |= bench_json_add_null(o, "loadavg");
 	}
 	r |= b->kvm_users >= 0 ?
 		     kvmcfg_json_add(o, "kvm_users", json_object_new_int(b->kvm_users)) :
-		     add_null(o, "kvm_users");
-	return built(o, r);
+		     bench_json_add_null(o, "kvm_users");
+	return bench_json_built(o, r);
 }
 
 static struct json_object *conditions_json(const struct bench_report *rep)
@@ -389,8 +355,8 @@ static struct json_object *conditions_json(const struct bench_report *rep)
 	r |= kvmcfg_json_add(o, "end", busy_json(&rep->cond.end));
 	r |= kvmcfg_json_add(o, "busy", json_object_new_boolean(busy));
 	if (busy)
-		r |= add_str(o, "busy_reason", why);
-	return built(o, r);
+		r |= bench_json_add_str(o, "busy_reason", why);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *host_json(const struct bench_report *rep)
@@ -400,11 +366,11 @@ static struct json_object *host_json(const struct bench_report *rep)
 
 	if (!o)
 		return NULL;
-	r |= add_str(o, "hostname", rep->cond.hostname);
-	r |= add_str(o, "cpu_model", rep->cond.cpu_model);
-	r |= add_str(o, "microcode", rep->cond.microcode);
+	r |= bench_json_add_str(o, "hostname", rep->cond.hostname);
+	r |= bench_json_add_str(o, "cpu_model", rep->cond.cpu_model);
+	r |= bench_json_add_str(o, "microcode", rep->cond.microcode);
 	r |= kvmcfg_json_add(o, "cpus", json_object_new_uint64(rep->cond.ncpus));
-	return built(o, r);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *params_json(const struct bench_report *rep)
@@ -427,9 +393,9 @@ static struct json_object *params_json(const struct bench_report *rep)
 			if (r)
 				break;
 		}
-		r |= add_str(mod, p->param, p->value);
+		r |= bench_json_add_str(mod, p->param, p->value);
 	}
-	return built(o, r);
+	return bench_json_built(o, r);
 }
 
 static struct json_object *harness_json(const struct bench_harness *h)
@@ -440,15 +406,16 @@ static struct json_object *harness_json(const struct bench_harness *h)
 	if (!o)
 		return NULL;
 	if (h->path) {
-		r |= add_str(o, "path", h->path);
+		r |= bench_json_add_str(o, "path", h->path);
 		r |= kvmcfg_json_add(o, "bench_ns", summary_json(&h->bench_ns));
 		r |= kvmcfg_json_add(o, "raw_ns", summary_json(&h->raw_ns));
-		r |= add_num(o, "ratio", h->ratio);
-		r |= add_num(o, "ratio_mean", h->ratio_mean);
+		r |= bench_json_add_num(o, "ratio", h->ratio);
+		r |= bench_json_add_num(o, "ratio_mean", h->ratio_mean);
 	} else {
-		r |= add_str(o, "skip_reason", h->skip_reason ? h->skip_reason : "not run");
+		r |= bench_json_add_str(o, "skip_reason",
+					h->skip_reason ? h->skip_reason : "not run");
 	}
-	return built(o, r);
+	return bench_json_built(o, r);
 }
 
 struct json_object *bench_report_to_json(const struct bench_report *rep)
@@ -460,21 +427,21 @@ struct json_object *bench_report_to_json(const struct bench_report *rep)
 
 	if (!o)
 		return NULL;
-	r |= add_str(o, "tool", "kvm-mmio-bench");
+	r |= bench_json_add_str(o, "tool", "kvm-mmio-bench");
 	r |= kvmcfg_json_add(o, "schema", json_object_new_int(BENCH_JSON_SCHEMA));
-	r |= add_str(o, "timestamp", rep->timestamp);
+	r |= bench_json_add_str(o, "timestamp", rep->timestamp);
 	r |= kvmcfg_json_add(o, "host", host_json(rep));
 	kernel = json_object_new_object();
 	r |= kvmcfg_json_add(o, "kernel", kernel);
 	if (r)
 		return NULL;
-	r |= add_str(kernel, "release", rep->kernel_release);
-	r |= add_str(kernel, "version", rep->kernel_version);
-	r |= add_str(kernel, "machine", rep->machine);
+	r |= bench_json_add_str(kernel, "release", rep->kernel_release);
+	r |= bench_json_add_str(kernel, "version", rep->kernel_version);
+	r |= bench_json_add_str(kernel, "machine", rep->machine);
 	r |= kvmcfg_json_add(o, "conditions", conditions_json(rep));
 	r |= kvmcfg_json_add(o, "tsc_khz", json_object_new_uint64(rep->tsc_khz));
-	r |= add_num(o, "budget_s", rep->budget_s);
-	r |= add_num(o, "ci_target", rep->ci_target);
+	r |= bench_json_add_num(o, "budget_s", rep->budget_s);
+	r |= bench_json_add_num(o, "ci_target", rep->ci_target);
 	r |= kvmcfg_json_add(o, "rounds", json_object_new_uint64(rep->rounds));
 	r |= kvmcfg_json_add(o, "handler_delay_ns", json_object_new_uint64(rep->handler_delay_ns));
 	r |= kvmcfg_json_add(o, "kvm_params", params_json(rep));

@@ -14,8 +14,8 @@
 #include "param-set.h"
 #include "sample-stats.h"
 
-/* 2: rounds, host identity, run conditions, handler delay. */
-#define BENCH_JSON_SCHEMA 2
+/* 2: rounds, host identity, run conditions, handler delay; 3: several runs (runs.h). */
+#define BENCH_JSON_SCHEMA 3
 
 struct json_object;
 

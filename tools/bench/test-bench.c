@@ -19,6 +19,7 @@
 #include "conditions.h"
 #include "json-read.h"
 #include "results.h"
+#include "runs.h"
 #include "sample-stats.h"
 #include "utf8.h"
 
@@ -677,9 +678,13 @@ static struct json_object *render(double write, double drift, const char *cachin
 					       .description = "x",
 					       .skip_reason = "no coalesced MMIO" };
 	for (i = 0; i < 3; i++) {
-		paths[i].control = i == 1 ? "ioeventfd_datamatch" : "lapic_read";
-		paths[i].vs_control =
-			(struct bench_estimate){ .n = ROUNDS, .value = 1, .lo = 1, .hi = 1 };
+		size_t c = i == 1 ? 2 : 1;
+		double ratio[ROUNDS];
+
+		paths[i].control = paths[c].name;
+		ck_assert_int_eq(bench_round_ratios(paths[i].round_ns, paths[c].round_ns, ROUNDS,
+						    ratio, &paths[i].vs_control),
+				 0);
 	}
 	r.paths = paths;
 	r.n_paths = 4;
@@ -827,6 +832,7 @@ START_TEST(compare_host_drift)
 	ck_assert_ptr_nonnull(strstr(out, "note: the control itself moved"));
 	free(out);
 	/* Drift and a real 4% on top of it: the real change is still caught, and only it. */
+	/* One regression, mmio_write: the in-kernel paths did not move. */
 	ck_assert_int_eq(compare_docs(a, c, &out), 1);
 	ck_assert_ptr_nonnull(strstr(out, "mmio_write"));
 	ck_assert_ptr_nonnull(strstr(out, "+4.0% [+4.0, +4.0]"));
@@ -875,6 +881,7 @@ START_TEST(compare_large_drift)
 	ck_assert_ptr_nonnull(strstr(out, "only changes beyond 18.0% are called"));
 	ck_assert_ptr_nonnull(strstr(out, "  18.0%  inconclusive"));
 	free(out);
+	/* One regression, mmio_write: the in-kernel paths did not move. */
 	ck_assert_int_eq(compare_docs(a, c, &out), 1);
 	ck_assert_ptr_nonnull(strstr(out, "  18.0%  significant regression"));
 	free(out);
@@ -911,6 +918,169 @@ START_TEST(compare_rejects_foreign_json)
 
 	ck_assert_int_eq(bench_json_parse(text, strlen(text), &b, NULL), 0);
 	ck_assert_int_eq(compare_docs(a, b, &out), -EBADMSG);
+	free(out);
+	json_object_put(a);
+	json_object_put(b);
+}
+END_TEST
+
+/* ---- several runs (--runs) ---- */
+
+/* Run-to-run spread of a quiet host, about +-1%, in a fixed order. */
+static const double jitter[10] = { 1.000, 0.992, 1.011, 0.997, 1.006,
+				   0.989, 1.003, 1.014, 0.995, 1.008 };
+
+/*
+ * @n runs merged: run i's mmio_write at @write times a jitter (the order
+ * picked by @seed), 5% more in run @outlier; every other run on a host 10%
+ * slower as a whole, as the development host falls into two speeds.
+ */
+static struct json_object *render_runs(size_t n, double write, size_t seed, size_t outlier)
+{
+	struct json_object *docs[BENCH_MIN_RUNS * 2], *m = NULL;
+	double wall[BENCH_MIN_RUNS * 2];
+	char why[200];
+	size_t i;
+
+	ck_assert_uint_le(n, BENCH_MIN_RUNS * 2);
+	for (i = 0; i < n; i++) {
+		docs[i] = render(write * jitter[(i * 3 + seed) % 10] * (i == outlier ? 1.05 : 1),
+				 i % 2 ? 1.1 : 1, "N", false);
+		wall[i] = 0.5 + (double)i;
+	}
+	ck_assert_int_eq(bench_runs_merge(docs, wall, n, &m, why, sizeof(why)), 0);
+	for (i = 0; i < n; i++)
+		json_object_put(docs[i]);
+	return m;
+}
+
+START_TEST(runs_merge_shape)
+{
+	struct json_object *m = render_runs(3, 20000, 0, 99), *p, *across, *vc, *runs;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(json_object_get_int(member(m, "schema")), BENCH_JSON_SCHEMA);
+	ck_assert_uint_eq(bench_runs_count(m), 3);
+	runs = member(m, "runs");
+	ck_assert_double_eq(
+		json_object_get_double(member(json_object_array_get_idx(runs, 2), "wall_s")), 2.5);
+	/* Each run keeps its own per-sample summaries; the identity is said once. */
+	ck_assert_ptr_nonnull(member(
+		json_object_array_get_idx(member(json_object_array_get_idx(runs, 1), "paths"), 0),
+		"ns"));
+	ck_assert(
+		!json_object_object_get_ex(json_object_array_get_idx(runs, 1), "kvm_params", NULL));
+	p = json_object_array_get_idx(member(m, "paths"), 0);
+	ck_assert_str_eq(json_object_get_string(member(p, "name")), "mmio_write");
+	ck_assert(!json_object_object_get_ex(p, "ns", NULL));
+	ck_assert_int_eq(json_object_get_int(member(member(p, "rounds"), "n")), 3 * ROUNDS);
+	ck_assert_int_eq(json_object_get_int(member(p, "accesses")), 3000);
+	ck_assert_double_eq_tol(
+		json_object_get_double(member(member(p, "stats_per_access"), "exits")), 1.004,
+		1e-9);
+	across = member(p, "across_runs");
+	ck_assert_int_eq(json_object_get_int(member(across, "n")), 3);
+	vc = member(across, "vs_control");
+	ck_assert_str_eq(json_object_get_string(member(vc, "control")), "lapic_read");
+	/* Run 2 (index 1): jitter[3] = 0.997 of 20000 over the control's 6000. */
+	ck_assert_double_eq_tol(
+		json_object_get_double(json_object_array_get_idx(member(vc, "values"), 1)),
+		20000 * 0.997 / 6000, 1e-9);
+	/* The skipped path is carried as it was. */
+	p = json_object_array_get_idx(member(m, "paths"), 3);
+	ck_assert_str_eq(json_object_get_string(member(p, "skip_reason")), "no coalesced MMIO");
+	/* The table names the runs and the spread. */
+	f = open_memstream(&text, &len);
+	bench_runs_print_table(m, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "3 runs of 30 rounds, each in a fresh process"));
+	ck_assert_ptr_nonnull(strstr(text, "skipped: no coalesced MMIO"));
+	ck_assert_ptr_nonnull(strstr(text, "%..+"));
+	free(text);
+	json_object_put(m);
+}
+END_TEST
+
+START_TEST(runs_merge_refuses_what_differs)
+{
+	struct json_object *docs[3] = { render(20000, 1, "N", false), render(20000, 1, "N", false),
+					render(20000, 1, "Y", false) };
+	struct json_object *m = NULL, *paths;
+	char why[200];
+
+	ck_assert_int_eq(bench_runs_merge(docs, NULL, 1, &m, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(bench_runs_merge(docs, NULL, 3, &m, why, sizeof(why)), -EBADMSG);
+	ck_assert_str_eq(why, "run 3's kvm_params differs from run 1's");
+	/* A path that ran in one run and was skipped in another. */
+	json_object_put(docs[2]);
+	docs[2] = render(20000, 1, "N", false);
+	paths = member(docs[2], "paths");
+	json_object_object_add(json_object_array_get_idx(paths, 0), "status",
+			       json_object_new_string("skipped"));
+	ck_assert_int_eq(bench_runs_merge(docs, NULL, 3, &m, why, sizeof(why)), -EBADMSG);
+	ck_assert_str_eq(why, "path mmio_write is ok in run 1 but skipped in run 3");
+	ck_assert_ptr_null(m);
+	json_object_put(docs[0]);
+	json_object_put(docs[1]);
+	json_object_put(docs[2]);
+}
+END_TEST
+
+/*
+ * Runs as the samples: spread and a 5% outlier run are noise, a 4% change
+ * in every run is a regression, and too few runs fall back to the rounds
+ * with a warning.
+ */
+START_TEST(compare_runs)
+{
+	struct json_object *a = render_runs(10, 20000, 0, 99);
+	struct json_object *b = render_runs(10, 20000, 1, 4);
+	struct json_object *c = render_runs(10, 20000 * 1.04, 2, 99);
+	struct json_object *few = render_runs(5, 20000, 1, 99);
+	char *out = NULL;
+
+	ck_assert_int_eq(compare_docs(a, b, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "judged on runs: A has 10, B 10"));
+	ck_assert_ptr_null(strstr(out, "  significant"));
+	ck_assert_ptr_null(strstr(out, "  inconclusive"));
+	free(out);
+	/* One regression, mmio_write: the in-kernel paths did not move. */
+	ck_assert_int_eq(compare_docs(a, c, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "significant regression"));
+	free(out);
+	ck_assert_int_eq(compare_docs(a, few, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "warning: judged on rounds: A has 10 runs, B 5"));
+	free(out);
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(c);
+	json_object_put(few);
+}
+END_TEST
+
+/* A path under half a KVM exit per access in both runs is not KVM's cost: not judged. */
+START_TEST(compare_not_an_exit)
+{
+	struct json_object *a = render(20000, 1, "N", false), *b = render(23000, 1, "N", false);
+	struct json_object *docs[2] = { a, b };
+	char *out = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		json_object_object_add(
+			member(json_object_array_get_idx(member(docs[i], "paths"), 0),
+			       "stats_per_access"),
+			"exits", json_object_new_double(0.005));
+	ck_assert_int_eq(compare_docs(a, b, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "not a KVM exit\n"));
+	free(out);
+	/* An access that became an exit is judged. */
+	json_object_object_add(
+		member(json_object_array_get_idx(member(b, "paths"), 0), "stats_per_access"),
+		"exits", json_object_new_double(1.004));
+	ck_assert_int_eq(compare_docs(a, b, &out), 1);
 	free(out);
 	json_object_put(a);
 	json_object_put(b);
@@ -959,6 +1129,10 @@ int main(void)
 	tcase_add_test(tc, compare_large_drift);
 	tcase_add_test(tc, compare_conditions);
 	tcase_add_test(tc, compare_rejects_foreign_json);
+	tcase_add_test(tc, runs_merge_shape);
+	tcase_add_test(tc, runs_merge_refuses_what_differs);
+	tcase_add_test(tc, compare_runs);
+	tcase_add_test(tc, compare_not_an_exit);
 	suite_add_tcase(s, tc);
 
 	return check_run(s);
