@@ -6,7 +6,8 @@
  * (a CI artifact from another run). The reader must accept or reject with
  * a position inside the text; a document it accepts holds only valid UTF-8
  * (utf8.h) without NUL in its strings and keys, and compares against
- * itself, which can never be a regression.
+ * itself, which can never be a regression; the table of several runs
+ * (runs.c) prints whatever shape the document has.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "compare.h"
 #include "fuzz.h"
 #include "json-read.h"
+#include "runs.h"
 #include "utf8.h"
 
 /* Every string and key the reader hands out is text by kvmcfg's one rule. */
@@ -80,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	r = bench_compare(v, "a.json", v, "b.json", 0.05, devnull, devnull, NULL);
 	fuzz_assert(r == 0 || r == -EBADMSG || r == -ENOMEM);
+	bench_runs_print_table(v, devnull);
 	fclose(devnull);
 	json_object_put(v);
 	return 0;

@@ -198,7 +198,7 @@ def main():
     kernel_flagged = sum(len([n for n in p["flagged"] if n not in USERSPACE]) for p in power)
     # The smallest delay that was caught in every pair, and so was every larger one.
     levels = sorted([(s["delay_pct"], s["detected"] == s["pairs"]) for s in sweep] +
-                    [(opt.power_pct, power_hits == len(power))])
+                    ([(opt.power_pct, power_hits == len(power))] if power else []))
     reliable = []
     for pct, all_caught in reversed(levels):
         if not all_caught:

@@ -64,8 +64,10 @@ const char *bench_verdict_str(enum bench_verdict v);
  * regression when the interval is wholly above 1 and the ratio is at least
  * 1 + the larger of @min_rel and @floor; an improvement in the mirror
  * image; inconclusive when the ratio is at least 1 + @min_rel but the
- * interval or the floor keeps it from being called (a gate reruns B rather
- * than pass a change it could not see through the noise); noise otherwise.
+ * interval or the floor keeps it from being called, and the interval
+ * leans that way: clear of 1, or reaching no lower than 1 / (1 + @min_rel)
+ * (a gate reruns B rather than pass a change it could not see through the
+ * noise); noise otherwise, an interval wide on both sides included.
  */
 enum bench_verdict bench_verdict(const struct bench_estimate *shift, double min_rel, double floor);
 

@@ -9,6 +9,7 @@
 
 #include "json-doc.h"
 #include "json-out.h"
+#include "sample-stats.h"
 
 struct json_object *bench_json_get(struct json_object *o, const char *key)
 {
@@ -39,6 +40,14 @@ bool bench_json_number(struct json_object *v, double *ret)
 bool bench_json_get_number(struct json_object *o, const char *key, double *ret)
 {
 	return bench_json_number(bench_json_get(o, key), ret);
+}
+
+bool bench_json_get_estimate(struct json_object *o, struct bench_estimate *ret)
+{
+	*ret = (struct bench_estimate){ 0 };
+	return bench_json_get_number(o, "median", &ret->value) &&
+	       bench_json_get_number(o, "ci_lo", &ret->lo) &&
+	       bench_json_get_number(o, "ci_hi", &ret->hi);
 }
 
 struct json_object *bench_json_find_path(struct json_object *paths, const char *name)

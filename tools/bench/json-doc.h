@@ -26,6 +26,11 @@ bool bench_json_number(struct json_object *v, double *ret);
 /* @o's member @key as a finite number. */
 bool bench_json_get_number(struct json_object *o, const char *key, double *ret);
 
+struct bench_estimate;
+
+/* @o's "median", "ci_lo" and "ci_hi" as an estimate (n left 0); false if any is absent. */
+bool bench_json_get_estimate(struct json_object *o, struct bench_estimate *ret);
+
 /* The element of the array @paths whose "name" is @name, or NULL. */
 struct json_object *bench_json_find_path(struct json_object *paths, const char *name);
 

@@ -490,11 +490,10 @@ static const char *str_or(const char *s, const char *otherwise)
 /* A ratio's median and CI, "1.0123 [1.0100, 1.0150]". */
 static void format_ratio(struct json_object *e, char *buf, size_t len)
 {
-	double m, lo, hi;
+	struct bench_estimate est;
 
-	if (bench_json_get_number(e, "median", &m) && bench_json_get_number(e, "ci_lo", &lo) &&
-	    bench_json_get_number(e, "ci_hi", &hi))
-		snprintf(buf, len, "%.4f [%.4f, %.4f]", m, lo, hi);
+	if (bench_json_get_estimate(e, &est))
+		snprintf(buf, len, "%.4f [%.4f, %.4f]", est.value, est.lo, est.hi);
 	else
 		snprintf(buf, len, "-");
 }
@@ -568,34 +567,28 @@ void bench_runs_print_table(struct json_object *doc, FILE *f)
 				   *st = bench_json_get(p, "stats_per_access");
 		static const char *const stats[] = { "exits", "mmio_exits", "pf_emulate",
 						     "insn_emulation" };
-		double cpl = 0, m = 0, acc = 0, lo, hi, v;
+		struct bench_estimate est = { .value = NAN };
+		double cpl = 0, acc = 0, v;
 		char ci[48], vs[48], spread[40];
 		size_t k;
 
 		bench_json_get_number(p, "cpl", &cpl);
 		if ((s = bench_json_get_string(p, "skip_reason"))) {
 			fprintf(f, "%-3s %-20s %3.0f   skipped: %s\n",
-				bench_json_get_string(p, "group") ?
-					bench_json_get_string(p, "group") :
-					"",
-				bench_json_get_string(p, "name") ?
-					bench_json_get_string(p, "name") :
-					"?",
-				cpl, s);
+				str_or(bench_json_get_string(p, "group"), ""),
+				str_or(bench_json_get_string(p, "name"), "?"), cpl, s);
 			continue;
 		}
-		bench_json_get_number(across, "median", &m);
 		bench_json_get_number(p, "accesses", &acc);
 		snprintf(ci, sizeof(ci), "-");
-		if (bench_json_get_number(across, "ci_lo", &lo) &&
-		    bench_json_get_number(across, "ci_hi", &hi))
-			snprintf(ci, sizeof(ci), "[%.0f, %.0f]", lo, hi);
+		if (bench_json_get_estimate(across, &est))
+			snprintf(ci, sizeof(ci), "[%.0f, %.0f]", est.lo, est.hi);
 		format_ratio(bench_json_get(across, "vs_control"), vs, sizeof(vs));
 		format_spread(bench_json_get(across, "vs_control"), spread, sizeof(spread));
 		fprintf(f, "%-3s %-20s %3.0f %11.0f %19s %28s %15s",
-			bench_json_get_string(p, "group") ? bench_json_get_string(p, "group") : "",
-			bench_json_get_string(p, "name") ? bench_json_get_string(p, "name") : "?",
-			cpl, m, ci, vs, spread);
+			str_or(bench_json_get_string(p, "group"), ""),
+			str_or(bench_json_get_string(p, "name"), "?"), cpl, est.value, ci, vs,
+			spread);
 		for (k = 0; k < sizeof(stats) / sizeof(stats[0]); k++) {
 			int w = k == 3 ? 14 : 10;
 

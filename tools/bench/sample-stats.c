@@ -289,3 +289,40 @@ int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, doubl
 	free(d);
 	return 0;
 }
+
+int bench_within_slope(const double *const *x, const double *const *y, const size_t *n, size_t k,
+		       double *slope, double *se)
+{
+	double sxx = 0, sxy = 0, syy = 0, b;
+	size_t g, i, total = 0;
+
+	for (g = 0; g < k; g++) {
+		double mx = 0, my = 0;
+
+		if (!n[g])
+			continue;
+		if (!all_positive(x[g], n[g]) || !all_positive(y[g], n[g]))
+			return -EINVAL;
+		for (i = 0; i < n[g]; i++) {
+			mx += log(x[g][i]);
+			my += log(y[g][i]);
+		}
+		mx /= (double)n[g];
+		my /= (double)n[g];
+		for (i = 0; i < n[g]; i++) {
+			double dx = log(x[g][i]) - mx, dy = log(y[g][i]) - my;
+
+			sxx += dx * dx;
+			sxy += dx * dy;
+			syy += dy * dy;
+		}
+		total += n[g];
+	}
+	if (total < k + 2 || !(sxx > 0))
+		return -EINVAL;
+	b = sxy / sxx;
+	*slope = b;
+	/* Residual variance on total - k - 1 degrees of freedom: k means and the slope. */
+	*se = sqrt(fmax(syy - b * sxy, 0) / (double)(total - k - 1) / sxx);
+	return 0;
+}

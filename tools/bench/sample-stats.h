@@ -101,3 +101,15 @@ int bench_rounds_estimate(const double *v, size_t n, struct bench_estimate *ret)
  */
 int bench_shift_ci(const double *a, size_t na, const double *b, size_t nb, double z,
 		   struct bench_estimate *ret);
+
+/*
+ * How a path moves with its control, from paired values in @k groups
+ * (sides): group g has @n[g] pairs (@x[g][i], @y[g][i]), all positive.
+ * The least-squares slope of log y on log x within the groups, pooled
+ * (each group centred on its own means, so a shift between the groups
+ * does not count), in *@slope, and its standard error in *@se (large
+ * when x barely spreads inside the groups). -EINVAL with fewer than k + 2
+ * pairs in all, a value not positive or no spread in x.
+ */
+int bench_within_slope(const double *const *x, const double *const *y, const size_t *n, size_t k,
+		       double *slope, double *se);
