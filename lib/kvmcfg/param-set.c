@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "param-set.h"
 #include "param.h"
 #include "policy-from-host.h"
@@ -30,23 +31,20 @@ void kvmcfg_params_deinit(KvmcfgParams *s)
 int kvmcfg_params_add(KvmcfgParams *s, const char *module, const char *param, const char *value,
 		      int error)
 {
-	KvmcfgParam *grown, n = {
+	KvmcfgParam n = {
 		.module = strdup(module),
 		.param = strdup(param),
 		.value = value ? strdup(value) : NULL,
 		.error = value ? 0 : error,
 	};
 
-	grown = n.module && n.param && (!value || n.value) ?
-			realloc(s->items, (s->n + 1) * sizeof(*grown)) :
-			NULL;
-	if (!grown) {
+	if (!n.module || !n.param || (value && !n.value) ||
+	    GROW(s->items, s->n_alloc, s->n + 1) < 0) {
 		free(n.module);
 		free(n.param);
 		free(n.value);
 		return -ENOMEM;
 	}
-	s->items = grown;
 	s->items[s->n++] = n;
 	return 0;
 }

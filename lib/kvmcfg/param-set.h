@@ -22,7 +22,7 @@ typedef struct KvmcfgParam {
 /* Embedded in its owner: zero-initialise it (or kvmcfg_params_init()). */
 typedef struct KvmcfgParams {
 	KvmcfgParam *items;
-	size_t n;
+	size_t n, n_alloc;
 } KvmcfgParams;
 
 void kvmcfg_params_init(KvmcfgParams *s);

@@ -743,10 +743,12 @@ static int write_json_file(struct json_object *doc, const char *file)
 /* The command line of one run: this program, with @o's settings, JSON alone on stdout. */
 static char **run_argv(const struct options *o, bool harness)
 {
-	char num[7][32], paths[512] = "";
-	const char *args[32];
-	size_t n = 0, i;
-	char **argv;
+	static const char *const opts[] = { "--rounds", "--vm-rounds", "--slice-samples",
+					    "--budget", "--ci-target", "--handler-delay-ns" };
+	_cleanup_(strv_freep) char **argv = NULL;
+	char num[ARRAY_SIZE(opts)][32], paths[512] = "";
+	size_t i;
+	int r;
 
 	snprintf(num[0], sizeof(num[0]), "%u", o->rounds);
 	snprintf(num[1], sizeof(num[1]), "%u", o->vm_rounds);
@@ -761,36 +763,19 @@ static char **run_argv(const struct options *o, bool harness)
 			strcat(paths, ",");
 		strcat(paths, bench_path_info[i].name);
 	}
-	args[n++] = "/proc/self/exe";
-	args[n++] = "--quiet";
-	args[n++] = "--json";
-	args[n++] = "-";
-	args[n++] = "--rounds";
-	args[n++] = num[0];
-	args[n++] = "--vm-rounds";
-	args[n++] = num[1];
-	args[n++] = "--slice-samples";
-	args[n++] = num[2];
-	args[n++] = "--budget";
-	args[n++] = num[3];
-	args[n++] = "--ci-target";
-	args[n++] = num[4];
-	args[n++] = "--handler-delay-ns";
-	args[n++] = num[5];
-	args[n++] = "--paths";
-	args[n++] = paths;
-	if (!harness)
-		args[n++] = "--no-harness";
-	args[n] = NULL;
-	argv = calloc(n + 1, sizeof(*argv));
-	for (i = 0; argv && i < n; i++) {
-		argv[i] = strdup(args[i]);
-		if (!argv[i]) {
-			strv_free(argv);
-			return NULL;
-		}
+	r = strv_extend(&argv, "/proc/self/exe");
+	r |= strv_extend(&argv, "--quiet");
+	r |= strv_extend(&argv, "--json");
+	r |= strv_extend(&argv, "-");
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		r |= strv_extend(&argv, opts[i]);
+		r |= strv_extend(&argv, num[i]);
 	}
-	return argv;
+	r |= strv_extend(&argv, "--paths");
+	r |= strv_extend(&argv, paths);
+	if (!harness)
+		r |= strv_extend(&argv, "--no-harness");
+	return r ? NULL : TAKE_PTR(argv);
 }
 
 static int do_runs(const struct options *o)
