@@ -834,7 +834,7 @@ int manager_start(Manager *m)
 		return r;
 	if (m->conf.verify) {
 		r = verifier_new(&m->verifier, m->event, m->conf.verify_interval_usec,
-				 m->conf.verify_timeout_usec, on_verify_done, m);
+				 m->conf.verify_timeout_usec, &m->metrics, on_verify_done, m);
 		if (r < 0)
 			return log_errno(LOG_ERR, r, "Failed to set up the reality probes: %m");
 		verifier_want(m->verifier);

@@ -186,6 +186,18 @@ int textfile_render(const MismatchSet *s, const Metrics *m, char **ret)
 	write_counter(f, "kvmcfg_alert_commands_dropped_total",
 		      "AlertCommand= runs not started because too many were queued.",
 		      m->alert_commands_dropped);
+	write_header(
+		f, "kvmcfg_verify_runs_total", "counter",
+		"Reality probe runs (Verify=) by how they ended: completed; cut_short, the run "
+		"ended before every probe reported; timed_out, killed at its deadline; killed, "
+		"stopped by a module change that made its result stale.");
+	fprintf(f, "kvmcfg_verify_runs_total{outcome=\"completed\"} %" PRIu64 "\n",
+		m->verify_completed);
+	fprintf(f, "kvmcfg_verify_runs_total{outcome=\"cut_short\"} %" PRIu64 "\n",
+		m->verify_cut_short);
+	fprintf(f, "kvmcfg_verify_runs_total{outcome=\"timed_out\"} %" PRIu64 "\n",
+		m->verify_timeouts);
+	fprintf(f, "kvmcfg_verify_runs_total{outcome=\"killed\"} %" PRIu64 "\n", m->verify_killed);
 
 	if (fclose(f) != 0) {
 		free(buf);

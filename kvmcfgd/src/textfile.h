@@ -25,6 +25,11 @@ typedef struct Metrics {
 	uint64_t alert_command_failures; /* spawn failed, non-zero exit, killed */
 	uint64_t alert_command_timeouts;
 	uint64_t alert_commands_dropped; /* queue full */
+	/* Reality probe runs (Verify=), by how they ended. */
+	uint64_t verify_completed;
+	uint64_t verify_cut_short; /* the run ended before every probe reported */
+	uint64_t verify_timeouts;  /* killed at its deadline */
+	uint64_t verify_killed;	   /* killed by a module change: its result was stale */
 	uint64_t last_check_realtime_usec;
 	uint64_t last_check_duration_usec;
 	bool last_check_ok;	 /* every param could be read */

@@ -32,6 +32,7 @@ struct Verifier {
 	unsigned timeout_ms;
 	verifier_done_t done;
 	void *userdata;
+	Metrics *metrics;
 	sd_event_source *interval_timer;
 	sd_event_source *io;
 	sd_event_source *deadline;
@@ -142,7 +143,7 @@ bool verifier_busy(const Verifier *v)
 }
 
 int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t timeout_usec,
-		 verifier_done_t done, void *userdata)
+		 Metrics *metrics, verifier_done_t done, void *userdata)
 {
 	_cleanup_(verifier_freep) Verifier *v = calloc(1, sizeof(*v));
 	int r;
@@ -156,6 +157,7 @@ int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t t
 	v->timeout_ms = timeout_usec / 1000 ? (unsigned)(timeout_usec / 1000) : 1;
 	v->done = done;
 	v->userdata = userdata;
+	v->metrics = metrics;
 	if (interval_usec) {
 		r = sd_event_add_time_relative(e, &v->interval_timer, CLOCK_MONOTONIC,
 					       interval_usec, USEC_PER_SEC, on_interval, v);
@@ -174,8 +176,10 @@ void verifier_want(Verifier *v)
 void verifier_invalidate(Verifier *v)
 {
 	/* A run in flight may have probed the old modules: drop it too. */
-	if (v->pid > 0)
+	if (v->pid > 0) {
 		run_kill(v);
+		v->metrics->verify_killed++;
+	}
 	v->rerun = false;
 	v->valid = false;
 	v->wanted = true;
@@ -241,9 +245,11 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 			continue;
 		if (k < 0 && errno == EAGAIN)
 			return 0;
+		v->metrics->verify_cut_short++;
 		run_finish(v, k == 0 ? "ended" : "failed to report");
 		return 0;
 	}
+	v->metrics->verify_completed++;
 	run_finish(v, "completed");
 	return 0;
 }
@@ -255,6 +261,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 	(void)s;
 	(void)usec;
 	log_warning("Verify: the probe run did not finish in time, killed it.");
+	v->metrics->verify_timeouts++;
 	run_finish(v, "timed out");
 	return 0;
 }

@@ -20,14 +20,16 @@
 #include <systemd/sd-event.h>
 
 #include "finding.h"
+#include "textfile.h"
 
 typedef struct Verifier Verifier;
 
 /* Called when a run completed or the interval came: check now. */
 typedef void (*verifier_done_t)(Verifier *v, void *userdata);
 
+/* How each run ends is counted in @metrics (the verify_* counters), which must outlive @ret. */
 int verifier_new(Verifier **ret, sd_event *e, uint64_t interval_usec, uint64_t timeout_usec,
-		 verifier_done_t done, void *userdata);
+		 Metrics *metrics, verifier_done_t done, void *userdata);
 /* Kills a run in flight. NULL-safe. */
 Verifier *verifier_free(Verifier *v);
 static inline void verifier_freep(Verifier **v)

@@ -1105,8 +1105,8 @@ def case_verify_churn(base):
     with open(hook, "w", encoding="utf-8") as f:
         f.write("#!/bin/sh\nexit 0\n")
     os.chmod(hook, 0o755)
-    _, _, d = verify_daemon(base, "tdp_mmu = any\nmmio_caching = any\n",
-                            ["--settle-delay=0", "--alert-command=" + hook])
+    _, prom, d = verify_daemon(base, "tdp_mmu = any\nmmio_caching = any\n",
+                               ["--settle-delay=0", "--alert-command=" + hook])
     d.wait_log(r"^Verify: \d+ probe\(s\) done", timeout=30)
     # Gaps from 1 to 40 ms: some kills land before a probe started, some in one.
     seq = 400
@@ -1114,11 +1114,28 @@ def case_verify_churn(base):
         seq += 1
         d.uevent.send(uevent("add", "kvm", seq))
         time.sleep(0.001 * (1 + (i * 7) % 40))
-    d.wait_log(r"^Check \(verify\).*; pending: none\.$", timeout=30)
-    log = d.log()
-    killed = (sum(1 for l in log if l.startswith("Verify: running")) -
-              sum(1 for l in log if re.match(r"^Verify: \d+ probe\(s\) done", l)))
+    # Settled: no new line for half a second, the last check with nothing pending.
+    # Its textfile then counts every run the log shows.
+    log, n, end = [], -1, time.monotonic() + 30
+    while time.monotonic() < end:
+        log = d.log()
+        checks = [l for l in log if l.startswith("Check (")]
+        if len(log) == n and checks and checks[-1].endswith("; pending: none."):
+            break
+        n = len(log)
+        time.sleep(0.5)
+    else:
+        raise Failure("kvmcfgd did not settle after the burst")
+    done = sum(1 for l in log if re.match(r"^Verify: \d+ probe\(s\) done", l))
+    killed = sum(1 for l in log if l.startswith("Verify: running")) - done
     check(killed > 0, "no run was killed mid-flight: the burst proved nothing")
+    # The metric counts each run by how it ended, the killed ones included.
+    m = textfile_metrics(prom)
+    runs = {o: m['kvmcfg_verify_runs_total{outcome="%s"}' % o]
+            for o in ("completed", "cut_short", "timed_out", "killed")}
+    check(runs["killed"] == killed and runs["completed"] >= 1 and
+          runs["completed"] + runs["cut_short"] + runs["timed_out"] == done,
+          "kvmcfg_verify_runs_total %r: %d killed, %d done in the log" % (runs, killed, done))
     wait_no_children(d.proc.pid, timeout=5)
     check(not d.alerts(MISMATCH), "no alert: %r" % d.alerts(MISMATCH))
     check(d.stop() == 0, "clean exit")

@@ -32,6 +32,7 @@ START_TEST(render)
 		.checks = 7, .check_failures = 1, .module_uevents = 3, .reloads = 2,
 		.reload_failures = 1, .last_check_realtime_usec = 1700000000123456ULL,
 		.last_check_duration_usec = 250, .last_check_ok = true,
+		.verify_completed = 5, .verify_killed = 9,
 	};
 	char *text = NULL;
 
@@ -72,6 +73,12 @@ START_TEST(render)
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_transitions_total{kind=\"changed\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_reload_failures_total 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "kvmcfg_module_uevents_total 3\n"));
+	/* Probe runs by how they ended, every outcome present from the start. */
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE kvmcfg_verify_runs_total counter\n"
+					   "kvmcfg_verify_runs_total{outcome=\"completed\"} 5\n"
+					   "kvmcfg_verify_runs_total{outcome=\"cut_short\"} 0\n"
+					   "kvmcfg_verify_runs_total{outcome=\"timed_out\"} 0\n"
+					   "kvmcfg_verify_runs_total{outcome=\"killed\"} 9\n"));
 	/* Every line is a comment or "name{...} value" / "name value": no raw newline in a label. */
 	for (char *line = text; *line; line = strchr(line, '\n') + 1) {
 		ck_assert_ptr_nonnull(strchr(line, '\n'));
