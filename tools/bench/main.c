@@ -11,14 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "child-run.h"
 #include "compare.h"
 #include "json-out.h"
 #include "json-read.h"
@@ -31,6 +33,7 @@
 #include "results.h"
 #include "runs.h"
 #include "sample-stats.h"
+#include "spawn-capture.h"
 #include "strv.h"
 #include "timing.h"
 
@@ -740,8 +743,8 @@ static int write_json_file(struct json_object *doc, const char *file)
 
 /* ---- --runs: each run a fresh process ---- */
 
-/* The command line of one run: this program, with @o's settings, JSON alone on stdout. */
-static char **run_argv(const struct options *o, bool harness)
+/* The command line of one run: this program, with @o's settings, its JSON to @json. */
+static char **run_argv(const struct options *o, bool harness, const char *json)
 {
 	static const char *const opts[] = { "--rounds", "--vm-rounds", "--slice-samples",
 					    "--budget", "--ci-target", "--handler-delay-ns" };
@@ -766,7 +769,7 @@ static char **run_argv(const struct options *o, bool harness)
 	r = strv_extend(&argv, "/proc/self/exe");
 	r |= strv_extend(&argv, "--quiet");
 	r |= strv_extend(&argv, "--json");
-	r |= strv_extend(&argv, "-");
+	r |= strv_extend(&argv, json);
 	for (i = 0; i < ARRAY_SIZE(opts); i++) {
 		r |= strv_extend(&argv, opts[i]);
 		r |= strv_extend(&argv, num[i]);
@@ -778,11 +781,60 @@ static char **run_argv(const struct options *o, bool harness)
 	return r ? NULL : TAKE_PTR(argv);
 }
 
+/* SIGINT, SIGTERM or SIGHUP while --runs waits for a run; the run is then stopped. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * One run of --runs: this program again (a fresh process, so the
+ * run-level effect --runs exists for is drawn anew; runs.h), through
+ * spawn_capture(), its JSON written to a memfd it inherits. 0 with the
+ * document in *@ret; the run's failure (> 0) after showing its output;
+ * -EINTR when stopped by a signal; -errno.
+ */
+static int run_once(const struct options *o, bool harness, struct json_object **ret)
+{
+	_cleanup_close_ int fd = memfd_create("kvm-mmio-bench-run", 0);
+	_cleanup_(strv_freep) char **argv = NULL;
+	struct spawn_result res = {};
+	char json[64], how[64];
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(json, sizeof(json), "/proc/self/fd/%d", fd);
+	argv = run_argv(o, harness, json);
+	if (!argv)
+		return -ENOMEM;
+	r = spawn_capture(argv, 0, &stop_signal, &res);
+	if (r < 0)
+		return r;
+	if (res.stopped) {
+		r = -EINTR;
+	} else if (!WIFEXITED(res.wait_status) || WEXITSTATUS(res.wait_status) != 0) {
+		fputs(res.output, stderr);
+		fprintf(stderr, "the run ended with %s\n",
+			spawn_describe(res.wait_status, how, sizeof(how)));
+		r = WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) :
+						 128 + WTERMSIG(res.wait_status);
+	} else {
+		r = load_json(json, ret) < 0 ? -EBADMSG : 0;
+	}
+	spawn_result_clear(&res);
+	return r;
+}
+
 static int do_runs(const struct options *o)
 {
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
 	_cleanup_(json_object_putp) struct json_object *merged = NULL;
 	_cleanup_free_ struct json_object **docs = NULL;
 	_cleanup_free_ double *wall = NULL;
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 	unsigned int i, done = 0;
 	char why[256];
 	FILE *table;
@@ -792,30 +844,27 @@ static int do_runs(const struct options *o)
 	wall = calloc(o->runs, sizeof(*wall));
 	if (!docs || !wall)
 		return 1;
-	for (i = 0; i < o->runs; i++) {
-		/* The harness is measured once, in the first run. */
-		_cleanup_(strv_freep) char **argv = run_argv(o, o->harness && i == 0);
+	/* A run has a session of its own: a signal to the bench must stop it too. */
+	for (i = 0; i < ARRAY_SIZE(stops); i++)
+		sigaction(stops[i], &sa, NULL);
+	for (i = 0; i < o->runs && !stop_signal; i++) {
 		uint64_t t0 = now_ns();
 
-		if (!argv) {
-			r = -ENOMEM;
-			break;
-		}
-		r = bench_child_run(argv, &docs[i], stderr);
+		/* The harness is measured once, in the first run. */
+		r = run_once(o, o->harness && i == 0, &docs[i]);
 		wall[i] = (double)(now_ns() - t0) / NSEC_PER_SEC;
-		if (r != 0) {
-			if (r < 0)
-				fprintf(stderr, "run %u of %u: %s\n", i + 1, o->runs, strerror(-r));
-			else
-				fprintf(stderr, "run %u of %u failed (exit status %d)\n", i + 1,
-					o->runs, r);
+		if (r > 0)
+			fprintf(stderr, "run %u of %u failed (exit status %d)\n", i + 1, o->runs,
+				r);
+		else if (r < 0 && r != -EINTR) /* -EINTR: a signal, which ends the bench below */
+			fprintf(stderr, "run %u of %u: %s\n", i + 1, o->runs, strerror(-r));
+		if (r != 0)
 			break;
-		}
 		done++;
 		if (!o->quiet)
 			fprintf(stderr, "run %u/%u: %.1f s\n", i + 1, o->runs, wall[i]);
 	}
-	if (r == 0) {
+	if (r == 0 && !stop_signal) {
 		r = bench_runs_merge(docs, wall, done, &merged, why, sizeof(why));
 		if (r == -EBADMSG)
 			fprintf(stderr, "The runs cannot be merged: %s\n", why);
@@ -824,6 +873,11 @@ static int do_runs(const struct options *o)
 	}
 	for (i = 0; i < done; i++)
 		json_object_put(docs[i]);
+	if (stop_signal) {
+		/* Die of the signal, as without the handler. */
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	if (r != 0)
 		return r == 4 ? 4 : 1;
 	table = o->json_path && strcmp(o->json_path, "-") == 0 ? stderr : stdout;
